@@ -1,0 +1,79 @@
+# Chorus: `make run` serves the demo, `make test` runs the whole suite. Both set up first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CHORUS := $(BIN)/chorus
+DIST := chorus/web/static/dist
+PO_FILES := $(wildcard chorus/locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+CHROMIUM ?= /usr/bin/chromium
+CHORUS_TEST_POSTGRES_URL ?=
+
+.PHONY: help setup run test lint test-sqlite test-postgres test-browser demo messages clean
+
+help:
+	@echo "make run   set everything up and serve the demo at http://127.0.0.1:8000"
+	@echo "make test  set everything up and run lint, the suite (SQLite, PostgreSQL) and browser tests"
+
+# --- set-up: each step is redone only when its inputs change ---
+$(BIN)/.installed: requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(DIST)/app.js: node_modules/.installed $(wildcard frontend/*)
+	npm run --silent build
+
+%.mo: %.po $(BIN)/.installed
+	$(BIN)/pybabel compile -i $< -o $@
+
+messages: $(MO_FILES)
+
+var/secret_key:
+	@mkdir -p var
+	@$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+	@chmod 600 $@
+
+setup: $(BIN)/.installed $(DIST)/app.js messages
+
+# --- run: the embedded profile, web + worker, with the demo organisation ---
+run: setup var/secret_key
+	@export SECRET_KEY="$$(cat var/secret_key)"; \
+	$(CHORUS) migrate --no-input -v0 && \
+	$(CHORUS) collectstatic --no-input -v0 && \
+	$(CHORUS) demo && \
+	exec $(CHORUS) serve
+
+demo: setup var/secret_key
+	@SECRET_KEY="$$(cat var/secret_key)" $(CHORUS) demo
+
+# --- test: lint, the suite on SQLite, on PostgreSQL when configured, then Chromium ---
+test: setup lint test-sqlite test-postgres test-browser
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	CHORUS_DEBUG=1 $(BIN)/mypy chorus
+
+test-sqlite: setup
+	$(BIN)/pytest -m "not browser" -q
+
+test-postgres: setup
+	@if [ -n "$(CHORUS_TEST_POSTGRES_URL)" ]; then \
+	  DATABASE_URL="$(CHORUS_TEST_POSTGRES_URL)" $(BIN)/pytest -m "not browser" -q; \
+	else \
+	  echo "CHORUS_TEST_POSTGRES_URL is not set: the PostgreSQL run is left out."; \
+	fi
+
+test-browser: setup
+	@test -x "$(CHROMIUM)" || { echo "Chromium is missing at $(CHROMIUM): apt-get install -y chromium (or set CHROMIUM)."; exit 1; }
+	CHROMIUM="$(CHROMIUM)" $(BIN)/pytest -m browser -q
+
+clean:
+	rm -rf $(VENV) node_modules $(DIST) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Chorus: an open-source, self-hostable employee advocacy platform."""

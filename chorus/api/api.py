@@ -1,0 +1,165 @@
+"""The public JSON API at /api/v1/, documented by the OpenAPI file ninja generates from it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+
+from chorus.api.tokens import authenticate_token
+from chorus.orgs.models import Membership, Role, Team
+
+
+class BearerToken(HttpBearer):
+    """`Authorization: Bearer <token>`: a personal access token, scoped to one organisation."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Membership | None:
+        found = authenticate_token(token)
+        if found is None:
+            return None
+        request.membership = found[1]  # type: ignore[attr-defined]
+        return found[1]
+
+
+api = NinjaAPI(
+    title="Chorus API",
+    version="1",
+    description="Employee advocacy: organisations, people and (later) content, shares and links.",
+    auth=BearerToken(),
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+def _membership(request: HttpRequest) -> Membership:
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+def _require(request: HttpRequest, role: str) -> Membership:
+    membership = _membership(request)
+    if not membership.has_role(role):
+        raise HttpError(403, "Your role does not allow this.")
+    return membership
+
+
+class OrganizationOut(Schema):
+    slug: str
+    name: str
+    default_language: str
+
+
+class MeOut(Schema):
+    email: str
+    first_name: str
+    last_name: str
+    language: str
+    role: str
+    team_id: int | None
+    organization: OrganizationOut
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    manager_id: int | None
+
+
+class MemberOut(Schema):
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+    role: str
+    team_id: int | None
+    is_active: bool
+    joined_at: datetime
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+def _member_out(member: Membership) -> MemberOut:
+    return MemberOut(
+        id=member.pk,
+        email=member.user.email,
+        first_name=member.user.first_name,
+        last_name=member.user.last_name,
+        role=member.role,
+        team_id=member.team_id,
+        is_active=member.is_active,
+        joined_at=member.joined_at,
+    )
+
+
+@api.get("/me", response=MeOut, tags=["people"], summary="The token's owner and organisation")
+def me(request: HttpRequest) -> MeOut:
+    membership = _membership(request)
+    user = membership.user
+    return MeOut(
+        email=user.email,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        language=user.language,
+        role=membership.role,
+        team_id=membership.team_id,
+        organization=OrganizationOut(
+            slug=membership.org.slug,
+            name=membership.org.name,
+            default_language=membership.org.default_language,
+        ),
+    )
+
+
+@api.get("/teams", response=list[TeamOut], tags=["people"], summary="Teams of the organisation")
+def list_teams(request: HttpRequest) -> list[Team]:
+    membership = _require(request, Role.TEAM_MANAGER)
+    teams = Team.objects.filter(org=membership.org)
+    if not membership.can_manage_programme:
+        teams = teams.filter(manager=membership)
+    return list(teams)
+
+
+@api.get(
+    "/teams/{team_id}",
+    response={200: TeamOut, 403: ErrorOut, 404: ErrorOut},
+    tags=["people"],
+    summary="One team",
+)
+def get_team(request: HttpRequest, team_id: int) -> Team:
+    membership = _require(request, Role.TEAM_MANAGER)
+    team = get_object_or_404(Team, org=membership.org, pk=team_id)
+    if not membership.can_manage_programme and team.manager_id != membership.pk:
+        raise HttpError(403, "Your role does not allow this.")
+    return team
+
+
+@api.get(
+    "/members",
+    response={200: list[MemberOut], 403: ErrorOut},
+    tags=["people"],
+    summary="Members of the organisation (program managers and admins)",
+)
+def list_members(request: HttpRequest) -> list[MemberOut]:
+    membership = _require(request, Role.PROGRAM_MANAGER)
+    members = Membership.objects.filter(org=membership.org).select_related("user")
+    return [_member_out(member) for member in members]
+
+
+@api.get(
+    "/members/{membership_id}",
+    response={200: MemberOut, 403: ErrorOut, 404: ErrorOut},
+    tags=["people"],
+    summary="One member",
+)
+def get_member(request: HttpRequest, membership_id: int) -> MemberOut:
+    membership = _membership(request)
+    member = get_object_or_404(
+        Membership.objects.select_related("user"), org=membership.org, pk=membership_id
+    )
+    _require(request, Role.PROGRAM_MANAGER)
+    return _member_out(member)

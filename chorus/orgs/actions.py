@@ -1,0 +1,161 @@
+"""Actions on organisations, teams and members: one transaction each, audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from chorus.orgs.models import AuditEntry, Membership, Organization, Role, Team
+
+
+def audit(
+    org: Organization,
+    actor: Any,
+    action: str,
+    target: Any,
+    changes: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Record that `actor` did `action` on `target` in `org`."""
+    return AuditEntry.objects.create(
+        org=org,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_email=getattr(actor, "email", "") or "",
+        action=action,
+        target_type=target._meta.model_name,
+        target_id=str(target.pk),
+        target_label=str(target)[:255],
+        changes=changes or {},
+    )
+
+
+def _diff(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Apply values to obj, returning {field: [old, new]} for those that changed."""
+    changes: dict[str, list[Any]] = {}
+    for field, new in values.items():
+        old = getattr(obj, field)
+        if old != new:
+            changes[field] = [str(old) if old is not None else None, str(new) if new is not None else None]
+            setattr(obj, field, new)
+    return changes
+
+
+def _check_keeps_an_admin(member: Membership, new_role: str | None, still_active: bool) -> None:
+    losing_admin = member.role == Role.ORG_ADMIN and (new_role != Role.ORG_ADMIN or not still_active)
+    if losing_admin:
+        others = (
+            Membership.objects.active()
+            .filter(org=member.org, role=Role.ORG_ADMIN)
+            .exclude(pk=member.pk)
+        )
+        if not others.exists():
+            raise ValidationError(_("An organisation needs at least one active admin."))
+
+
+@transaction.atomic
+def do_create_organization(name: str, slug: str, admin: Any, language: str = "en") -> Organization:
+    """Create an organisation with `admin` as its first org admin."""
+    org = Organization.objects.create(name=name, slug=slug, default_language=language)
+    membership = Membership.objects.create(org=org, user=admin, role=Role.ORG_ADMIN)
+    audit(org, admin, "org.create", org)
+    audit(org, admin, "member.add", membership, {"role": [None, Role.ORG_ADMIN]})
+    return org
+
+
+@transaction.atomic
+def do_add_member(
+    actor: Membership,
+    email: str,
+    role: str,
+    team: Team | None = None,
+    *,
+    request: HttpRequest | None = None,
+    first_name: str = "",
+    last_name: str = "",
+) -> Membership:
+    """Add a person (creating their account if needed) to the actor's organisation.
+
+    A new account has no password; the person receives a link to choose one.
+    """
+    User = get_user_model()
+    email = email.strip().lower()
+    user, created = User.objects.get_or_create(
+        email=email, defaults={"first_name": first_name, "last_name": last_name}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    if Membership.objects.filter(org=actor.org, user=user).exists():
+        raise ValidationError(_("This person is already a member."))
+    membership = Membership.objects.create(org=actor.org, user=user, role=role, team=team)
+    audit(
+        actor.org,
+        actor.user,
+        "member.add",
+        membership,
+        {"role": [None, role], "team": [None, str(team) if team else None]},
+    )
+    if request is not None:
+        transaction.on_commit(lambda: _send_welcome(request, user))
+    return membership
+
+
+def _send_welcome(request: HttpRequest, user: Any) -> None:
+    """E-mail the new member a link to choose a password (allauth's reset flow)."""
+    from allauth.account.forms import ResetPasswordForm
+
+    form = ResetPasswordForm(data={"email": user.email})
+    if form.is_valid():
+        form.save(request)
+
+
+@transaction.atomic
+def do_change_member(
+    actor: Membership, member: Membership, *, role: str, team: Team | None, is_active: bool
+) -> dict[str, list[Any]]:
+    """Change a member's role, team or active state; refuses to leave the org without admin."""
+    member = Membership.objects.select_for_update().get(pk=member.pk)
+    _check_keeps_an_admin(member, role, is_active)
+    changes = _diff(member, {"role": role, "team": team, "is_active": is_active})
+    if changes:
+        member.save(update_fields=["role", "team", "is_active"])
+        audit(actor.org, actor.user, "member.change", member, changes)
+    return changes
+
+
+@transaction.atomic
+def do_remove_member(actor: Membership, member: Membership) -> None:
+    """Remove a person from the organisation (their account stays)."""
+    _check_keeps_an_admin(member, None, False)
+    Team.objects.filter(manager=member).update(manager=None)
+    audit(actor.org, actor.user, "member.remove", member, {"role": [member.role, None]})
+    member.delete()
+
+
+@transaction.atomic
+def do_save_team(
+    actor: Membership, team: Team | None, *, name: str, manager: Membership | None
+) -> Team:
+    """Create a team (team=None) or update one."""
+    if manager is not None and manager.org_id != actor.org_id:
+        raise ValidationError(_("The manager must be a member of this organisation."))
+    if team is None:
+        team = Team.objects.create(org=actor.org, name=name, manager=manager)
+        audit(actor.org, actor.user, "team.create", team, {"name": [None, name]})
+        return team
+    changes = _diff(team, {"name": name, "manager": manager})
+    if changes:
+        team.save(update_fields=["name", "manager"])
+        audit(actor.org, actor.user, "team.change", team, changes)
+    return team
+
+
+@transaction.atomic
+def do_delete_team(actor: Membership, team: Team) -> None:
+    """Delete a team; its members stay in the organisation without a team."""
+    audit(actor.org, actor.user, "team.delete", team, {"name": [team.name, None]})
+    team.delete()

@@ -1,0 +1,33 @@
+"""`chorus demo`: load the demo organisation (idempotent) and print its logins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from chorus.orgs.demo import DEMO_LOGINS, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisation Acme (running it again adds nothing twice)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--password",
+            default=settings.CHORUS_DEMO_PASSWORD,
+            help="Password of the demo people (default: CHORUS_DEMO_PASSWORD).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = load_demo(options["password"])
+        if result.created:
+            self.stdout.write(f"Demo organisation '{result.org.name}' ready ({result.created} rows added).")
+        else:
+            self.stdout.write(f"Demo organisation '{result.org.name}' already loaded.")
+        self.stdout.write("")
+        self.stdout.write("Demo logins (password: %s)" % options["password"])
+        for email, role in DEMO_LOGINS:
+            self.stdout.write(f"  {str(role.label):<20} {email}")
+        self.stdout.write("")

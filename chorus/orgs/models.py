@@ -1,0 +1,140 @@
+"""Organisations (tenants), their teams, people's memberships and roles, and the audit log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """What a member may do; each role includes what the roles below it may do."""
+
+    AMBASSADOR = "ambassador", _("Ambassador")
+    TEAM_MANAGER = "team_manager", _("Team manager")
+    PROGRAM_MANAGER = "program_manager", _("Program manager")
+    ORG_ADMIN = "org_admin", _("Organisation admin")
+
+    @classmethod
+    def rank(cls, role: str) -> int:
+        return [choice.value for choice in cls].index(role)
+
+
+class Organization(models.Model):
+    """A tenant: every row of user data belongs to exactly one organisation."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    default_language = models.CharField(
+        _("default language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(_("name"), max_length=120)
+    manager = models.ForeignKey(
+        "Membership",
+        verbose_name=_("manager"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_teams",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["org", "name"], name="team_unique_name")]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def active(self) -> MembershipQuerySet:
+        return self.filter(is_active=True, user__is_active=True)
+
+
+class Membership(models.Model):
+    """A person's place in one organisation: their role and team."""
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(
+        _("role"), max_length=20, choices=Role.choices, default=Role.AMBASSADOR
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    joined_at = models.DateTimeField(_("joined"), auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "user"], name="membership_unique_person")
+        ]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.org}"
+
+    def has_role(self, role: str) -> bool:
+        """True if this member's role is `role` or above it."""
+        return Role.rank(self.role) >= Role.rank(role)
+
+    @property
+    def is_org_admin(self) -> bool:
+        return self.role == Role.ORG_ADMIN
+
+    @property
+    def can_manage_programme(self) -> bool:
+        return self.has_role(Role.PROGRAM_MANAGER)
+
+
+class AuditEntry(models.Model):
+    """Who changed what, and when; written by the do_* actions, never edited."""
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="audit_entries")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # Kept as text so the entry stays readable after the person is deleted.
+    actor_email = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=60)
+    target_type = models.CharField(max_length=60)
+    target_id = models.CharField(max_length=60, blank=True)
+    target_label = models.CharField(max_length=255, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+
+    def __str__(self) -> str:
+        return f"{self.actor_email} {self.action} {self.target_label}"

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from chorus.orgs import views
+
+urlpatterns = [
+    path("", views.org_home, name="org_home"),
+    path("members/", views.members, name="members"),
+    path("members/<int:membership_id>/", views.member_detail, name="member_detail"),
+    path("members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path("teams/", views.teams, name="teams"),
+    path("teams/<int:team_id>/", views.team_detail, name="team_detail"),
+    path("teams/<int:team_id>/delete/", views.team_delete, name="team_delete"),
+    path("audit/", views.audit_log, name="audit_log"),
+]

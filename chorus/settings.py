@@ -1,0 +1,259 @@
+"""Chorus settings: every knob comes from the environment, read through validated helpers.
+
+Defaults suit a developer's machine (the embedded profile: SQLite and Huey on SQLite under
+`var/`). The scale-out profile is chosen by setting DATABASE_URL (PostgreSQL) and REDIS_URL.
+Every variable read here is listed in `.env.example`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from chorus.lib.env import env_bool, env_choice, env_int, env_list, env_str, env_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("CHORUS_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("CHORUS_DEBUG", False)
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it to a long random string "
+            "(python3 -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+            "or set CHORUS_DEBUG=1 on a development machine."
+        )
+    SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
+elif len(SECRET_KEY) < 32:
+    raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long.")
+
+ALLOWED_HOSTS = env_list("CHORUS_ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = env_list("CHORUS_CSRF_TRUSTED_ORIGINS")
+SITE_URL = env_url("CHORUS_SITE_URL", "http://127.0.0.1:8000", schemes=("http", "https"))
+
+INSTALLED_APPS = [
+    "chorus.accounts",
+    "chorus.orgs",
+    "chorus.api",
+    "chorus.web",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "allauth",
+    "allauth.account",
+    "huey.contrib.djhuey",
+    "django_htmx",
+    "csp",
+    "ninja",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "chorus.accounts.middleware.UserLanguageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "chorus.urls"
+WSGI_APPLICATION = "chorus.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "chorus" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "chorus.orgs.context_processors.current_membership",
+            ],
+        },
+    },
+]
+
+# --- Database: SQLite (WAL) under var/ by default, PostgreSQL through DATABASE_URL ---
+DATABASE_URL = env_url(
+    "DATABASE_URL",
+    f"sqlite:///{VAR_DIR / 'chorus.sqlite3'}",
+    schemes=("sqlite", "postgres", "postgresql", "pgsql"),
+)
+_database = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CHORUS_DB_CONN_MAX_AGE", 0))
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    _database["OPTIONS"] = {
+        # WAL lets the worker write while the web process reads; IMMEDIATE avoids
+        # "database is locked" upgrades from read to write transactions.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+        "PRAGMA busy_timeout=5000;",
+        "transaction_mode": "IMMEDIATE",
+    }
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache and task queue: local memory and Huey on SQLite, or Redis for both ---
+REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss", "unix"))
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": "chorus",
+        "url": REDIS_URL,
+        "immediate": env_bool("CHORUS_HUEY_IMMEDIATE", False),
+        "consumer": {"workers": env_int("CHORUS_WORKER_THREADS", 2, minimum=1)},
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # Huey's SQLite file lives there.
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "chorus",
+        "filename": str(VAR_DIR / "huey.sqlite3"),
+        "immediate": env_bool("CHORUS_HUEY_IMMEDIATE", False),
+        "consumer": {
+            "workers": env_int("CHORUS_WORKER_THREADS", 2, minimum=1),
+            "worker_type": "thread",
+        },
+    }
+
+# --- Accounts: e-mail login through django-allauth ---
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+ACCOUNT_ADAPTER = "chorus.accounts.adapter.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+# Login attempts are rate limited per IP and per account (allauth, through the cache).
+ACCOUNT_RATE_LIMITS = {
+    "login": env_str("CHORUS_LOGIN_RATE_LIMIT", "30/m/ip"),
+    "login_failed": env_str("CHORUS_LOGIN_FAILED_RATE_LIMIT", "10/m/ip,5/5m/key"),
+    "reset_password": "20/m/ip,5/m/key",
+}
+CHORUS_OPEN_SIGNUP = env_bool("CHORUS_OPEN_SIGNUP", False)
+
+# --- E-mail: SMTP when a host is configured, else printed on the console ---
+EMAIL_HOST = env_str("CHORUS_EMAIL_HOST")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("CHORUS_EMAIL_PORT", 587, minimum=1)
+    EMAIL_HOST_USER = env_str("CHORUS_EMAIL_USER")
+    EMAIL_HOST_PASSWORD = env_str("CHORUS_EMAIL_PASSWORD")
+    EMAIL_USE_TLS = env_bool("CHORUS_EMAIL_USE_TLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("CHORUS_DEFAULT_FROM_EMAIL", "Chorus <chorus@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Languages: English and French, chosen per user, default from the browser ---
+LANGUAGE_CODE = env_choice("CHORUS_DEFAULT_LANGUAGE", "en", ("en", "fr"))
+LANGUAGES = [("en", _("English")), ("fr", _("French"))]
+LOCALE_PATHS = [BASE_DIR / "chorus" / "locale"]
+USE_I18N = True
+TIME_ZONE = env_str("CHORUS_TIME_ZONE", "UTC")
+USE_TZ = True
+
+# --- Static and media files, served by the app itself (WhiteNoise) ---
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env_str("CHORUS_MEDIA_ROOT", str(VAR_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if env_bool("CHORUS_STATIC_MANIFEST", not DEBUG)
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- Security baseline ---
+CHORUS_HTTPS = env_bool("CHORUS_HTTPS", False)
+if CHORUS_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("CHORUS_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("CHORUS_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("CHORUS_HSTS_INCLUDE_SUBDOMAINS", False)
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # htmx reads it from the page's meta tag, not the cookie.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "worker-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("CHORUS_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # The Huey consumer installs its own handler; don't print each line twice.
+        "huey": {"level": "INFO", "propagate": False},
+    },
+}
+
+# --- API ---
+NINJA_PAGINATION_PER_PAGE = 50
+CHORUS_DEMO_PASSWORD = env_str("CHORUS_DEMO_PASSWORD", "chorus-demo-2026")
+# The Django admin is for operators; off unless asked for.
+CHORUS_ADMIN_ENABLED = env_bool("CHORUS_ADMIN_ENABLED", False)

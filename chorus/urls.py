@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from chorus.accounts import views as account_views
+from chorus.orgs import views as org_views
+from chorus.web import views as web_views
+
+urlpatterns = [
+    path("", org_views.home, name="home"),
+    path("healthz", web_views.healthz, name="healthz"),
+    path("manifest.webmanifest", web_views.manifest, name="manifest"),
+    path("sw.js", web_views.service_worker, name="service_worker"),
+    path("offline/", web_views.offline, name="offline"),
+    path("accounts/", include("allauth.urls")),
+    path("profile/", account_views.profile, name="profile"),
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
+    path("orgs/", org_views.organisations, name="organisations"),
+    path("o/<slug:org>/", include("chorus.orgs.urls")),
+    path("", include("chorus.api.urls")),
+]
+
+if settings.CHORUS_ADMIN_ENABLED:
+    urlpatterns.append(path("django-admin/", admin.site.urls))

@@ -1,0 +1,70 @@
+"""The application shell: health check, web-app manifest, service worker, offline page."""
+
+from __future__ import annotations
+
+import json
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_GET
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the app and its database answer, 503 otherwise."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as error:  # any database failure means "not healthy"
+        return JsonResponse({"status": "error", "database": str(error.__class__.__name__)}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_GET
+@cache_control(max_age=3600)
+def manifest(request: HttpRequest) -> HttpResponse:
+    data = {
+        "name": "Chorus",
+        "short_name": "Chorus",
+        "description": _("Share your company's news in your own voice."),
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#4338ca",
+        "lang": request.LANGUAGE_CODE,
+        "icons": [
+            {"src": static("web/icon.svg"), "sizes": "any", "type": "image/svg+xml"},
+            {
+                "src": static("web/icon-maskable.svg"),
+                "sizes": "any",
+                "type": "image/svg+xml",
+                "purpose": "maskable",
+            },
+        ],
+    }
+    return HttpResponse(json.dumps(data), content_type="application/manifest+json")
+
+
+@require_GET
+@cache_control(max_age=0, no_cache=True)
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """Served from the root so its scope covers the whole app."""
+    context = {
+        "shell": [static("dist/app.js"), static("dist/app.css"), static("web/icon.svg")],
+        "offline_url": "/offline/",
+    }
+    response = render(request, "web/sw.js", context, content_type="application/javascript")
+    response["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@require_GET
+def offline(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/offline.html")

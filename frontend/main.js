@@ -1,0 +1,38 @@
+// Chorus front-end entry point: htmx, plus small progressive enhancements.
+import htmx from "htmx.org";
+
+window.htmx = htmx;
+
+// Close the mobile menu when a link inside it is followed or Escape is pressed.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  for (const menu of document.querySelectorAll("details.menu[open]")) {
+    menu.open = false;
+    menu.querySelector("summary")?.focus();
+  }
+});
+
+// On wide screens the navigation is always shown; on phones it folds into "Menu".
+const wide = window.matchMedia("(min-width: 48rem)");
+function syncMenu() {
+  for (const menu of document.querySelectorAll("details.menu")) menu.open = wide.matches;
+}
+wide.addEventListener("change", syncMenu);
+document.addEventListener("DOMContentLoaded", syncMenu);
+
+// Select a freshly created token so it can be copied at once.
+document.addEventListener("DOMContentLoaded", () => {
+  const token = document.getElementById("new-token");
+  if (token) {
+    token.focus();
+    token.select();
+  }
+});
+
+if ("serviceWorker" in navigator && window.isSecureContext) {
+  window.addEventListener("load", () => {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {
+      // The app works without it; installing on a phone just won't be offered.
+    });
+  });
+}

@@ -1,0 +1,20 @@
+"""Settings for the test suite: production settings with test-friendly services."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789-abcdefghijklmnop")
+
+from chorus.settings import *  # noqa: E402, F403
+from chorus.settings import HUEY, STORAGES  # noqa: E402
+
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tasks run inline; the real worker is exercised by the `serve` test.
+HUEY = {**HUEY, "immediate": True}
+# Rate limits are switched on by the tests that check them.
+ACCOUNT_RATE_LIMITS = False

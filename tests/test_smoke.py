@@ -1,0 +1,8 @@
+from django.test import TestCase
+
+
+class HealthzTests(TestCase):
+    def test_healthz_answers_200_json_when_the_database_answers(self) -> None:
+        response = self.client.get("/healthz")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json(), {"status": "ok", "database": "ok"})
