@@ -107,10 +107,13 @@ def do_add_member(
 def _send_welcome(request: HttpRequest, user: Any) -> None:
     """E-mail the new member a link to choose a password (allauth's reset flow)."""
     from allauth.account.forms import ResetPasswordForm
+    from allauth.core.context import request_context
 
-    form = ResetPasswordForm(data={"email": user.email})
-    if form.is_valid():
-        form.save(request)
+    # Runs after the commit, outside allauth's middleware: give it the request explicitly.
+    with request_context(request):
+        form = ResetPasswordForm(data={"email": user.email})
+        if form.is_valid():
+            form.save(request)
 
 
 @transaction.atomic

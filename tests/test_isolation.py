@@ -1,0 +1,134 @@
+"""Every route that takes an organisation or an object id answers 404 to outsiders.
+
+The routes are read from the URL configuration, so a new route is covered without
+editing this file. Its parameters must follow the convention: `org` for the
+organisation's slug, `<model>_id` for an object (e.g. `team_id` for a Team); a route
+with a parameter that follows neither fails here until it is named properly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from django.apps import apps
+from django.db import models, transaction
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from chorus.orgs.actions import audit
+from tests.base import OrgTestCase
+from tests.factory import make_token
+
+PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
+
+
+def iter_routes(
+    patterns: list[Any] | None = None, prefix: str = ""
+) -> Iterator[tuple[str, list[str]]]:
+    """Yield (route template, parameter names) for every URL pattern."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from iter_routes(entry.url_patterns, route)
+        elif isinstance(entry, URLPattern):
+            # Third-party pages (allauth's e-mail and password-reset links) take signed,
+            # unguessable keys rather than object ids; our views and the API are walked.
+            ours = entry.callback.__module__.startswith(("chorus.", "ninja."))
+            if ours:
+                names = [match.group("name") for match in PARAMETER.finditer(route)]
+                yield route, names
+
+
+def model_for(parameter: str) -> type[models.Model] | None:
+    if not parameter.endswith("_id"):
+        return None
+    model_name = parameter.removesuffix("_id")
+    for model in apps.get_models():
+        if model._meta.model_name == model_name and model.__module__.startswith("chorus."):
+            return model
+    return None
+
+
+class OutsiderIsolationTests(OrgTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        # One object of every kind in Acme, owned by Alice (Acme's admin) where it has an owner.
+        cls.acme_token, cls.alice_raw_token = make_token(cls.alice_m)
+        audit(cls.org, cls.alice, "test.entry", cls.team)
+        cls.oscar_token = make_token(cls.oscar_m)[1]
+
+    def victim_object(self, model: type[models.Model]) -> models.Model:
+        field_names = {field.name for field in model._meta.get_fields()}
+        self.assertIn(
+            "org", field_names, f"{model.__name__} has no `org`: every row belongs to an organisation"
+        )
+        found = model._default_manager.filter(org=self.org).order_by("pk").first()  # type: ignore[misc]
+        self.assertIsNotNone(
+            found, f"Add an Acme {model.__name__} to OutsiderIsolationTests.setUpTestData"
+        )
+        return found  # type: ignore[return-value]
+
+    def build(self, route: str, names: list[str], org_slug: str) -> str:
+        values: dict[str, str] = {}
+        for name in names:
+            if name == "org":
+                values[name] = org_slug
+                continue
+            model = model_for(name)
+            self.assertIsNotNone(
+                model, f"Route {route!r}: name the parameter {name!r} `org` or `<model>_id`"
+            )
+            values[name] = str(self.victim_object(model).pk)  # type: ignore[arg-type]
+        path = PARAMETER.sub(lambda match: values[match.group("name")], route)
+        return "/" + path.lstrip("^").rstrip("$")
+
+    def request(self, method: str, path: str, token: str | None) -> int:
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+        return getattr(self.client, method)(path, **headers).status_code
+
+    def assert_outsider_gets_404(self, path: str, api: bool) -> None:
+        self.client.force_login(self.oscar)
+        token = self.oscar_token if api else None
+        statuses = {method: self.request(method, path, token) for method in ("get", "post")}
+        self.assertTrue(
+            set(statuses.values()) <= {404, 405} and 404 in statuses.values(),
+            f"An outsider reached {path}: {statuses}",
+        )
+
+    def assert_member_reaches(self, path: str, api: bool) -> None:
+        """The same URL works for Acme's admin, so the 404 above is not a broken URL."""
+        self.client.force_login(self.alice)
+        token = self.alice_raw_token if api else None
+        with transaction.atomic():
+            status = self.request("get", path, token)
+            if status == 405:
+                status = self.request("post", path, token)
+            transaction.set_rollback(True)
+        self.assertNotEqual(status, 404, f"{path} is 404 for Acme's own admin too")
+
+    def test_every_route_with_an_org_or_object_id_is_404_for_outsiders(self) -> None:
+        checked = 0
+        for route, names in iter_routes():
+            if not names:
+                continue
+            api = route.startswith("api/")
+            with self.subTest(route=route):
+                # 1. The victim's organisation in the URL.
+                victim_path = self.build(route, names, self.org.slug)
+                self.assert_outsider_gets_404(victim_path, api)
+                self.assert_member_reaches(victim_path, api)
+                # 2. The outsider's own organisation, with the victim's object ids.
+                if any(name != "org" for name in names) and "org" in names:
+                    own_path = self.build(route, names, self.other_org.slug)
+                    self.assert_outsider_gets_404(own_path, api)
+                checked += 1
+        self.assertGreaterEqual(checked, 10, "the URL walk found suspiciously few routes")
+
+    def test_the_walk_sees_api_and_page_routes(self) -> None:
+        routes = [route for route, names in iter_routes() if names]
+        self.assertTrue(any(route.startswith("api/v1/") for route in routes))
+        self.assertTrue(any(route.startswith("o/") for route in routes))
