@@ -1,0 +1,82 @@
+"""French and English: complete catalogs, a language chosen per person, the browser's by default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+from django.conf import settings
+
+from tests.base import OrgTestCase
+
+CATALOG = Path(settings.BASE_DIR) / "chorus" / "locale" / "fr" / "LC_MESSAGES" / "django.po"
+
+
+class CatalogTests(OrgTestCase):
+    def test_the_french_catalog_is_complete(self) -> None:
+        with CATALOG.open("rb") as handle:
+            catalog = read_po(handle)
+        missing = []
+        for message in catalog:
+            if not message.id:
+                continue
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            if message.fuzzy or not all(strings):
+                missing.append(message.id)
+        self.assertEqual(missing, [], "untranslated or fuzzy French strings")
+        self.assertGreater(len(catalog), 50)
+
+
+class LanguageTests(OrgTestCase):
+    def test_default_follows_the_browser(self) -> None:
+        response = self.client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9")
+        self.assertEqual(response["Content-Language"], "fr")
+        self.assertContains(response, "Mot de passe")
+        response = self.client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-GB")
+        self.assertEqual(response["Content-Language"], "en")
+
+    def test_the_switch_is_remembered_on_the_account(self) -> None:
+        self.login(self.amy)
+        response = self.client.post("/i18n/setlang/", {"language": "fr", "next": "/o/acme/"})
+        self.assertRedirects(response, "/o/acme/", fetch_redirect_response=False)
+        self.amy.refresh_from_db()
+        self.assertEqual(self.amy.language, "fr")
+        # A new browser session with an English browser still gets French for Amy.
+        self.client.logout()
+        self.client.cookies.clear()
+        self.login(self.amy)
+        response = self.client.get("/o/acme/", HTTP_ACCEPT_LANGUAGE="en")
+        self.assertEqual(response["Content-Language"], "fr")
+        self.assertContains(response, "Accueil")
+
+    def test_unknown_language_and_foreign_next_are_ignored(self) -> None:
+        self.login(self.amy)
+        self.client.post("/i18n/setlang/", {"language": "xx"})
+        self.amy.refresh_from_db()
+        self.assertEqual(self.amy.language, "")
+        response = self.client.post("/i18n/setlang/", {"language": "fr", "next": "https://evil.example/"})
+        self.assertNotIn("evil.example", response.get("Location", ""))
+
+    def test_anonymous_switch_uses_a_cookie(self) -> None:
+        response = self.client.post("/i18n/setlang/", {"language": "fr", "next": "/accounts/login/"})
+        self.assertEqual(response.cookies[settings.LANGUAGE_COOKIE_NAME].value, "fr")
+        self.assertContains(self.client.get("/accounts/login/"), "Mot de passe")
+
+    def test_profile_language_setting(self) -> None:
+        self.login(self.amy)
+        self.client.post("/profile/", {"first_name": "Amy", "last_name": "Doe", "language": "fr"})
+        self.amy.refresh_from_db()
+        self.assertEqual((self.amy.last_name, self.amy.language), ("Doe", "fr"))
+
+
+class ManifestTests(OrgTestCase):
+    def test_manifest_and_service_worker_for_installing_on_a_phone(self) -> None:
+        manifest = self.client.get("/manifest.webmanifest", HTTP_ACCEPT_LANGUAGE="fr")
+        self.assertEqual(manifest["Content-Type"], "application/manifest+json")
+        data = manifest.json()
+        self.assertEqual((data["display"], data["start_url"], data["lang"]), ("standalone", "/", "fr"))
+        self.assertTrue(data["icons"])
+        worker = self.client.get("/sw.js")
+        self.assertEqual(worker["Content-Type"], "application/javascript")
+        self.assertIn("/offline/", worker.content.decode())
+        self.assertEqual(self.client.get("/offline/").status_code, 200)
