@@ -29,7 +29,7 @@ if not SECRET_KEY:
             "(python3 -c 'import secrets; print(secrets.token_urlsafe(50))'), "
             "or set CHORUS_DEBUG=1 on a development machine."
         )
-    SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
+    SECRET_KEY = "insecure-development-key-never-use-in-production"
 elif len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long.")
 

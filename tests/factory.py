@@ -26,12 +26,12 @@ def make_user(email: str | None = None, **fields: Any):  # type: ignore[no-untyp
 
 def make_org(name: str | None = None, slug: str | None = None) -> Organization:
     number = next(_numbers)
-    return Organization.objects.create(
-        name=name or f"Org {number}", slug=slug or f"org-{number}"
-    )
+    return Organization.objects.create(name=name or f"Org {number}", slug=slug or f"org-{number}")
 
 
-def make_team(org: Organization, name: str | None = None, manager: Membership | None = None) -> Team:
+def make_team(
+    org: Organization, name: str | None = None, manager: Membership | None = None
+) -> Team:
     return Team.objects.create(org=org, name=name or f"Team {next(_numbers)}", manager=manager)
 
 

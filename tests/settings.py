@@ -4,8 +4,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789-abcdefghijklmnop")
 
-from chorus.settings import *  # noqa: E402, F403
-from chorus.settings import HUEY, STORAGES  # noqa: E402
+from chorus.settings import *  # noqa: F403
+from chorus.settings import HUEY, STORAGES
 
 STORAGES = {
     **STORAGES,

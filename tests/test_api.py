@@ -54,7 +54,9 @@ class TokenCommandTests(OrgTestCase):
         with self.assertRaises(CommandError):
             self.create("--email", "amy@acme.example")
         raw = self.create("--email", "amy@acme.example", "--org", "globex")
-        self.assertEqual(self.client.get("/api/v1/me", **bearer(raw)).json()["organization"]["slug"], "globex")
+        self.assertEqual(
+            self.client.get("/api/v1/me", **bearer(raw)).json()["organization"]["slug"], "globex"
+        )
 
     def test_unknown_person_or_org_is_an_error(self) -> None:
         with self.assertRaises(CommandError):
@@ -112,21 +114,31 @@ class ApiRoleTests(OrgTestCase):
         other = make_member(self.org, "team_manager")
         raw = make_token(other)[1]
         self.assertEqual(self.client.get("/api/v1/teams", **bearer(raw)).json(), [])
-        self.assertEqual(self.client.get(f"/api/v1/teams/{self.team.pk}", **bearer(raw)).status_code, 403)
+        self.assertEqual(
+            self.client.get(f"/api/v1/teams/{self.team.pk}", **bearer(raw)).status_code, 403
+        )
         raw = make_token(self.maya_m)[1]
-        self.assertEqual([t["name"] for t in self.client.get("/api/v1/teams", **bearer(raw)).json()], ["Sales"])
+        self.assertEqual(
+            [t["name"] for t in self.client.get("/api/v1/teams", **bearer(raw)).json()], ["Sales"]
+        )
 
     def test_another_orgs_ids_are_404(self) -> None:
         raw = make_token(self.alice_m)[1]
-        self.assertEqual(self.client.get(f"/api/v1/teams/{self.other_team.pk}", **bearer(raw)).status_code, 404)
-        self.assertEqual(self.client.get(f"/api/v1/members/{self.oscar_m.pk}", **bearer(raw)).status_code, 404)
+        self.assertEqual(
+            self.client.get(f"/api/v1/teams/{self.other_team.pk}", **bearer(raw)).status_code, 404
+        )
+        self.assertEqual(
+            self.client.get(f"/api/v1/members/{self.oscar_m.pk}", **bearer(raw)).status_code, 404
+        )
         self.assertEqual(self.client.get("/api/v1/members/abc", **bearer(raw)).status_code, 422)
 
 
 class ProfileTokenTests(OrgTestCase):
     def test_create_list_and_revoke_in_the_profile(self) -> None:
         self.login(self.amy)
-        response = self.client.post("/profile/tokens/", {"name": "my script", "membership": self.amy_m.pk}, follow=True)
+        response = self.client.post(
+            "/profile/tokens/", {"name": "my script", "membership": self.amy_m.pk}, follow=True
+        )
         self.assertContains(response, "my script")
         raw = response.context["new_token"]
         self.assertTrue(raw.startswith("chorus_"))

@@ -54,11 +54,15 @@ class LanguageTests(OrgTestCase):
         self.client.post("/i18n/setlang/", {"language": "xx"})
         self.amy.refresh_from_db()
         self.assertEqual(self.amy.language, "")
-        response = self.client.post("/i18n/setlang/", {"language": "fr", "next": "https://evil.example/"})
+        response = self.client.post(
+            "/i18n/setlang/", {"language": "fr", "next": "https://evil.example/"}
+        )
         self.assertNotIn("evil.example", response.get("Location", ""))
 
     def test_anonymous_switch_uses_a_cookie(self) -> None:
-        response = self.client.post("/i18n/setlang/", {"language": "fr", "next": "/accounts/login/"})
+        response = self.client.post(
+            "/i18n/setlang/", {"language": "fr", "next": "/accounts/login/"}
+        )
         self.assertEqual(response.cookies[settings.LANGUAGE_COOKIE_NAME].value, "fr")
         self.assertContains(self.client.get("/accounts/login/"), "Mot de passe")
 
@@ -74,7 +78,9 @@ class ManifestTests(OrgTestCase):
         manifest = self.client.get("/manifest.webmanifest", HTTP_ACCEPT_LANGUAGE="fr")
         self.assertEqual(manifest["Content-Type"], "application/manifest+json")
         data = manifest.json()
-        self.assertEqual((data["display"], data["start_url"], data["lang"]), ("standalone", "/", "fr"))
+        self.assertEqual(
+            (data["display"], data["start_url"], data["lang"]), ("standalone", "/", "fr")
+        )
         self.assertTrue(data["icons"])
         worker = self.client.get("/sw.js")
         self.assertEqual(worker["Content-Type"], "application/javascript")

@@ -64,7 +64,9 @@ class OutsiderIsolationTests(OrgTestCase):
     def victim_object(self, model: type[models.Model]) -> models.Model:
         field_names = {field.name for field in model._meta.get_fields()}
         self.assertIn(
-            "org", field_names, f"{model.__name__} has no `org`: every row belongs to an organisation"
+            "org",
+            field_names,
+            f"{model.__name__} has no `org`: every row belongs to an organisation",
         )
         found = model._default_manager.filter(org=self.org).order_by("pk").first()  # type: ignore[misc]
         self.assertIsNotNone(

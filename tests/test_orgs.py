@@ -149,7 +149,8 @@ class ChangeMemberTests(OrgTestCase):
     def test_admin_changes_role_and_it_is_audited(self) -> None:
         self.login(self.alice)
         response = self.client.post(
-            self.url(self.amy_m), {"role": Role.TEAM_MANAGER, "team": self.team.pk, "is_active": "on"}
+            self.url(self.amy_m),
+            {"role": Role.TEAM_MANAGER, "team": self.team.pk, "is_active": "on"},
         )
         self.assertEqual(response.status_code, 302)
         self.amy_m.refresh_from_db()
@@ -163,7 +164,9 @@ class ChangeMemberTests(OrgTestCase):
     def test_program_manager_sees_but_may_not_change(self) -> None:
         self.login(self.paul)
         self.assertEqual(self.client.get(self.url(self.amy_m)).status_code, 200)
-        response = self.client.post(self.url(self.amy_m), {"role": Role.ORG_ADMIN, "is_active": "on"})
+        response = self.client.post(
+            self.url(self.amy_m), {"role": Role.ORG_ADMIN, "is_active": "on"}
+        )
         self.assertEqual(response.status_code, 403)
         self.amy_m.refresh_from_db()
         self.assertEqual(self.amy_m.role, Role.AMBASSADOR)
@@ -176,7 +179,9 @@ class ChangeMemberTests(OrgTestCase):
 
     def test_the_last_admin_cannot_be_demoted_or_removed(self) -> None:
         self.login(self.alice)
-        response = self.client.post(self.url(self.alice_m), {"role": Role.AMBASSADOR, "is_active": "on"})
+        response = self.client.post(
+            self.url(self.alice_m), {"role": Role.AMBASSADOR, "is_active": "on"}
+        )
         self.assertEqual(response.status_code, 400)
         self.alice_m.refresh_from_db()
         self.assertEqual(self.alice_m.role, Role.ORG_ADMIN)
@@ -194,13 +199,17 @@ class ChangeMemberTests(OrgTestCase):
 
     def test_remove_needs_post(self) -> None:
         self.login(self.alice)
-        self.assertEqual(self.client.get(f"/o/acme/members/{self.amy_m.pk}/remove/").status_code, 405)
+        self.assertEqual(
+            self.client.get(f"/o/acme/members/{self.amy_m.pk}/remove/").status_code, 405
+        )
 
 
 class TeamTests(OrgTestCase):
     def test_program_manager_creates_and_renames_a_team(self) -> None:
         self.login(self.paul)
-        response = self.client.post("/o/acme/teams/", {"name": "Marketing", "manager": self.maya_m.pk})
+        response = self.client.post(
+            "/o/acme/teams/", {"name": "Marketing", "manager": self.maya_m.pk}
+        )
         self.assertRedirects(response, "/o/acme/teams/")
         team = Team.objects.get(org=self.org, name="Marketing")
         self.assertEqual(team.manager, self.maya_m)
@@ -239,7 +248,9 @@ class TeamTests(OrgTestCase):
 
     def test_delete_keeps_the_members(self) -> None:
         self.login(self.paul)
-        self.assertRedirects(self.client.post(f"/o/acme/teams/{self.team.pk}/delete/"), "/o/acme/teams/")
+        self.assertRedirects(
+            self.client.post(f"/o/acme/teams/{self.team.pk}/delete/"), "/o/acme/teams/"
+        )
         self.amy_m.refresh_from_db()
         self.assertIsNone(self.amy_m.team)
         self.assertEqual(self.client.post("/o/acme/teams/999999/delete/").status_code, 404)

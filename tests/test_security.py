@@ -16,14 +16,21 @@ from tests.factory import PASSWORD
 
 def run_settings(**environ: str) -> subprocess.CompletedProcess[str]:
     """Import chorus.settings in a fresh interpreter with the given environment."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CHORUS_", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CHORUS_", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"))
+    }
     clean["DJANGO_SETTINGS_MODULE"] = "chorus.settings"
     clean.update(environ)
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, getattr(s, 'SECURE_HSTS_SECONDS', 0))"
+        "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
+        "getattr(s, 'SECURE_HSTS_SECONDS', 0))"
     )
-    return subprocess.run([sys.executable, "-c", code], env=clean, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code], env=clean, capture_output=True, text=True, timeout=60
+    )
 
 
 class ProductionSettingsTests(OrgTestCase):
@@ -44,7 +51,9 @@ class ProductionSettingsTests(OrgTestCase):
 
     def test_https_turns_on_secure_cookies_and_hsts(self) -> None:
         result = run_settings(SECRET_KEY="k" * 50, CHORUS_HTTPS="1")
-        self.assertEqual(result.stdout.split(), ["False", "True", "True", "31536000"], result.stderr)
+        self.assertEqual(
+            result.stdout.split(), ["False", "True", "True", "31536000"], result.stderr
+        )
 
     def test_a_bad_value_fails_loudly(self) -> None:
         result = run_settings(SECRET_KEY="k" * 50, CHORUS_DEBUG="maybe")
@@ -78,11 +87,15 @@ class EnvHelperTests(OrgTestCase):
 class HeaderTests(OrgTestCase):
     def test_pages_send_a_strict_csp_and_contain_no_inline_script(self) -> None:
         self.login(self.alice)
-        for url in ("/accounts/login/", "/o/acme/", "/o/acme/members/", "/profile/", "/o/acme/audit/"):
-            if url == "/accounts/login/":
-                response = Client().get(url)
-            else:
-                response = self.client.get(url)
+        for url in (
+            "/accounts/login/",
+            "/o/acme/",
+            "/o/acme/members/",
+            "/profile/",
+            "/o/acme/audit/",
+        ):
+            client = Client() if url == "/accounts/login/" else self.client
+            response = client.get(url)
             csp = response["Content-Security-Policy"]
             self.assertIn("script-src 'self'", csp)
             self.assertNotIn("unsafe-inline", csp)
@@ -91,7 +104,9 @@ class HeaderTests(OrgTestCase):
             self.assertTrue(scripts, url)
             for attributes in scripts:
                 self.assertIn("src=", attributes, f"inline script on {url}")
-            self.assertNotRegex(response.content.decode(), r"\son[a-z]+=\"", f"inline handler on {url}")
+            self.assertNotRegex(
+                response.content.decode(), r"\son[a-z]+=\"", f"inline handler on {url}"
+            )
             self.assertEqual(response["X-Frame-Options"], "DENY")
             self.assertEqual(response["X-Content-Type-Options"], "nosniff")
 
@@ -103,22 +118,30 @@ class CsrfTests(OrgTestCase):
         response = client.post("/o/acme/teams/", {"name": "Sneaky"})
         self.assertEqual(response.status_code, 403)
         self.assertFalse(self.org.teams.filter(name="Sneaky").exists())
-        response = client.post("/accounts/login/", {"login": "alice@acme.example", "password": PASSWORD})
+        response = client.post(
+            "/accounts/login/", {"login": "alice@acme.example", "password": PASSWORD}
+        )
         self.assertEqual(response.status_code, 403)
 
 
 class LoginTests(OrgTestCase):
     def test_login_by_email_case_insensitive(self) -> None:
-        response = self.client.post("/accounts/login/", {"login": "Alice@Acme.Example", "password": PASSWORD})
+        response = self.client.post(
+            "/accounts/login/", {"login": "Alice@Acme.Example", "password": PASSWORD}
+        )
         self.assertEqual(response.status_code, 302)
         self.assertRedirects(self.client.get("/"), "/o/acme/")
 
     @override_settings(ACCOUNT_RATE_LIMITS={"login_failed": "5/5m/key"})
     def test_failed_logins_are_rate_limited(self) -> None:
         for _ in range(5):
-            response = self.client.post("/accounts/login/", {"login": "alice@acme.example", "password": "wrong"})
+            response = self.client.post(
+                "/accounts/login/", {"login": "alice@acme.example", "password": "wrong"}
+            )
             self.assertEqual(response.status_code, 200)
-        response = self.client.post("/accounts/login/", {"login": "alice@acme.example", "password": PASSWORD})
+        response = self.client.post(
+            "/accounts/login/", {"login": "alice@acme.example", "password": PASSWORD}
+        )
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "Too many failed login attempts")
         self.assertNotIn("_auth_user_id", self.client.session)
@@ -128,7 +151,9 @@ class LoginTests(OrgTestCase):
 
         self.client.post("/accounts/password/reset/", {"email": "amy@acme.example"})
         self.assertEqual(len(mail.outbox), 1)
-        link = re.search(r"http://testserver(/accounts/password/reset/key/\S+)", mail.outbox[0].body)
+        link = re.search(
+            r"http://testserver(/accounts/password/reset/key/\S+)", mail.outbox[0].body
+        )
         self.assertIsNotNone(link)
         form_page = self.client.get(link.group(1), follow=True)  # type: ignore[union-attr]
         action = form_page.redirect_chain[-1][0] if form_page.redirect_chain else link.group(1)  # type: ignore[union-attr]
@@ -143,7 +168,8 @@ class LoginTests(OrgTestCase):
 
     def test_public_signup_is_closed(self) -> None:
         response = self.client.post(
-            "/accounts/signup/", {"email": "x@y.example", "password1": "a-good-pass-77", "password2": "a-good-pass-77"}
+            "/accounts/signup/",
+            {"email": "x@y.example", "password1": "a-good-pass-77", "password2": "a-good-pass-77"},
         )
         self.assertContains(response, "closed", status_code=200)
         from django.contrib.auth import get_user_model

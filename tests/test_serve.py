@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -21,8 +22,13 @@ def free_port() -> int:
 
 def chorus(args: list[str], environ: dict[str, str], **kwargs):  # type: ignore[no-untyped-def]
     return subprocess.run(
-        [sys.executable, "-m", "chorus", *args], env=environ, check=True, capture_output=True,
-        text=True, timeout=120, **kwargs,
+        [sys.executable, "-m", "chorus", *args],
+        env=environ,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **kwargs,
     )
 
 
@@ -41,16 +47,31 @@ def test_serve_runs_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     chorus(["migrate", "--no-input", "-v0"], environ)
     # An expired session for the worker's housekeeping task to delete.
     chorus(
-        ["shell", "-c",
-         "from django.contrib.sessions.backends.db import SessionStore; "
-         "from datetime import timedelta; s = SessionStore(); s.set_expiry(-60); s.create(); "
-         "from chorus.web.tasks import clear_expired_sessions; clear_expired_sessions()"],
+        [
+            "shell",
+            "-c",
+            "from django.contrib.sessions.backends.db import SessionStore; "
+            "from datetime import timedelta; s = SessionStore(); s.set_expiry(-60); s.create(); "
+            "from chorus.web.tasks import clear_expired_sessions; clear_expired_sessions()",
+        ],
         environ,
     )
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "chorus", "serve", "--bind", f"127.0.0.1:{port}", "--web-workers", "1"],
-        env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "chorus",
+            "serve",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--web-workers",
+            "1",
+        ],
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         start_new_session=True,
     )
     try:
@@ -58,7 +79,9 @@ def test_serve_runs_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         body = b""
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:  # noqa: S310
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/healthz", timeout=2
+                ) as response:
                     body = response.read()
                     break
             except OSError:
@@ -67,10 +90,19 @@ def test_serve_runs_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         # The worker picked up the task queued before it started.
         count = ""
         while time.monotonic() < deadline:
-            count = chorus(
-                ["shell", "-c", "from django.contrib.sessions.models import Session; print(Session.objects.count())"],
-                environ,
-            ).stdout.strip().splitlines()[-1]
+            count = (
+                chorus(
+                    [
+                        "shell",
+                        "-c",
+                        "from django.contrib.sessions.models import Session; "
+                        "print(Session.objects.count())",
+                    ],
+                    environ,
+                )
+                .stdout.strip()
+                .splitlines()[-1]
+            )
             if count == "0":
                 break
             time.sleep(0.5)
@@ -81,4 +113,4 @@ def test_serve_runs_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     assert server.returncode == 0, output
     assert "Chorus stopped." in output
     with pytest.raises(OSError):
-        urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)  # noqa: S310
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db import transaction
@@ -24,8 +24,9 @@ class TokenForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["membership"].queryset = user.memberships.active().select_related("org")
-        self.fields["membership"].label_from_instance = lambda m: m.org.name  # type: ignore[attr-defined]
+        field = cast(forms.ModelChoiceField, self.fields["membership"])
+        field.queryset = Membership.objects.active().filter(user=user).select_related("org")
+        field.label_from_instance = lambda m: m.org.name  # type: ignore[method-assign,assignment]
 
 
 def tokens_of(user: Any) -> QuerySet[Token]:
@@ -59,7 +60,12 @@ def authenticate_token(raw: str) -> tuple[Token, Membership] | None:
     """Return the token and its membership if `raw` is a valid, unrevoked token."""
     if not raw.startswith(Token.PREFIX):
         return None
-    token = Token.objects.usable().select_related("user", "org").filter(key_hash=hash_token(raw)).first()
+    token = (
+        Token.objects.usable()
+        .select_related("user", "org")
+        .filter(key_hash=hash_token(raw))
+        .first()
+    )
     if token is None:
         return None
     membership = Membership.objects.select_related("org", "team", "user").get(

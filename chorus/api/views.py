@@ -20,12 +20,14 @@ def token_create(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("profile")
     _token, raw = tokens.do_create_token(form.cleaned_data["membership"], form.cleaned_data["name"])
     # Shown once on the next page, then gone: only its hash is stored.
     request.session["new_token"] = raw
-    messages.success(request, _("Your new token was created. Copy it now: it won't be shown again."))
+    messages.success(
+        request, _("Your new token was created. Copy it now: it won't be shown again.")
+    )
     return redirect("profile")
 
 

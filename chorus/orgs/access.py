@@ -59,7 +59,9 @@ def org_view(role: str | None = None) -> Callable[[View], View]:
 
 def get_team(membership: Membership, team_id: int, *, manage: bool = False) -> Team:
     """A team of the member's organisation; managing it needs program manager or above."""
-    team = get_object_or_404(Team.objects.select_related("manager__user"), org=membership.org, pk=team_id)
+    team = get_object_or_404(
+        Team.objects.select_related("manager__user"), org=membership.org, pk=team_id
+    )
     if manage:
         require_role(membership, Role.PROGRAM_MANAGER)
     elif not membership.has_role(Role.PROGRAM_MANAGER) and not (

@@ -39,13 +39,18 @@ def _diff(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
     for field, new in values.items():
         old = getattr(obj, field)
         if old != new:
-            changes[field] = [str(old) if old is not None else None, str(new) if new is not None else None]
+            changes[field] = [
+                str(old) if old is not None else None,
+                str(new) if new is not None else None,
+            ]
             setattr(obj, field, new)
     return changes
 
 
 def _check_keeps_an_admin(member: Membership, new_role: str | None, still_active: bool) -> None:
-    losing_admin = member.role == Role.ORG_ADMIN and (new_role != Role.ORG_ADMIN or not still_active)
+    losing_admin = member.role == Role.ORG_ADMIN and (
+        new_role != Role.ORG_ADMIN or not still_active
+    )
     if losing_admin:
         others = (
             Membership.objects.active()

@@ -27,17 +27,39 @@ TEAMS = ["Sales", "Engineering", "People & Culture"]
 
 # (first name, last name, language): a bilingual company, French and English speakers.
 PEOPLE = [
-    ("Camille", "Durand", "fr"), ("Olivia", "Bennett", "en"), ("Hugo", "Lefèvre", "fr"),
-    ("Amelia", "Clarke", "en"), ("Léa", "Moreau", "fr"), ("Noah", "Patel", "en"),
-    ("Lucas", "Girard", "fr"), ("Grace", "Turner", "en"), ("Chloé", "Fournier", "fr"),
-    ("Ethan", "Wright", "en"), ("Manon", "Bonnet", "fr"), ("Isla", "Murphy", "en"),
-    ("Théo", "Lambert", "fr"), ("Jack", "Hughes", "en"), ("Inès", "Rousseau", "fr"),
-    ("Sophie", "Walker", "en"), ("Louis", "Mercier", "fr"), ("Harry", "Evans", "en"),
-    ("Jade", "Fontaine", "fr"), ("Mia", "Robinson", "en"), ("Arthur", "Chevalier", "fr"),
-    ("Leo", "Thompson", "en"), ("Zoé", "Garnier", "fr"), ("Ella", "Wood", "en"),
-    ("Gabriel", "Faure", "fr"), ("Oscar", "Hall", "en"), ("Alice", "Blanc", "fr"),
-    ("Lily", "Green", "en"), ("Nathan", "Roux", "fr"), ("Freya", "King", "en"),
-    ("Emma", "Perrin", "fr"), ("Jacob", "Scott", "en"), ("Raphaël", "Morel", "fr"),
+    ("Camille", "Durand", "fr"),
+    ("Olivia", "Bennett", "en"),
+    ("Hugo", "Lefèvre", "fr"),
+    ("Amelia", "Clarke", "en"),
+    ("Léa", "Moreau", "fr"),
+    ("Noah", "Patel", "en"),
+    ("Lucas", "Girard", "fr"),
+    ("Grace", "Turner", "en"),
+    ("Chloé", "Fournier", "fr"),
+    ("Ethan", "Wright", "en"),
+    ("Manon", "Bonnet", "fr"),
+    ("Isla", "Murphy", "en"),
+    ("Théo", "Lambert", "fr"),
+    ("Jack", "Hughes", "en"),
+    ("Inès", "Rousseau", "fr"),
+    ("Sophie", "Walker", "en"),
+    ("Louis", "Mercier", "fr"),
+    ("Harry", "Evans", "en"),
+    ("Jade", "Fontaine", "fr"),
+    ("Mia", "Robinson", "en"),
+    ("Arthur", "Chevalier", "fr"),
+    ("Leo", "Thompson", "en"),
+    ("Zoé", "Garnier", "fr"),
+    ("Ella", "Wood", "en"),
+    ("Gabriel", "Faure", "fr"),
+    ("Oscar", "Hall", "en"),
+    ("Alice", "Blanc", "fr"),
+    ("Lily", "Green", "en"),
+    ("Nathan", "Roux", "fr"),
+    ("Freya", "King", "en"),
+    ("Emma", "Perrin", "fr"),
+    ("Jacob", "Scott", "en"),
+    ("Raphaël", "Morel", "fr"),
     ("Ava", "Baker", "en"),
 ]
 
@@ -62,7 +84,7 @@ def _user(email: str, first: str, last: str, language: str, password: str):  # t
 @transaction.atomic
 def load_demo(password: str) -> DemoResult:
     """Create (or complete) the Acme demo organisation and a second one to switch to."""
-    rng = random.Random(2026)  # the same demo on every machine
+    rng = random.Random(2026)  # noqa: S311 - the same demo on every machine, not a secret
     created = 0
     admin, made = _user("admin@acme.example", "Alex", "Martin", "", password)
     created += made
@@ -96,11 +118,19 @@ def load_demo(password: str) -> DemoResult:
     )
     member("ambassador@acme.example", "Anna", "Costa", "", Role.AMBASSADOR, teams["Sales"])
     eng_manager = member(
-        "sarah.nguyen@acme.example", "Sarah", "Nguyen", "en", Role.TEAM_MANAGER,
+        "sarah.nguyen@acme.example",
+        "Sarah",
+        "Nguyen",
+        "en",
+        Role.TEAM_MANAGER,
         teams["Engineering"],
     )
     people_manager = member(
-        "julien.petit@acme.example", "Julien", "Petit", "fr", Role.TEAM_MANAGER,
+        "julien.petit@acme.example",
+        "Julien",
+        "Petit",
+        "fr",
+        Role.TEAM_MANAGER,
         teams["People & Culture"],
     )
     managers = {"Sales": manager, "Engineering": eng_manager, "People & Culture": people_manager}

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +18,7 @@ class AddMemberForm(forms.Form):
     def __init__(self, *args: Any, org: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.org = org
-        self.fields["team"].queryset = org.teams.all()  # type: ignore[attr-defined]
+        cast(forms.ModelChoiceField, self.fields["team"]).queryset = org.teams.all()  # type: ignore[attr-defined]
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
@@ -34,7 +34,7 @@ class ChangeMemberForm(forms.Form):
 
     def __init__(self, *args: Any, org: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = org.teams.all()  # type: ignore[attr-defined]
+        cast(forms.ModelChoiceField, self.fields["team"]).queryset = org.teams.all()  # type: ignore[attr-defined]
 
 
 class TeamForm(forms.Form):
@@ -47,13 +47,14 @@ class TeamForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.org = org
         self.team = team
-        self.fields["manager"].queryset = (
+        manager = cast(forms.ModelChoiceField, self.fields["manager"])
+        manager.queryset = (
             Membership.objects.active()
             .filter(org=org)
             .exclude(role=Role.AMBASSADOR)
             .select_related("user")
         )
-        self.fields["manager"].label_from_instance = lambda m: m.user.display_name  # type: ignore[attr-defined]
+        manager.label_from_instance = lambda m: m.user.display_name  # type: ignore[method-assign,assignment]
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

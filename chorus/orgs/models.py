@@ -74,9 +74,7 @@ class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
-    role = models.CharField(
-        _("role"), max_length=20, choices=Role.choices, default=Role.AMBASSADOR
-    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.AMBASSADOR)
     team = models.ForeignKey(
         Team,
         verbose_name=_("team"),

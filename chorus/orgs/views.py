@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from chorus.accounts.models import User
 from chorus.orgs import actions
 from chorus.orgs.access import get_member, get_team, org_view, require_role
 from chorus.orgs.forms import AddMemberForm, ChangeMemberForm, TeamForm
@@ -22,7 +25,9 @@ from chorus.orgs.models import AuditEntry, Membership, Role, Team
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Send the person to the organisation they used last, or to the list of theirs."""
-    memberships = request.user.memberships.active().select_related("org")  # type: ignore[union-attr]
+    memberships = (
+        Membership.objects.active().filter(user=cast(User, request.user)).select_related("org")
+    )
     latest = memberships.order_by("-last_used_at", "joined_at").first()
     if latest is None:
         return render(request, "orgs/no_organisation.html")
@@ -33,7 +38,10 @@ def home(request: HttpRequest) -> HttpResponse:
 def organisations(request: HttpRequest) -> HttpResponse:
     """The organisations the person belongs to, to switch between them."""
     memberships = (
-        request.user.memberships.active().select_related("org").order_by("org__name")  # type: ignore[union-attr]
+        Membership.objects.active()
+        .filter(user=cast(User, request.user))
+        .select_related("org")
+        .order_by("org__name")
     )
     return render(request, "orgs/organisations.html", {"memberships": memberships})
 
@@ -46,10 +54,14 @@ def org_home(request: HttpRequest, membership: Membership) -> HttpResponse:
     org = membership.org
     context: dict[str, object] = {}
     if membership.can_manage_programme:
-        counts = Membership.objects.active().filter(org=org).aggregate(
-            total=Count("id"),
-            ambassadors=Count("id", filter=Q(role=Role.AMBASSADOR)),
-            managers=Count("id", filter=Q(role=Role.TEAM_MANAGER)),
+        counts = (
+            Membership.objects.active()
+            .filter(org=org)
+            .aggregate(
+                total=Count("id"),
+                ambassadors=Count("id", filter=Q(role=Role.AMBASSADOR)),
+                managers=Count("id", filter=Q(role=Role.TEAM_MANAGER)),
+            )
         )
         context["counts"] = counts
         context["team_count"] = org.teams.count()  # type: ignore[attr-defined]
@@ -170,7 +182,10 @@ def teams(request: HttpRequest, membership: Membership) -> HttpResponse:
         require_role(membership, Role.PROGRAM_MANAGER)
         if form.is_valid():
             team = actions.do_save_team(
-                membership, None, name=form.cleaned_data["name"], manager=form.cleaned_data["manager"]
+                membership,
+                None,
+                name=form.cleaned_data["name"],
+                manager=form.cleaned_data["manager"],
             )
             messages.success(request, _("The team %(name)s was created.") % {"name": team.name})
             return redirect("teams", org=membership.org.slug)
@@ -198,7 +213,10 @@ def team_detail(request: HttpRequest, membership: Membership, team_id: int) -> H
     people = team.members.select_related("user").order_by("user__last_name", "user__email")  # type: ignore[attr-defined]
     status = 400 if request.method == "POST" else 200
     return render(
-        request, "orgs/team_detail.html", {"team": team, "form": form, "people": people}, status=status
+        request,
+        "orgs/team_detail.html",
+        {"team": team, "form": form, "people": people},
+        status=status,
     )
 
 

@@ -22,7 +22,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception as error:  # any database failure means "not healthy"
-        return JsonResponse({"status": "error", "database": str(error.__class__.__name__)}, status=503)
+        return JsonResponse(
+            {"status": "error", "database": str(error.__class__.__name__)}, status=503
+        )
     return JsonResponse({"status": "ok", "database": "ok"})
 
 

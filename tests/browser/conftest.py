@@ -55,9 +55,11 @@ def new_page(chromium: Any) -> Iterator[Any]:
         page = context.new_page()
         page.on(
             "console",
-            lambda message: violations.append(message.text)
-            if "Content Security Policy" in message.text
-            else None,
+            lambda message: (
+                violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
         )
         return page
 

@@ -78,8 +78,16 @@ def test_program_manager_on_a_desktop_in_french_and_english(demo: str, new_page:
     page.get_by_role("link", name="Camille Durand").click()
     member_path = page.url.removeprefix(demo)
 
-    pages = ["/o/acme/", "/o/acme/members/", member_path, "/o/acme/teams/", team_path,
-             "/profile/", "/orgs/", "/o/northwind/"]
+    pages = [
+        "/o/acme/",
+        "/o/acme/members/",
+        member_path,
+        "/o/acme/teams/",
+        team_path,
+        "/profile/",
+        "/orgs/",
+        "/o/northwind/",
+    ]
     for language in ("fr", "en"):
         if language != page.evaluate("document.documentElement.lang"):
             switch_language(page, language)
@@ -120,7 +128,10 @@ def test_keyboard_users_can_skip_to_the_content(demo: str, new_page: Any) -> Non
     login(page, demo, "pm@acme.example")
     page.goto(demo + "/o/acme/")
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.textContent.trim()") in ("Skip to content", "Aller au contenu")
+    assert page.evaluate("document.activeElement.textContent.trim()") in (
+        "Skip to content",
+        "Aller au contenu",
+    )
     page.keyboard.press("Enter")
     assert page.evaluate("location.hash") == "#main"
     # Every form field has a label a screen reader can announce.

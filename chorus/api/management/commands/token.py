@@ -23,8 +23,10 @@ class Command(BaseCommand):
         create.add_argument("--name", default="command line", help="A name to recognise it by.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        memberships = Membership.objects.active().select_related("org", "user").filter(
-            user__email__iexact=options["email"].strip()
+        memberships = (
+            Membership.objects.active()
+            .select_related("org", "user")
+            .filter(user__email__iexact=options["email"].strip())
         )
         if options["org"]:
             memberships = memberships.filter(org__slug=options["org"])

@@ -23,11 +23,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         result = load_demo(options["password"])
         if result.created:
-            self.stdout.write(f"Demo organisation '{result.org.name}' ready ({result.created} rows added).")
+            self.stdout.write(
+                f"Demo organisation '{result.org.name}' ready ({result.created} rows added)."
+            )
         else:
             self.stdout.write(f"Demo organisation '{result.org.name}' already loaded.")
         self.stdout.write("")
-        self.stdout.write("Demo logins (password: %s)" % options["password"])
+        self.stdout.write(f"Demo logins (password: {options['password']})")
         for email, role in DEMO_LOGINS:
-            self.stdout.write(f"  {str(role.label):<20} {email}")
+            self.stdout.write(f"  {role.label!s:<20} {email}")
         self.stdout.write("")

@@ -22,12 +22,20 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         commands = {
             "web": [
-                sys.executable, "-m", "gunicorn", "chorus.wsgi:application",
-                "--bind", options["bind"],
-                "--workers", str(options["web_workers"]),
-                "--threads", "4",
-                "--graceful-timeout", "10",
-                "--access-logfile", "-",
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "chorus.wsgi:application",
+                "--bind",
+                options["bind"],
+                "--workers",
+                str(options["web_workers"]),
+                "--threads",
+                "4",
+                "--graceful-timeout",
+                "10",
+                "--access-logfile",
+                "-",
             ],
         }
         if not options["no_worker"]:
