@@ -7,16 +7,20 @@ Every variable read here is listed in `.env.example`.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from dotenv import load_dotenv
 
 from chorus.lib.env import env_bool, env_choice, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# A `.env` file (see .env.example) fills in variables the environment does not set.
+load_dotenv(os.environ.get("CHORUS_ENV_FILE", BASE_DIR / ".env"), override=False)
 VAR_DIR = Path(env_str("CHORUS_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("CHORUS_DEBUG", False)
@@ -35,7 +39,6 @@ elif len(SECRET_KEY) < 32:
 
 ALLOWED_HOSTS = env_list("CHORUS_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CHORUS_CSRF_TRUSTED_ORIGINS")
-SITE_URL = env_url("CHORUS_SITE_URL", "http://127.0.0.1:8000", schemes=("http", "https"))
 
 INSTALLED_APPS = [
     "chorus.accounts",

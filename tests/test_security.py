@@ -22,6 +22,7 @@ def run_settings(**environ: str) -> subprocess.CompletedProcess[str]:
         if not k.startswith(("CHORUS_", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"))
     }
     clean["DJANGO_SETTINGS_MODULE"] = "chorus.settings"
+    clean["CHORUS_ENV_FILE"] = os.devnull
     clean.update(environ)
     code = (
         "import django; django.setup(); from django.conf import settings as s; "

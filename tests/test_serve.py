@@ -43,6 +43,7 @@ def test_serve_runs_web_and_worker_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         CHORUS_VAR_DIR=str(tmp_path),
         CHORUS_STATIC_MANIFEST="0",
         DJANGO_SETTINGS_MODULE="chorus.settings",
+        CHORUS_ENV_FILE=os.devnull,
     )
     chorus(["migrate", "--no-input", "-v0"], environ)
     # An expired session for the worker's housekeeping task to delete.

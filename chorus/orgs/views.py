@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -28,7 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
     memberships = (
         Membership.objects.active().filter(user=cast(User, request.user)).select_related("org")
     )
-    latest = memberships.order_by("-last_used_at", "joined_at").first()
+    latest = memberships.order_by(F("last_used_at").desc(nulls_last=True), "joined_at").first()
     if latest is None:
         return render(request, "orgs/no_organisation.html")
     return redirect("org_home", org=latest.org.slug)
