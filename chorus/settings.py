@@ -260,3 +260,12 @@ NINJA_PAGINATION_PER_PAGE = 50
 CHORUS_DEMO_PASSWORD = env_str("CHORUS_DEMO_PASSWORD", "chorus-demo-2026")
 # The Django admin is for operators; off unless asked for.
 CHORUS_ADMIN_ENABLED = env_bool("CHORUS_ADMIN_ENABLED", False)
+
+# --- Fetching user-given URLs (link previews, feeds) ---
+# Only public addresses are fetched; switch the guard off for loopback tests only.
+CHORUS_ALLOW_PRIVATE_URLS = env_bool("CHORUS_ALLOW_PRIVATE_URLS", False)
+CHORUS_FETCH_TIMEOUT = env_int("CHORUS_FETCH_TIMEOUT", 10, minimum=1)
+CHORUS_FETCH_MAX_BYTES = env_int("CHORUS_FETCH_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+CHORUS_FETCH_USER_AGENT = env_str(
+    "CHORUS_FETCH_USER_AGENT", "Chorus/0.1 (employee advocacy; link previews and feeds)"
+)
