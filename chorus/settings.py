@@ -43,6 +43,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CHORUS_CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "chorus.accounts",
     "chorus.orgs",
+    "chorus.content",
     "chorus.api",
     "chorus.web",
     "django.contrib.admin",
@@ -269,3 +270,6 @@ CHORUS_FETCH_MAX_BYTES = env_int("CHORUS_FETCH_MAX_BYTES", 5 * 1024 * 1024, mini
 CHORUS_FETCH_USER_AGENT = env_str(
     "CHORUS_FETCH_USER_AGENT", "Chorus/0.1 (employee advocacy; link previews and feeds)"
 )
+# The largest feed body read when polling a source.
+CHORUS_FEED_MAX_BYTES = env_int("CHORUS_FEED_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6 behaviour, chosen now

@@ -17,6 +17,7 @@ urlpatterns = [
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("orgs/", org_views.organisations, name="organisations"),
     path("o/<slug:org>/", include("chorus.orgs.urls")),
+    path("o/<slug:org>/", include("chorus.content.urls")),
     path("", include("chorus.api.urls")),
 ]
 

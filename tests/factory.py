@@ -49,3 +49,80 @@ def make_member(
 
 def make_token(membership: Membership, name: str = "test") -> tuple[Token, str]:
     return do_create_token(membership, name)
+
+
+# --- Content hub ---
+
+
+def make_topic(org: Organization, name: str | None = None, **fields: Any):  # type: ignore[no-untyped-def]
+    from chorus.content.models import Topic
+
+    return Topic.objects.create(org=org, name=name or f"Topic {next(_numbers)}", **fields)
+
+
+def make_campaign(org: Organization, name: str | None = None, **fields: Any):  # type: ignore[no-untyped-def]
+    from chorus.content.models import Campaign, Objective
+
+    number = next(_numbers)
+    fields.setdefault("objective", Objective.AWARENESS)
+    return Campaign.objects.create(
+        org=org, name=name or f"Campaign {number}", slug=f"campaign-{number}", **fields
+    )
+
+
+def make_item(org: Organization, title: str | None = None, **fields: Any):  # type: ignore[no-untyped-def]
+    from chorus.content.models import ContentItem
+
+    number = next(_numbers)
+    fields.setdefault("url", f"https://www.example.com/articles/{number}")
+    fields.setdefault("canonical_url", fields["url"])
+    fields.setdefault("status", ContentItem.Status.PUBLISHED)
+    fields.setdefault("language", "en")
+    return ContentItem.objects.create(org=org, title=title or f"Article {number}", **fields)
+
+
+def make_caption(item: Any, network: str = "linkedin", text: str = "Worth a read", **fields: Any):  # type: ignore[no-untyped-def]
+    from chorus.content.models import Caption
+
+    fields.setdefault("language", "en")
+    return Caption.objects.create(org=item.org, item=item, network=network, text=text, **fields)
+
+
+def make_source(org: Organization, url: str | None = None, **fields: Any):  # type: ignore[no-untyped-def]
+    from chorus.content.models import Source
+
+    number = next(_numbers)
+    return Source.objects.create(
+        org=org, name=fields.pop("name", f"Source {number}"),
+        url=url or f"https://feeds.example.com/{number}.xml", **fields,
+    )
+
+
+def make_entry(source: Any, url: str | None = None, **fields: Any):  # type: ignore[no-untyped-def]
+    from chorus.content.models import CuratedEntry
+
+    number = next(_numbers)
+    url = url or f"https://news.example.com/{number}"
+    return CuratedEntry.objects.create(
+        org=source.org, source=source, guid=url, url=url, canonical_url=url,
+        title=fields.pop("title", f"Entry {number}"), **fields,
+    )
+
+
+def make_suggestion(member: Membership, url: str = "https://www.example.com/idea", **fields: Any):  # type: ignore[no-untyped-def]
+    from chorus.content.models import Suggestion
+
+    return Suggestion.objects.create(org=member.org, suggested_by=member, url=url, **fields)
+
+
+def populate_org(org: Organization, member: Membership) -> None:
+    """One object of every kind in the organisation, for tests that walk every route."""
+    from chorus.content.models import Persona
+
+    topic = make_topic(org)
+    item = make_item(org, campaign=make_campaign(org))
+    item.topics.add(topic)
+    make_caption(item)
+    Persona.objects.create(org=org, name=f"Persona {next(_numbers)}")
+    make_entry(make_source(org))
+    make_suggestion(member)

@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from chorus.orgs.actions import audit
 from tests.base import OrgTestCase
-from tests.factory import make_token
+from tests.factory import make_token, populate_org
 
 PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
@@ -52,6 +52,37 @@ def model_for(parameter: str) -> type[models.Model] | None:
     return None
 
 
+def _sample(schema: dict[str, Any], document: dict[str, Any]) -> Any:
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return _sample(document["components"]["schemas"][name], document)
+    if "anyOf" in schema:
+        return _sample(schema["anyOf"][0], document)
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object":
+        return {
+            name: _sample(prop, document)
+            for name, prop in schema.get("properties", {}).items()
+            if name in schema.get("required", [])
+        }
+    return {"string": "x", "integer": 1, "number": 1, "boolean": False, "array": []}.get(kind)
+
+
+def sample_body(path: str) -> dict[str, Any]:
+    """The smallest JSON body the API's OpenAPI document accepts for POST on `path`."""
+    from chorus.api.api import api
+
+    document = api.get_openapi_schema()
+    for template, operations in document["paths"].items():
+        if re.fullmatch(re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)), path):
+            body = operations.get("post", {}).get("requestBody")
+            if body:
+                return _sample(body["content"]["application/json"]["schema"], document)  # type: ignore[no-any-return]
+    return {}
+
+
 class OutsiderIsolationTests(OrgTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
@@ -59,6 +90,7 @@ class OutsiderIsolationTests(OrgTestCase):
         # One object of every kind in Acme, owned by Alice (Acme's admin) where it has an owner.
         cls.acme_token, cls.alice_raw_token = make_token(cls.alice_m)
         audit(cls.org, cls.alice, "test.entry", cls.team)
+        populate_org(cls.org, cls.amy_m)
         cls.oscar_token = make_token(cls.oscar_m)[1]
 
     def victim_object(self, model: type[models.Model]) -> models.Model:
@@ -90,6 +122,10 @@ class OutsiderIsolationTests(OrgTestCase):
 
     def request(self, method: str, path: str, token: str | None) -> int:
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+        if token and method == "post":
+            # A valid body, so the API's input validation cannot answer before the lookup.
+            body = sample_body(path)
+            return self.client.post(path, body, content_type="application/json", **headers).status_code
         return getattr(self.client, method)(path, **headers).status_code
 
     def assert_outsider_gets_404(self, path: str, api: bool) -> None:

@@ -10,6 +10,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
+from chorus.api.common import ErrorOut, membership_of, require
 from chorus.api.tokens import authenticate_token
 from chorus.orgs.models import Membership, Role, Team
 
@@ -33,17 +34,6 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
 )
-
-
-def _membership(request: HttpRequest) -> Membership:
-    return request.auth  # type: ignore[attr-defined,no-any-return]
-
-
-def _require(request: HttpRequest, role: str) -> Membership:
-    membership = _membership(request)
-    if not membership.has_role(role):
-        raise HttpError(403, "Your role does not allow this.")
-    return membership
 
 
 class OrganizationOut(Schema):
@@ -79,10 +69,6 @@ class MemberOut(Schema):
     joined_at: datetime
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
 def _member_out(member: Membership) -> MemberOut:
     return MemberOut(
         id=member.pk,
@@ -98,7 +84,7 @@ def _member_out(member: Membership) -> MemberOut:
 
 @api.get("/me", response=MeOut, tags=["people"], summary="The token's owner and organisation")
 def me(request: HttpRequest) -> MeOut:
-    membership = _membership(request)
+    membership = membership_of(request)
     user = membership.user
     return MeOut(
         email=user.email,
@@ -117,7 +103,7 @@ def me(request: HttpRequest) -> MeOut:
 
 @api.get("/teams", response=list[TeamOut], tags=["people"], summary="Teams of the organisation")
 def list_teams(request: HttpRequest) -> list[Team]:
-    membership = _require(request, Role.TEAM_MANAGER)
+    membership = require(request, Role.TEAM_MANAGER)
     teams = Team.objects.filter(org=membership.org)
     if not membership.can_manage_programme:
         teams = teams.filter(manager=membership)
@@ -131,7 +117,7 @@ def list_teams(request: HttpRequest) -> list[Team]:
     summary="One team",
 )
 def get_team(request: HttpRequest, team_id: int) -> Team:
-    membership = _require(request, Role.TEAM_MANAGER)
+    membership = require(request, Role.TEAM_MANAGER)
     team = get_object_or_404(Team, org=membership.org, pk=team_id)
     if not membership.can_manage_programme and team.manager_id != membership.pk:
         raise HttpError(403, "Your role does not allow this.")
@@ -145,7 +131,7 @@ def get_team(request: HttpRequest, team_id: int) -> Team:
     summary="Members of the organisation (program managers and admins)",
 )
 def list_members(request: HttpRequest) -> list[MemberOut]:
-    membership = _require(request, Role.PROGRAM_MANAGER)
+    membership = require(request, Role.PROGRAM_MANAGER)
     members = Membership.objects.filter(org=membership.org).select_related("user")
     return [_member_out(member) for member in members]
 
@@ -157,9 +143,20 @@ def list_members(request: HttpRequest) -> list[MemberOut]:
     summary="One member",
 )
 def get_member(request: HttpRequest, membership_id: int) -> MemberOut:
-    membership = _membership(request)
+    membership = membership_of(request)
     member = get_object_or_404(
         Membership.objects.select_related("user"), org=membership.org, pk=membership_id
     )
-    _require(request, Role.PROGRAM_MANAGER)
+    require(request, Role.PROGRAM_MANAGER)
     return _member_out(member)
+
+
+def _add_routers() -> None:
+    from chorus.content.api import install_error_handler
+    from chorus.content.api import router as content_router
+
+    api.add_router("", content_router)
+    install_error_handler(api)
+
+
+_add_routers()

@@ -155,4 +155,7 @@ def load_demo(password: str) -> DemoResult:
         owner_membership = Membership.objects.get(org=northwind, user=owner)
         actions.do_add_member(owner_membership, "pm@acme.example", Role.AMBASSADOR)
         created += 2
+    from chorus.content.demo import load_content_demo
+
+    created += load_content_demo(org, rng)
     return DemoResult(org=org, created=created)

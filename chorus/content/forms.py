@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.core.validators import URLValidator
+from django.utils.translation import gettext_lazy as _
+
+from chorus.content.models import (
+    KPIS_BY_OBJECTIVE,
+    Campaign,
+    Caption,
+    ContentItem,
+    Kpi,
+    Persona,
+    Source,
+    Topic,
+)
+from chorus.lib.networks import LANGUAGE_CHOICES, Network
+from chorus.orgs.models import Organization, Team
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _scope(form: forms.Form, field: str, queryset: Any) -> None:
+    cast(forms.ModelChoiceField, form.fields[field]).queryset = queryset
+
+
+class ContentItemForm(forms.ModelForm):
+    class Meta:
+        model = ContentItem
+        fields = [
+            "kind", "url", "title", "summary", "talking_points", "engagement_tip",
+            "conversation_starter", "image", "language", "topics", "campaign", "status",
+            "publish_at", "expire_at", "pinned", "internal_only",
+        ]
+        widgets = {
+            "publish_at": DATETIME,
+            "expire_at": DATETIME,
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "talking_points": forms.Textarea(attrs={"rows": 3}),
+            "topics": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {
+            "url": _("Chorus fetches the page to fill the title, summary and image."),
+            "language": _("Detected automatically when left empty."),
+        }
+
+    def __init__(self, *args: Any, org: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["title"].required = False
+        self.fields["publish_at"].input_formats = ["%Y-%m-%dT%H:%M"]
+        self.fields["expire_at"].input_formats = ["%Y-%m-%dT%H:%M"]
+        _scope(self, "topics", Topic.objects.filter(org=org))
+        _scope(self, "campaign", Campaign.objects.filter(org=org))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("title") and not data.get("url"):
+            raise forms.ValidationError(_("Give at least a link or a title."))
+        kind = data.get("kind")
+        if kind in (ContentItem.Kind.LINK, ContentItem.Kind.VIDEO) and not data.get("url"):
+            self.add_error("url", _("A link item needs a URL."))
+        publish_at, expire_at = data.get("publish_at"), data.get("expire_at")
+        if publish_at and expire_at and expire_at <= publish_at:
+            self.add_error("expire_at", _("The expiry must come after the publication."))
+        return data
+
+
+class CaptionForm(forms.ModelForm):
+    class Meta:
+        model = Caption
+        fields = ["network", "language", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 4})}
+
+
+class CaptionCheckForm(forms.Form):
+    network = forms.ChoiceField(choices=Network.choices)
+    text = forms.CharField(required=False, strip=False)
+
+
+class CampaignForm(forms.ModelForm):
+    target_networks = forms.MultipleChoiceField(
+        label=_("Target networks"), choices=Network.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    kpis = forms.MultipleChoiceField(
+        label=_("KPIs"), choices=Kpi.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Left empty, the KPIs that fit the objective are used."),
+    )
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "name", "slug", "objective", "description", "starts_on", "ends_on", "target_teams",
+            "target_personas", "target_networks", "cta_url", "priority", "kpis",
+        ]
+        widgets = {
+            "starts_on": DATE,
+            "ends_on": DATE,
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "target_teams": forms.CheckboxSelectMultiple,
+            "target_personas": forms.CheckboxSelectMultiple,
+            "priority": forms.NumberInput(attrs={"min": 1, "max": 5}),
+        }
+
+    def __init__(self, *args: Any, org: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.org = org
+        _scope(self, "target_teams", Team.objects.filter(org=org))
+        _scope(self, "target_personas", Persona.objects.filter(org=org))
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"]
+        taken = Campaign.objects.filter(org=self.org, slug=slug)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("Another campaign already uses this slug."))
+        return str(slug)
+
+    def clean_priority(self) -> int:
+        priority = self.cleaned_data["priority"]
+        if not 1 <= priority <= 5:
+            raise forms.ValidationError(_("Choose a priority from 1 to 5."))
+        return int(priority)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", _("The campaign must end after it starts."))
+        if not data.get("kpis") and data.get("objective"):
+            data["kpis"] = [str(kpi) for kpi in KPIS_BY_OBJECTIVE[data["objective"]]]
+        return data
+
+
+class TopicForm(forms.ModelForm):
+    class Meta:
+        model = Topic
+        fields = ["name", "description", "subscription"]
+
+
+class PersonaForm(forms.ModelForm):
+    class Meta:
+        model = Persona
+        fields = ["name", "description"]
+
+
+class SourceForm(forms.ModelForm):
+    class Meta:
+        model = Source
+        fields = ["name", "url", "default_topics", "is_active", "auto_publish", "daily_cap", "poll_minutes"]
+        widgets = {"default_topics": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, org: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _scope(self, "default_topics", Topic.objects.filter(org=org))
+
+    def clean_poll_minutes(self) -> int:
+        minutes = self.cleaned_data["poll_minutes"]
+        if minutes < 5:
+            raise forms.ValidationError(_("Poll at most every 5 minutes."))
+        return int(minutes)
+
+
+class SuggestionForm(forms.Form):
+    url = forms.URLField(label=_("Link"), required=False, max_length=2000, assume_scheme="https")
+    text = forms.CharField(label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(label=_("Why is it worth sharing?"), required=False, max_length=500)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("url") and not (data.get("text") or "").strip():
+            raise forms.ValidationError(_("Suggest a link or a text."))
+        return data
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(label=_("Reason, shown to the person"), max_length=500)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("Columns: title, url, kind, summary, language, topics (separated by |), campaign (slug), status."),
+    )
+
+
+class LibraryFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    topic = forms.ModelChoiceField(label=_("Topic"), queryset=Topic.objects.none(), required=False)
+    campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=Campaign.objects.none(), required=False)
+    network = forms.ChoiceField(label=_("Network"), choices=[("", "—"), *Network.choices], required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=[("", "—"), *LANGUAGE_CHOICES], required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=[("", "—"), *ContentItem.Status.choices], required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *ContentItem.Kind.choices], required=False)
+
+    def __init__(self, *args: Any, org: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _scope(self, "topic", Topic.objects.filter(org=org))
+        _scope(self, "campaign", Campaign.objects.filter(org=org))
+
+
+def valid_url(value: str) -> bool:
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except forms.ValidationError:
+        return False
+    return True
