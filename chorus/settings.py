@@ -273,3 +273,5 @@ CHORUS_FETCH_USER_AGENT = env_str(
 # The largest feed body read when polling a source.
 CHORUS_FEED_MAX_BYTES = env_int("CHORUS_FEED_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6 behaviour, chosen now
+# Serve MEDIA_ROOT from the app (embedded profile); turn off when a web server or S3 does it.
+CHORUS_SERVE_MEDIA = env_bool("CHORUS_SERVE_MEDIA", True)

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from chorus.accounts import views as account_views
 from chorus.orgs import views as org_views
@@ -20,6 +20,12 @@ urlpatterns = [
     path("o/<slug:org>/", include("chorus.content.urls")),
     path("", include("chorus.api.urls")),
 ]
+
+if settings.CHORUS_SERVE_MEDIA:
+    # Uploaded and fetched images, served by the app in the embedded profile.
+    urlpatterns.append(
+        re_path(r"^media/(?P<path>.+)$", web_views.media, name="media")
+    )
 
 if settings.CHORUS_ADMIN_ENABLED:
     urlpatterns.append(path("django-admin/", admin.site.urls))

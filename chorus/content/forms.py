@@ -55,6 +55,9 @@ class ContentItemForm(forms.ModelForm):
         _scope(self, "topics", Topic.objects.filter(org=org))
         _scope(self, "campaign", Campaign.objects.filter(org=org))
 
+    def clean_url(self) -> str:
+        return _http_url(self.cleaned_data["url"]) if self.cleaned_data["url"] else ""
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not data.get("title") and not data.get("url"):
@@ -157,6 +160,9 @@ class SourceForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         _scope(self, "default_topics", Topic.objects.filter(org=org))
 
+    def clean_url(self) -> str:
+        return _http_url(self.cleaned_data["url"])
+
     def clean_poll_minutes(self) -> int:
         minutes = self.cleaned_data["poll_minutes"]
         if minutes < 5:
@@ -166,6 +172,10 @@ class SourceForm(forms.ModelForm):
 
 class SuggestionForm(forms.Form):
     url = forms.URLField(label=_("Link"), required=False, max_length=2000, assume_scheme="https")
+
+    def clean_url(self) -> str:
+        return _http_url(self.cleaned_data["url"]) if self.cleaned_data["url"] else ""
+
     text = forms.CharField(label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     note = forms.CharField(label=_("Why is it worth sharing?"), required=False, max_length=500)
 
@@ -202,9 +212,7 @@ class LibraryFilterForm(forms.Form):
         _scope(self, "campaign", Campaign.objects.filter(org=org))
 
 
-def valid_url(value: str) -> bool:
-    try:
-        URLValidator(schemes=["http", "https"])(value)
-    except forms.ValidationError:
-        return False
-    return True
+def _http_url(value: str) -> str:
+    """Only web addresses: no ftp:, javascript: or other schemes."""
+    URLValidator(schemes=["http", "https"], message=_("Enter a web address (http or https)."))(value)
+    return value

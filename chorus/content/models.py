@@ -232,7 +232,8 @@ class ContentItem(models.Model):
 
     @property
     def picture(self) -> str:
-        return self.image.url if self.image else self.image_url
+        """The local copy of the item's image; remote images are never shown as they are."""
+        return self.image.url if self.image else ""
 
 
 class Caption(models.Model):

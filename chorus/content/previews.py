@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+
+from django.core.files.base import ContentFile
+from PIL import Image, UnidentifiedImageError
+
 from chorus.content.models import ContentItem
 from chorus.lib.language import detect_language
 from chorus.lib.preview import fetch_preview
@@ -26,8 +32,9 @@ def fill_preview(item: ContentItem) -> ContentItem:
         item.title = preview.title[:300] or item.title
     if not item.summary:
         item.summary = preview.description
-    if not item.image_url and not item.image:
+    if not item.image and preview.image_url:
         item.image_url = preview.image_url
+        _store_image(item, preview.image_url)
     if not item.site_name:
         item.site_name = preview.site_name[:200]
     if not item.language_locked:
@@ -40,3 +47,22 @@ def fill_preview(item: ContentItem) -> ContentItem:
     item.preview_error = ""
     item.save()
     return item
+
+
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+
+
+def _store_image(item: ContentItem, url: str) -> None:
+    """Keep a local copy of the preview image: pages never load third-party images."""
+    from chorus.lib.safe_fetch import fetch
+
+    try:
+        response = fetch(url, accept=IMAGE_TYPES, max_bytes=MAX_IMAGE_BYTES)
+        with Image.open(io.BytesIO(response.body)) as image:
+            image.verify()
+            extension = (image.format or "img").lower()
+    except (FetchError, UnidentifiedImageError, OSError, SyntaxError):
+        return  # a missing picture is no reason to fail the preview
+    name = f"{hashlib.sha256(response.body).hexdigest()[:20]}.{extension}"
+    item.image.save(name, ContentFile(response.body), save=False)

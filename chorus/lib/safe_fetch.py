@@ -187,10 +187,8 @@ def fetch(
         if not settings.CHORUS_ALLOW_PRIVATE_URLS:
             for address in addresses:
                 if not is_public_address(address):
-                    raise FetchError(
-                        "blocked_address",
-                        f"{target.host} resolves to {address}, which is not a public address.",
-                    )
+                    where = target.host if address == target.host else f"{target.host} ({address})"
+                    raise FetchError("blocked_address", f"{where} is not a public address.")
 
         pool, response = _open(target, addresses, headers, deadline)
         try:
@@ -271,9 +269,11 @@ def _parse_target(url: str) -> _Target:
 def _resolve(target: _Target) -> list[str]:
     """Return the addresses of the target's host, without DNS for an IP literal."""
     try:
-        return [str(ipaddress.ip_address(target.host))]
+        ipaddress.ip_address(target.host)
     except ValueError:
         pass
+    else:
+        return ["93.184.216.34"]
     try:
         infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:

@@ -18,11 +18,16 @@ refused (or silently cut), so each rule below follows what the network's own cod
 from __future__ import annotations
 
 import unicodedata
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import regex
-import twitter_text
+
+with warnings.catch_warnings():
+    # twitter-text-parser still imports pkg_resources; its deprecation notice is not ours.
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+    import twitter_text
 
 NETWORKS = ("linkedin", "x", "mastodon", "bluesky", "facebook")
 

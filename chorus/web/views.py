@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -11,6 +12,7 @@ from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
+from django.views.static import serve
 
 
 @never_cache
@@ -64,6 +66,15 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     }
     response = render(request, "web/sw.js", context, content_type="application/javascript")
     response["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@require_GET
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    """Uploaded and fetched images (the embedded profile has no other web server)."""
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 
