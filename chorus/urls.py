@@ -23,9 +23,7 @@ urlpatterns = [
 
 if settings.CHORUS_SERVE_MEDIA:
     # Uploaded and fetched images, served by the app in the embedded profile.
-    urlpatterns.append(
-        re_path(r"^media/(?P<path>.+)$", web_views.media, name="media")
-    )
+    urlpatterns.append(re_path(r"^media/(?P<path>.+)$", web_views.media, name="media"))
 
 if settings.CHORUS_ADMIN_ENABLED:
     urlpatterns.append(path("django-admin/", admin.site.urls))

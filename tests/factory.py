@@ -93,8 +93,10 @@ def make_source(org: Organization, url: str | None = None, **fields: Any):  # ty
 
     number = next(_numbers)
     return Source.objects.create(
-        org=org, name=fields.pop("name", f"Source {number}"),
-        url=url or f"https://feeds.example.com/{number}.xml", **fields,
+        org=org,
+        name=fields.pop("name", f"Source {number}"),
+        url=url or f"https://feeds.example.com/{number}.xml",
+        **fields,
     )
 
 
@@ -104,8 +106,13 @@ def make_entry(source: Any, url: str | None = None, **fields: Any):  # type: ign
     number = next(_numbers)
     url = url or f"https://news.example.com/{number}"
     return CuratedEntry.objects.create(
-        org=source.org, source=source, guid=url, url=url, canonical_url=url,
-        title=fields.pop("title", f"Entry {number}"), **fields,
+        org=source.org,
+        source=source,
+        guid=url,
+        url=url,
+        canonical_url=url,
+        title=fields.pop("title", f"Entry {number}"),
+        **fields,
     )
 
 

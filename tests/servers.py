@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,8 +22,14 @@ class LocalServer:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def respond(self, path: str, body: bytes, content_type: str = "text/html; charset=utf-8",
-                status: int = 200, headers: dict[str, str] | None = None) -> None:
+    def respond(
+        self,
+        path: str,
+        body: bytes,
+        content_type: str = "text/html; charset=utf-8",
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         def handler(request: BaseHTTPRequestHandler) -> None:
             request.send_response(status)
             request.send_header("Content-Type", content_type)
@@ -50,16 +57,15 @@ def local_server() -> Iterator[LocalServer]:
     state = LocalServer()
 
     class RequestHandler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        def do_GET(self) -> None:
             state.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
             handler = state.routes.get(self.path.split("?")[0])
             if handler is None:
                 self.send_error(404)
                 return
-            try:
+            # The client may stop reading on purpose (size limits).
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 handler(self)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client stopped reading on purpose (size limits)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

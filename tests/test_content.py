@@ -85,7 +85,9 @@ class LibraryTests(OrgTestCase):
         foreign = make_item(self.other_org, status=ContentItem.Status.DRAFT)
         ids = [item.pk for item in items[:2]] + [foreign.pk]
         self.login(self.amy)
-        self.assertEqual(self.client.post(self.url, {"action": "publish", "items": ids}).status_code, 403)
+        self.assertEqual(
+            self.client.post(self.url, {"action": "publish", "items": ids}).status_code, 403
+        )
         self.login(self.paul)
         self.client.post(self.url, {"action": "publish", "items": ids})
         statuses = {item.pk: item.status for item in ContentItem.objects.all()}
@@ -119,14 +121,21 @@ class ItemTests(OrgTestCase):
         self.assertEqual(item.language, "fr")
         self.assertFalse(item.language_locked)
         self.assertEqual(list(item.topics.all()), [topic])
-        self.assertTrue(AuditEntry.objects.filter(action="content.create", target_id=str(item.pk)).exists())
+        self.assertTrue(
+            AuditEntry.objects.filter(action="content.create", target_id=str(item.pk)).exists()
+        )
 
     def test_chosen_language_is_kept(self) -> None:
         self.login(self.paul)
-        self.client.post("/o/acme/content/new/", {
-            "kind": "text", "title": "Bonjour tout le monde, voici nos nouvelles", "language": "en",
-            "status": "draft",
-        })
+        self.client.post(
+            "/o/acme/content/new/",
+            {
+                "kind": "text",
+                "title": "Bonjour tout le monde, voici nos nouvelles",
+                "language": "en",
+                "status": "draft",
+            },
+        )
         item = ContentItem.objects.get()
         self.assertEqual((item.language, item.language_locked), ("en", True))
 
@@ -137,8 +146,13 @@ class ItemTests(OrgTestCase):
             {"kind": "text", "status": "draft"},
             {"kind": "link", "url": "javascript:alert(1)", "status": "draft"},
             {"kind": "text", "title": "x", "status": "sideways"},
-            {"kind": "text", "title": "x", "status": "draft", "publish_at": "2026-05-02T10:00",
-             "expire_at": "2026-05-01T10:00"},
+            {
+                "kind": "text",
+                "title": "x",
+                "status": "draft",
+                "publish_at": "2026-05-02T10:00",
+                "expire_at": "2026-05-01T10:00",
+            },
             {"kind": "text", "title": "x", "status": "draft", "campaign": 999999},
         ):
             self.assertEqual(self.client.post("/o/acme/content/new/", data).status_code, 400, data)
@@ -157,7 +171,10 @@ class ItemTests(OrgTestCase):
     def test_edit_records_what_changed(self) -> None:
         item = make_item(self.org, "Old title", kind="text", url="")
         self.login(self.paul)
-        self.client.post(f"/o/acme/content/{item.pk}/edit/", {"kind": "text", "title": "New title", "status": "published"})
+        self.client.post(
+            f"/o/acme/content/{item.pk}/edit/",
+            {"kind": "text", "title": "New title", "status": "published"},
+        )
         item.refresh_from_db()
         self.assertEqual(item.title, "New title")
         entry = AuditEntry.objects.get(action="content.change")
@@ -169,8 +186,14 @@ class CaptionTests(OrgTestCase):
         item = make_item(self.org)
         self.login(self.paul)
         long_text = "Long " * 70  # 350 characters: too long for X, fine for LinkedIn
-        self.client.post(f"/o/acme/content/{item.pk}/captions/", {"network": "x", "language": "en", "text": long_text})
-        self.client.post(f"/o/acme/content/{item.pk}/captions/", {"network": "linkedin", "language": "en", "text": long_text})
+        self.client.post(
+            f"/o/acme/content/{item.pk}/captions/",
+            {"network": "x", "language": "en", "text": long_text},
+        )
+        self.client.post(
+            f"/o/acme/content/{item.pk}/captions/",
+            {"network": "linkedin", "language": "en", "text": long_text},
+        )
         self.assertEqual(Caption.objects.filter(item=item).count(), 2)
         page = self.client.get(f"/o/acme/content/{item.pk}/").content.decode()
         self.assertIn("Too long for X", page)
@@ -179,24 +202,33 @@ class CaptionTests(OrgTestCase):
     def test_live_counter_uses_each_networks_rules(self) -> None:
         self.login(self.amy)
         url = "https://example.com/" + "a" * 200
-        response = self.client.post("/o/acme/captions/check/", {"network": "x", "text": f"Hi {url}"})
+        response = self.client.post(
+            "/o/acme/captions/check/", {"network": "x", "text": f"Hi {url}"}
+        )
         checks = response.context["checks"]
         self.assertEqual(checks["x"].length, 3 + 23)
         self.assertEqual(checks["mastodon"].length, 3 + 23)
         self.assertEqual(checks["bluesky"].length, 3 + len(url))
-        self.assertEqual(self.client.post("/o/acme/captions/check/", {"network": "myspace"}).status_code, 400)
+        self.assertEqual(
+            self.client.post("/o/acme/captions/check/", {"network": "myspace"}).status_code, 400
+        )
 
     def test_bad_caption_input_is_refused(self) -> None:
         item = make_item(self.org)
         self.login(self.paul)
-        response = self.client.post(f"/o/acme/content/{item.pk}/captions/", {"network": "myspace", "language": "en", "text": "x"})
+        response = self.client.post(
+            f"/o/acme/content/{item.pk}/captions/",
+            {"network": "myspace", "language": "en", "text": "x"},
+        )
         self.assertEqual(response.status_code, 400)
         self.assertFalse(Caption.objects.exists())
 
     def test_edit_and_delete_a_caption(self) -> None:
         caption = make_caption(make_item(self.org), "x", "first")
         self.login(self.paul)
-        self.client.post(f"/o/acme/captions/{caption.pk}/", {"network": "x", "language": "en", "text": "second"})
+        self.client.post(
+            f"/o/acme/captions/{caption.pk}/", {"network": "x", "language": "en", "text": "second"}
+        )
         caption.refresh_from_db()
         self.assertEqual(caption.text, "second")
         self.assertEqual(self.client.get("/o/acme/captions/999999/").status_code, 404)
@@ -210,11 +242,20 @@ class CaptionTests(OrgTestCase):
 class CampaignTests(OrgTestCase):
     def test_create_a_campaign_with_objective_targets_and_default_kpis(self) -> None:
         self.login(self.paul)
-        response = self.client.post("/o/acme/campaigns/new/", {
-            "name": "Hiring spring", "slug": "hiring-spring", "objective": "recruiting",
-            "starts_on": "2026-03-01", "ends_on": "2026-04-30", "target_teams": [self.team.pk],
-            "target_networks": ["linkedin", "x"], "priority": 4, "cta_url": "https://jobs.example.com",
-        })
+        response = self.client.post(
+            "/o/acme/campaigns/new/",
+            {
+                "name": "Hiring spring",
+                "slug": "hiring-spring",
+                "objective": "recruiting",
+                "starts_on": "2026-03-01",
+                "ends_on": "2026-04-30",
+                "target_teams": [self.team.pk],
+                "target_networks": ["linkedin", "x"],
+                "priority": 4,
+                "cta_url": "https://jobs.example.com",
+            },
+        )
         self.assertRedirects(response, "/o/acme/campaigns/")
         campaign = Campaign.objects.get()
         self.assertEqual(campaign.kpis, ["clicks", "applications", "shares"])
@@ -224,9 +265,18 @@ class CampaignTests(OrgTestCase):
     def test_bad_campaigns_are_refused(self) -> None:
         self.login(self.paul)
         base = {"name": "C", "slug": "c", "objective": "awareness", "priority": 3}
-        for change in ({"objective": "fame"}, {"priority": 9}, {"starts_on": "2026-05-01", "ends_on": "2026-04-01"},
-                       {"target_teams": [self.other_team.pk]}, {"target_networks": ["myspace"]}):
-            self.assertEqual(self.client.post("/o/acme/campaigns/new/", {**base, **change}).status_code, 400, change)
+        for change in (
+            {"objective": "fame"},
+            {"priority": 9},
+            {"starts_on": "2026-05-01", "ends_on": "2026-04-01"},
+            {"target_teams": [self.other_team.pk]},
+            {"target_networks": ["myspace"]},
+        ):
+            self.assertEqual(
+                self.client.post("/o/acme/campaigns/new/", {**base, **change}).status_code,
+                400,
+                change,
+            )
         self.assertFalse(Campaign.objects.exists())
 
     def test_team_manager_gets_403(self) -> None:
@@ -238,9 +288,16 @@ class TopicTests(OrgTestCase):
     def test_create_rename_delete_topics_and_personas(self) -> None:
         self.login(self.paul)
         self.client.post("/o/acme/topics/", {"name": "Cloud", "subscription": "open"})
-        self.assertEqual(self.client.post("/o/acme/topics/", {"name": "cloud", "subscription": "open"}).status_code, 400)
+        self.assertEqual(
+            self.client.post(
+                "/o/acme/topics/", {"name": "cloud", "subscription": "open"}
+            ).status_code,
+            400,
+        )
         topic = Topic.objects.get()
-        self.client.post(f"/o/acme/topics/{topic.pk}/", {"name": "Cloud & AI", "subscription": "assigned"})
+        self.client.post(
+            f"/o/acme/topics/{topic.pk}/", {"name": "Cloud & AI", "subscription": "assigned"}
+        )
         topic.refresh_from_db()
         self.assertEqual((topic.name, topic.subscription), ("Cloud & AI", "assigned"))
         self.client.post(f"/o/acme/topics/{topic.pk}/", {"delete": "1"})
@@ -258,8 +315,12 @@ class CurationTests(OrgTestCase):
         self.login(self.paul)
         response = self.client.post(f"/o/acme/curation/{entry.pk}/promote/")
         item = ContentItem.objects.get()
-        self.assertRedirects(response, f"/o/acme/content/{item.pk}/edit/", fetch_redirect_response=False)
-        self.assertEqual((item.title, item.summary, item.status), ("A great article", "Its summary", "draft"))
+        self.assertRedirects(
+            response, f"/o/acme/content/{item.pk}/edit/", fetch_redirect_response=False
+        )
+        self.assertEqual(
+            (item.title, item.summary, item.status), ("A great article", "Its summary", "draft")
+        )
         self.assertEqual(list(item.topics.all()), [topic])
         entry.refresh_from_db()
         self.assertEqual((entry.status, entry.content_item), ("promoted", item))
@@ -279,19 +340,25 @@ class CurationTests(OrgTestCase):
         page = self.client.get("/o/acme/curation/").content.decode()
         self.assertIn("Keep me", page)
         self.assertNotIn("Dismiss me", page)
-        page = self.client.get(f"/o/acme/curation/?source={source.pk}&status=dismissed").content.decode()
+        page = self.client.get(
+            f"/o/acme/curation/?source={source.pk}&status=dismissed"
+        ).content.decode()
         self.assertIn("Dismiss me", page)
 
     def test_sources_page_shows_errors(self) -> None:
-        make_source(self.org, name="Broken feed", last_error="HTTP 404 from the server", failure_count=2)
+        make_source(
+            self.org, name="Broken feed", last_error="HTTP 404 from the server", failure_count=2
+        )
         self.login(self.paul)
         self.assertContains(self.client.get("/o/acme/sources/"), "HTTP 404 from the server")
 
     def test_source_form_refuses_bad_input(self) -> None:
         self.login(self.paul)
-        for data in ({"name": "x", "url": "not a url", "daily_cap": 3, "poll_minutes": 60},
-                     {"name": "x", "url": "ftp://example.com/feed", "daily_cap": 3, "poll_minutes": 60},
-                     {"name": "x", "url": "https://example.com/feed", "daily_cap": 3, "poll_minutes": 1}):
+        for data in (
+            {"name": "x", "url": "not a url", "daily_cap": 3, "poll_minutes": 60},
+            {"name": "x", "url": "ftp://example.com/feed", "daily_cap": 3, "poll_minutes": 60},
+            {"name": "x", "url": "https://example.com/feed", "daily_cap": 3, "poll_minutes": 1},
+        ):
             self.assertEqual(self.client.post("/o/acme/sources/", data).status_code, 400, data)
         self.assertFalse(self.org.sources.exists())
 
@@ -299,18 +366,26 @@ class CurationTests(OrgTestCase):
 class SuggestionTests(OrgTestCase):
     def test_ambassador_suggests_and_sees_the_decline_reason(self) -> None:
         self.login(self.amy)
-        self.client.post("/o/acme/suggestions/", {"url": "https://news.example.com/award", "note": "We won!"})
+        self.client.post(
+            "/o/acme/suggestions/", {"url": "https://news.example.com/award", "note": "We won!"}
+        )
         suggestion = Suggestion.objects.get()
         self.assertEqual(suggestion.suggested_by, self.amy_m)
         self.login(self.paul)
-        self.assertContains(self.client.get("/o/acme/suggestions/"), "https://news.example.com/award")
-        self.client.post(f"/o/acme/suggestions/{suggestion.pk}/decline/", {"reason": "Already shared last week"})
+        self.assertContains(
+            self.client.get("/o/acme/suggestions/"), "https://news.example.com/award"
+        )
+        self.client.post(
+            f"/o/acme/suggestions/{suggestion.pk}/decline/", {"reason": "Already shared last week"}
+        )
         self.login(self.amy)
         page = self.client.get("/o/acme/suggestions/")
         self.assertContains(page, "Already shared last week")
 
     def test_accept_credits_the_suggester(self) -> None:
-        suggestion = make_suggestion(self.amy_m, url="https://news.example.com/x", text="Our new office")
+        suggestion = make_suggestion(
+            self.amy_m, url="https://news.example.com/x", text="Our new office"
+        )
         self.login(self.paul)
         self.client.post(f"/o/acme/suggestions/{suggestion.pk}/accept/")
         item = ContentItem.objects.get()
@@ -325,17 +400,23 @@ class SuggestionTests(OrgTestCase):
 
     def test_empty_suggestion_and_other_peoples_suggestions(self) -> None:
         self.login(self.amy)
-        self.assertEqual(self.client.post("/o/acme/suggestions/", {"note": "nothing"}).status_code, 400)
+        self.assertEqual(
+            self.client.post("/o/acme/suggestions/", {"note": "nothing"}).status_code, 400
+        )
         self.assertFalse(Suggestion.objects.exists())
         other = make_suggestion(self.maya_m)
         self.assertNotContains(self.client.get("/o/acme/suggestions/"), other.url)
-        self.assertEqual(self.client.post(f"/o/acme/suggestions/{other.pk}/accept/").status_code, 403)
+        self.assertEqual(
+            self.client.post(f"/o/acme/suggestions/{other.pk}/accept/").status_code, 403
+        )
 
 
 class ImportTests(OrgTestCase):
     def upload(self, text: str, name: str = "items.csv"):  # type: ignore[no-untyped-def]
         self.login(self.paul)
-        return self.client.post("/o/acme/content/import/", {"file": SimpleUploadedFile(name, text.encode())})
+        return self.client.post(
+            "/o/acme/content/import/", {"file": SimpleUploadedFile(name, text.encode())}
+        )
 
     def test_good_rows_import_bad_rows_are_reported(self) -> None:
         make_topic(self.org, "Cloud")
@@ -353,14 +434,20 @@ class ImportTests(OrgTestCase):
         report = response.context["report"]
         self.assertEqual(report.imported, 2)
         self.assertEqual([line for line, _ in report.errors], [3, 4, 6, 8])
-        self.assertEqual(set(ContentItem.objects.values_list("title", flat=True)), {"Good one", "Text only"})
-        self.assertEqual([t.name for t in ContentItem.objects.get(title="Good one").topics.all()], ["Cloud"])
+        self.assertEqual(
+            set(ContentItem.objects.values_list("title", flat=True)), {"Good one", "Text only"}
+        )
+        self.assertEqual(
+            [t.name for t in ContentItem.objects.get(title="Good one").topics.all()], ["Cloud"]
+        )
 
     def test_unreadable_files_import_nothing(self) -> None:
         for content in ("just some words\nno columns", ""):
             response = self.upload(content)
             self.assertEqual(response.status_code, 400)
         self.login(self.paul)
-        response = self.client.post("/o/acme/content/import/", {"file": SimpleUploadedFile("x.csv", "é".encode("latin-1"))})
+        response = self.client.post(
+            "/o/acme/content/import/", {"file": SimpleUploadedFile("x.csv", "é".encode("latin-1"))}
+        )
         self.assertEqual(response.status_code, 400)
         self.assertFalse(ContentItem.objects.exists())

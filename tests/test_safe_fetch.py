@@ -223,11 +223,12 @@ class FakeNetwork:
 
         def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
             try:
-                socket.inet_pton(socket.AF_INET6 if ":" in str(host) else socket.AF_INET, host)
-            except (OSError, TypeError):
+                # Numeric hosts, even odd spellings like 2130706433, need no DNS.
+                real_getaddrinfo(host, port, 0, socket.SOCK_STREAM, 0, socket.AI_NUMERICHOST)
+            except socket.gaierror:
                 pass
             else:
-                return real_getaddrinfo(host, port, *args, **kwargs)  # a literal: no DNS
+                return real_getaddrinfo(host, port, *args, **kwargs)
             self.lookups.append(host)
             answer = self.names.get(host)
             if answer is None:
@@ -326,6 +327,22 @@ def test_private_addresses_are_reached_when_allowed(
     assert fetch(url).body == b"internal secret"
     assert network.dials == [(address, listener.port)]
     assert [r.path for r in listener.requests] == ["/secret"]
+
+
+@pytest.mark.parametrize("allowed", [False, True])
+@pytest.mark.parametrize("host", ["2130706433", "0x7f.0.0.1", "0177.0.0.1", "127.1"])
+def test_odd_spellings_of_loopback_are_refused(
+    network: FakeNetwork, listener: LocalServer, host: str, allowed: bool
+) -> None:
+    url = f"http://{host}:{listener.port}/"
+
+    with override_settings(CHORUS_ALLOW_PRIVATE_URLS=allowed):
+        if allowed:
+            assert fetch(url).body == b"internal secret"  # the control: it is loopback
+        else:
+            assert fetch_error(url).code == "blocked_address"
+            assert listener.connections == []
+    assert network.lookups == []
 
 
 def test_a_name_with_any_private_address_is_refused(

@@ -56,8 +56,12 @@ class PollingTests(OrgTestCase):
 
     def test_second_poll_sends_validators_and_accepts_304(self) -> None:
         with local_server() as server:
-            server.respond("/rss", feed("rss20.xml"), "application/rss+xml",
-                           headers={"ETag": '"v1"', "Last-Modified": "Wed, 01 Jan 2025 10:00:00 GMT"})
+            server.respond(
+                "/rss",
+                feed("rss20.xml"),
+                "application/rss+xml",
+                headers={"ETag": '"v1"', "Last-Modified": "Wed, 01 Jan 2025 10:00:00 GMT"},
+            )
             source = make_source(self.org, server.url("/rss"))
             self.poll(source)
             self.assertEqual(source.etag, '"v1"')
@@ -65,7 +69,9 @@ class PollingTests(OrgTestCase):
             result = self.poll(source)
             self.assertTrue(result.ok and result.not_modified)
             self.assertEqual(server.requests[-1][1].get("if-none-match"), '"v1"')
-            self.assertEqual(server.requests[-1][1].get("if-modified-since"), "Wed, 01 Jan 2025 10:00:00 GMT")
+            self.assertEqual(
+                server.requests[-1][1].get("if-modified-since"), "Wed, 01 Jan 2025 10:00:00 GMT"
+            )
         self.assertEqual(source.entries.count(), 3)
 
     def test_redirecting_feed_is_followed(self) -> None:
@@ -120,6 +126,7 @@ class PollingTests(OrgTestCase):
         import time
 
         with local_server() as server:
+
             def slow(request):  # type: ignore[no-untyped-def]
                 time.sleep(1.5)
                 request.send_response(200)
@@ -136,6 +143,7 @@ class PollingTests(OrgTestCase):
         chunk = b"<rss>" + b" " * (1024 * 1024 - 5)
 
         with local_server() as server:
+
             def huge(request):  # type: ignore[no-untyped-def]
                 request.send_response(200)
                 request.send_header("Content-Type", "application/rss+xml")
@@ -168,7 +176,11 @@ class PollingTests(OrgTestCase):
         self.assertEqual(second.entries.count(), 0)
 
     def test_articles_already_in_the_library_are_not_curated_again(self) -> None:
-        make_item(self.org, url="https://blog.acme.example/podcast/7", canonical_url="https://blog.acme.example/podcast/7")
+        make_item(
+            self.org,
+            url="https://blog.acme.example/podcast/7",
+            canonical_url="https://blog.acme.example/podcast/7",
+        )
         with local_server() as server:
             server.respond("/rss", feed("rss20.xml"), "application/rss+xml")
             source = make_source(self.org, server.url("/rss"))
@@ -191,7 +203,9 @@ class PollingTests(OrgTestCase):
             self.poll(source)
         published = ContentItem.objects.filter(org=self.org, status=ContentItem.Status.PUBLISHED)
         self.assertEqual(published.count(), 2)
-        self.assertEqual(source.entries.filter(status=CuratedEntry.Status.AUTO_PUBLISHED).count(), 2)
+        self.assertEqual(
+            source.entries.filter(status=CuratedEntry.Status.AUTO_PUBLISHED).count(), 2
+        )
         self.assertEqual(source.entries.filter(status=CuratedEntry.Status.NEW).count(), 1)
         self.assertTrue(all(topic in item.topics.all() for item in published))
 

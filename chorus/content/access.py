@@ -65,7 +65,9 @@ def get_entry(membership: Membership, entry_id: int) -> CuratedEntry:
     return _managed(CuratedEntry, membership, entry_id)  # type: ignore[no-any-return]
 
 
-def get_suggestion(membership: Membership, suggestion_id: int, *, manage: bool = False) -> Suggestion:
+def get_suggestion(
+    membership: Membership, suggestion_id: int, *, manage: bool = False
+) -> Suggestion:
     """Program managers see every suggestion; others only their own."""
     suggestions = Suggestion.objects.filter(org=membership.org).select_related("suggested_by__user")
     if not membership.can_manage_programme:

@@ -23,9 +23,23 @@ from chorus.orgs.actions import audit
 from chorus.orgs.models import Membership
 
 ITEM_FIELDS = (
-    "kind", "title", "url", "summary", "talking_points", "engagement_tip",
-    "conversation_starter", "image", "image_url", "site_name", "language", "campaign",
-    "status", "publish_at", "expire_at", "pinned", "internal_only",
+    "kind",
+    "title",
+    "url",
+    "summary",
+    "talking_points",
+    "engagement_tip",
+    "conversation_starter",
+    "image",
+    "image_url",
+    "site_name",
+    "language",
+    "campaign",
+    "status",
+    "publish_at",
+    "expire_at",
+    "pinned",
+    "internal_only",
 )
 
 
@@ -88,8 +102,13 @@ def do_save_item(
         if before != after:
             changes["topics"] = [sorted(before), sorted(after)]
     if creating or changes:
-        audit(actor.org, actor.user, "content.create" if creating else "content.change", item,
-              {} if creating else changes)
+        audit(
+            actor.org,
+            actor.user,
+            "content.create" if creating else "content.change",
+            item,
+            {} if creating else changes,
+        )
     if url_changed and item.url and fetch_preview:
         _schedule_preview(item)
     return item
@@ -130,8 +149,13 @@ def do_delete_items(actor: Membership, items: Iterable[ContentItem]) -> int:
 
 @transaction.atomic
 def do_save_caption(
-    actor: Membership, item: ContentItem, caption: Caption | None, *, network: str,
-    language: str, text: str,
+    actor: Membership,
+    item: ContentItem,
+    caption: Caption | None,
+    *,
+    network: str,
+    language: str,
+    text: str,
 ) -> Caption:
     if caption is None:
         caption = Caption(org=actor.org, item=item)
@@ -143,14 +167,20 @@ def do_save_caption(
 
 @transaction.atomic
 def do_delete_caption(actor: Membership, caption: Caption) -> None:
-    audit(actor.org, actor.user, "caption.delete", caption.item, {"network": [caption.network, None]})
+    audit(
+        actor.org, actor.user, "caption.delete", caption.item, {"network": [caption.network, None]}
+    )
     caption.delete()
 
 
 @transaction.atomic
 def do_save_campaign(
-    actor: Membership, campaign: Campaign | None, data: dict[str, Any], *,
-    teams: Iterable[Any] = (), personas: Iterable[Any] = (),
+    actor: Membership,
+    campaign: Campaign | None,
+    data: dict[str, Any],
+    *,
+    teams: Iterable[Any] = (),
+    personas: Iterable[Any] = (),
 ) -> Campaign:
     creating = campaign is None
     if campaign is None:

@@ -23,7 +23,15 @@ from chorus.content.forms import (
     TopicForm,
 )
 from chorus.content.library import search_items
-from chorus.content.models import Campaign, Caption, ContentItem, CuratedEntry, Source, Suggestion, Topic
+from chorus.content.models import (
+    Campaign,
+    Caption,
+    ContentItem,
+    CuratedEntry,
+    Source,
+    Suggestion,
+    Topic,
+)
 from chorus.lib.text_metrics import check_caption
 from chorus.orgs.models import Role
 
@@ -281,8 +289,13 @@ class DeclineIn(Schema):
 def _caption_out(caption: Caption) -> dict[str, Any]:
     check = check_caption(caption.text, caption.network)
     return {
-        "id": caption.pk, "network": caption.network, "language": caption.language,
-        "text": caption.text, "length": check.length, "limit": check.limit, "fits": check.fits,
+        "id": caption.pk,
+        "network": caption.network,
+        "language": caption.language,
+        "text": caption.text,
+        "length": check.length,
+        "limit": check.limit,
+        "fits": check.fits,
     }
 
 
@@ -294,7 +307,9 @@ def list_topics(request: HttpRequest) -> Any:
     return Topic.objects.filter(org=membership_of(request).org)
 
 
-@router.post("/topics", response={201: TopicOut, 400: InvalidOut, 403: ErrorOut}, summary="Create a topic")
+@router.post(
+    "/topics", response={201: TopicOut, 400: InvalidOut, 403: ErrorOut}, summary="Create a topic"
+)
 def create_topic(request: HttpRequest, payload: TopicIn) -> Any:
     membership = require(request, Role.PROGRAM_MANAGER)
     data = _validate(TopicForm(payload.dict()))
@@ -306,10 +321,16 @@ def create_topic(request: HttpRequest, payload: TopicIn) -> Any:
 @router.get("/campaigns", response={200: list[CampaignOut], 403: ErrorOut}, summary="Campaigns")
 def list_campaigns(request: HttpRequest) -> Any:
     membership = require(request, Role.PROGRAM_MANAGER)
-    return Campaign.objects.filter(org=membership.org).prefetch_related("target_teams", "target_personas")
+    return Campaign.objects.filter(org=membership.org).prefetch_related(
+        "target_teams", "target_personas"
+    )
 
 
-@router.post("/campaigns", response={201: CampaignOut, 400: InvalidOut, 403: ErrorOut}, summary="Create a campaign")
+@router.post(
+    "/campaigns",
+    response={201: CampaignOut, 400: InvalidOut, 403: ErrorOut},
+    summary="Create a campaign",
+)
 def create_campaign(request: HttpRequest, payload: CampaignIn) -> Any:
     membership = require(request, Role.PROGRAM_MANAGER)
     data = _validate(CampaignForm(payload.dict(), org=membership.org))
@@ -330,7 +351,9 @@ def list_content(request: HttpRequest, filters: Query[ContentFilters]) -> Any:
     return _item_queryset(search_items(membership_of(request), filters.dict()))
 
 
-@router.get("/content/{contentitem_id}", response={200: ContentOut, 404: ErrorOut}, summary="One item")
+@router.get(
+    "/content/{contentitem_id}", response={200: ContentOut, 404: ErrorOut}, summary="One item"
+)
 def get_content(request: HttpRequest, contentitem_id: int) -> Any:
     item = get_item(membership_of(request), contentitem_id)
     return _item_queryset(ContentItem.objects.filter(pk=item.pk)).get()
@@ -356,7 +379,9 @@ def _save_item(request: HttpRequest, item: ContentItem | None, data: dict[str, A
     return actions.do_save_item(membership, item, cleaned, topics=topics)
 
 
-@router.post("/content", response={201: ContentOut, 400: InvalidOut, 403: ErrorOut}, summary="Create an item")
+@router.post(
+    "/content", response={201: ContentOut, 400: InvalidOut, 403: ErrorOut}, summary="Create an item"
+)
 def create_content(request: HttpRequest, payload: ContentIn) -> Any:
     require(request, Role.PROGRAM_MANAGER)
     item = _save_item(request, None, payload.dict())
@@ -401,7 +426,9 @@ def list_sources(request: HttpRequest) -> Any:
     return Source.objects.filter(org=membership.org).prefetch_related("default_topics")
 
 
-@router.post("/sources", response={201: SourceOut, 400: InvalidOut, 403: ErrorOut}, summary="Add a source")
+@router.post(
+    "/sources", response={201: SourceOut, 400: InvalidOut, 403: ErrorOut}, summary="Add a source"
+)
 def create_source(request: HttpRequest, payload: SourceIn) -> Any:
     membership = require(request, Role.PROGRAM_MANAGER)
     values = payload.dict()
@@ -412,7 +439,9 @@ def create_source(request: HttpRequest, payload: SourceIn) -> Any:
 
 
 @router.get(
-    "/sources/{source_id}", response={200: SourceOut, 403: ErrorOut, 404: ErrorOut}, summary="One source"
+    "/sources/{source_id}",
+    response={200: SourceOut, 403: ErrorOut, 404: ErrorOut},
+    summary="One source",
 )
 def get_source(request: HttpRequest, source_id: int) -> Any:
     membership = membership_of(request)
@@ -464,14 +493,20 @@ def dismiss_entry(request: HttpRequest, curatedentry_id: int) -> Any:
 # --- Suggestions ---
 
 
-@router.post("/suggestions", response={201: SuggestionOut, 400: InvalidOut}, summary="Suggest content")
+@router.post(
+    "/suggestions", response={201: SuggestionOut, 400: InvalidOut}, summary="Suggest content"
+)
 def create_suggestion(request: HttpRequest, payload: SuggestionIn) -> Any:
     membership = membership_of(request)
     data = _validate(SuggestionForm(payload.dict()))
     return 201, actions.do_suggest(membership, **data)
 
 
-@router.get("/suggestions", response=list[SuggestionOut], summary="Suggestions (yours, or all for program managers)")
+@router.get(
+    "/suggestions",
+    response=list[SuggestionOut],
+    summary="Suggestions (yours, or all for program managers)",
+)
 def list_suggestions(request: HttpRequest, status: str | None = None) -> Any:
     membership = membership_of(request)
     suggestions = Suggestion.objects.filter(org=membership.org).select_related("suggested_by__user")

@@ -45,22 +45,39 @@ CAMPAIGNS = [
     ("We are hiring engineers", Objective.RECRUITING, 4, ["Careers"], ["Engineers", "Students"]),
     ("Security month", Objective.SOCIAL_SELLING, 3, ["Cybersecurity"], ["IT decision makers"]),
     ("Net zero 2030", Objective.EMPLOYER_BRAND, 2, ["Sustainability"], ["Students"]),
-    ("Webinar series: AI at work", Objective.LEAD_GENERATION, 4, ["Artificial intelligence"], ["Partners"]),
+    (
+        "Webinar series: AI at work",
+        Objective.LEAD_GENERATION,
+        4,
+        ["Artificial intelligence"],
+        ["Partners"],
+    ),
 ]
 EN_SUBJECTS = [
-    "How {company} cut its cloud bill by {n}%", "{n} lessons from our security team",
-    "Inside our {city} office", "Why we joined the climate pledge", "Meet the team behind {product}",
-    "What AI changes for {role}s", "Our {n}-minute guide to zero trust",
-    "Customer story: {company} moves to Acme Cloud", "Join us at {event} in {city}",
-    "We are hiring a {role} in {city}", "Results: {n}% less energy in our data centres",
+    "How {company} cut its cloud bill by {n}%",
+    "{n} lessons from our security team",
+    "Inside our {city} office",
+    "Why we joined the climate pledge",
+    "Meet the team behind {product}",
+    "What AI changes for {role}s",
+    "Our {n}-minute guide to zero trust",
+    "Customer story: {company} moves to Acme Cloud",
+    "Join us at {event} in {city}",
+    "We are hiring a {role} in {city}",
+    "Results: {n}% less energy in our data centres",
     "Webinar: AI assistants for {role}s",
 ]
 FR_SUBJECTS = [
-    "Comment {company} a réduit sa facture cloud de {n} %", "{n} leçons de notre équipe sécurité",
-    "Dans les coulisses de notre bureau de {city}", "Pourquoi nous avons rejoint l'engagement climat",
-    "L'équipe derrière {product}", "Ce que l'IA change pour les {role}s",
-    "Le zero trust expliqué en {n} minutes", "Témoignage : {company} passe à Acme Cloud",
-    "Retrouvez-nous à {event} à {city}", "Nous recrutons un·e {role} à {city}",
+    "Comment {company} a réduit sa facture cloud de {n} %",
+    "{n} leçons de notre équipe sécurité",
+    "Dans les coulisses de notre bureau de {city}",
+    "Pourquoi nous avons rejoint l'engagement climat",
+    "L'équipe derrière {product}",
+    "Ce que l'IA change pour les {role}s",
+    "Le zero trust expliqué en {n} minutes",
+    "Témoignage : {company} passe à Acme Cloud",
+    "Retrouvez-nous à {event} à {city}",
+    "Nous recrutons un·e {role} à {city}",
     "Résultats : {n} % d'énergie en moins dans nos centres de données",
     "Webinaire : les assistants IA pour les {role}s",
 ]
@@ -81,6 +98,9 @@ CAPTIONS_FR = [
     "{title}. Qu'auriez-vous fait autrement ? {url}",
     "À lire pour tous ceux qui travaillent dans la tech : {title} {url} #Acme",
 ]
+
+
+KINDS_OF_ARTICLE = ["Trends", "Analysis", "Interview", "Report"]
 
 
 def load_content_demo(org: Organization, rng: random.Random) -> int:
@@ -134,14 +154,23 @@ def load_content_demo(org: Organization, rng: random.Random) -> int:
         subjects = FR_SUBJECTS if french else EN_SUBJECTS
         values = {key: rng.choice(options) for key, options in WORDS.items()}
         title = subjects[number % len(subjects)].format(n=rng.randint(3, 40), **values)
-        campaign, campaign_topics = campaigns[number % len(campaigns)] if number % 4 else (None, [])
+        item_campaign: Campaign | None = None
+        campaign_topics: list[str] = []
+        if number % 4:
+            item_campaign, campaign_topics = campaigns[number % len(campaigns)]
         slug = slugify(title)[:60]
         url = f"https://www.acme.example/{'fr/' if french else ''}blog/{slug}-{number}"
-        kind = [ContentItem.Kind.LINK] * 6 + [ContentItem.Kind.JOB, ContentItem.Kind.EVENT,
-                                              ContentItem.Kind.VIDEO, ContentItem.Kind.TEXT]
+        kind = [ContentItem.Kind.LINK] * 6 + [
+            ContentItem.Kind.JOB,
+            ContentItem.Kind.EVENT,
+            ContentItem.Kind.VIDEO,
+            ContentItem.Kind.TEXT,
+        ]
         status = (
-            ContentItem.Status.DRAFT if number % 17 == 0
-            else ContentItem.Status.ARCHIVED if number % 23 == 0
+            ContentItem.Status.DRAFT
+            if number % 17 == 0
+            else ContentItem.Status.ARCHIVED
+            if number % 23 == 0
             else ContentItem.Status.PUBLISHED
         )
         items.append(
@@ -153,14 +182,17 @@ def load_content_demo(org: Organization, rng: random.Random) -> int:
                 canonical_url=canonicalize_url(url),
                 summary=(
                     "Un article de l'équipe Acme. Partagez-le avec votre point de vue."
-                    if french else "A story from the Acme team. Share it with your own take."
+                    if french
+                    else "A story from the Acme team. Share it with your own take."
                 ),
                 talking_points=(
                     "Ce que cela change pour nos clients ; votre expérience personnelle."
-                    if french else "What this changes for customers; your own experience."
+                    if french
+                    else "What this changes for customers; your own experience."
                 ),
                 engagement_tip=(
-                    "Répondez aux commentaires dans l'heure." if french
+                    "Répondez aux commentaires dans l'heure."
+                    if french
                     else "Answer comments within the first hour."
                 ),
                 conversation_starter=(
@@ -168,7 +200,7 @@ def load_content_demo(org: Organization, rng: random.Random) -> int:
                 ),
                 site_name="Acme",
                 language="fr" if french else "en",
-                campaign=campaign,
+                campaign=item_campaign,
                 status=status,
                 pinned=number in (1, 2),
                 internal_only=number % 29 == 0,
@@ -195,10 +227,14 @@ def load_content_demo(org: Organization, rng: random.Random) -> int:
         templates = CAPTIONS_FR if item.language == "fr" else CAPTIONS_EN
         networks = ["linkedin", "x", "mastodon", "bluesky"][: 2 + number % 3]
         for index, network in enumerate(networks):
-            text = templates[(number + index) % len(templates)].format(title=item.title, url=item.url)
+            text = templates[(number + index) % len(templates)].format(
+                title=item.title, url=item.url
+            )
             if network == "linkedin":
                 text += "\n\n" + item.talking_points
-            captions.append(Caption(org=org, item=item, network=network, language=item.language, text=text))
+            captions.append(
+                Caption(org=org, item=item, network=network, language=item.language, text=text)
+            )
     Caption.objects.bulk_create(captions)
     created += len(stored) + len(captions)
     created += _sources_demo(org, topics, now)
@@ -208,14 +244,22 @@ def load_content_demo(org: Organization, rng: random.Random) -> int:
 
 def _sources_demo(org: Organization, topics: dict[str, Topic], now) -> int:  # type: ignore[no-untyped-def]
     sources = [
-        ("Acme engineering blog", "https://engineering.acme.example/feed.xml", ["Cloud", "Artificial intelligence"]),
+        (
+            "Acme engineering blog",
+            "https://engineering.acme.example/feed.xml",
+            ["Cloud", "Artificial intelligence"],
+        ),
         ("Security weekly", "https://securityweekly.example/rss", ["Cybersecurity"]),
         ("Green tech news (FR)", "https://greentech.example/fr/atom.xml", ["Sustainability"]),
     ]
     created = 0
     for index, (name, url, topic_names) in enumerate(sources):
         source = Source.objects.create(
-            org=org, name=name, url=url, is_active=False, feed_title=name,
+            org=org,
+            name=name,
+            url=url,
+            is_active=False,
+            feed_title=name,
             last_polled_at=now - timedelta(hours=index + 1),
             last_success_at=now - timedelta(hours=index + 1),
         )
@@ -225,13 +269,18 @@ def _sources_demo(org: Organization, topics: dict[str, Topic], now) -> int:  # t
             article = f"{url.rsplit('/', 1)[0]}/2026/{number + 1:02d}/article-{index}-{number}"
             entries.append(
                 CuratedEntry(
-                    org=org, source=source, guid=article, url=article,
+                    org=org,
+                    source=source,
+                    guid=article,
+                    url=article,
                     canonical_url=canonicalize_url(article),
-                    title=f"{name}: {['Trends', 'Analysis', 'Interview', 'Report'][number % 4]} #{number + 1}",
+                    title=f"{name}: {KINDS_OF_ARTICLE[number % 4]} #{number + 1}",
                     summary="An article found by the monitoring of this source.",
                     language="fr" if "FR" in name else "en",
                     published_at=now - timedelta(hours=6 * number + index),
-                    status=CuratedEntry.Status.DISMISSED if number == 7 else CuratedEntry.Status.NEW,
+                    status=CuratedEntry.Status.DISMISSED
+                    if number == 7
+                    else CuratedEntry.Status.NEW,
                 )
             )
         CuratedEntry.objects.bulk_create(entries)
@@ -244,16 +293,24 @@ def _suggestions_demo(org: Organization, pm: Membership | None, now) -> int:  # 
     if len(ambassadors) < 3:
         return 0
     Suggestion.objects.create(
-        org=org, suggested_by=ambassadors[0], url="https://news.example/acme-award-2026",
+        org=org,
+        suggested_by=ambassadors[0],
+        url="https://news.example/acme-award-2026",
         note="Our team won an award, colleagues would love to share it.",
     )
     Suggestion.objects.create(
-        org=org, suggested_by=ambassadors[1],
-        text="Idée : un post sur notre journée portes ouvertes à Lyon.", note="Pour le recrutement.",
+        org=org,
+        suggested_by=ambassadors[1],
+        text="Idée : un post sur notre journée portes ouvertes à Lyon.",
+        note="Pour le recrutement.",
     )
     Suggestion.objects.create(
-        org=org, suggested_by=ambassadors[2], url="https://blog.example/competitor-review",
-        status=Suggestion.Status.DECLINED, decided_by=pm, decided_at=now - timedelta(days=2),
+        org=org,
+        suggested_by=ambassadors[2],
+        url="https://blog.example/competitor-review",
+        status=Suggestion.Status.DECLINED,
+        decided_by=pm,
+        decided_at=now - timedelta(days=2),
         decline_reason="It promotes a competitor's product; thanks for thinking of us!",
     )
     return 3

@@ -23,7 +23,7 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def _scope(form: forms.Form, field: str, queryset: Any) -> None:
+def _scope(form: forms.BaseForm, field: str, queryset: Any) -> None:
     cast(forms.ModelChoiceField, form.fields[field]).queryset = queryset
 
 
@@ -31,9 +31,22 @@ class ContentItemForm(forms.ModelForm):
     class Meta:
         model = ContentItem
         fields = [
-            "kind", "url", "title", "summary", "talking_points", "engagement_tip",
-            "conversation_starter", "image", "language", "topics", "campaign", "status",
-            "publish_at", "expire_at", "pinned", "internal_only",
+            "kind",
+            "url",
+            "title",
+            "summary",
+            "talking_points",
+            "engagement_tip",
+            "conversation_starter",
+            "image",
+            "language",
+            "topics",
+            "campaign",
+            "status",
+            "publish_at",
+            "expire_at",
+            "pinned",
+            "internal_only",
         ]
         widgets = {
             "publish_at": DATETIME,
@@ -50,8 +63,8 @@ class ContentItemForm(forms.ModelForm):
     def __init__(self, *args: Any, org: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["title"].required = False
-        self.fields["publish_at"].input_formats = ["%Y-%m-%dT%H:%M"]
-        self.fields["expire_at"].input_formats = ["%Y-%m-%dT%H:%M"]
+        for name in ("publish_at", "expire_at"):
+            cast(forms.DateTimeField, self.fields[name]).input_formats = ["%Y-%m-%dT%H:%M"]
         _scope(self, "topics", Topic.objects.filter(org=org))
         _scope(self, "campaign", Campaign.objects.filter(org=org))
 
@@ -85,19 +98,34 @@ class CaptionCheckForm(forms.Form):
 
 class CampaignForm(forms.ModelForm):
     target_networks = forms.MultipleChoiceField(
-        label=_("Target networks"), choices=Network.choices, required=False,
+        label=_("Target networks"),
+        choices=Network.choices,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     kpis = forms.MultipleChoiceField(
-        label=_("KPIs"), choices=Kpi.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("KPIs"),
+        choices=Kpi.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Left empty, the KPIs that fit the objective are used."),
     )
 
     class Meta:
         model = Campaign
         fields = [
-            "name", "slug", "objective", "description", "starts_on", "ends_on", "target_teams",
-            "target_personas", "target_networks", "cta_url", "priority", "kpis",
+            "name",
+            "slug",
+            "objective",
+            "description",
+            "starts_on",
+            "ends_on",
+            "target_teams",
+            "target_personas",
+            "target_networks",
+            "cta_url",
+            "priority",
+            "kpis",
         ]
         widgets = {
             "starts_on": DATE,
@@ -153,7 +181,15 @@ class PersonaForm(forms.ModelForm):
 class SourceForm(forms.ModelForm):
     class Meta:
         model = Source
-        fields = ["name", "url", "default_topics", "is_active", "auto_publish", "daily_cap", "poll_minutes"]
+        fields = [
+            "name",
+            "url",
+            "default_topics",
+            "is_active",
+            "auto_publish",
+            "daily_cap",
+            "poll_minutes",
+        ]
         widgets = {"default_topics": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args: Any, org: Organization, **kwargs: Any) -> None:
@@ -176,7 +212,9 @@ class SuggestionForm(forms.Form):
     def clean_url(self) -> str:
         return _http_url(self.cleaned_data["url"]) if self.cleaned_data["url"] else ""
 
-    text = forms.CharField(label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(
+        label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     note = forms.CharField(label=_("Why is it worth sharing?"), required=False, max_length=500)
 
     def clean(self) -> dict[str, Any]:
@@ -193,18 +231,31 @@ class DeclineForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
-        help_text=_("Columns: title, url, kind, summary, language, topics (separated by |), campaign (slug), status."),
+        help_text=_(
+            "Columns: title, url, kind, summary, language, topics (separated by |), "
+            "campaign (slug), status."
+        ),
     )
 
 
 class LibraryFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     topic = forms.ModelChoiceField(label=_("Topic"), queryset=Topic.objects.none(), required=False)
-    campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=Campaign.objects.none(), required=False)
-    network = forms.ChoiceField(label=_("Network"), choices=[("", "—"), *Network.choices], required=False)
-    language = forms.ChoiceField(label=_("Language"), choices=[("", "—"), *LANGUAGE_CHOICES], required=False)
-    status = forms.ChoiceField(label=_("Status"), choices=[("", "—"), *ContentItem.Status.choices], required=False)
-    kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *ContentItem.Kind.choices], required=False)
+    campaign = forms.ModelChoiceField(
+        label=_("Campaign"), queryset=Campaign.objects.none(), required=False
+    )
+    network = forms.ChoiceField(
+        label=_("Network"), choices=[("", "—"), *Network.choices], required=False
+    )
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("", "—"), *LANGUAGE_CHOICES], required=False
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", "—"), *ContentItem.Status.choices], required=False
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("", "—"), *ContentItem.Kind.choices], required=False
+    )
 
     def __init__(self, *args: Any, org: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -214,5 +265,7 @@ class LibraryFilterForm(forms.Form):
 
 def _http_url(value: str) -> str:
     """Only web addresses: no ftp:, javascript: or other schemes."""
-    URLValidator(schemes=["http", "https"], message=_("Enter a web address (http or https)."))(value)
+    URLValidator(schemes=["http", "https"], message=_("Enter a web address (http or https)."))(
+        value
+    )
     return value

@@ -17,8 +17,19 @@ from chorus.orgs.models import Membership
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
-COLUMNS = ("title", "url", "kind", "summary", "language", "topics", "campaign", "status",
-           "talking_points", "engagement_tip", "conversation_starter")
+COLUMNS = (
+    "title",
+    "url",
+    "kind",
+    "summary",
+    "language",
+    "topics",
+    "campaign",
+    "status",
+    "talking_points",
+    "engagement_tip",
+    "conversation_starter",
+)
 
 
 @dataclass
@@ -42,15 +53,23 @@ def import_items(membership: Membership, upload: IO[bytes]) -> ImportReport:
     reader = csv.DictReader(io.StringIO(text))
     headers = {name.strip().lower() for name in reader.fieldnames or [] if name}
     if "title" not in headers and "url" not in headers:
-        report.errors.append((1, _("The first line must name the columns, with at least title or url.")))
+        report.errors.append(
+            (1, _("The first line must name the columns, with at least title or url."))
+        )
         return report
     topics = {topic.name.lower(): topic for topic in Topic.objects.filter(org=membership.org)}
-    campaigns = {campaign.slug: campaign for campaign in Campaign.objects.filter(org=membership.org)}
+    campaigns = {
+        campaign.slug: campaign for campaign in Campaign.objects.filter(org=membership.org)
+    }
     for number, row in enumerate(reader, start=2):
         if number - 1 > MAX_ROWS:
-            report.errors.append((number, _("Only the first %(max)s rows are imported.") % {"max": MAX_ROWS}))
+            report.errors.append(
+                (number, _("Only the first %(max)s rows are imported.") % {"max": MAX_ROWS})
+            )
             break
-        row = {(key or "").strip().lower(): (value or "").strip() for key, value in row.items() if key}
+        row = {
+            (key or "").strip().lower(): (value or "").strip() for key, value in row.items() if key
+        }
         if not any(row.values()):
             continue
         message = _import_row(membership, row, topics, campaigns)
@@ -61,8 +80,12 @@ def import_items(membership: Membership, upload: IO[bytes]) -> ImportReport:
     return report
 
 
-def _import_row(membership: Membership, row: dict[str, Any], topics: dict[str, Topic],
-                campaigns: dict[str, Campaign]) -> str:
+def _import_row(
+    membership: Membership,
+    row: dict[str, Any],
+    topics: dict[str, Topic],
+    campaigns: dict[str, Campaign],
+) -> str:
     names = [name.strip() for name in row.get("topics", "").split("|") if name.strip()]
     unknown = [name for name in names if name.lower() not in topics]
     if unknown:
@@ -86,7 +109,7 @@ def _import_row(membership: Membership, row: dict[str, Any], topics: dict[str, T
     form = ContentItemForm(data, org=membership.org)
     if not form.is_valid():
         return " ".join(
-            f"{field if field != '__all__' else ''}: {' '.join(errors)}".strip(": ")
+            f"{field if field != '__all__' else ''}: {' '.join(str(e) for e in errors)}".strip(": ")
             for field, errors in form.errors.items()
         )
     cleaned = {key: value for key, value in form.cleaned_data.items() if key != "topics"}
@@ -96,7 +119,10 @@ def _import_row(membership: Membership, row: dict[str, Any], topics: dict[str, T
         cleaned.pop("image", None)
     with transaction.atomic():
         actions.do_save_item(
-            membership, None, cleaned, topics=form.cleaned_data["topics"],
+            membership,
+            None,
+            cleaned,
+            topics=form.cleaned_data["topics"],
             fetch_preview=not row.get("title"),
         )
     return ""

@@ -3,6 +3,7 @@ monitored sources with their curation inbox, and ambassadors' suggestions."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from django.db import models
@@ -45,9 +46,7 @@ class Persona(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["org", "name"], name="persona_unique_name")
-        ]
+        constraints = [models.UniqueConstraint(fields=["org", "name"], name="persona_unique_name")]
         verbose_name = _("persona")
         verbose_name_plural = _("personas")
 
@@ -132,6 +131,12 @@ class Campaign(models.Model):
         return [str(labels.get(kpi, kpi)) for kpi in self.kpis]
 
 
+def image_path(instance: ContentItem, filename: str) -> str:
+    """Store images under random names: /media/ URLs can't be guessed from ids or titles."""
+    extension = filename.rsplit(".", 1)[-1].lower()[:5] if "." in filename else "img"
+    return f"content/{secrets.token_urlsafe(16)}.{extension}"
+
+
 class ContentItemQuerySet(models.QuerySet["ContentItem"]):
     def live(self, now: datetime | None = None) -> ContentItemQuerySet:
         """Published, past its publish time and not expired: what feeds may show."""
@@ -177,22 +182,32 @@ class ContentItem(models.Model):
     )
     engagement_tip = models.CharField(_("engagement tip"), max_length=500, blank=True)
     conversation_starter = models.CharField(
-        _("conversation starter"), max_length=500, blank=True,
+        _("conversation starter"),
+        max_length=500,
+        blank=True,
         help_text=_("A question that invites comments."),
     )
-    image = models.ImageField(_("image"), upload_to="content/%Y/%m/", blank=True)
+    image = models.ImageField(_("image"), upload_to=image_path, blank=True)
     image_url = models.URLField(_("image URL"), max_length=2000, blank=True)
     site_name = models.CharField(_("site name"), max_length=200, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=LANGUAGE_CHOICES, blank=True)
     language_locked = models.BooleanField(
         default=False, help_text="Set when a person chose the language: detection leaves it alone."
     )
-    topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True, related_name="items")
+    topics = models.ManyToManyField(
+        Topic, verbose_name=_("topics"), blank=True, related_name="items"
+    )
     campaign = models.ForeignKey(
-        Campaign, verbose_name=_("campaign"), on_delete=models.SET_NULL, null=True, blank=True,
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="items",
     )
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
     publish_at = models.DateTimeField(_("publish at"), null=True, blank=True)
     expire_at = models.DateTimeField(_("expire at"), null=True, blank=True)
     pinned = models.BooleanField(_("pinned"), default=False)
@@ -205,8 +220,12 @@ class ContentItem(models.Model):
         Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     suggested_by = models.ForeignKey(
-        Membership, verbose_name=_("suggested by"), on_delete=models.SET_NULL, null=True,
-        blank=True, related_name="suggested_items",
+        Membership,
+        verbose_name=_("suggested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="suggested_items",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -271,7 +290,8 @@ class Source(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     auto_publish = models.BooleanField(
-        _("trusted: publish automatically"), default=False,
+        _("trusted: publish automatically"),
+        default=False,
         help_text=_("New entries become published items, up to the daily cap."),
     )
     daily_cap = models.PositiveSmallIntegerField(_("daily cap"), default=3)
@@ -339,7 +359,9 @@ class Suggestion(models.Model):
         DECLINED = "declined", _("Declined")
 
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="suggestions")
-    suggested_by = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="suggestions")
+    suggested_by = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="suggestions"
+    )
     url = models.URLField(_("link"), max_length=2000, blank=True)
     text = models.TextField(_("text"), blank=True)
     note = models.CharField(_("note for the programme team"), max_length=500, blank=True)

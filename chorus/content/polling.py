@@ -36,7 +36,7 @@ class PollResult:
 
 
 def backoff(source: Source) -> timedelta:
-    """Wait longer after each consecutive failure: poll interval × 2^failures, capped."""
+    """Wait longer after each consecutive failure: poll interval x 2^failures, capped."""
     interval = timedelta(minutes=max(source.poll_minutes, 1))
     return min(interval * (2 ** min(source.failure_count, 10)), MAX_BACKOFF)
 
@@ -69,7 +69,9 @@ def poll_source(source: Source, now: datetime | None = None) -> PollResult:
             _succeeded(source, now)
             return PollResult(source.pk, ok=True, not_modified=True)
         feed = parse_feed(
-            response.body, url=response.url, content_type=response.content_type,
+            response.body,
+            url=response.url,
+            content_type=response.content_type,
             encoding=response.encoding,
         )
     except (FetchError, FeedParseError) as error:
@@ -96,11 +98,14 @@ def store_entries(source: Source, entries: list, now: datetime) -> int:  # type:
         return 0
     org_entries = CuratedEntry.objects.filter(org_id=source.org_id)
     known_urls = set(
-        org_entries.filter(canonical_url__in=list(candidates)).values_list("canonical_url", flat=True)
+        org_entries.filter(canonical_url__in=list(candidates)).values_list(
+            "canonical_url", flat=True
+        )
     )
     known_urls |= set(
-        ContentItem.objects.filter(org_id=source.org_id, canonical_url__in=list(candidates))
-        .values_list("canonical_url", flat=True)
+        ContentItem.objects.filter(
+            org_id=source.org_id, canonical_url__in=list(candidates)
+        ).values_list("canonical_url", flat=True)
     )
     guids = [entry.guid for entry in candidates.values() if entry.guid]
     known_guids = set(org_entries.filter(guid__in=guids).values_list("guid", flat=True))
@@ -149,9 +154,13 @@ def _auto_publish(source: Source, now: datetime) -> None:
     room = max(source.daily_cap - published_today, 0)
     if not room:
         return
-    waiting = CuratedEntry.objects.filter(
-        source=source, status=CuratedEntry.Status.NEW, created_at__gte=start_of_day
-    ).select_related("source").order_by("-published_at", "id")[:room]
+    waiting = (
+        CuratedEntry.objects.filter(
+            source=source, status=CuratedEntry.Status.NEW, created_at__gte=start_of_day
+        )
+        .select_related("source")
+        .order_by("-published_at", "id")[:room]
+    )
     for entry in waiting:
         with transaction.atomic():
             auto_publish_entry(entry)
@@ -169,9 +178,7 @@ def _failed(source: Source, now: datetime, message: str) -> PollResult:
     source.failure_count += 1
     source.last_error = message[:500]
     source.next_poll_at = now + backoff(source)
-    source.save(
-        update_fields=["failure_count", "last_error", "next_poll_at", "last_polled_at"]
-    )
+    source.save(update_fields=["failure_count", "last_error", "next_poll_at", "last_polled_at"])
     return PollResult(source.pk, ok=False, error=source.last_error)
 
 

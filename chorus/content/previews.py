@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 
 from django.core.files.base import ContentFile
@@ -64,5 +63,4 @@ def _store_image(item: ContentItem, url: str) -> None:
             extension = (image.format or "img").lower()
     except (FetchError, UnidentifiedImageError, OSError, SyntaxError):
         return  # a missing picture is no reason to fail the preview
-    name = f"{hashlib.sha256(response.body).hexdigest()[:20]}.{extension}"
-    item.image.save(name, ContentFile(response.body), save=False)
+    item.image.save(f"preview.{extension}", ContentFile(response.body), save=False)

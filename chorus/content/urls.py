@@ -8,7 +8,11 @@ urlpatterns = [
     path("content/import/", views.item_import, name="item_import"),
     path("content/<int:contentitem_id>/", views.item_detail, name="item_detail"),
     path("content/<int:contentitem_id>/edit/", views.item_edit, name="item_edit"),
-    path("content/<int:contentitem_id>/preview/", views.item_refresh_preview, name="item_refresh_preview"),
+    path(
+        "content/<int:contentitem_id>/preview/",
+        views.item_refresh_preview,
+        name="item_refresh_preview",
+    ),
     path("content/<int:contentitem_id>/captions/", views.caption_add, name="caption_add"),
     path("captions/check/", views.caption_check, name="caption_check"),
     path("captions/<int:caption_id>/", views.caption_edit, name="caption_edit"),
@@ -27,6 +31,12 @@ urlpatterns = [
     path("curation/<int:curatedentry_id>/promote/", views.entry_promote, name="entry_promote"),
     path("curation/<int:curatedentry_id>/dismiss/", views.entry_dismiss, name="entry_dismiss"),
     path("suggestions/", views.suggestions, name="suggestions"),
-    path("suggestions/<int:suggestion_id>/accept/", views.suggestion_accept, name="suggestion_accept"),
-    path("suggestions/<int:suggestion_id>/decline/", views.suggestion_decline, name="suggestion_decline"),
+    path(
+        "suggestions/<int:suggestion_id>/accept/", views.suggestion_accept, name="suggestion_accept"
+    ),
+    path(
+        "suggestions/<int:suggestion_id>/decline/",
+        views.suggestion_decline,
+        name="suggestion_decline",
+    ),
 ]

@@ -118,7 +118,9 @@ def item_create(request: HttpRequest, membership: Membership) -> HttpResponse:
 @org_view(Role.PROGRAM_MANAGER)
 def item_edit(request: HttpRequest, membership: Membership, contentitem_id: int) -> HttpResponse:
     item = get_item(membership, contentitem_id, manage=True)
-    form = ContentItemForm(request.POST or None, request.FILES or None, instance=item, org=membership.org)
+    form = ContentItemForm(
+        request.POST or None, request.FILES or None, instance=item, org=membership.org
+    )
     if request.method == "POST" and form.is_valid():
         data = {field: value for field, value in form.cleaned_data.items() if field != "topics"}
         # Refresh a fresh instance: ModelForm validation already wrote onto `item`.
@@ -135,7 +137,9 @@ def item_edit(request: HttpRequest, membership: Membership, contentitem_id: int)
 @org_view()
 def item_detail(request: HttpRequest, membership: Membership, contentitem_id: int) -> HttpResponse:
     item = get_item(membership, contentitem_id)
-    captions = [(caption, check_caption(caption.text, caption.network)) for caption in item.captions.all()]
+    captions = [
+        (caption, check_caption(caption.text, caption.network)) for caption in item.captions.all()
+    ]
     context = {
         "item": item,
         "captions": captions,
@@ -147,7 +151,9 @@ def item_detail(request: HttpRequest, membership: Membership, contentitem_id: in
 
 @require_POST
 @org_view(Role.PROGRAM_MANAGER)
-def item_refresh_preview(request: HttpRequest, membership: Membership, contentitem_id: int) -> HttpResponse:
+def item_refresh_preview(
+    request: HttpRequest, membership: Membership, contentitem_id: int
+) -> HttpResponse:
     item = get_item(membership, contentitem_id, manage=True)
     if item.url:
         ContentItem.objects.filter(pk=item.pk).update(preview_status=ContentItem.Preview.PENDING)
@@ -168,8 +174,15 @@ def caption_add(request: HttpRequest, membership: Membership, contentitem_id: in
         actions.do_save_caption(membership, item, None, **form.cleaned_data)
         messages.success(request, _("The caption was added."))
         return redirect("item_detail", org=membership.org.slug, contentitem_id=item.pk)
-    captions = [(caption, check_caption(caption.text, caption.network)) for caption in item.captions.all()]
-    context = {"item": item, "captions": captions, "caption_form": form, "networks": Network.choices}
+    captions = [
+        (caption, check_caption(caption.text, caption.network)) for caption in item.captions.all()
+    ]
+    context = {
+        "item": item,
+        "captions": captions,
+        "caption_form": form,
+        "networks": Network.choices,
+    }
     return render(request, "content/item_detail.html", context, status=400)
 
 
@@ -183,7 +196,9 @@ def caption_edit(request: HttpRequest, membership: Membership, caption_id: int) 
         messages.success(request, _("The caption was saved."))
         return redirect("item_detail", org=membership.org.slug, contentitem_id=caption.item_id)
     return render(
-        request, "content/caption_form.html", {"form": form, "caption": caption},
+        request,
+        "content/caption_form.html",
+        {"form": form, "caption": caption},
         status=_status(request),
     )
 
@@ -232,13 +247,25 @@ def campaign_edit(request: HttpRequest, membership: Membership, campaign_id: int
     return _campaign_form(request, membership, get_campaign(membership, campaign_id))
 
 
-def _campaign_form(request: HttpRequest, membership: Membership, campaign: Campaign | None) -> HttpResponse:
+def _campaign_form(
+    request: HttpRequest, membership: Membership, campaign: Campaign | None
+) -> HttpResponse:
     form = CampaignForm(request.POST or None, instance=campaign, org=membership.org)
     if request.method == "POST" and form.is_valid():
         data = {
             field: form.cleaned_data[field]
-            for field in ("name", "slug", "objective", "description", "starts_on", "ends_on",
-                          "target_networks", "cta_url", "priority", "kpis")
+            for field in (
+                "name",
+                "slug",
+                "objective",
+                "description",
+                "starts_on",
+                "ends_on",
+                "target_networks",
+                "cta_url",
+                "priority",
+                "kpis",
+            )
         }
         saved = actions.do_save_campaign(
             membership,
@@ -251,27 +278,45 @@ def _campaign_form(request: HttpRequest, membership: Membership, campaign: Campa
         return redirect("campaigns", org=membership.org.slug)
     items = campaign.items.all()[:50] if campaign else []
     return render(
-        request, "content/campaign_form.html", {"form": form, "campaign": campaign, "items": items},
+        request,
+        "content/campaign_form.html",
+        {"form": form, "campaign": campaign, "items": items},
         status=_status(request),
     )
 
 
-def _simple_list(request: HttpRequest, membership: Membership, model: Any, form_class: Any,
-                 kind: str, template: str) -> HttpResponse:
+def _simple_list(
+    request: HttpRequest,
+    membership: Membership,
+    model: Any,
+    form_class: Any,
+    kind: str,
+    template: str,
+) -> HttpResponse:
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if model.objects.filter(org=membership.org, name__iexact=form.cleaned_data["name"]).exists():
+        if model.objects.filter(
+            org=membership.org, name__iexact=form.cleaned_data["name"]
+        ).exists():
             form.add_error("name", _("This name is already used."))
         else:
             actions.do_save_simple(membership, model(), form.cleaned_data, kind)
             messages.success(request, _("Saved."))
             return redirect(request.path)
-    rows = model.objects.filter(org=membership.org).annotate(item_count=Count("items" if kind == "topic" else "campaigns"))
+    rows = model.objects.filter(org=membership.org).annotate(
+        item_count=Count("items" if kind == "topic" else "campaigns")
+    )
     return render(request, template, {"form": form, "rows": rows}, status=_status(request))
 
 
-def _simple_edit(request: HttpRequest, membership: Membership, instance: Any, form_class: Any,
-                 kind: str, back: str) -> HttpResponse:
+def _simple_edit(
+    request: HttpRequest,
+    membership: Membership,
+    instance: Any,
+    form_class: Any,
+    kind: str,
+    back: str,
+) -> HttpResponse:
     form = form_class(request.POST or None, instance=instance)
     if request.method == "POST":
         if request.POST.get("delete"):
@@ -283,8 +328,12 @@ def _simple_edit(request: HttpRequest, membership: Membership, instance: Any, fo
             actions.do_save_simple(membership, fresh, form.cleaned_data, kind)
             messages.success(request, _("Saved."))
             return redirect(back, org=membership.org.slug)
-    return render(request, "content/simple_form.html", {"form": form, "instance": instance, "back": back},
-                  status=_status(request))
+    return render(
+        request,
+        "content/simple_form.html",
+        {"form": form, "instance": instance, "back": back},
+        status=_status(request),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -296,19 +345,25 @@ def topics(request: HttpRequest, membership: Membership) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @org_view(Role.PROGRAM_MANAGER)
 def topic_edit(request: HttpRequest, membership: Membership, topic_id: int) -> HttpResponse:
-    return _simple_edit(request, membership, get_topic(membership, topic_id), TopicForm, "topic", "topics")
+    return _simple_edit(
+        request, membership, get_topic(membership, topic_id), TopicForm, "topic", "topics"
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @org_view(Role.PROGRAM_MANAGER)
 def personas(request: HttpRequest, membership: Membership) -> HttpResponse:
-    return _simple_list(request, membership, Persona, PersonaForm, "persona", "content/personas.html")
+    return _simple_list(
+        request, membership, Persona, PersonaForm, "persona", "content/personas.html"
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @org_view(Role.PROGRAM_MANAGER)
 def persona_edit(request: HttpRequest, membership: Membership, persona_id: int) -> HttpResponse:
-    return _simple_edit(request, membership, get_persona(membership, persona_id), PersonaForm, "persona", "personas")
+    return _simple_edit(
+        request, membership, get_persona(membership, persona_id), PersonaForm, "persona", "personas"
+    )
 
 
 # --- Sources and curation ---
@@ -326,7 +381,9 @@ def sources(request: HttpRequest, membership: Membership) -> HttpResponse:
     rows = Source.objects.filter(org=membership.org).annotate(
         new_count=Count("entries", filter=Q(entries__status=CuratedEntry.Status.NEW))
     )
-    return render(request, "content/sources.html", {"form": form, "rows": rows}, status=_status(request))
+    return render(
+        request, "content/sources.html", {"form": form, "rows": rows}, status=_status(request)
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -340,13 +397,23 @@ def source_edit(request: HttpRequest, membership: Membership, source_id: int) ->
             messages.success(request, _("Deleted."))
             return redirect("sources", org=membership.org.slug)
         if form.is_valid():
-            data = {key: value for key, value in form.cleaned_data.items() if key != "default_topics"}
+            data = {
+                key: value for key, value in form.cleaned_data.items() if key != "default_topics"
+            }
             actions.do_save_source(
-                membership, Source.objects.get(pk=source.pk), data, topics=form.cleaned_data["default_topics"]
+                membership,
+                Source.objects.get(pk=source.pk),
+                data,
+                topics=form.cleaned_data["default_topics"],
             )
             messages.success(request, _("Saved."))
             return redirect("sources", org=membership.org.slug)
-    return render(request, "content/source_form.html", {"form": form, "source": source}, status=_status(request))
+    return render(
+        request,
+        "content/source_form.html",
+        {"form": form, "source": source},
+        status=_status(request),
+    )
 
 
 @require_POST
@@ -385,16 +452,22 @@ def curation(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @require_POST
 @org_view(Role.PROGRAM_MANAGER)
-def entry_promote(request: HttpRequest, membership: Membership, curatedentry_id: int) -> HttpResponse:
+def entry_promote(
+    request: HttpRequest, membership: Membership, curatedentry_id: int
+) -> HttpResponse:
     entry = get_entry(membership, curatedentry_id)
     item = actions.do_promote_entry(membership, entry)
-    messages.success(request, _("A draft item was created from the entry: complete it and publish."))
+    messages.success(
+        request, _("A draft item was created from the entry: complete it and publish.")
+    )
     return redirect("item_edit", org=membership.org.slug, contentitem_id=item.pk)
 
 
 @require_POST
 @org_view(Role.PROGRAM_MANAGER)
-def entry_dismiss(request: HttpRequest, membership: Membership, curatedentry_id: int) -> HttpResponse:
+def entry_dismiss(
+    request: HttpRequest, membership: Membership, curatedentry_id: int
+) -> HttpResponse:
     entry = get_entry(membership, curatedentry_id)
     actions.do_dismiss_entry(membership, entry)
     if request.htmx:  # type: ignore[attr-defined]
@@ -417,14 +490,18 @@ def suggestions(request: HttpRequest, membership: Membership) -> HttpResponse:
     mine = Suggestion.objects.filter(org=membership.org, suggested_by=membership)
     pending = None
     if membership.can_manage_programme:
-        pending = Suggestion.objects.filter(org=membership.org, status=Suggestion.Status.PENDING).select_related("suggested_by__user")
+        pending = Suggestion.objects.filter(
+            org=membership.org, status=Suggestion.Status.PENDING
+        ).select_related("suggested_by__user")
     context = {"form": form, "mine": mine, "pending": pending, "decline_form": DeclineForm()}
     return render(request, "content/suggestions.html", context, status=_status(request))
 
 
 @require_POST
 @org_view(Role.PROGRAM_MANAGER)
-def suggestion_accept(request: HttpRequest, membership: Membership, suggestion_id: int) -> HttpResponse:
+def suggestion_accept(
+    request: HttpRequest, membership: Membership, suggestion_id: int
+) -> HttpResponse:
     suggestion = get_suggestion(membership, suggestion_id, manage=True)
     try:
         item = actions.do_accept_suggestion(membership, suggestion)
@@ -437,7 +514,9 @@ def suggestion_accept(request: HttpRequest, membership: Membership, suggestion_i
 
 @require_POST
 @org_view(Role.PROGRAM_MANAGER)
-def suggestion_decline(request: HttpRequest, membership: Membership, suggestion_id: int) -> HttpResponse:
+def suggestion_decline(
+    request: HttpRequest, membership: Membership, suggestion_id: int
+) -> HttpResponse:
     suggestion = get_suggestion(membership, suggestion_id, manage=True)
     form = DeclineForm(request.POST)
     if not form.is_valid():
@@ -465,5 +544,10 @@ def item_import(request: HttpRequest, membership: Membership) -> HttpResponse:
         report = import_items(membership, form.cleaned_data["file"])
         if report.imported:
             messages.success(request, _("%(count)s item(s) imported.") % {"count": report.imported})
-    status = 400 if request.method == "POST" and (not form.is_valid() or (report and report.errors and not report.imported)) else 200
+    status = (
+        400
+        if request.method == "POST"
+        and (not form.is_valid() or (report and report.errors and not report.imported))
+        else 200
+    )
     return render(request, "content/import.html", {"form": form, "report": report}, status=status)

@@ -70,7 +70,15 @@ class _PreviewParser(MetadataParser):
     def make_soup(self, html: str, **kwargs_bs: Any) -> BeautifulSoup:
         # The library tries lxml first and logs an error on each page when it is not
         # installed; html.parser is always there and copes with broken markup.
-        return BeautifulSoup(html, "html.parser", **kwargs_bs)
+        soup = BeautifulSoup(html, "html.parser", **kwargs_bs)
+        if soup.html is None:
+            # html.parser, unlike browsers, adds no <html> to a page that omits it, and
+            # metadata_parser ignores a document without one.
+            root = soup.new_tag("html")
+            for child in list(soup.contents):
+                root.append(child.extract())
+            soup.append(root)
+        return soup
 
 
 def parse_preview(html: bytes, url: str, encoding: str | None = None) -> Preview:

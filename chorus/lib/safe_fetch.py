@@ -25,23 +25,17 @@ from urllib.parse import urljoin, urlsplit
 
 import urllib3
 from django.conf import settings
-from urllib3.exceptions import (
-    HTTPError,
-    NewConnectionError,
-    SSLError,
-)
-from urllib3.exceptions import (
-    TimeoutError as Urllib3TimeoutError,
-)
+from urllib3.exceptions import HTTPError, NewConnectionError, SSLError
+from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
 from w3lib.url import safe_url_string
 
 try:
     import certifi
 
-    # certifi is kept current with the browsers' trust store; the operating system's
-    # bundle (urllib3's fallback) may be missing or stale in slim containers.
+    # certifi carries Mozilla's current trust store; the operating system's bundle
+    # (urllib3's fallback) may be missing or stale in slim containers.
     CA_CERTS: str | None = certifi.where()
-except ImportError:  # pragma: no cover - certifi comes with our dependencies
+except ImportError:  # pragma: no cover - installed with requests, which we depend on
     CA_CERTS = None
 
 FetchErrorCode = Literal[
@@ -164,7 +158,7 @@ def fetch(
 ) -> FetchResult:
     """GET a user-supplied http(s) URL, refusing private addresses, and return the body.
 
-    `accept` lists the acceptable media types (lower-case); `max_bytes` (default
+    `accept` lists the acceptable media types; `max_bytes` (default
     CHORUS_FETCH_MAX_BYTES) bounds the decoded body: past it the fetch fails with
     "too_large", or with `truncate` returns the first `max_bytes` bytes. `timeout`
     (default CHORUS_FETCH_TIMEOUT) bounds each network wait and the whole fetch,
@@ -273,7 +267,7 @@ def _resolve(target: _Target) -> list[str]:
     except ValueError:
         pass
     else:
-        return ["93.184.216.34"]
+        return [target.host]
     try:
         infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
@@ -378,7 +372,7 @@ def _result(
     content_type, encoding = _parse_content_type(headers.get("content-type", ""))
     if status == 304:
         return FetchResult(target.url, status, headers, b"", False, content_type, encoding)
-    if accept and content_type not in accept:
+    if accept and content_type not in {media_type.lower() for media_type in accept}:
         raise FetchError(
             "bad_content_type", f"Expected {', '.join(accept)}, got {content_type or 'nothing'}."
         )

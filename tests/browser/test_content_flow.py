@@ -58,11 +58,15 @@ def test_program_manager_publishes_a_campaign_item_with_captions(
         page.get_by_label("Campaign").select_option(label="Green data centres")
         page.get_by_role("button", name="Save").click()
         page.wait_for_url("**/content/*/")
-        assert page.get_by_role("heading", level=1).inner_text() == "Acme opens a solar-powered data centre"
+        assert (
+            page.get_by_role("heading", level=1).inner_text()
+            == "Acme opens a solar-powered data centre"
+        )
         assert "Acme Newsroom" in page.locator("main").inner_text()
         # The preview image was copied and is served by Chorus itself.
         image = page.locator("img.item-image")
         assert image.get_attribute("src").startswith("/media/content/")
+        page.wait_for_function("document.querySelector('img.item-image').complete")
         assert page.evaluate("document.querySelector('img.item-image').naturalWidth") == 2
 
         # A caption too long for X: the live counter says so before saving.
