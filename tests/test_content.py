@@ -451,3 +451,69 @@ class ImportTests(OrgTestCase):
         )
         self.assertEqual(response.status_code, 400)
         self.assertFalse(ContentItem.objects.exists())
+
+
+class PreviewTests(OrgTestCase):
+    PAGE = (
+        b'<html lang="fr"><head><meta property="og:title" content="Nouvelle usine">'
+        b'<meta property="og:description" content="Une usine neuve pour toute la r\xc3\xa9gion.">'
+        b'<meta property="og:site_name" content="Acme Presse">'
+        b'<meta property="og:image" content="/i.png">'
+        b"</head><body></body></html>"
+    )
+
+    def create(self, url: str):  # type: ignore[no-untyped-def]
+        self.login(self.paul)
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(
+                "/o/acme/content/new/", {"kind": "link", "url": url, "status": "draft"}
+            )
+        return ContentItem.objects.get()
+
+    def test_adding_a_link_fills_the_item_from_the_page(self) -> None:
+        import io
+
+        from PIL import Image
+
+        from tests.servers import local_server
+
+        png = io.BytesIO()
+        Image.new("RGB", (3, 3)).save(png, "PNG")
+        with (
+            local_server() as server,
+            self.settings(CHORUS_ALLOW_PRIVATE_URLS=True, MEDIA_ROOT=self.tmp()),
+        ):
+            server.respond("/article", self.PAGE)
+            server.respond("/i.png", png.getvalue(), "image/png")
+            item = self.create(server.url("/article"))
+            self.assertEqual(item.preview_status, "done")
+            self.assertEqual(
+                (item.title, item.site_name, item.language), ("Nouvelle usine", "Acme Presse", "fr")
+            )
+            self.assertEqual(item.summary, "Une usine neuve pour toute la région.")
+            self.assertTrue(item.image.name.startswith("content/"))
+            self.assertEqual(self.client.get(item.image.url).status_code, 200)
+
+    def test_a_failed_preview_is_shown_and_the_item_stays_editable(self) -> None:
+        from tests.servers import local_server
+
+        with local_server() as server, self.settings(CHORUS_ALLOW_PRIVATE_URLS=True):
+            item = self.create(server.url("/gone"))
+        self.assertEqual(item.preview_status, "failed")
+        self.assertIn("404", item.preview_error)
+        page = self.client.get(f"/o/acme/content/{item.pk}/")
+        self.assertContains(page, "The link preview failed")
+        self.assertEqual(self.client.get(f"/o/acme/content/{item.pk}/edit/").status_code, 200)
+
+    def test_private_addresses_are_never_fetched_by_default(self) -> None:
+        from tests.servers import local_server
+
+        with local_server() as server:
+            item = self.create(server.url("/article"))
+            self.assertEqual(server.requests, [])
+        self.assertEqual(item.preview_status, "failed")
+
+    def tmp(self) -> str:
+        import tempfile
+
+        return tempfile.mkdtemp()

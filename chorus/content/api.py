@@ -7,7 +7,7 @@ from typing import Any
 from django.forms.models import model_to_dict
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -315,7 +315,7 @@ def create_topic(request: HttpRequest, payload: TopicIn) -> Any:
     data = _validate(TopicForm(payload.dict()))
     if Topic.objects.filter(org=membership.org, name__iexact=data["name"]).exists():
         raise Invalid({"name": ["This name is already used."]})
-    return 201, actions.do_save_simple(membership, Topic(), data, "topic")
+    return Status(201, actions.do_save_simple(membership, Topic(), data, "topic"))
 
 
 @router.get("/campaigns", response={200: list[CampaignOut], 403: ErrorOut}, summary="Campaigns")
@@ -335,7 +335,9 @@ def create_campaign(request: HttpRequest, payload: CampaignIn) -> Any:
     membership = require(request, Role.PROGRAM_MANAGER)
     data = _validate(CampaignForm(payload.dict(), org=membership.org))
     teams, personas = data.pop("target_teams"), data.pop("target_personas")
-    return 201, actions.do_save_campaign(membership, None, data, teams=teams, personas=personas)
+    return Status(
+        201, actions.do_save_campaign(membership, None, data, teams=teams, personas=personas)
+    )
 
 
 # --- Content ---
@@ -385,7 +387,7 @@ def _save_item(request: HttpRequest, item: ContentItem | None, data: dict[str, A
 def create_content(request: HttpRequest, payload: ContentIn) -> Any:
     require(request, Role.PROGRAM_MANAGER)
     item = _save_item(request, None, payload.dict())
-    return 201, _item_queryset(ContentItem.objects.filter(pk=item.pk)).get()
+    return Status(201, _item_queryset(ContentItem.objects.filter(pk=item.pk)).get())
 
 
 @router.patch(
@@ -414,7 +416,7 @@ def add_caption(request: HttpRequest, contentitem_id: int, payload: CaptionIn) -
     membership = require(request, Role.PROGRAM_MANAGER)
     item = get_item(membership, contentitem_id, manage=True)
     data = _validate(CaptionForm(payload.dict()))
-    return 201, _caption_out(actions.do_save_caption(membership, item, None, **data))
+    return Status(201, _caption_out(actions.do_save_caption(membership, item, None, **data)))
 
 
 # --- Sources and curation ---
@@ -435,7 +437,7 @@ def create_source(request: HttpRequest, payload: SourceIn) -> Any:
     values["name"] = values["name"] or values["url"][:120]
     data = _validate(SourceForm(values, org=membership.org))
     topics = data.pop("default_topics")
-    return 201, actions.do_save_source(membership, None, data, topics=topics)
+    return Status(201, actions.do_save_source(membership, None, data, topics=topics))
 
 
 @router.get(
@@ -474,7 +476,7 @@ def promote_entry(request: HttpRequest, curatedentry_id: int) -> Any:
     entry = get_object_or_404(CuratedEntry, org=membership.org, pk=curatedentry_id)
     require(request, Role.PROGRAM_MANAGER)
     item = actions.do_promote_entry(membership, entry)
-    return 201, _item_queryset(ContentItem.objects.filter(pk=item.pk)).get()
+    return Status(201, _item_queryset(ContentItem.objects.filter(pk=item.pk)).get())
 
 
 @router.post(
@@ -499,7 +501,7 @@ def dismiss_entry(request: HttpRequest, curatedentry_id: int) -> Any:
 def create_suggestion(request: HttpRequest, payload: SuggestionIn) -> Any:
     membership = membership_of(request)
     data = _validate(SuggestionForm(payload.dict()))
-    return 201, actions.do_suggest(membership, **data)
+    return Status(201, actions.do_suggest(membership, **data))
 
 
 @router.get(
@@ -529,7 +531,7 @@ def accept_suggestion(request: HttpRequest, suggestion_id: int) -> Any:
         item = actions.do_accept_suggestion(membership, suggestion)
     except ValueError as error:
         raise HttpError(409, str(error)) from None
-    return 201, _item_queryset(ContentItem.objects.filter(pk=item.pk)).get()
+    return Status(201, _item_queryset(ContentItem.objects.filter(pk=item.pk)).get())
 
 
 @router.post(
