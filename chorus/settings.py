@@ -253,6 +253,9 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # The Huey consumer installs its own handler; don't print each line twice.
         "huey": {"level": "INFO", "propagate": False},
+        # metadata_parser announces optional features at INFO (under a misspelt name).
+        "metdata_parser": {"level": "WARNING"},
+        "metadata_parser": {"level": "WARNING"},
     },
 }
 

@@ -26,6 +26,7 @@ class TokenForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = cast(forms.ModelChoiceField, self.fields["membership"])
         field.queryset = Membership.objects.active().filter(user=user).select_related("org")
+        field.widget.attrs["translate"] = "no"
         field.label_from_instance = lambda m: m.org.name  # type: ignore[method-assign,assignment]
 
 

@@ -24,7 +24,10 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _scope(form: forms.BaseForm, field: str, queryset: Any) -> None:
-    cast(forms.ModelChoiceField, form.fields[field]).queryset = queryset
+    """Limit a choice field to the organisation's objects; their names are data, not UI."""
+    choice = cast(forms.ModelChoiceField, form.fields[field])
+    choice.queryset = queryset
+    choice.widget.attrs["translate"] = "no"
 
 
 class ContentItemForm(forms.ModelForm):

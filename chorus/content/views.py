@@ -143,7 +143,9 @@ def item_detail(request: HttpRequest, membership: Membership, contentitem_id: in
     context = {
         "item": item,
         "captions": captions,
-        "caption_form": CaptionForm(initial={"language": item.language or "en"}),
+        "caption_form": CaptionForm(
+            initial={"language": item.language or "en", "network": Network.LINKEDIN}
+        ),
         "networks": Network.choices,
     }
     return render(request, "content/item_detail.html", context)

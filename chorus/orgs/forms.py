@@ -18,7 +18,9 @@ class AddMemberForm(forms.Form):
     def __init__(self, *args: Any, org: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.org = org
-        cast(forms.ModelChoiceField, self.fields["team"]).queryset = org.teams.all()  # type: ignore[attr-defined]
+        team = cast(forms.ModelChoiceField, self.fields["team"])
+        team.queryset = org.teams.all()  # type: ignore[attr-defined]
+        team.widget.attrs["translate"] = "no"
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
@@ -34,7 +36,9 @@ class ChangeMemberForm(forms.Form):
 
     def __init__(self, *args: Any, org: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["team"]).queryset = org.teams.all()  # type: ignore[attr-defined]
+        team = cast(forms.ModelChoiceField, self.fields["team"])
+        team.queryset = org.teams.all()  # type: ignore[attr-defined]
+        team.widget.attrs["translate"] = "no"
 
 
 class TeamForm(forms.Form):
@@ -54,6 +58,7 @@ class TeamForm(forms.Form):
             .exclude(role=Role.AMBASSADOR)
             .select_related("user")
         )
+        manager.widget.attrs["translate"] = "no"
         manager.label_from_instance = lambda m: m.user.display_name  # type: ignore[method-assign,assignment]
 
     def clean_name(self) -> str:

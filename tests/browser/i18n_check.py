@@ -122,7 +122,10 @@ EXTRACT = """
       if (value && value.trim()) texts.push(value.trim());
     }
   }
-  texts.push(document.title.split(' · ')[0]);
+  // The page title repeats the heading; it is data when the heading is marked as such.
+  const title = document.title.split(' · ')[0];
+  const data = [...document.querySelectorAll('[translate="no"]')].map(el => el.textContent.trim());
+  if (!data.includes(title)) texts.push(title);
   return texts;
 }
 """

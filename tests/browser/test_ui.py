@@ -31,7 +31,15 @@ def test_ambassador_on_a_phone_in_english_and_french(demo: str, new_page: Any) -
     assert page.url.endswith("/o/acme/")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Welcome")
 
-    pages = ["/o/acme/", "/profile/", "/orgs/", "/o/acme/members/"]
+    pages = [
+        "/o/acme/",
+        "/profile/",
+        "/orgs/",
+        "/o/acme/members/",
+        "/o/acme/content/",
+        "/o/acme/content/2/",
+        "/o/acme/suggestions/",
+    ]
     for language in ("en", "fr", "en"):
         if language != page.evaluate("document.documentElement.lang"):
             switch_language(page, language)
@@ -87,6 +95,17 @@ def test_program_manager_on_a_desktop_in_french_and_english(demo: str, new_page:
         "/profile/",
         "/orgs/",
         "/o/northwind/",
+        "/o/acme/content/",
+        "/o/acme/content/2/",
+        "/o/acme/content/new/",
+        "/o/acme/campaigns/",
+        "/o/acme/campaigns/new/",
+        "/o/acme/topics/",
+        "/o/acme/personas/",
+        "/o/acme/sources/",
+        "/o/acme/curation/",
+        "/o/acme/suggestions/",
+        "/o/acme/content/import/",
     ]
     for language in ("fr", "en"):
         if language != page.evaluate("document.documentElement.lang"):
