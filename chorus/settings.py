@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "chorus.accounts",
     "chorus.orgs",
     "chorus.content",
+    "chorus.links",
     "chorus.api",
     "chorus.web",
     "django.contrib.admin",
@@ -278,3 +279,16 @@ CHORUS_FEED_MAX_BYTES = env_int("CHORUS_FEED_MAX_BYTES", 10 * 1024 * 1024, minim
 FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6 behaviour, chosen now
 # Serve MEDIA_ROOT from the app (embedded profile); turn off when a web server or S3 does it.
 CHORUS_SERVE_MEDIA = env_bool("CHORUS_SERVE_MEDIA", True)
+
+# --- Tracked links ---
+# Where the redirect journals clicks: "file" (a directory, embedded profile) or "redis".
+CHORUS_CLICK_JOURNAL = env_choice(
+    "CHORUS_CLICK_JOURNAL", "redis" if REDIS_URL else "file", ("file", "redis")
+)
+if CHORUS_CLICK_JOURNAL == "redis" and not REDIS_URL:
+    raise ImproperlyConfigured("CHORUS_CLICK_JOURNAL=redis needs REDIS_URL.")
+CHORUS_CLICK_JOURNAL_DIR = env_str("CHORUS_CLICK_JOURNAL_DIR", str(VAR_DIR / "clicks"))
+# The public address of tracked links (https://go.example.com), when not this server's.
+CHORUS_LINK_BASE_URL = env_url("CHORUS_LINK_BASE_URL", schemes=("http", "https"))
+# How many reverse proxies in front of Chorus append to X-Forwarded-For (0: use the peer).
+CHORUS_PROXY_COUNT = env_int("CHORUS_PROXY_COUNT", 0, minimum=0)

@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from chorus.accounts import views as account_views
+from chorus.links import redirect as link_redirect
+from chorus.links import views as link_views
 from chorus.orgs import views as org_views
 from chorus.web import views as web_views
 
@@ -18,6 +20,9 @@ urlpatterns = [
     path("orgs/", org_views.organisations, name="organisations"),
     path("o/<slug:org>/", include("chorus.orgs.urls")),
     path("o/<slug:org>/", include("chorus.content.urls")),
+    path("o/<slug:org>/", include("chorus.links.urls")),
+    path("l/<str:code>", link_redirect.follow, name="link_redirect"),
+    path("t/<str:site_key>.js", link_views.tracking_script, name="tracking_script"),
     path("", include("chorus.api.urls")),
 ]
 

@@ -65,9 +65,8 @@ def make_campaign(org: Organization, name: str | None = None, **fields: Any):  #
 
     number = next(_numbers)
     fields.setdefault("objective", Objective.AWARENESS)
-    return Campaign.objects.create(
-        org=org, name=name or f"Campaign {number}", slug=f"campaign-{number}", **fields
-    )
+    fields.setdefault("slug", f"campaign-{number}")
+    return Campaign.objects.create(org=org, name=name or f"Campaign {number}", **fields)
 
 
 def make_item(org: Organization, title: str | None = None, **fields: Any):  # type: ignore[no-untyped-def]
@@ -133,3 +132,6 @@ def populate_org(org: Organization, member: Membership) -> None:
     Persona.objects.create(org=org, name=f"Persona {next(_numbers)}")
     make_entry(make_source(org))
     make_suggestion(member)
+    from chorus.links.actions import link_for
+
+    link_for(member, "linkedin", item=item)

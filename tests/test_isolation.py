@@ -20,6 +20,10 @@ from chorus.orgs.actions import audit
 from tests.base import OrgTestCase
 from tests.factory import make_token, populate_org
 
+# Public by design, reached through unguessable values rather than ids: uploaded files
+# (random names), tracked-link redirects (random codes) and the website tracking script
+# (the organisation's public site key).
+PUBLIC_ROUTES = {"media", "link_redirect", "tracking_script"}
 PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
 
@@ -36,23 +40,22 @@ def iter_routes(
         elif isinstance(entry, URLPattern):
             # Third-party pages (allauth's e-mail and password-reset links) take signed,
             # unguessable keys rather than object ids; our views and the API are walked.
-            # /media/ serves files under unguessable names (capability URLs), not ids.
-            ours = (
-                entry.callback.__module__.startswith(("chorus.", "ninja."))
-                and entry.name != "media"
-            )
+            ours = entry.callback.__module__.startswith(("chorus.", "ninja."))
+            ours = ours and entry.name not in PUBLIC_ROUTES
             if ours:
                 names = [match.group("name") for match in PARAMETER.finditer(route)]
                 yield route, names
 
 
-def model_for(parameter: str) -> type[models.Model] | None:
-    if not parameter.endswith("_id"):
-        return None
-    model_name = parameter.removesuffix("_id")
+def model_for(parameter: str) -> tuple[type[models.Model], str] | None:
+    """`team_id` → (Team, "pk"); `trackedlink_code` → (TrackedLink, "code")."""
+    model_name, _, field = parameter.partition("_")
     for model in apps.get_models():
         if model._meta.model_name == model_name and model.__module__.startswith("chorus."):
-            return model
+            if field == "id":
+                return model, "pk"
+            if field and model._meta.get_field(field).unique:
+                return model, field
     return None
 
 
@@ -116,11 +119,14 @@ class OutsiderIsolationTests(OrgTestCase):
             if name == "org":
                 values[name] = org_slug
                 continue
-            model = model_for(name)
+            found = model_for(name)
             self.assertIsNotNone(
-                model, f"Route {route!r}: name the parameter {name!r} `org` or `<model>_id`"
+                found,
+                f"Route {route!r}: name the parameter {name!r} `org`, `<model>_id` "
+                "or `<model>_<unique field>`",
             )
-            values[name] = str(self.victim_object(model).pk)  # type: ignore[arg-type]
+            model, field = found  # type: ignore[misc]
+            values[name] = str(getattr(self.victim_object(model), field))
         path = PARAMETER.sub(lambda match: values[match.group("name")], route)
         return "/" + path.lstrip("^").rstrip("$")
 

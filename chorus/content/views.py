@@ -147,6 +147,8 @@ def item_detail(request: HttpRequest, membership: Membership, contentitem_id: in
             initial={"language": item.language or "en", "network": Network.LINKEDIN}
         ),
         "networks": Network.choices,
+        "shareable": item.is_live() and not item.internal_only and bool(item.url),
+        "new_link": request.session.pop("new_link", None),
     }
     return render(request, "content/item_detail.html", context)
 

@@ -1,0 +1,148 @@
+"""Creating tracked links and recording conversions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from chorus.content.models import ContentItem
+from chorus.links.models import Click, Conversion, LinkSettings, TrackedLink
+from chorus.links.utm import add_utm
+from chorus.orgs.models import Membership, Organization
+
+
+class LinkError(ValueError):
+    """The link cannot be made (content not shareable, bad URL, unknown network)."""
+
+
+def link_settings(org: Organization) -> LinkSettings:
+    return LinkSettings.objects.get_or_create(org=org)[0]
+
+
+def link_for(
+    ambassador: Membership, network: str, *, item: ContentItem | None = None, url: str = ""
+) -> TrackedLink:
+    """The ambassador's link for this item (or URL) on this network: reused, else created."""
+    from chorus.lib.networks import Network
+
+    if network not in Network.values:
+        raise LinkError(f"Unknown network: {network}.")
+    if item is not None:
+        if item.org_id != ambassador.org_id:
+            raise LinkError("This content belongs to another organisation.")
+        if not item.is_live() or item.internal_only or not item.url:
+            raise LinkError("This content cannot be shared.")
+        url = item.url
+        existing = TrackedLink.objects.filter(ambassador=ambassador, item=item, network=network)
+    else:
+        if not url.startswith(("http://", "https://")):
+            raise LinkError("A tracked link needs an http(s) URL.")
+        existing = TrackedLink.objects.filter(
+            ambassador=ambassador, item__isnull=True, url=url, network=network
+        )
+    found = existing.first()
+    if found is not None:
+        return found
+    options = link_settings(ambassador.org)
+    campaign = item.campaign if item is not None else None
+    link = TrackedLink(
+        org=ambassador.org,
+        ambassador=ambassador,
+        item=item,
+        network=network,
+        url=url,
+        campaign=campaign,
+    )
+    utm = {"utm_source": network, "utm_medium": options.utm_medium}
+    if campaign is not None:
+        utm["utm_campaign"] = campaign.slug
+    utm["utm_content"] = link.share_ref
+    try:
+        link.destination = add_utm(url, utm)
+    except ValueError as error:
+        raise LinkError(str(error)) from None
+    try:
+        with transaction.atomic():
+            link.save()
+    except IntegrityError:
+        # Created by a parallel request meanwhile: there is only ever one.
+        return existing.get()
+    return link
+
+
+def short_url(link: TrackedLink, request: HttpRequest | None = None) -> str:
+    options = LinkSettings.objects.filter(org_id=link.org_id).first()
+    if options is not None and options.short_domain:
+        return f"https://{options.short_domain}/l/{link.code}"
+    if settings.CHORUS_LINK_BASE_URL:
+        return f"{settings.CHORUS_LINK_BASE_URL.rstrip('/')}/l/{link.code}"
+    if request is not None:
+        return request.build_absolute_uri(f"/l/{link.code}")
+    return f"/l/{link.code}"
+
+
+@transaction.atomic
+def record_conversion(
+    org: Organization,
+    *,
+    kind: str,
+    refs: list[str],
+    value: Decimal | None = None,
+    currency: str = "",
+    external_id: str = "",
+    occurred_at: datetime | None = None,
+    require_click: bool = False,
+) -> tuple[Conversion | None, bool]:
+    """Record a conversion, attributed to the last click within the window; an external id
+    counts once. Returns (conversion, created)."""
+    occurred_at = occurred_at or timezone.now()
+    if external_id:
+        existing = Conversion.objects.filter(org=org, external_id=external_id).first()
+        if existing is not None:
+            return existing, False
+    window = timedelta(days=link_settings(org).attribution_days)
+    click = (
+        Click.objects.filter(
+            org=org,
+            event_id__in=[ref for ref in refs if ref][:20],
+            is_bot=False,
+            occurred_at__lte=occurred_at,
+            occurred_at__gte=occurred_at - window,
+        )
+        .select_related("link")
+        .order_by("-occurred_at")
+        .first()
+    )
+    fields: dict[str, Any] = {}
+    if click is None and require_click:
+        return None, False
+    if click is not None:
+        link = click.link
+        fields = {
+            "click": click,
+            "link": link,
+            "ambassador_id": link.ambassador_id,
+            "item_id": link.item_id,
+            "campaign_id": link.campaign_id,
+            "network": link.network,
+        }
+    try:
+        with transaction.atomic():
+            conversion = Conversion.objects.create(
+                org=org,
+                kind=kind,
+                value=value,
+                currency=currency.upper()[:3],
+                external_id=external_id[:200],
+                occurred_at=occurred_at,
+                **fields,
+            )
+    except IntegrityError:
+        return Conversion.objects.get(org=org, external_id=external_id), False
+    return conversion, True

@@ -1,0 +1,210 @@
+"""API for tracked links and conversions."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+
+from chorus.api.common import ErrorOut, membership_of
+from chorus.content.models import ContentItem
+from chorus.links import actions
+from chorus.links.models import Conversion, LinkDay, LinkSettings, TrackedLink
+from chorus.orgs.models import Membership, Organization
+
+router = Router(tags=["links"])
+
+
+class LinkIn(Schema):
+    network: str
+    ambassador: str = Field("", description="E-mail address; defaults to the token's owner.")
+    url: str = ""
+    content: int | None = Field(None, description="A content item id, instead of a URL.")
+
+
+class LinkOut(Schema):
+    code: str
+    short_url: str
+    destination: str
+    network: str
+    ambassador: str
+    content: int | None
+
+
+class LinkStatsOut(LinkOut):
+    clicks: int
+    bot_clicks: int
+    unique_visitors: int
+    conversions: int
+
+
+def _link_out(request: HttpRequest, link: TrackedLink) -> dict[str, Any]:
+    return {
+        "code": link.code,
+        "short_url": actions.short_url(link, request),
+        "destination": link.destination,
+        "network": link.network,
+        "ambassador": link.ambassador.user.email,
+        "content": link.item_id,
+    }
+
+
+@router.post(
+    "/links",
+    response={201: LinkOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Get (or create) an ambassador's tracked link",
+)
+def create_link(request: HttpRequest, payload: LinkIn) -> Any:
+    member = membership_of(request)
+    ambassador = member
+    if payload.ambassador and payload.ambassador.lower() != member.user.email:
+        if not member.can_manage_programme:
+            raise HttpError(403, "Only program managers create links for someone else.")
+        ambassador = get_object_or_404(
+            Membership.objects.active().select_related("user", "org"),
+            org=member.org,
+            user__email__iexact=payload.ambassador,
+        )
+    item = None
+    if payload.content is not None:
+        items = ContentItem.objects.filter(org=member.org)
+        item = get_object_or_404(
+            items if member.can_manage_programme else items.live(), pk=payload.content
+        )
+    elif not payload.url:
+        raise HttpError(400, "Give a url or a content id.")
+    try:
+        link = actions.link_for(ambassador, payload.network, item=item, url=payload.url)
+    except actions.LinkError as error:
+        raise HttpError(400, str(error)) from None
+    return Status(201, _link_out(request, link))
+
+
+@router.get(
+    "/links/{trackedlink_code}",
+    response={200: LinkStatsOut, 404: ErrorOut},
+    summary="A tracked link and its figures",
+)
+def get_link(request: HttpRequest, trackedlink_code: str) -> Any:
+    member = membership_of(request)
+    links = TrackedLink.objects.filter(org=member.org).select_related("ambassador__user")
+    if not member.can_manage_programme:
+        links = links.filter(ambassador=member)
+    link = get_object_or_404(links, code=trackedlink_code)
+    totals = LinkDay.objects.filter(link=link).aggregate(
+        clicks=Sum("clicks"), bot_clicks=Sum("bot_clicks"), unique_visitors=Sum("unique_visitors")
+    )
+    return {
+        **_link_out(request, link),
+        **{key: value or 0 for key, value in totals.items()},
+        "conversions": Conversion.objects.filter(link=link).count(),
+    }
+
+
+# --- Conversions ---
+
+
+class OrgKey(HttpBearer):
+    """The organisation's conversion key (server to server), from the link settings page."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Organization | None:
+        from chorus.api.models import hash_token
+
+        settings_row = (
+            LinkSettings.objects.select_related("org")
+            .filter(api_key_hash=hash_token(token))
+            .first()
+            if token.startswith("chorus_org_")
+            else None
+        )
+        return settings_row.org if settings_row else None
+
+
+class ConversionIn(Schema):
+    kind: Conversion.Kind
+    click: str = Field("", description="The chorus_click value the visitor arrived with.")
+    clicks: list[str] = Field([], description="Several click references: the latest wins.")
+    value: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
+    currency: str = Field("", max_length=3)
+    external_id: str = Field("", max_length=200, description="Counted once per organisation.")
+    occurred_at: datetime | None = None
+
+
+class ConversionOut(Schema):
+    id: int
+    kind: str
+    attributed: bool
+    ambassador: str | None
+    content: int | None = Field(None, alias="item_id")
+    network: str
+    campaign: int | None = Field(None, alias="campaign_id")
+    created: bool
+
+
+def _conversion_out(conversion: Conversion, created: bool) -> dict[str, Any]:
+    return {
+        "id": conversion.pk,
+        "kind": conversion.kind,
+        "attributed": conversion.link_id is not None,
+        "ambassador": conversion.ambassador.user.email if conversion.ambassador_id else None,  # type: ignore[union-attr]
+        "item_id": conversion.item_id,
+        "network": conversion.network,
+        "campaign_id": conversion.campaign_id,
+        "created": created,
+    }
+
+
+@router.post(
+    "/conversions",
+    auth=OrgKey(),
+    response={200: ConversionOut, 201: ConversionOut},
+    summary="Report a conversion (lead, sign-up, purchase…) with the organisation key",
+)
+def create_conversion(request: HttpRequest, payload: ConversionIn) -> Any:
+    org: Organization = request.auth  # type: ignore[attr-defined]
+    conversion, created = actions.record_conversion(
+        org,
+        kind=payload.kind,
+        refs=[payload.click, *payload.clicks],
+        value=payload.value,
+        currency=payload.currency,
+        external_id=payload.external_id,
+        occurred_at=payload.occurred_at,
+    )
+    assert conversion is not None  # None only when a click is required
+    return Status(201 if created else 200, _conversion_out(conversion, created))
+
+
+class BeaconIn(ConversionIn):
+    site: str = Field(..., description="The organisation's public site key.")
+
+
+@router.post(
+    "/conversions/beacon",
+    auth=None,
+    response={202: None, 400: ErrorOut},
+    summary="Report a conversion from the website's script (public site key)",
+)
+def conversion_beacon(request: HttpRequest, payload: BeaconIn) -> Any:
+    """Called by the tracking script; without a known click it records nothing."""
+    settings_row = LinkSettings.objects.select_related("org").filter(site_key=payload.site).first()
+    refs = [ref for ref in [payload.click, *payload.clicks] if ref]
+    if settings_row is not None and refs:
+        # Only a known click makes a conversion here: the site key is public.
+        actions.record_conversion(
+            settings_row.org,
+            kind=payload.kind,
+            refs=refs,
+            value=payload.value,
+            currency=payload.currency,
+            external_id=payload.external_id,
+            require_click=True,
+        )
+    response = HttpResponse(status=202)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

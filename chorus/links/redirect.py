@@ -1,0 +1,161 @@
+"""The tracked-link redirect: the hot path. One cached lookup, one journal write, a 302.
+
+Nothing here waits on a network or a database write: the click goes to the journal and the
+worker does the rest (bot classification, rollups, attribution).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from chorus.links.agents import referrer_domain
+from chorus.links.journal import journal
+from chorus.links.utm import add_utm
+
+CODE = re.compile(r"[A-Za-z0-9]{4,16}")
+CLICK_PARAMETER = "chorus_click"
+FOUND_TTL = 30.0  # seconds a resolved code is trusted (archiving shows within this delay)
+MISSING_TTL = 5.0
+
+
+@dataclass(frozen=True)
+class Target:
+    link_id: int
+    org_id: int
+    destination: str
+    fallback: str | None  # set when the content is archived or expired
+
+
+_cache: dict[str, tuple[float, Target | None]] = {}
+_cache_lock = threading.Lock()
+_salts: dict[date, str] = {}
+
+
+def resolve(code: str) -> Target | None:
+    """The link's target, from this process's cache or the database."""
+    now = time.monotonic()
+    cached = _cache.get(code)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    target = _load(code)
+    with _cache_lock:
+        if len(_cache) > 100_000:
+            _cache.clear()
+        _cache[code] = (now + (FOUND_TTL if target else MISSING_TTL), target)
+    return target
+
+
+def forget(code: str) -> None:
+    _cache.pop(code, None)
+
+
+def _load(code: str) -> Target | None:
+    from chorus.links.models import LinkSettings, TrackedLink
+
+    link = TrackedLink.objects.filter(code=code).select_related("item").first()
+    if link is None:
+        return None
+    fallback = None
+    if link.item is not None and not link.item.is_live():
+        settings_row = LinkSettings.objects.filter(org_id=link.org_id).first()
+        fallback = (settings_row.fallback_url if settings_row else "") or _site_root(link.url)
+    return Target(link.pk, link.org_id, link.destination, fallback)
+
+
+def _site_root(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+def daily_salt(day: date) -> str:
+    salt = _salts.get(day)
+    if salt is None:
+        from chorus.links.models import DailySalt
+
+        salt = DailySalt.objects.get_or_create(day=day)[0].salt
+        _salts.clear()  # only today's is needed; yesterday's must be forgettable
+        _salts[day] = salt
+    return salt
+
+
+def visitor_hash(ip: str, user_agent: str, day: date) -> str:
+    """Counts unique visitors per day without keeping their IP address."""
+    material = f"{daily_salt(day)}|{ip}|{user_agent}".encode()
+    return hashlib.sha256(material).hexdigest()[:32]
+
+
+def client_ip(meta: dict[str, Any]) -> str:
+    hops = settings.CHORUS_PROXY_COUNT
+    if hops:
+        forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return str(meta.get("REMOTE_ADDR", ""))
+
+
+def is_prefetch(method: str, meta: dict[str, Any]) -> bool:
+    """HEAD requests and browsers' speculative loads are not clicks."""
+    if method == "HEAD":
+        return True
+    # Purpose / Sec-Purpose (browsers), X-Moz (Firefox), X-Purpose (Facebook's in-app preview).
+    purpose = " ".join(
+        str(meta.get(header, ""))
+        for header in ("HTTP_PURPOSE", "HTTP_SEC_PURPOSE", "HTTP_X_MOZ", "HTTP_X_PURPOSE")
+    ).lower()
+    return any(word in purpose for word in ("prefetch", "prerender", "preview"))
+
+
+def follow_link(code: str, method: str, meta: dict[str, Any]) -> str | None:
+    """Record the click (unless it is a prefetch) and return where to send the visitor."""
+    if not CODE.fullmatch(code):
+        return None
+    target = resolve(code)
+    if target is None:
+        return None
+    if is_prefetch(method, meta):
+        return target.fallback or target.destination
+    now = time.time()
+    event_id = uuid.uuid4().hex
+    user_agent = str(meta.get("HTTP_USER_AGENT", ""))[:400]
+    day = datetime.fromtimestamp(now, UTC).date()
+    journal().write(
+        {
+            "e": event_id,
+            "l": target.link_id,
+            "o": target.org_id,
+            "t": now,
+            "v": visitor_hash(client_ip(meta), user_agent, day),
+            "u": user_agent,
+            "r": referrer_domain(str(meta.get("HTTP_REFERER", ""))),
+            "f": target.fallback is not None,
+        }
+    )
+    if target.fallback is not None:
+        return target.fallback
+    # The click reference lets the company's website report a conversion for this click.
+    return add_utm(target.destination, {CLICK_PARAMETER: event_id})
+
+
+@require_http_methods(["GET", "HEAD"])
+def follow(request: HttpRequest, code: str) -> HttpResponse:
+    """GET /l/<code>: 302 to the stored destination; 404 for an unknown code."""
+    location = follow_link(code, request.method or "GET", request.META)
+    if location is None:
+        return render(request, "links/unknown.html", status=404)
+    response = HttpResponseRedirect(location)
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer-when-downgrade"
+    return response

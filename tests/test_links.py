@@ -1,0 +1,309 @@
+"""Tracked links: creation, the redirect, the click journal, bots, visitors, rollups, API."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from django.test import override_settings
+from django.utils import timezone
+
+from chorus.content.models import ContentItem
+from chorus.links import journal, redirect
+from chorus.links.actions import LinkError, link_for, link_settings
+from chorus.links.ingest import ingest
+from chorus.links.models import Click, DailySalt, LinkDay, TrackedLink
+from tests.base import OrgTestCase
+from tests.factory import make_campaign, make_item, make_token
+
+CHROME = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36"
+)
+IPHONE_LINKEDIN = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148 [LinkedInApp]/9.29.1640"
+)
+LINKEDIN_BOT = (
+    "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)"
+)
+
+
+class LinkTestCase(OrgTestCase):
+    def setUp(self) -> None:
+        self.journal_dir = tempfile.mkdtemp()
+        override = override_settings(
+            CHORUS_CLICK_JOURNAL="file", CHORUS_CLICK_JOURNAL_DIR=self.journal_dir
+        )
+        override.enable()
+        self.addCleanup(override.disable)
+        self.addCleanup(shutil.rmtree, self.journal_dir, True)
+        journal.reset()
+        self.addCleanup(journal.reset)
+        redirect._cache.clear()
+        redirect._salts.clear()
+
+    def journal_lines(self) -> list[dict]:  # type: ignore[type-arg]
+        lines = []
+        for path in Path(self.journal_dir).glob("*.jsonl"):
+            lines += [json.loads(line) for line in path.read_text().splitlines() if line]
+        return lines
+
+    def visit(self, code: str, user_agent: str = CHROME, ip: str = "203.0.113.7", **headers: str):  # type: ignore[no-untyped-def]
+        return self.client.get(f"/l/{code}", HTTP_USER_AGENT=user_agent, REMOTE_ADDR=ip, **headers)
+
+
+class LinkCreationTests(LinkTestCase):
+    def test_one_link_per_ambassador_item_and_network_with_utm_tags(self) -> None:
+        campaign = make_campaign(self.org, slug="spring")
+        item = make_item(
+            self.org, url="https://www.example.com/post?ref=home#top", campaign=campaign
+        )
+        link = link_for(self.amy_m, "linkedin", item=item)
+        self.assertEqual(link_for(self.amy_m, "linkedin", item=item), link)
+        self.assertNotEqual(link_for(self.amy_m, "x", item=item), link)
+        self.assertNotEqual(link_for(self.maya_m, "linkedin", item=item), link)
+        parts = urlsplit(link.destination)
+        query = parse_qs(parts.query)
+        self.assertEqual(query["ref"], ["home"])
+        self.assertEqual(query["utm_source"], ["linkedin"])
+        self.assertEqual(query["utm_medium"], ["employee_advocacy"])
+        self.assertEqual(query["utm_campaign"], ["spring"])
+        self.assertEqual(query["utm_content"], [link.share_ref])
+        self.assertNotIn(self.amy.email, link.destination)
+        self.assertEqual(parts.fragment, "top")
+
+    def test_codes_are_random_not_sequential(self) -> None:
+        item = make_item(self.org)
+        codes = [
+            link_for(self.amy_m, net, item=item).code
+            for net in ("x", "linkedin", "mastodon", "bluesky")
+        ]
+        self.assertEqual(len(set(codes)), 4)
+        for code in codes:
+            self.assertRegex(code, r"^[2-9a-zA-HJ-NP-Z]{9}$")
+            self.assertFalse(code.isdigit())
+
+    def test_unshareable_content_gets_no_link(self) -> None:
+        for item in (
+            make_item(self.org, status=ContentItem.Status.DRAFT),
+            make_item(self.org, internal_only=True),
+            make_item(self.other_org),
+        ):
+            with self.assertRaises(LinkError):
+                link_for(self.amy_m, "x", item=item)
+        with self.assertRaises(LinkError):
+            link_for(self.amy_m, "myspace", url="https://example.com")
+        with self.assertRaises(LinkError):
+            link_for(self.amy_m, "x", url="javascript:alert(1)")
+
+
+class RedirectTests(LinkTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.item = make_item(self.org, url="https://www.example.com/post")
+        self.link = link_for(self.amy_m, "linkedin", item=self.item)
+
+    def test_redirect_goes_to_the_stored_destination_and_journals_the_click(self) -> None:
+        response = self.visit(self.link.code, HTTP_REFERER="https://www.linkedin.com/feed/")
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(response["Cache-Control"], "private, no-store")
+        location = response["Location"]
+        self.assertTrue(location.startswith(self.link.destination + "&chorus_click="))
+        [line] = self.journal_lines()
+        self.assertEqual(line["l"], self.link.pk)
+        self.assertEqual(line["r"], "linkedin.com")
+        self.assertEqual(location.rsplit("=", 1)[1], line["e"])
+        # The visitor's IP address is never written down, not even in the journal.
+        self.assertNotIn("203.0.113.7", json.dumps(line))
+
+    def test_unknown_and_malformed_codes_are_404(self) -> None:
+        for code in ("nope12345", "abc", "a" * 30, "%2F%2Fevil.example", "..%2F"):
+            response = self.client.get(f"/l/{code}")
+            self.assertEqual(response.status_code, 404, code)
+            self.assertNotIn("Location", response)
+        self.assertEqual(self.journal_lines(), [])
+
+    def test_head_and_prefetch_are_not_clicks(self) -> None:
+        self.assertEqual(self.client.head(f"/l/{self.link.code}").status_code, 302)
+        self.assertEqual(self.visit(self.link.code, HTTP_PURPOSE="prefetch").status_code, 302)
+        self.assertEqual(
+            self.visit(self.link.code, HTTP_SEC_PURPOSE="prefetch;prerender").status_code, 302
+        )
+        self.assertEqual(self.visit(self.link.code, HTTP_X_PURPOSE="preview").status_code, 302)
+        self.assertEqual(self.journal_lines(), [])
+        self.assertEqual(self.client.post(f"/l/{self.link.code}").status_code, 405)
+
+    def test_archived_content_leads_to_the_fallback_and_is_still_counted(self) -> None:
+        options = link_settings(self.org)
+        options.fallback_url = "https://www.acme.example/"
+        options.save()
+        ContentItem.objects.filter(pk=self.item.pk).update(status=ContentItem.Status.ARCHIVED)
+        response = self.visit(self.link.code)
+        self.assertEqual(response["Location"], "https://www.acme.example/")
+        ingest()
+        click = Click.objects.get()
+        self.assertTrue(click.fallback)
+        self.assertFalse(click.is_bot)
+
+    def test_expired_content_without_fallback_goes_to_the_site_root(self) -> None:
+        ContentItem.objects.filter(pk=self.item.pk).update(
+            expire_at=timezone.now() - timedelta(hours=1)
+        )
+        self.assertEqual(self.visit(self.link.code)["Location"], "https://www.example.com/")
+
+
+class IngestTests(LinkTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.link = link_for(self.amy_m, "linkedin", item=make_item(self.org))
+
+    def test_bots_are_stored_apart_and_in_app_browsers_count(self) -> None:
+        self.visit(self.link.code, CHROME)
+        self.visit(self.link.code, IPHONE_LINKEDIN, ip="198.51.100.4")
+        self.visit(self.link.code, LINKEDIN_BOT, ip="198.51.100.9")
+        self.visit(self.link.code, "", ip="198.51.100.10")
+        self.assertEqual(ingest(), 4)
+        self.assertEqual(Click.objects.filter(is_bot=False).count(), 2)
+        self.assertEqual(Click.objects.filter(is_bot=True).count(), 2)
+        day = LinkDay.objects.get(link=self.link)
+        self.assertEqual((day.clicks, day.bot_clicks, day.unique_visitors), (2, 2, 2))
+        self.assertEqual(
+            Click.objects.get(visitor__isnull=False, is_bot=False, device="mobile").link, self.link
+        )
+
+    def test_unique_visitors_per_day_without_raw_ips(self) -> None:
+        for _ in range(3):
+            self.visit(self.link.code, CHROME, ip="203.0.113.7")
+        self.visit(self.link.code, CHROME, ip="203.0.113.8")
+        ingest()
+        day = LinkDay.objects.get(link=self.link)
+        self.assertEqual((day.clicks, day.unique_visitors), (4, 2))
+        for value in Click.objects.values_list("visitor", flat=True):
+            self.assertNotIn("203.0.113", value)
+            self.assertEqual(len(value), 32)
+
+    def test_ingesting_twice_counts_once_and_files_are_consumed_incrementally(self) -> None:
+        self.visit(self.link.code)
+        self.assertEqual(ingest(), 1)
+        self.assertEqual(ingest(), 0)
+        self.visit(self.link.code)
+        self.assertEqual(ingest(), 1)
+        self.assertEqual(Click.objects.count(), 2)
+        self.assertEqual(LinkDay.objects.get(link=self.link).clicks, 2)
+
+    def test_a_half_written_line_waits_for_the_next_pass(self) -> None:
+        self.visit(self.link.code)
+        [path] = Path(self.journal_dir).glob("*.jsonl")
+        with path.open("ab") as handle:
+            handle.write(b'{"e":"partial')
+        self.assertEqual(ingest(), 1)
+        with path.open("ab") as handle:
+            handle.write(
+                b'","l":%d,"o":%d,"t":1700000000,"v":"x","u":"","r":"","f":false}\n'
+                % (self.link.pk, self.org.pk)
+            )
+        self.assertEqual(ingest(), 1)
+        self.assertTrue(Click.objects.filter(event_id="partial").exists())
+
+    def test_salts_are_daily_and_old_ones_are_erased(self) -> None:
+        self.visit(self.link.code)
+        DailySalt.objects.create(day=timezone.now().date() - timedelta(days=5))
+        ingest()
+        self.assertEqual(
+            list(DailySalt.objects.values_list("day", flat=True)), [timezone.now().date()]
+        )
+
+    def test_the_redis_journal_gives_the_same_result(self) -> None:
+        import redis as redis_client
+
+        url = "redis://127.0.0.1:6379/15"
+        client = redis_client.Redis.from_url(url)
+        client.delete(journal.REDIS_KEY)
+        with override_settings(CHORUS_CLICK_JOURNAL="redis", REDIS_URL=url):
+            journal.reset()
+            self.visit(self.link.code)
+            self.visit(self.link.code, LINKEDIN_BOT)
+            self.assertEqual(client.llen(journal.REDIS_KEY), 2)
+            self.assertEqual(ingest(), 2)
+            self.assertEqual(client.llen(journal.REDIS_KEY), 0)
+        journal.reset()
+        self.assertEqual(Click.objects.filter(is_bot=False).count(), 1)
+
+
+class LinkApiTests(LinkTestCase):
+    def call(self, method: str, path: str, token: str, body: dict | None = None):  # type: ignore[no-untyped-def,type-arg]
+        extra = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        if body is None:
+            return getattr(self.client, method)(f"/api/v1{path}", **extra)
+        return getattr(self.client, method)(
+            f"/api/v1{path}", json.dumps(body), content_type="application/json", **extra
+        )
+
+    def test_create_and_read_a_link(self) -> None:
+        item = make_item(self.org)
+        pm = make_token(self.paul_m)[1]
+        response = self.call(
+            "post",
+            "/links",
+            pm,
+            {"content": item.pk, "ambassador": "amy@acme.example", "network": "x"},
+        )
+        self.assertEqual(response.status_code, 201, response.content)
+        body = response.json()
+        self.assertTrue(body["short_url"].endswith(f"/l/{body['code']}"))
+        again = self.call(
+            "post",
+            "/links",
+            pm,
+            {"content": item.pk, "ambassador": "amy@acme.example", "network": "x"},
+        )
+        self.assertEqual(again.json()["code"], body["code"])
+        self.visit(body["code"])
+        self.visit(body["code"], LINKEDIN_BOT)
+        ingest()
+        stats = self.call("get", f"/links/{body['code']}", pm).json()
+        self.assertEqual(
+            (stats["clicks"], stats["bot_clicks"], stats["unique_visitors"], stats["conversions"]),
+            (1, 1, 1, 0),
+        )
+        amy = make_token(self.amy_m)[1]
+        self.assertEqual(self.call("get", f"/links/{body['code']}", amy).status_code, 200)
+        maya = make_token(self.maya_m)[1]
+        self.assertEqual(self.call("get", f"/links/{body['code']}", maya).status_code, 404)
+
+    def test_links_for_a_url_and_permission_rules(self) -> None:
+        amy = make_token(self.amy_m)[1]
+        response = self.call(
+            "post", "/links", amy, {"url": "https://blog.example.com/a?x=1", "network": "mastodon"}
+        )
+        self.assertEqual(response.status_code, 201, response.content)
+        self.assertIn("x=1&utm_source=mastodon", response.json()["destination"])
+        self.assertEqual(
+            self.call(
+                "post",
+                "/links",
+                amy,
+                {"url": "https://e.com", "network": "x", "ambassador": "maya@acme.example"},
+            ).status_code,
+            403,
+        )
+        pm = make_token(self.paul_m)[1]
+        self.assertEqual(
+            self.call(
+                "post",
+                "/links",
+                pm,
+                {"url": "https://e.com", "network": "x", "ambassador": "oscar@globex.example"},
+            ).status_code,
+            404,
+        )
+        self.assertEqual(
+            self.call("post", "/links", pm, {"url": "ftp://e.com", "network": "x"}).status_code, 400
+        )
+        self.assertEqual(self.call("post", "/links", pm, {"network": "x"}).status_code, 400)
+        self.assertEqual(TrackedLink.objects.count(), 1)
