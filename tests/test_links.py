@@ -307,3 +307,49 @@ class LinkApiTests(LinkTestCase):
         )
         self.assertEqual(self.call("post", "/links", pm, {"network": "x"}).status_code, 400)
         self.assertEqual(TrackedLink.objects.count(), 1)
+
+
+class WsgiFastPathTests(LinkTestCase):
+    """Production requests reach the redirect through chorus.wsgi without the middleware."""
+
+    def call(self, path: str, method: str = "GET") -> tuple[str, dict[str, str], bytes]:
+        import io
+
+        from chorus.wsgi import application
+
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "SERVER_NAME": "testserver",
+            "SERVER_PORT": "80",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(),
+            "HTTP_USER_AGENT": CHROME,
+            "REMOTE_ADDR": "198.51.100.1",
+            "HTTP_HOST": "testserver",
+        }
+        captured: dict[str, object] = {}
+
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: object = None
+        ) -> None:
+            captured["status"], captured["headers"] = status, dict(headers)
+
+        body = b"".join(application(environ, start_response))
+        return str(captured["status"]), captured["headers"], body  # type: ignore[return-value]
+
+    def test_known_code_redirects_and_journals_unknown_code_gets_djangos_404(self) -> None:
+        link = link_for(self.amy_m, "x", item=make_item(self.org, url="https://example.com/p#part"))
+        status, headers, _ = self.call(f"/l/{link.code}")
+        self.assertEqual(status, "302 Found")
+        self.assertRegex(
+            headers["Location"], r"^https://example\.com/p\?.*&chorus_click=[0-9a-f]{32}#part$"
+        )
+        self.assertEqual(headers["Cache-Control"], "private, no-store")
+        self.assertEqual(len(self.journal_lines()), 1)
+        status, headers, body = self.call("/l/unknown99")
+        self.assertTrue(status.startswith("404"))
+        self.assertIn(b"Unknown link", body)
+        status, _, _ = self.call(f"/l/{link.code}", "HEAD")
+        self.assertEqual(status, "302 Found")
+        self.assertEqual(len(self.journal_lines()), 1)

@@ -20,6 +20,11 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def random_ref() -> str:
+    """32 hex characters: opaque references and public keys."""
+    return secrets.token_hex(16)
+
+
 class LinkSettings(models.Model):
     """How an organisation's tracked links behave."""
 
@@ -39,7 +44,7 @@ class LinkSettings(models.Model):
     )
     attribution_days = models.PositiveSmallIntegerField(_("attribution window (days)"), default=30)
     # Public key the website's tracking script sends with conversions (it is not a secret).
-    site_key = models.CharField(max_length=32, unique=True, default=secrets.token_hex)
+    site_key = models.CharField(max_length=32, unique=True, default=random_ref)
     # Secret key for server-to-server conversions (SHA-256 digest stored, never the key).
     api_key_hash = models.CharField(max_length=64, blank=True)
     api_key_hint = models.CharField(max_length=16, blank=True)
@@ -71,7 +76,7 @@ class TrackedLink(models.Model):
     campaign = models.ForeignKey(
         Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="tracked_links"
     )
-    share_ref = models.CharField(max_length=32, default=secrets.token_hex)
+    share_ref = models.CharField(max_length=32, default=random_ref)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -140,7 +145,7 @@ class DailySalt(models.Model):
     """The salt of one day's visitor hashes; deleted after the day so hashes can't be undone."""
 
     day = models.DateField(unique=True)
-    salt = models.CharField(max_length=64, default=secrets.token_hex)
+    salt = models.CharField(max_length=64, default=random_ref)
 
     def __str__(self) -> str:
         return str(self.day)

@@ -23,7 +23,6 @@ from django.views.decorators.http import require_http_methods
 
 from chorus.links.agents import referrer_domain
 from chorus.links.journal import journal
-from chorus.links.utm import add_utm
 
 CODE = re.compile(r"[A-Za-z0-9]{4,16}")
 CLICK_PARAMETER = "chorus_click"
@@ -63,8 +62,12 @@ def forget(code: str) -> None:
 
 
 def _load(code: str) -> Target | None:
+    from django.db import close_old_connections
+
     from chorus.links.models import LinkSettings, TrackedLink
 
+    # The fast path runs outside Django's request cycle: tidy connections as it would.
+    close_old_connections()
     link = TrackedLink.objects.filter(code=code).select_related("item").first()
     if link is None:
         return None
@@ -146,7 +149,10 @@ def follow_link(code: str, method: str, meta: dict[str, Any]) -> str | None:
     if target.fallback is not None:
         return target.fallback
     # The click reference lets the company's website report a conversion for this click.
-    return add_utm(target.destination, {CLICK_PARAMETER: event_id})
+    # (The stored destination is already a clean URL: only a hex value is appended.)
+    base, hash_mark, fragment = target.destination.partition("#")
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}{CLICK_PARAMETER}={event_id}{hash_mark}{fragment}"
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -159,3 +165,23 @@ def follow(request: HttpRequest, code: str) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer-when-downgrade"
     return response
+
+
+def wsgi_redirect(code: str, environ: dict[str, Any], start_response: Any) -> list[bytes] | None:
+    """The redirect without Django's request machinery, for the production WSGI entry point.
+
+    Returns None for an unknown code, so that Django renders its 404 page.
+    """
+    location = follow_link(code, environ.get("REQUEST_METHOD", "GET"), environ)
+    if location is None:
+        return None
+    headers = [
+        ("Location", location),
+        ("Cache-Control", "private, no-store"),
+        ("Referrer-Policy", "no-referrer-when-downgrade"),
+        ("Content-Length", "0"),
+    ]
+    if settings.CHORUS_HTTPS:
+        headers.append(("Strict-Transport-Security", f"max-age={settings.SECURE_HSTS_SECONDS}"))
+    start_response("302 Found", headers)
+    return [b""]
