@@ -34,3 +34,13 @@ class DemoTests(TestCase):
         # pm@acme.example belongs to a second organisation, to try switching.
         self.assertEqual(Membership.objects.filter(user__email="pm@acme.example").count(), 2)
         self.assertTrue(all(team.manager_id for team in acme.teams.all()))
+        # Content and tracked links, for every screen to mean something.
+        from chorus.content.models import Caption, ContentItem, CuratedEntry
+        from chorus.links.models import Conversion, LinkDay, TrackedLink
+
+        self.assertGreaterEqual(ContentItem.objects.filter(org=acme).count(), 150)
+        self.assertGreaterEqual(Caption.objects.filter(org=acme).count(), 300)
+        self.assertTrue(CuratedEntry.objects.filter(org=acme, status="new").exists())
+        self.assertGreaterEqual(TrackedLink.objects.filter(org=acme).count(), 30)
+        self.assertTrue(LinkDay.objects.filter(org=acme, clicks__gt=0).exists())
+        self.assertTrue(Conversion.objects.filter(org=acme, ambassador__isnull=False).exists())

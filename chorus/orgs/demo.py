@@ -156,6 +156,8 @@ def load_demo(password: str) -> DemoResult:
         actions.do_add_member(owner_membership, "pm@acme.example", Role.AMBASSADOR)
         created += 2
     from chorus.content.demo import load_content_demo
+    from chorus.links.demo import load_links_demo
 
     created += load_content_demo(org, rng)
+    created += load_links_demo(org, rng)
     return DemoResult(org=org, created=created)

@@ -39,6 +39,7 @@ def test_ambassador_on_a_phone_in_english_and_french(demo: str, new_page: Any) -
         "/o/acme/content/",
         "/o/acme/content/2/",
         "/o/acme/suggestions/",
+        "/o/acme/links/",
     ]
     for language in ("en", "fr", "en"):
         if language != page.evaluate("document.documentElement.lang"):
@@ -106,6 +107,8 @@ def test_program_manager_on_a_desktop_in_french_and_english(demo: str, new_page:
         "/o/acme/curation/",
         "/o/acme/suggestions/",
         "/o/acme/content/import/",
+        "/o/acme/links/",
+        "/o/acme/links/settings/",
     ]
     for language in ("fr", "en"):
         if language != page.evaluate("document.documentElement.lang"):
