@@ -10,7 +10,7 @@ from chorus.links.agents import Visitor, classify, device_class, is_bot, referre
 
 # Crawler-list patterns whose example strings are real in-app browsers, which agents.py
 # deliberately counts as people (see _HUMAN_MARKERS there).
-HUMAN_LOOKALIKE_PATTERNS = {"MetaIAB Facebook"}
+HUMAN_LOOKALIKE_PATTERNS: set[str] = set()
 
 
 def test_every_example_in_the_crawler_list_is_a_bot() -> None:
@@ -276,16 +276,6 @@ HUMAN_USER_AGENTS = [
         "mobile",
     ),
     (
-        "Facebook iOS MetaIAB",
-        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/22G100 Safari/604.1 MetaIAB Facebook",
-        "mobile",
-    ),
-    (
-        "Facebook Android MetaIAB",
-        "Mozilla/5.0 (Linux; Android 15; SM-S931B Build/AP3A.240905.015.A2; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/141.0.7390.122 Mobile Safari/537.36 MetaIAB Facebook",
-        "mobile",
-    ),
-    (
         "Instagram iOS",
         "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 323.0.0.35.65 (iPhone14,5; iOS 17_4; en_US; en; scale=3.00; 1170x2532; 567512345)",
         "mobile",
@@ -514,11 +504,9 @@ def test_human_markers_do_not_shield_the_crawlers_they_resemble() -> None:
     )
     # A marker outside a browser-shaped string proves nothing.
     assert is_bot("Sonic Slack_SSB/4.43.43")
-    # The crawler list files Facebook's in-app browser as a preview fetcher: a person here.
+    # The list files "MetaIAB Facebook" as Facebook's preview fetcher: it stays a bot.
     metaiab = next(r for r in CRAWLER_USER_AGENTS_DATA if r["pattern"] == "MetaIAB Facebook")
-    assert [is_bot(instance) for instance in metaiab["instances"]] == [False] * len(
-        metaiab["instances"]
-    )
+    assert all(is_bot(instance) for instance in metaiab["instances"])
 
 
 @pytest.mark.parametrize(

@@ -335,7 +335,15 @@ class WsgiFastPathTests(LinkTestCase):
         ) -> None:
             captured["status"], captured["headers"] = status, dict(headers)
 
-        body = b"".join(application(environ, start_response))
+        # Like Django's test client: the request must not close the test's transaction.
+        from django.core import signals
+        from django.db import close_old_connections
+
+        signals.request_finished.disconnect(close_old_connections)
+        try:
+            body = b"".join(application(environ, start_response))
+        finally:
+            signals.request_finished.connect(close_old_connections)
         return str(captured["status"]), captured["headers"], body  # type: ignore[return-value]
 
     def test_known_code_redirects_and_journals_unknown_code_gets_djangos_404(self) -> None:

@@ -28,11 +28,9 @@ _HUMAN_MARKERS = re.compile(
             # Slack's desktop app (Electron) ends with "Sonic Slack_SSB/4.x"; the list's
             # "Sonic" pattern, meant for a research crawler, matches it.
             r"\bSlack_SSB/",
-            # Facebook's in-app browser (iOS and Android, since 2025) ends with "MetaIAB
-            # Facebook"; the list files that string as a preview fetcher. Meta's link
-            # prefetches use the same string, but announce themselves with a
-            # "X-Purpose: preview" header, which the caller has to check.
-            r"\bMetaIAB Facebook\b",
+            # Not here on purpose: "MetaIAB Facebook". The list files it as Facebook's
+            # preview fetcher, and the list is the authority on what a bot is; the same
+            # string also ends some of Facebook's in-app browser agents (see the notes).
         )
     )
 )

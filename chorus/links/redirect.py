@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core import signals
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
@@ -61,13 +62,13 @@ def forget(code: str) -> None:
     _cache.pop(code, None)
 
 
-def _load(code: str) -> Target | None:
-    from django.db import close_old_connections
+_local = threading.local()
 
+
+def _load(code: str) -> Target | None:
     from chorus.links.models import LinkSettings, TrackedLink
 
-    # The fast path runs outside Django's request cycle: tidy connections as it would.
-    close_old_connections()
+    _local.used_database = True
     link = TrackedLink.objects.filter(code=code).select_related("item").first()
     if link is None:
         return None
@@ -172,7 +173,11 @@ def wsgi_redirect(code: str, environ: dict[str, Any], start_response: Any) -> li
 
     Returns None for an unknown code, so that Django renders its 404 page.
     """
+    _local.used_database = False
     location = follow_link(code, environ.get("REQUEST_METHOD", "GET"), environ)
+    if _local.used_database:
+        # Outside Django's request cycle: end it as Django would (closing stale connections).
+        signals.request_finished.send(sender=wsgi_redirect)
     if location is None:
         return None
     headers = [
