@@ -27,7 +27,7 @@ from chorus.links.journal import journal
 
 CODE = re.compile(r"[A-Za-z0-9]{4,16}")
 CLICK_PARAMETER = "chorus_click"
-FOUND_TTL = 30.0  # seconds a resolved code is trusted (archiving shows within this delay)
+FOUND_TTL = 60.0  # seconds a resolved code is trusted (archiving shows within this delay)
 MISSING_TTL = 5.0
 
 
