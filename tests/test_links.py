@@ -361,3 +361,25 @@ class WsgiFastPathTests(LinkTestCase):
         status, _, _ = self.call(f"/l/{link.code}", "HEAD")
         self.assertEqual(status, "302 Found")
         self.assertEqual(len(self.journal_lines()), 1)
+
+
+class CountingTests(LinkTestCase):
+    """Through the redirect and the journal: every listed crawler → no click; every real
+    browser → exactly one click."""
+
+    def test_crawlers_count_zero_and_each_browser_counts_once(self) -> None:
+        from crawleruseragents import CRAWLER_USER_AGENTS_DATA
+
+        from tests.test_agents import HUMAN_USER_AGENTS
+
+        link = link_for(self.amy_m, "linkedin", item=make_item(self.org))
+        crawlers = [ua for record in CRAWLER_USER_AGENTS_DATA for ua in record["instances"]]
+        for user_agent in crawlers:
+            self.visit(link.code, user_agent)
+        for number, (_name, user_agent, _device) in enumerate(HUMAN_USER_AGENTS):
+            self.visit(link.code, user_agent, ip=f"198.51.100.{number % 250}")
+        self.assertEqual(ingest(), len(crawlers) + len(HUMAN_USER_AGENTS))
+        day = LinkDay.objects.get(link=link)
+        self.assertGreaterEqual(len(HUMAN_USER_AGENTS), 50)
+        self.assertEqual(day.clicks, len(HUMAN_USER_AGENTS))
+        self.assertEqual(day.bot_clicks, len(crawlers))
