@@ -36,6 +36,8 @@ count = int(os.environ["BENCH_LINKS"])
 admin = get_user_model().objects.create_user("bench@example.com", "x" * 12)
 org = do_create_organization("Bench", "bench", admin)
 member = Membership.objects.get(org=org, user=admin)
+from chorus.program.models import Participation
+Participation.objects.create(org=org, membership=member, status="active")
 items = ContentItem.objects.bulk_create(
     ContentItem(org=org, title=f"t{n}", url=f"https://www.example.com/a/{n}", status="published")
     for n in range(count)

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "chorus.orgs",
     "chorus.content",
     "chorus.links",
+    "chorus.feed",
+    "chorus.program",
     "chorus.api",
     "chorus.web",
     "django.contrib.admin",

@@ -40,11 +40,26 @@ def make_member(
     role: str = Role.AMBASSADOR,
     user: Any = None,
     team: Team | None = None,
+    *,
+    programme: str | None = "active",
     **fields: Any,
 ) -> Membership:
-    return Membership.objects.create(
+    """A member; by default they opted in to the programme (programme=None: never invited)."""
+    from django.utils import timezone
+
+    from chorus.program.models import Participation
+
+    member = Membership.objects.create(
         org=org, user=user or make_user(), role=role, team=team, **fields
     )
+    if programme is not None:
+        Participation.objects.create(
+            org=org,
+            membership=member,
+            status=programme,
+            opted_in_at=timezone.now() if programme == "active" else None,
+        )
+    return member
 
 
 def make_token(membership: Membership, name: str = "test") -> tuple[Token, str]:

@@ -44,7 +44,10 @@ org = do_create_organization("Load", "load", user)
 item = ContentItem.objects.create(
     org=org, title="t", url="https://example.com/a", status="published"
 )
-print(link_for(Membership.objects.get(org=org, user=user), "x", item=item).code)
+from chorus.program.models import Participation
+member = Membership.objects.get(org=org, user=user)
+Participation.objects.create(org=org, membership=member, status="active")
+print(link_for(member, "x", item=item).code)
 """
 
 

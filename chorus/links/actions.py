@@ -30,9 +30,13 @@ def link_for(
 ) -> TrackedLink:
     """The ambassador's link for this item (or URL) on this network: reused, else created."""
     from chorus.lib.networks import Network
+    from chorus.program.models import is_participant
 
     if network not in Network.values:
         raise LinkError(f"Unknown network: {network}.")
+    if not is_participant(ambassador):
+        # The opt-in rule: nobody outside the programme gets a share or a link.
+        raise LinkError("This person has not joined the ambassador programme.")
     if item is not None:
         if item.org_id != ambassador.org_id:
             raise LinkError("This content belongs to another organisation.")

@@ -49,7 +49,7 @@ def _link_out(request: HttpRequest, link: TrackedLink) -> dict[str, Any]:
         "short_url": actions.short_url(link, request),
         "destination": link.destination,
         "network": link.network,
-        "ambassador": link.ambassador.user.email,
+        "ambassador": link.ambassador.user.email if link.ambassador else "",
         "content": link.item_id,
     }
 

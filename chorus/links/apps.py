@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class LinksConfig(AppConfig):
     name = "chorus.links"
     verbose_name = _("Tracked links")
+
+    def ready(self) -> None:
+        from chorus.links import receivers  # noqa: F401 - connects the signal handlers

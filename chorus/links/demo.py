@@ -27,7 +27,11 @@ def load_links_demo(org: Organization, rng: random.Random) -> int:
     options = link_settings(org)
     options.fallback_url = "https://www.acme.example/"
     options.save(update_fields=["fallback_url"])
-    ambassadors = list(Membership.objects.filter(org=org, role=Role.AMBASSADOR).order_by("id")[:15])
+    ambassadors = list(
+        Membership.objects.filter(
+            org=org, role=Role.AMBASSADOR, participation__status="active"
+        ).order_by("id")[:15]
+    )
     items = list(
         ContentItem.objects.shareable().filter(org=org).exclude(url="").order_by("id")[:20]
     )

@@ -62,8 +62,9 @@ class TrackedLink(models.Model):
 
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="tracked_links")
     code = models.CharField(max_length=16, unique=True, default=new_code)
+    # Empty once the ambassador left the programme and asked for their shares to be anonymised.
     ambassador = models.ForeignKey(
-        Membership, on_delete=models.CASCADE, related_name="tracked_links"
+        Membership, on_delete=models.SET_NULL, null=True, related_name="tracked_links"
     )
     item = models.ForeignKey(
         ContentItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="tracked_links"

@@ -76,6 +76,9 @@ def org_home(request: HttpRequest, membership: Membership) -> HttpResponse:
         )
     if membership.is_org_admin:
         context["recent_audit"] = AuditEntry.objects.filter(org=org)[:5]
+    from chorus.program.models import Participation
+
+    context["participation"] = Participation.objects.filter(membership=membership).first()
     return render(request, "orgs/home.html", context)
 
 

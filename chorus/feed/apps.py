@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FeedConfig(AppConfig):
+    name = "chorus.feed"
+    verbose_name = _("Personal feed")

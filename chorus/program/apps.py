@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProgramConfig(AppConfig):
+    name = "chorus.program"
+    verbose_name = _("Ambassador programme")
