@@ -43,6 +43,8 @@ def test_main_pages_pass_axe(demo: str, new_page: Any, scheme: str) -> None:
                 "/o/acme/content/2/",
                 "/o/acme/suggestions/",
                 "/o/acme/links/",
+                "/o/acme/programme/join/",
+                "/o/acme/programme/leave/",
             ],
         ),
         (
@@ -66,6 +68,8 @@ def test_main_pages_pass_axe(demo: str, new_page: Any, scheme: str) -> None:
                 "/o/acme/content/import/",
                 "/o/acme/links/",
                 "/o/acme/links/settings/",
+                "/o/acme/programme/",
+                "/o/acme/programme/join/",
             ],
         ),
     ]

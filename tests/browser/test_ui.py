@@ -109,6 +109,9 @@ def test_program_manager_on_a_desktop_in_french_and_english(demo: str, new_page:
         "/o/acme/content/import/",
         "/o/acme/links/",
         "/o/acme/links/settings/",
+        "/o/acme/programme/",
+        "/o/acme/programme/join/",
+        "/o/acme/programme/leave/",
     ]
     for language in ("fr", "en"):
         if language != page.evaluate("document.documentElement.lang"):
