@@ -51,7 +51,7 @@ def test_ambassador_on_a_phone_in_english_and_french(demo: str, new_page: Any) -
 
     # The navigation folds into a menu on a phone and opens with a tap.
     page.goto(demo + "/o/acme/")
-    nav_link = page.get_by_role("link", name="Profile")
+    nav_link = page.get_by_role("link", name="Profile", exact=True)
     assert not nav_link.is_visible()
     page.get_by_text("Menu", exact=True).click()
     nav_link.click()
@@ -112,6 +112,7 @@ def test_program_manager_on_a_desktop_in_french_and_english(demo: str, new_page:
         "/o/acme/programme/",
         "/o/acme/programme/join/",
         "/o/acme/programme/leave/",
+        "/o/acme/me/",
     ]
     for language in ("fr", "en"):
         if language != page.evaluate("document.documentElement.lang"):
