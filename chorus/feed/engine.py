@@ -1,0 +1,915 @@
+"""Feed ranking and allocation: score every (person, item) pair, explain it, spread items out.
+
+Pure Python and numpy, no Django: the live feed builds `Person`, `Item` and `Interaction`
+values from its models and calls `FeedContext` unchanged; `chorus feed-recommend` and
+`chorus feed-eval` call the very same code on a dataset directory.
+
+How a score is made (all components lie in [0, 1], see `Weights`):
+
+- ``topic``: the person's topic profile (declared topics, topics of what they shared, minus
+  topics of what they dismissed) against the item's topics.
+- ``text``: cosine between the item's text and the person's text profile, the TF-IDF vectors
+  of what they shared (+1) and clicked (+0.3) minus what they dismissed ("not for me", -1),
+  plus anything they wrote (``Person.writings``).
+- ``similar_colleagues``: item-to-item collaborative filtering; items that were shared by the
+  people who shared what this person shared.
+- ``popular_nearby``: how many colleagues of the same team or site shared the item.
+- ``campaign``: campaign priority (1..5) scaled to [0, 1], lowered when the campaign targets
+  teams, networks or audience personas the person is not in.
+- ``fit``: how well the item's kind (job, video, event...) does among people who share the
+  person's networks and audience personas, learned from the interactions (a smoothed lift).
+
+``relevance = sum(weight * component)``, then ``score = relevance * freshness`` where
+freshness decays with the item's age, down to a floor: advocacy
+content is shared soon after publication or not at all, so an old relevant item that the
+person has not shared yet is a weaker bet than a fresh one. Precisely, freshness is the
+chance that a share still to come falls within the feed's horizon (a week):
+``exp(-age / life) * (1 - exp(-horizon / life))``. The shelf life is learned per
+item kind from the past shares' delays (a job offer lives longer than a news article), with
+`Weights.half_life_hours` as the prior. Allocation then divides the
+score by ``1 + allocation_weight * overlap``, where overlap adds up, for the person's team,
+site and audience personas, the fraction of that circle who already hold the item (have it
+queued or shared, or were allocated it earlier in `rank_all`), weighted by
+``team_overlap``, ``site_overlap`` and ``audience_overlap`` (personas averaged).
+
+Items the person interacted with (shared, clicked, dismissed) are never suggested. Items in
+a language the person does not speak are dropped (`Weights.language_penalty` = None); a soft
+penalty can be set instead. Measured on simulated organisations (300 people x 400 items,
+seeds 1-5): NDCG@10 0.313 with the hard filter, 0.314 with a 0.2 penalty, i.e. no
+difference; the filter is kept because a card in a language one cannot read is useless, and
+people who declare no language see everything.
+
+Text: French and English both work by folding accents and case, dropping a short stop-word
+list per language, and using character 3- to 5-grams inside words (like scikit-learn's
+``char_wb``), so "sécurité", "securite" and "cybersécurité" share features, and so do
+plurals, genders and English/French cognates ("innovation", "infrastructure"). Word
+unigrams are available (``Weights.text_analyzer = "word"``): on the same simulated
+organisations both give NDCG@10 0.313 (the simulator's texts are too regular to separate
+them); character n-grams are kept for real text, where inflections and typos are common.
+Embedding models were not used: the packages that ship them download the model at run
+time, which a self-hosted install cannot assume, and they bring heavy dependencies.
+Item-to-item text similarity is a sparse product computed with numpy (inverted index),
+so no scipy is needed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+INTERACTION_KINDS = ("share", "click", "dismiss")
+COMPONENTS = ("topic", "text", "similar_colleagues", "popular_nearby", "campaign", "fit")
+
+
+@dataclass
+class Person:
+    """An ambassador as the ranker sees them: what they declared, where they sit."""
+
+    id: str
+    team: str = ""
+    site: str = ""
+    languages: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    networks: list[str] = field(default_factory=list)
+    audience: list[str] = field(default_factory=list)  # audience personas / segments
+    audience_size: int = 0
+    writings: list[str] = field(default_factory=list)  # captions, comments, bio they wrote
+
+
+@dataclass
+class Item:
+    """A content item that can be suggested."""
+
+    id: str
+    title: str
+    summary: str
+    language: str
+    topics: list[str]
+    published_at: datetime
+    campaign_priority: int = 0  # 0 = no campaign, 1..5
+    kind: str = "article"
+    campaign_teams: list[str] = field(default_factory=list)
+    campaign_networks: list[str] = field(default_factory=list)
+    campaign_personas: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Interaction:
+    """One thing a person did with an item: share, click or dismiss ("not for me")."""
+
+    person: str
+    item: str
+    kind: str
+    at: datetime
+
+
+@dataclass
+class Suggestion:
+    """One ranked card: the score, the components it came from, and why, as codes."""
+
+    item_id: str
+    score: float
+    components: dict[str, float]
+    reasons: list[tuple[str, dict]]
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Knobs of the ranker. Defaults are set by reasoning, checked on simulated organisations."""
+
+    topic: float = 1.0
+    text: float = 1.0
+    similar_colleagues: float = 1.0
+    popular_nearby: float = 0.5
+    campaign: float = 0.5
+    fit: float = 0.5
+    half_life_hours: float = 72.0
+    freshness_floor: float = 0.05
+    horizon_hours: float = 168.0  # the feed aims at what gets shared within a week
+    language_penalty: float | None = None  # None: drop other languages; else multiply
+    click_weight: float = 0.3
+    dismiss_weight: float = 1.0
+    dismissed_topic_weight: float = 0.5
+    shared_topic_weight: float = 0.5
+    allocation_weight: float = 0.5
+    team_overlap: float = 1.0
+    site_overlap: float = 1.0
+    audience_overlap: float = 1.0
+    text_analyzer: str = "char"  # "char" (3-5 grams within words) or "word"
+
+
+# ---------------------------------------------------------------------------- text
+
+STOPWORDS = frozenset(
+    """
+    a an and are as at be but by for from has have in into is it its of on or our that the
+    their this to was were will with you your we how what why new more about after over can
+    au aux avec ce ces dans de des du elle en est et il ils la le les leur leurs mais ne nos
+    notre nous on ou par pas plus pour qu que qui sa se ses son sont sur un une vos votre
+    vous comment pourquoi nouveau nouvelle nouveaux apres
+    """.split()  # noqa: SIM905
+)
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents, so "Sécurité" and "securite" are the same word."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def words(text: str) -> list[str]:
+    """The folded words of a text, without stop words and one-letter tokens."""
+    return [word for word in _TOKEN.findall(fold(text)) if len(word) > 1 and word not in STOPWORDS]
+
+
+def terms(text: str, analyzer: str = "char") -> list[str]:
+    """The features of a text: words, or character 3- to 5-grams inside each word."""
+    tokens = words(text)
+    if analyzer == "word":
+        return tokens
+    grams: list[str] = []
+    for word in tokens:
+        padded = f" {word} "
+        for size in (3, 4, 5):
+            grams.extend(padded[start : start + size] for start in range(len(padded) - size + 1))
+    return grams
+
+
+class TextIndex:
+    """TF-IDF vectors of the items' texts, with fast item-item and query-item cosine.
+
+    Vectors are L2-normalised sparse rows (CSR) with an inverted index (CSC) beside them,
+    so a similarity row costs the postings of the query's terms only.
+    """
+
+    def __init__(self, texts: Sequence[str], analyzer: str = "char", max_df: float = 0.5):
+        self.analyzer = analyzer
+        counts = [Counter(terms(text, analyzer)) for text in texts]
+        document_frequency: Counter[str] = Counter()
+        for count in counts:
+            document_frequency.update(count.keys())
+        n = len(texts)
+        ceiling = max(2, int(max_df * n))
+        self.vocabulary = {
+            term: index
+            for index, term in enumerate(
+                sorted(t for t, df in document_frequency.items() if df <= ceiling)
+            )
+        }
+        self.idf = np.ones(len(self.vocabulary), dtype=np.float32)
+        for term, index in self.vocabulary.items():
+            self.idf[index] = math.log((1 + n) / (1 + document_frequency[term])) + 1
+        rows, cols, vals = [], [], []
+        for row, count in enumerate(counts):
+            term_ids, weights = self._weights(count)
+            rows.append(np.full(len(term_ids), row, dtype=np.int32))
+            cols.append(term_ids)
+            vals.append(weights)
+        self.n = n
+        row_ids = np.concatenate(rows) if rows else np.zeros(0, np.int32)
+        col_ids = np.concatenate(cols) if cols else np.zeros(0, np.int32)
+        values = np.concatenate(vals) if vals else np.zeros(0, np.float32)
+        self.indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(row_ids, minlength=n), out=self.indptr[1:])
+        self.indices, self.data = col_ids, values
+        order = np.argsort(col_ids, kind="stable")
+        self.post_items, self.post_vals = row_ids[order], values[order]
+        self.post_ptr = np.zeros(len(self.vocabulary) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(col_ids, minlength=len(self.vocabulary)), out=self.post_ptr[1:])
+
+    def _weights(self, count: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray]:
+        pairs = [(self.vocabulary[t], c) for t, c in count.items() if t in self.vocabulary]
+        if not pairs:
+            return np.zeros(0, np.int32), np.zeros(0, np.float32)
+        term_ids = np.array([p[0] for p in pairs], dtype=np.int32)
+        tf = 1 + np.log(np.array([p[1] for p in pairs], dtype=np.float32))
+        weights = tf * self.idf[term_ids]
+        return term_ids, (weights / np.linalg.norm(weights)).astype(np.float32)
+
+    def _scores(self, term_ids: np.ndarray, weights: np.ndarray, owner: np.ndarray, rows: int):
+        """Sum weight * posting value into a (rows, n) block; owner says which row a term feeds."""
+        starts, ends = self.post_ptr[term_ids], self.post_ptr[term_ids + 1]
+        lengths = ends - starts
+        total = int(lengths.sum())
+        out = np.zeros(rows * self.n, dtype=np.float64)
+        if total:
+            offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+            gather = np.arange(total) + offsets
+            target = np.repeat(owner.astype(np.int64) * self.n, lengths) + self.post_items[gather]
+            contribution = self.post_vals[gather] * np.repeat(weights, lengths)
+            out += np.bincount(target, weights=contribution, minlength=rows * self.n)
+        return out.reshape(rows, self.n).astype(np.float32)
+
+    def item_similarity(self, block: int = 256) -> np.ndarray:
+        """The (n, n) matrix of cosines between items, computed block by block."""
+        result = np.zeros((self.n, self.n), dtype=np.float32)
+        for start in range(0, self.n, block):
+            stop = min(self.n, start + block)
+            lo, hi = self.indptr[start], self.indptr[stop]
+            owner = np.repeat(np.arange(stop - start), np.diff(self.indptr[start : stop + 1]))
+            result[start:stop] = self._scores(
+                self.indices[lo:hi], self.data[lo:hi], owner, stop - start
+            )
+        return result
+
+    def query_similarity(self, texts: Sequence[str]) -> np.ndarray:
+        """Cosine between one combined query text and every item."""
+        term_ids, weights = self._weights(Counter(terms(" ".join(texts), self.analyzer)))
+        return self._scores(term_ids, weights, np.zeros(len(term_ids), np.int64), 1)[0]
+
+
+# ---------------------------------------------------------------------------- ranking
+
+
+@dataclass
+class _Profile:
+    """What the ranker derives for one person; built at context time or on demand."""
+
+    index: int
+    person: Person
+    team: int
+    site: int
+    personas: np.ndarray  # indices into FeedContext.personas
+    topic_profile: np.ndarray  # (topics,), max |value| = 1
+    text_weights: dict[int, float]  # item index -> signed weight
+    cf_weights: dict[int, float]  # item index -> weight (shares and clicks)
+    excluded: np.ndarray  # item indices interacted with
+    writing_similarity: np.ndarray | None
+    fit_by_kind: np.ndarray  # (kinds,)
+    fit_features: list[list[str]]  # per kind, the networks/personas that made it fit
+    language_ok: np.ndarray  # (items,) bool
+    campaign: np.ndarray  # (items,)
+    activity: int
+
+
+class FeedContext:
+    """Everything computed once per organisation; `rank` and `rank_all` read it.
+
+    Build it from the organisation's people, the items that can be suggested and the past
+    interactions (only those at or before `now` are used).
+    """
+
+    def __init__(
+        self,
+        people: Sequence[Person],
+        items: Sequence[Item],
+        interactions: Iterable[Interaction],
+        now: datetime,
+        weights: Weights | None = None,
+    ):
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        self.weights = weights or Weights()
+        self.now = now
+        self.people = list(people)
+        self.items = list(items)
+        self.person_index = {p.id: n for n, p in enumerate(self.people)}
+        self.item_index = {item.id: n for n, item in enumerate(self.items)}
+        n_items = len(self.items)
+
+        self.topics = sorted({t for item in self.items for t in item.topics})
+        self.topic_index = {t: n for n, t in enumerate(self.topics)}
+        self.item_topics = np.zeros((n_items, len(self.topics)), dtype=np.float32)
+        for row, item in enumerate(self.items):
+            for topic in item.topics:
+                self.item_topics[row, self.topic_index[topic]] = 1.0 / len(item.topics)
+        self.kinds = sorted({item.kind for item in self.items})
+        self.kind_index = {k: n for n, k in enumerate(self.kinds)}
+        self.item_kind = np.array([self.kind_index[i.kind] for i in self.items], dtype=np.int32)
+        self.item_language = [fold(item.language) for item in self.items]
+        self.published_hours = np.array(
+            [(now - item.published_at).total_seconds() / 3600 for item in self.items],
+            dtype=np.float64,
+        )
+        self.teams = sorted({p.team for p in self.people})
+        self.sites = sorted({p.site for p in self.people})
+        self.personas = sorted({a for p in self.people for a in p.audience})
+        self.team_index = {t: n for n, t in enumerate(self.teams)}
+        self.site_index = {s: n for n, s in enumerate(self.sites)}
+        self.persona_index = {a: n for n, a in enumerate(self.personas)}
+
+        # Past interactions, only up to now: the future is what evaluation holds out.
+        self.history: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+        share_pairs: list[tuple[int, int]] = []
+        share_delays: list[tuple[int, float, int]] = []
+        for interaction in interactions:
+            if interaction.at > now or interaction.kind not in INTERACTION_KINDS:
+                continue
+            column = self.item_index.get(interaction.item)
+            if column is None:
+                continue
+            self.history[interaction.person][column].add(interaction.kind)
+            person_row = self.person_index.get(interaction.person)
+            if interaction.kind == "share" and person_row is not None:
+                share_pairs.append((person_row, column))
+                published = self.items[column].published_at
+                delay = (interaction.at - published).total_seconds() / 3600
+                share_delays.append((int(self.item_kind[column]), max(delay, 0.0), column))
+        self.shelf_life_hours = self._learn_shelf_life(share_delays)
+
+        self.text = TextIndex([f"{i.title} {i.title} {i.summary}" for i in self.items],
+                              self.weights.text_analyzer)  # fmt: skip
+        self.text_similarity = self.text.item_similarity()
+
+        # Shares per team / site, and the item-item co-share cosine (collaborative part).
+        shares = np.zeros((len(self.people), n_items), dtype=np.float32)
+        for row, column in share_pairs:
+            shares[row, column] = 1.0
+        team_of = np.array([self.team_index[p.team] for p in self.people], dtype=np.int64)
+        site_of = np.array([self.site_index[p.site] for p in self.people], dtype=np.int64)
+        self.team_of, self.site_of = team_of, site_of
+        self.team_size = np.maximum(np.bincount(team_of, minlength=len(self.teams)), 1)
+        self.site_size = np.maximum(np.bincount(site_of, minlength=len(self.sites)), 1)
+        persona_count = Counter(a for p in self.people for a in p.audience)
+        self.persona_size = np.array(
+            [max(1, persona_count[a]) for a in self.personas], dtype=np.float32
+        )
+        self.team_shares = np.zeros((len(self.teams), n_items), dtype=np.float32)
+        np.add.at(self.team_shares, team_of, shares)
+        self.site_shares = np.zeros((len(self.sites), n_items), dtype=np.float32)
+        np.add.at(self.site_shares, site_of, shares)
+        self.share_counts = shares.sum(axis=0)
+        co_shares = shares.T @ shares
+        norms = np.sqrt(self.share_counts)
+        self.co_share_similarity = co_shares / (np.outer(norms, norms) + 2.0)  # 2: shrinkage
+        np.fill_diagonal(self.co_share_similarity, 0.0)
+        positive = self.co_share_similarity[self.co_share_similarity > 0]
+        self.co_share_scale = float(np.percentile(positive, 90)) if positive.size else 1.0
+        self.person_shares = shares
+
+        self._learn_fit(shares)
+        self.persona_matrix = np.zeros((len(self.people), len(self.personas)), dtype=bool)
+        for row, someone in enumerate(self.people):
+            self.persona_matrix[row, [self.persona_index[a] for a in someone.audience]] = True
+        self._language_masks: dict[frozenset[str], np.ndarray] = {}
+        self.campaign_priority = np.array(
+            [item.campaign_priority / 5.0 for item in self.items], dtype=np.float32
+        )
+        self.targeted_campaigns = [
+            row
+            for row, item in enumerate(self.items)
+            if item.campaign_priority
+            and (item.campaign_teams or item.campaign_networks or item.campaign_personas)
+        ]
+        self.profiles = [self.profile(person) for person in self.people]
+        del self.person_shares
+
+    def _learn_shelf_life(self, delays: Sequence[tuple[int, float, int]]) -> np.ndarray:
+        """Mean hours from publication to share, per item kind (maximum likelihood).
+
+        Delays are exponential, truncated at each item's age (a share of a day-old item
+        can't be three days late), with a prior worth 5 shares at `Weights.half_life_hours`.
+        """
+        prior_mean = self.weights.half_life_hours / math.log(2)
+        grid = np.geomspace(1.0, 24 * 120, 240)
+        result = np.full(len(self.kinds), prior_mean)
+        by_kind: dict[int, list[tuple[float, float]]] = defaultdict(list)
+        for kind, delay, item in delays:
+            by_kind[int(kind)].append((delay, max(self.published_hours[item], delay, 1e-3)))
+        for kind, pairs in by_kind.items():
+            delays_h = np.array([d for d, _ in pairs])[:, None]
+            age = np.array([a for _, a in pairs])[:, None]
+            log_likelihood = (-np.log(grid) - delays_h / grid - np.log(-np.expm1(-age / grid))).sum(
+                axis=0
+            ) + 5 * (-np.log(grid) - prior_mean / grid)
+            result[kind] = grid[int(np.argmax(log_likelihood))]
+        return result
+
+    # -- learned fit of item kinds with networks and audience personas
+
+    def _learn_fit(self, shares: np.ndarray) -> None:
+        """Smoothed lift of each item kind among people with a given network or persona."""
+        features = sorted(
+            {f"network:{n}" for p in self.people for n in p.networks}
+            | {f"audience:{a}" for p in self.people for a in p.audience}
+        )
+        self.fit_feature_index = {f: n for n, f in enumerate(features)}
+        kind_onehot = np.zeros((len(self.items), len(self.kinds)), dtype=np.float32)
+        kind_onehot[np.arange(len(self.items)), self.item_kind] = 1.0
+        shares_by_kind = shares @ kind_onehot  # (people, kinds)
+        total_by_person = shares_by_kind.sum(axis=1)
+        global_share = (shares_by_kind.sum(axis=0) + 1.0) / (shares_by_kind.sum() + len(self.kinds))
+        self.fit_lift = np.ones((len(features), len(self.kinds)), dtype=np.float32)
+        members: dict[int, list[int]] = defaultdict(list)
+        for row, person in enumerate(self.people):
+            for feature in self._fit_features(person):
+                members[self.fit_feature_index[feature]].append(row)
+        prior = 20.0  # shares worth of prior towards "no lift"
+        for feature_row, rows in members.items():
+            by_kind = shares_by_kind[rows].sum(axis=0)
+            total = total_by_person[rows].sum()
+            share = (by_kind + prior * global_share) / (total + prior)
+            self.fit_lift[feature_row] = share / global_share
+
+    @staticmethod
+    def _fit_features(person: Person) -> list[str]:
+        return [f"network:{n}" for n in person.networks] + [
+            f"audience:{a}" for a in person.audience
+        ]
+
+    # -- per-person profile
+
+    def profile(self, person: Person) -> _Profile:
+        """Derive a person's ranking profile from what they declared and what they did."""
+        w = self.weights
+        index = self.person_index.get(person.id, -1)
+        history = self.history.get(person.id, {})
+        topic_profile = np.zeros(len(self.topics), dtype=np.float32)
+        for topic in person.topics:
+            if topic in self.topic_index:
+                topic_profile[self.topic_index[topic]] = 1.0
+        text_weights: dict[int, float] = {}
+        cf_weights: dict[int, float] = {}
+        shared_topics = np.zeros(len(self.topics), dtype=np.float32)
+        dismissed_topics = np.zeros(len(self.topics), dtype=np.float32)
+        for item, kinds in history.items():
+            if "dismiss" in kinds:
+                text_weights[item] = -w.dismiss_weight
+                dismissed_topics += self.item_topics[item] > 0
+            elif "share" in kinds:
+                text_weights[item] = 1.0
+                cf_weights[item] = 1.0
+                shared_topics += self.item_topics[item] > 0
+            elif "click" in kinds:
+                text_weights[item] = w.click_weight
+                cf_weights[item] = w.click_weight
+        if shared_topics.max() > 0:
+            topic_profile += w.shared_topic_weight * shared_topics / shared_topics.max()
+        if dismissed_topics.max() > 0:
+            topic_profile -= w.dismissed_topic_weight * dismissed_topics / dismissed_topics.max()
+        peak = np.abs(topic_profile).max()
+        if peak > 0:
+            topic_profile /= peak
+
+        languages = frozenset(fold(lang) for lang in person.languages if lang)
+        language_ok = self._language_masks.get(languages)
+        if language_ok is None:
+            language_ok = np.array(
+                [not languages or not lang or lang in languages for lang in self.item_language],
+                dtype=bool,
+            )
+            self._language_masks[languages] = language_ok
+        features = [f for f in self._fit_features(person) if f in self.fit_feature_index]
+        fit_by_kind = np.full(len(self.kinds), 0.5, dtype=np.float32)
+        fit_features: list[list[str]] = [[] for _ in self.kinds]
+        if features:
+            lifts = self.fit_lift[[self.fit_feature_index[f] for f in features]]
+            mean_lift = lifts.mean(axis=0)
+            fit_by_kind = mean_lift / (1.0 + mean_lift)  # lift 1 -> 0.5
+            for kind in range(len(self.kinds)):
+                fit_features[kind] = [
+                    f for f, lift in zip(features, lifts[:, kind], strict=True) if lift > 1.1
+                ]
+
+        campaign = self.campaign_priority.copy()
+        for row in self.targeted_campaigns:
+            if not self._targets(self.items[row], person):
+                campaign[row] *= 0.2
+        return _Profile(
+            index=index,
+            person=person,
+            team=self.team_index.get(person.team, -1),
+            site=self.site_index.get(person.site, -1),
+            personas=np.array(
+                [self.persona_index[a] for a in person.audience if a in self.persona_index],
+                dtype=np.int64,
+            ),
+            topic_profile=topic_profile,
+            text_weights=text_weights,
+            cf_weights=cf_weights,
+            excluded=np.array(sorted(history), dtype=np.int64),
+            writing_similarity=(
+                self.text.query_similarity(person.writings) if person.writings else None
+            ),
+            fit_by_kind=fit_by_kind.astype(np.float32),
+            fit_features=fit_features,
+            language_ok=language_ok,
+            campaign=campaign,
+            activity=sum(1 for kinds in history.values() if "share" in kinds),
+        )
+
+    @staticmethod
+    def _targets(item: Item, person: Person) -> bool:
+        return (
+            person.team in item.campaign_teams
+            or bool(set(person.networks) & set(item.campaign_networks))
+            or bool(set(person.audience) & set(item.campaign_personas))
+        )
+
+    # -- scoring
+
+    def freshness(self, now: datetime | None = None) -> np.ndarray:
+        """Freshness factor per item in [floor, 1]; items not yet published get 0."""
+        w = self.weights
+        hours = self.published_hours
+        if now is not None and now != self.now:
+            hours = hours + (now - self.now).total_seconds() / 3600
+        life = self.shelf_life_hours[self.item_kind]
+        # P(a share is still to come, and comes within the horizon | it will happen).
+        decay = np.exp(-np.maximum(hours, 0) / life) * -np.expm1(-w.horizon_hours / life)
+        factor = w.freshness_floor + (1 - w.freshness_floor) * decay
+        return np.where(hours < 0, 0.0, factor).astype(np.float32)
+
+    def score_block(
+        self, profiles: Sequence[_Profile], now: datetime | None = None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+        """Scores, components and freshness for several people at once (rows = people).
+
+        Excluded items (interacted with, wrong language, not yet published) score -inf.
+        """
+        w = self.weights
+        rows, n_items = len(profiles), len(self.items)
+        topic_profiles = np.stack([p.topic_profile for p in profiles])
+        components = {"topic": np.clip(topic_profiles @ self.item_topics.T, 0, 1)}
+
+        text_profile = np.zeros((rows, n_items), dtype=np.float32)
+        cf_profile = np.zeros((rows, n_items), dtype=np.float32)
+        for row, profile in enumerate(profiles):
+            if profile.text_weights:
+                keys = np.fromiter(profile.text_weights, dtype=np.int64)
+                text_profile[row, keys] = np.fromiter(profile.text_weights.values(), np.float32)
+            if profile.cf_weights:
+                keys = np.fromiter(profile.cf_weights, dtype=np.int64)
+                cf_profile[row, keys] = np.fromiter(profile.cf_weights.values(), np.float32)
+        projected = text_profile @ self.text_similarity
+        norms = np.sqrt(np.maximum(np.einsum("ij,ij->i", projected, text_profile), 1e-9))
+        text = np.clip(projected / norms[:, None], 0, 1)
+        for row, profile in enumerate(profiles):
+            if profile.writing_similarity is not None:
+                if profile.text_weights:
+                    text[row] = 0.7 * text[row] + 0.3 * profile.writing_similarity
+                else:
+                    text[row] = profile.writing_similarity
+        components["text"] = text
+        cf_total = np.maximum(cf_profile.sum(axis=1, keepdims=True), 1.0)
+        components["similar_colleagues"] = np.clip(
+            (cf_profile @ self.co_share_similarity) / cf_total / self.co_share_scale, 0, 1
+        )
+        nearby = np.zeros((rows, n_items), dtype=np.float32)
+        for row, profile in enumerate(profiles):
+            if profile.team >= 0:
+                nearby[row] += self.team_shares[profile.team]
+            if profile.site >= 0:
+                nearby[row] += 0.5 * self.site_shares[profile.site]
+        components["popular_nearby"] = 1 - np.exp(-nearby / 2)
+        components["campaign"] = np.stack([p.campaign for p in profiles])
+        components["fit"] = np.stack([p.fit_by_kind[self.item_kind] for p in profiles])
+
+        relevance = sum(getattr(w, name) * components[name] for name in COMPONENTS)
+        fresh = self.freshness(now)
+        scores = np.asarray(relevance * fresh[None, :], dtype=np.float64)
+        for row, profile in enumerate(profiles):
+            if w.language_penalty is None:
+                scores[row, ~profile.language_ok] = -np.inf
+            else:
+                scores[row, ~profile.language_ok] *= w.language_penalty
+            scores[row, profile.excluded] = -np.inf
+        scores[:, fresh <= 0] = -np.inf
+        return scores, components, fresh
+
+    # -- allocation
+
+    def overlap(
+        self,
+        profile: _Profile,
+        team_holders: np.ndarray,
+        site_holders: np.ndarray,
+        persona_holders: np.ndarray,
+    ) -> np.ndarray:
+        """How much of a person's circles already hold each item, from per-group holder counts.
+
+        Each circle counts as the fraction of its members holding the item: a holder in a
+        team of 8 weighs far more than one on a site of 2,000, because a colleague's audience
+        overlaps yours in proportion to how close you are, not to how big the site is.
+        """
+        w = self.weights
+        result = np.zeros(len(self.items), dtype=np.float32)
+        if profile.team >= 0:
+            result += w.team_overlap * team_holders[profile.team] / self.team_size[profile.team]
+        if profile.site >= 0:
+            result += w.site_overlap * site_holders[profile.site] / self.site_size[profile.site]
+        if len(profile.personas):
+            fractions = (
+                persona_holders[profile.personas] / self.persona_size[profile.personas, None]
+            )
+            result += w.audience_overlap * fractions.mean(axis=0)
+        return result
+
+    def _holder_counts(
+        self, holders: Mapping[int, Iterable[int]]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-group counts of people holding each item (rows: teams, sites, personas)."""
+        n_items = len(self.items)
+        team = np.zeros((len(self.teams), n_items), dtype=np.float32)
+        site = np.zeros((len(self.sites), n_items), dtype=np.float32)
+        persona = np.zeros((len(self.personas), n_items), dtype=np.float32)
+        for item, people in holders.items():
+            for person in people:
+                profile = self.profiles[person]
+                team[profile.team, item] += 1
+                site[profile.site, item] += 1
+                persona[profile.personas, item] += 1
+        return team, site, persona
+
+    def _colleagues_holding(self, profile: _Profile, people: Sequence[int]) -> int:
+        """How many of `people` share a team, a site or an audience persona with the person."""
+        others = np.array([p for p in people if p != profile.index], dtype=np.int64)
+        if not others.size:
+            return 0
+        close = (self.team_of[others] == profile.team) | (self.site_of[others] == profile.site)
+        if len(profile.personas):
+            close |= self.persona_matrix[np.ix_(others, profile.personas)].any(axis=1)
+        return int(np.count_nonzero(close))
+
+    def _holders(
+        self, queued_or_shared_by: Mapping[str, Iterable[str]] | None
+    ) -> dict[int, list[int]]:
+        holders: dict[int, list[int]] = defaultdict(list)
+        for item_id, people in (queued_or_shared_by or {}).items():
+            if item_id in self.item_index:
+                item = self.item_index[item_id]
+                holders[item].extend(self.person_index[p] for p in people if p in self.person_index)
+        return holders
+
+    def rank(
+        self,
+        person: Person | str,
+        k: int = 10,
+        *,
+        queued_or_shared_by: Mapping[str, Iterable[str]] | None = None,
+        now: datetime | None = None,
+    ) -> list[Suggestion]:
+        """The best `k` items for one person, pushed down where colleagues already have them.
+
+        `person` is an id of the organisation, or a `Person` (e.g. with edited topics: the
+        profile is then rebuilt from it and the stored history). `queued_or_shared_by` maps
+        an item id to the ids of people who have it queued or shared.
+        """
+        if isinstance(person, str):
+            profile = self.profiles[self.person_index[person]]
+        else:
+            profile = self.profile(person)
+        scores, components, fresh = self.score_block([profile], now)
+        holders = {
+            item: [p for p in people if p != profile.index]
+            for item, people in self._holders(queued_or_shared_by).items()
+        }
+        overlap = self.overlap(profile, *self._holder_counts(holders))
+        row = scores[0] / (1 + self.weights.allocation_weight * overlap)
+        return [
+            self._suggestion(
+                profile,
+                item,
+                row[item],
+                components,
+                0,
+                fresh,
+                self._pushed(profile, item, overlap, holders),
+            )
+            for item in _top_k(row, k)
+        ]
+
+    def _pushed(
+        self, profile: _Profile, item: int, overlap: np.ndarray, holders: Mapping[int, list[int]]
+    ) -> tuple[float, int] | None:
+        if overlap[item] <= 0:
+            return None
+        return float(overlap[item]), self._colleagues_holding(profile, holders.get(item, []))
+
+    def rank_all(
+        self,
+        k: int = 10,
+        *,
+        queued_or_shared_by: Mapping[str, Iterable[str]] | None = None,
+        now: datetime | None = None,
+        allocate: bool = True,
+        block: int = 256,
+    ) -> dict[str, list[Suggestion]]:
+        """Rank every person, allocating greedily so overlapping colleagues get different items.
+
+        People are served in order of how much they shared (the likeliest sharers get their
+        best items first, ties by id); each later person sees an item's score divided by
+        ``1 + allocation_weight * overlap`` (see `overlap`), counting the colleagues who have
+        it queued or shared and those it was allocated to earlier in this pass.
+        """
+        holders = self._holders(queued_or_shared_by) if allocate else defaultdict(list)
+        team_holders, site_holders, persona_holders = self._holder_counts(holders)
+        order = sorted(range(len(self.people)),
+                       key=lambda n: (-self.profiles[n].activity, self.people[n].id))  # fmt: skip
+        results: dict[str, list[Suggestion]] = {}
+        for start in range(0, len(order), block):
+            rows = order[start : start + block]
+            scores, components, fresh = self.score_block([self.profiles[n] for n in rows], now)
+            for offset, person in enumerate(rows):
+                profile = self.profiles[person]
+                row = scores[offset]
+                overlap = np.zeros(len(self.items), dtype=np.float32)
+                if allocate:
+                    overlap = self.overlap(profile, team_holders, site_holders, persona_holders)
+                    row = row / (1 + self.weights.allocation_weight * overlap)
+                chosen = _top_k(row, k)
+                results[self.people[person].id] = [
+                    self._suggestion(
+                        profile,
+                        item,
+                        row[item],
+                        components,
+                        offset,
+                        fresh,
+                        self._pushed(profile, item, overlap, holders),
+                    )
+                    for item in chosen
+                ]
+                if allocate:
+                    team_holders[profile.team, chosen] += 1
+                    site_holders[profile.site, chosen] += 1
+                    for persona in profile.personas:
+                        persona_holders[persona, chosen] += 1
+                    for item in chosen:
+                        holders[item].append(person)
+        return results
+
+    # -- explanations
+
+    def _suggestion(
+        self,
+        profile: _Profile,
+        item: int,
+        score: float,
+        components: Mapping[str, np.ndarray],
+        row: int,
+        fresh: np.ndarray,
+        pushed: tuple[float, int] | None,
+    ) -> Suggestion:
+        values = {name: float(components[name][row, item]) for name in COMPONENTS}
+        values["freshness"] = float(fresh[item])
+        if pushed:
+            values["overlap"] = pushed[0]
+        return Suggestion(
+            item_id=self.items[item].id,
+            score=float(score),
+            components=values,
+            reasons=self.explain(profile, item, values, pushed),
+        )
+
+    def explain(
+        self,
+        profile: _Profile,
+        item: int,
+        values: Mapping[str, float],
+        pushed: tuple[float, int] | None = None,
+    ) -> list[tuple[str, dict]]:
+        """Reason codes with parameters, from the components that weigh most in the score.
+
+        A component is stated when it brings at least 15% of the relevance; the strongest
+        comes first. Freshness and the allocation push-down are stated when they apply.
+        """
+        w = self.weights
+        contributions = {name: getattr(w, name) * values[name] for name in COMPONENTS}
+        relevance = sum(contributions.values()) or 1.0
+        reasons: list[tuple[str, dict]] = []
+        the_item = self.items[item]
+        for name, contribution in sorted(contributions.items(), key=lambda kv: -kv[1]):
+            if contribution < 0.15 * relevance or contribution <= 0:
+                continue
+            if name == "topic":
+                matched = [
+                    (profile.topic_profile[self.topic_index[t]], t)
+                    for t in the_item.topics
+                    if profile.topic_profile[self.topic_index[t]] > 0
+                ]
+                reasons.append(
+                    ("topic_match", {"topics": [t for _, t in sorted(matched, reverse=True)]})
+                )
+            elif name == "text":
+                similar = sorted(
+                    ((self.text_similarity[item, other], other)
+                     for other, weight in profile.text_weights.items() if weight > 0),
+                    reverse=True,
+                )[:2]  # fmt: skip
+                if similar:
+                    reasons.append(("similar_to_your_shares",
+                                    {"items": [self.items[o].id for _, o in similar]}))  # fmt: skip
+                else:
+                    reasons.append(("similar_to_your_writing", {}))
+            elif name == "similar_colleagues":
+                because = sorted(
+                    (
+                        (self.co_share_similarity[other, item], other)
+                        for other in profile.cf_weights
+                    ),
+                    reverse=True,
+                )[:2]
+                shared = [self.items[other].id for _, other in because]
+                reasons.append(("shared_by_similar_colleagues", {"because_you_shared": shared}))
+            elif name == "popular_nearby":
+                team = int(self.team_shares[profile.team, item]) if profile.team >= 0 else 0
+                site = int(self.site_shares[profile.site, item]) if profile.site >= 0 else 0
+                reasons.append(("popular_with_colleagues", {"team": team, "site": site}))
+            elif name == "campaign":
+                reasons.append(("campaign_priority", {
+                    "priority": the_item.campaign_priority,
+                    "targeted": self._targets(the_item, profile.person),
+                }))  # fmt: skip
+            elif name == "fit":
+                kind = self.kind_index[the_item.kind]
+                reasons.append(("fits_your_networks", {
+                    "kind": the_item.kind, "because": profile.fit_features[kind],
+                }))  # fmt: skip
+        if values["freshness"] >= 0.5:
+            hours = int(self.published_hours[item])
+            reasons.append(("fresh", {"hours": max(hours, 0)}))
+        if pushed:
+            reasons.append(("pushed_down_overlap", {"colleagues": pushed[1]}))
+        return reasons
+
+    def with_person(self, person: Person) -> FeedContext:
+        """A copy whose profile for `person` is rebuilt (e.g. after they edited their topics)."""
+        clone = replace_context(self)
+        clone.people = [person if p.id == person.id else p for p in self.people]
+        clone.profiles = list(self.profiles)
+        clone.profiles[self.person_index[person.id]] = self.profile(person)
+        return clone
+
+
+def replace_context(context: FeedContext) -> FeedContext:
+    """A shallow copy of a context (the heavy matrices are shared)."""
+    clone = FeedContext.__new__(FeedContext)
+    clone.__dict__.update(context.__dict__)
+    return clone
+
+
+def _top_k(row: np.ndarray, k: int) -> list[int]:
+    """Indices of the k highest finite scores, best first (ties broken by index)."""
+    finite = np.flatnonzero(np.isfinite(row))
+    if finite.size == 0 or k <= 0:
+        return []
+    values = row[finite]
+    if finite.size > k:
+        part = np.argpartition(-values, k - 1)[:k]
+        finite, values = finite[part], values[part]
+    order = np.lexsort((finite, -values))
+    return [int(i) for i in finite[order]]
+
+
+__all__ = [
+    "COMPONENTS",
+    "INTERACTION_KINDS",
+    "FeedContext",
+    "Interaction",
+    "Item",
+    "Person",
+    "Suggestion",
+    "TextIndex",
+    "Weights",
+    "fold",
+    "terms",
+]
