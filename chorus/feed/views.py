@@ -39,3 +39,29 @@ def my_profile(request: HttpRequest, membership: Membership) -> HttpResponse:
         return redirect("my_profile", org=membership.org.slug)
     status = 400 if request.method == "POST" else 200
     return render(request, "feed/profile.html", {"form": form, "profile": profile}, status=status)
+
+
+@require_http_methods(["GET"])
+@org_view()
+def feed(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The person's suggestions, ranked for them, each with the reasons it was chosen."""
+    from chorus.feed.live import feed_for
+    from chorus.program.models import Participation
+
+    participation = Participation.objects.filter(membership=membership).first()
+    cards = feed_for(membership)
+    return render(request, "feed/feed.html", {"cards": cards, "participation": participation})
+
+
+@require_http_methods(["POST"])
+@org_view()
+def not_for_me(request: HttpRequest, membership: Membership, contentitem_id: int) -> HttpResponse:
+    """'Not for me': the card goes, and similar items rank lower from now on."""
+    from chorus.content.access import get_item
+    from chorus.feed.models import Feedback
+
+    item = get_item(membership, contentitem_id)
+    Feedback.objects.get_or_create(org=membership.org, membership=membership, item=item)
+    if request.htmx:  # type: ignore[attr-defined]
+        return HttpResponse("")
+    return redirect("feed", org=membership.org.slug)

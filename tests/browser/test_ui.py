@@ -40,6 +40,8 @@ def test_ambassador_on_a_phone_in_english_and_french(demo: str, new_page: Any) -
         "/o/acme/content/2/",
         "/o/acme/suggestions/",
         "/o/acme/links/",
+        "/o/acme/feed/",
+        "/o/acme/me/",
     ]
     for language in ("en", "fr", "en"):
         if language != page.evaluate("document.documentElement.lang"):
