@@ -206,6 +206,62 @@ def fetch(
     raise FetchError("too_many_redirects", f"More than {max_redirects} redirects.")
 
 
+@dataclass(frozen=True)
+class Response:
+    """What an API answered, whatever the status."""
+
+    url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> object:
+        import json
+
+        try:
+            return json.loads(self.body or b"null")
+        except ValueError:
+            return None
+
+
+def request(
+    method: str,
+    url: str,
+    *,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    max_bytes: int | None = None,
+    timeout: float | None = None,
+) -> Response:
+    """Send one request to a user-supplied API URL (a Mastodon server, a Bluesky PDS) under
+    the same guard as `fetch`: public addresses only, the connection pinned to the checked
+    address, bounded time and size. Redirects are not followed and any status is returned;
+    FetchError means the transport failed ("timeout" may come after the request was sent).
+    """
+    limit = settings.CHORUS_FETCH_MAX_BYTES if max_bytes is None else max_bytes
+    budget = float(settings.CHORUS_FETCH_TIMEOUT if timeout is None else timeout)
+    deadline = time.monotonic() + budget
+    all_headers = _request_headers(("application/json",), headers)
+    target = _parse_target(url)
+    addresses = _resolve(target)
+    if not settings.CHORUS_ALLOW_PRIVATE_URLS:
+        for address in addresses:
+            if not is_public_address(address):
+                raise FetchError("blocked_address", f"{target.host} is not a public address.")
+    pool, response = _open(target, addresses, all_headers, deadline, method, body)
+    try:
+        response_headers = {
+            name.lower(): response.headers.get(name, "") for name in response.headers
+        }
+        content, _truncated = _read_body(response, limit, False, deadline)
+    except (HTTPError, OSError, http.client.HTTPException) as error:
+        raise _translate(error) from error
+    finally:
+        response.close()
+        pool.close()
+    return Response(target.url, response.status, response_headers, content)
+
+
 def _request_headers(
     accept: tuple[str, ...], extra_headers: dict[str, str] | None
 ) -> dict[str, str]:
@@ -293,7 +349,12 @@ def _remaining(deadline: float) -> float:
 
 
 def _open(
-    target: _Target, addresses: list[str], headers: dict[str, str], deadline: float
+    target: _Target,
+    addresses: list[str],
+    headers: dict[str, str],
+    deadline: float,
+    method: str = "GET",
+    body: bytes | None = None,
 ) -> tuple[urllib3.HTTPConnectionPool, urllib3.BaseHTTPResponse]:
     """Send the request to the first checked address that accepts a connection."""
     last_error: HTTPError | None = None
@@ -302,8 +363,9 @@ def _open(
         pool = _pool(target, address)
         try:
             response = pool.urlopen(
-                "GET",
+                method,
                 target.request_target,
+                body=body,
                 headers={**headers, "Host": target.host_header},
                 retries=False,
                 redirect=False,

@@ -1,0 +1,1 @@
+"""Publishing clients, one module per network, all speaking the interface of `base`."""

@@ -1,0 +1,95 @@
+"""What every network client promises.
+
+A client is a plain module-level object with no Django models: the worker hands it the
+connection's decrypted credentials (a dict it may update, e.g. a refreshed session, which the
+caller then saves encrypted) and a `Post`, and gets back `Published` or one of the errors
+below. Clients talk to user-given servers (Mastodon, a Bluesky PDS) only through
+`chorus.lib.safe_fetch.request`, so the SSRF guard applies to them as to every fetch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+Credentials = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Post:
+    """One post to publish. `text` already contains `url` (the person's tracked link)."""
+
+    text: str
+    url: str = ""
+    title: str = ""
+    description: str = ""
+    language: str = ""
+    # Stable per share: sent as Mastodon's Idempotency-Key; used to reconcile elsewhere.
+    idempotency_key: str = ""
+
+
+@dataclass(frozen=True)
+class Published:
+    remote_id: str
+    remote_url: str = ""
+
+
+@dataclass(frozen=True)
+class Account:
+    """Who a connection posts as."""
+
+    remote_id: str
+    handle: str
+    display_name: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class PublishError(Exception):
+    """Base of every client error. `code` is stable and machine-readable; `message` is
+    plain English for logs (the UI translates by code)."""
+
+    def __init__(self, code: str, message: str = "") -> None:
+        super().__init__(message or code)
+        self.code = code
+        self.message = message or code
+
+
+class RetryableError(PublishError):
+    """Try again later: 429, 5xx, a timeout before anything was sent. `retry_after` is in
+    seconds when the network said (Retry-After, x-rate-limit-reset, ratelimit-reset)."""
+
+    def __init__(self, code: str, message: str = "", *, retry_after: float | None = None):
+        super().__init__(code, message)
+        self.retry_after = retry_after
+
+
+class UnknownOutcome(RetryableError):
+    """The request was sent but no answer came (timeout after sending): the post may exist.
+    The caller must reconcile (`find_published`) before trying again, unless the network
+    deduplicates by idempotency key (Mastodon)."""
+
+
+class PermanentError(PublishError):
+    """Do not retry: the text is refused (too long, duplicate), permission missing…"""
+
+
+class ReconnectError(PermanentError):
+    """The token expired or was revoked: the person must reconnect the network."""
+
+
+class Client(Protocol):
+    network: str
+
+    def verify(self, credentials: Credentials) -> Account:
+        """Check the credentials work and say who they post as (used when connecting)."""
+        ...
+
+    def publish(self, credentials: Credentials, post: Post) -> Published: ...
+
+    def find_published(self, credentials: Credentials, post: Post) -> Published | None:
+        """After an UnknownOutcome: the post if it was published after all, else None."""
+        ...
+
+    def revoke(self, credentials: Credentials) -> None:
+        """Revoke the token where the network allows it; errors are swallowed by callers."""
+        ...
