@@ -23,6 +23,8 @@ urlpatterns = [
     path("o/<slug:org>/", include("chorus.links.urls")),
     path("o/<slug:org>/", include("chorus.program.urls")),
     path("o/<slug:org>/", include("chorus.feed.urls")),
+    path("o/<slug:org>/", include("chorus.sharing.urls")),
+    path("o/<slug:org>/", include("chorus.notify.urls")),
     path("l/<str:code>", link_redirect.follow, name="link_redirect"),
     path("t/<str:site_key>.js", link_views.tracking_script, name="tracking_script"),
     path("", include("chorus.api.urls")),

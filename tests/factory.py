@@ -150,3 +150,67 @@ def populate_org(org: Organization, member: Membership) -> None:
     from chorus.links.actions import link_for
 
     link_for(member, "linkedin", item=item)
+    make_resource(org)
+    make_workshop(org)
+    make_question(member)
+    from chorus.notify.models import Notification
+
+    # Personal rows belong to the organisation's admin, who walks the routes.
+    owner = Membership.objects.filter(org=org, role=Role.ORG_ADMIN).first() or member
+    Notification.objects.create(org=org, membership=owner, kind="nudge", message="Hello")
+    make_share(owner, item, connection=make_connection(owner, "mastodon"))
+
+
+def make_resource(
+    org: Organization, *, is_guide: bool = False, titles: dict[str, str] | None = None
+) -> Any:
+    from chorus.program.models import Resource, ResourceText
+
+    resource = Resource.objects.create(
+        org=org, is_guide=is_guide, kind="guide" if is_guide else "article"
+    )
+    for language, title in (titles or {"en": f"Resource {next(_numbers)}"}).items():
+        ResourceText.objects.create(resource=resource, language=language, title=title, body="Text")
+    return resource
+
+
+def make_workshop(org: Organization, *, days: int = 7, capacity: int | None = None) -> Any:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from chorus.program.models import Workshop
+
+    return Workshop.objects.create(
+        org=org,
+        title=f"Workshop {next(_numbers)}",
+        starts_at=timezone.now() + timedelta(days=days),
+        capacity=capacity,
+    )
+
+
+def make_question(member: Membership, text: str = "Am I allowed to post about this?") -> Any:
+    from chorus.program.models import Question
+
+    return Question.objects.create(org=member.org, asked_by=member, text=text)
+
+
+def make_connection(member: Membership, network: str = "mastodon", **credentials: Any) -> Any:
+    from chorus.sharing.models import Connection
+
+    return Connection.objects.create(
+        org=member.org,
+        membership=member,
+        network=network,
+        handle=f"@{member.user.email.split('@')[0]}",
+        credentials=credentials or {"access_token": "secret-token"},
+    )
+
+
+def make_share(member: Membership, item: Any, *, network: str = "mastodon", **fields: Any) -> Any:
+    from chorus.sharing.models import Share
+
+    fields.setdefault("text", f"{item.title} https://example.com/")
+    return Share.objects.create(
+        org=member.org, membership=member, item=item, network=network, **fields
+    )

@@ -15,10 +15,22 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from chorus.content.models import ContentItem
 from chorus.orgs.actions import audit, do_add_member
 from chorus.orgs.models import Membership, Role
 from chorus.program.consent import consent_text
-from chorus.program.models import CONSENT_VERSION, Cohort, Participation, new_token
+from chorus.program.models import (
+    CONSENT_VERSION,
+    Cohort,
+    Participation,
+    Question,
+    Resource,
+    ResourceRead,
+    ResourceText,
+    Workshop,
+    WorkshopSignup,
+    new_token,
+)
 from chorus.program.signals import participant_left
 
 
@@ -126,3 +138,156 @@ def do_leave(member: Membership, *, anonymise: bool) -> Participation:
     audit(member.org, member.user, "programme.leave", member, {"anonymise": [None, anonymise]})
     participant_left.send(sender=Participation, membership=member, anonymise=anonymise)
     return participation
+
+
+# --- Training, workshops, questions and nudges -------------------------------------------
+
+
+class ActionRefused(Exception):
+    """A clear, translated reason why an action cannot be done now."""
+
+
+@transaction.atomic
+def do_save_resource(actor: Membership, resource: Resource | None, data: dict) -> Resource:
+    from django.conf import settings
+
+    if resource is None:
+        resource = Resource(org=actor.org)
+    resource.kind = data["kind"]
+    resource.is_guide = data["is_guide"]
+    resource.url = data.get("url") or ""
+    resource.position = data.get("position") or 0
+    resource.save()
+    if resource.is_guide:
+        # One guide per programme: the onboarding step points to it.
+        Resource.objects.filter(org=actor.org, is_guide=True).exclude(pk=resource.pk).update(
+            is_guide=False
+        )
+    for code, _name in settings.LANGUAGES:
+        title = (data.get(f"title_{code}") or "").strip()
+        if title:
+            ResourceText.objects.update_or_create(
+                resource=resource,
+                language=code,
+                defaults={"title": title, "body": data.get(f"body_{code}") or ""},
+            )
+        else:
+            ResourceText.objects.filter(resource=resource, language=code).delete()
+    audit(actor.org, actor.user, "resource.save", resource)
+    return resource
+
+
+def do_mark_read(member: Membership, resource: Resource) -> ResourceRead:
+    read, _created = ResourceRead.objects.get_or_create(resource=resource, membership=member)
+    return read
+
+
+@transaction.atomic
+def do_signup(member: Membership, workshop: Workshop) -> WorkshopSignup:
+    from chorus.program.models import is_participant
+
+    workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    if not is_participant(member):
+        raise ActionRefused(_("Join the programme to sign up for workshops."))
+    if workshop.starts_at <= timezone.now():
+        raise ActionRefused(_("This workshop has already started."))
+    existing = WorkshopSignup.objects.filter(workshop=workshop, membership=member).first()
+    if existing is not None:
+        return existing
+    if workshop.capacity is not None and workshop.signups.count() >= workshop.capacity:
+        raise ActionRefused(_("This workshop is full."))
+    return WorkshopSignup.objects.create(workshop=workshop, membership=member)
+
+
+def do_cancel_signup(member: Membership, workshop: Workshop) -> None:
+    WorkshopSignup.objects.filter(
+        workshop=workshop, membership=member, workshop__starts_at__gt=timezone.now()
+    ).delete()
+
+
+@transaction.atomic
+def do_record_attendance(actor: Membership, workshop: Workshop, present: set[int]) -> int:
+    """Mark who came (signup ids in `present`) and who did not."""
+    signups = list(WorkshopSignup.objects.select_for_update().filter(workshop=workshop))
+    for signup in signups:
+        signup.attended = signup.pk in present
+    WorkshopSignup.objects.bulk_update(signups, ["attended"])
+    audit(actor.org, actor.user, "workshop.attendance", workshop, {"present": [None, len(present)]})
+    return len(signups)
+
+
+def do_ask(
+    member: Membership, text: str, *, context_path: str = "", item: ContentItem | None = None
+) -> Question:
+    return Question.objects.create(
+        org=member.org,
+        asked_by=member,
+        text=text.strip(),
+        context_path=context_path[:300],
+        item=item,
+        language=translation.get_language() or "",
+    )
+
+
+@transaction.atomic
+def do_answer(actor: Membership, question: Question, data: dict) -> Question:
+    """Answer; the asker is notified (if still in the programme); optionally into the FAQ."""
+    from chorus.notify.actions import notify
+    from chorus.notify.models import Notification
+
+    first_answer = question.answered_at is None
+    question.answer = data["answer"].strip()
+    question.answered_by = actor
+    question.answered_at = timezone.now()
+    question.in_faq = bool(data.get("in_faq"))
+    question.faq_question = (data.get("faq_question") or "").strip()
+    question.faq_answer = (data.get("faq_answer") or "").strip()
+    question.save()
+    audit(actor.org, actor.user, "question.answer", question, {"faq": [None, question.in_faq]})
+    if question.asked_by is not None:
+        url = reverse("question", kwargs={"org": actor.org.slug, "question_id": question.pk})
+        asker = question.asked_by
+
+        def message() -> str:
+            if first_answer:
+                return _("The programme team answered your question.")
+            return _("The programme team updated its answer to your question.")
+
+        transaction.on_commit(lambda: notify(asker, Notification.Kind.ANSWER, message, url))
+    return question
+
+
+NUDGE_INTERVAL_HOURS = 24
+
+
+@transaction.atomic
+def do_nudge(actor: Membership, member: Membership) -> None:
+    """A friendly reminder of the next onboarding step, at most once a day per person."""
+    from datetime import timedelta
+
+    from chorus.notify.actions import notify
+    from chorus.notify.models import Notification
+    from chorus.program.models import is_participant
+    from chorus.program.onboarding import checklist
+
+    if not is_participant(member):
+        raise ActionRefused(_("Only people who joined the programme can be nudged."))
+    since = timezone.now() - timedelta(hours=NUDGE_INTERVAL_HOURS)
+    if Notification.objects.filter(
+        membership=member, kind=Notification.Kind.NUDGE, created_at__gte=since
+    ).exists():
+        raise ActionRefused(_("Already nudged in the last 24 hours."))
+    steps = checklist(member)
+    next_step = next((step for step in steps.steps if not step.done), None)
+    if next_step is None:
+        raise ActionRefused(_("Onboarding is complete: nothing to nudge about."))
+    manager = actor.user.get_full_name() or actor.user.email
+
+    def message() -> str:
+        return _("%(manager)s suggests your next step: %(step)s.") % {
+            "manager": manager,
+            "step": str(next_step.label).lower(),
+        }
+
+    notify(member, Notification.Kind.NUDGE, message, next_step.url)
+    audit(actor.org, actor.user, "onboarding.nudge", member)

@@ -93,3 +93,121 @@ class LeaveForm(forms.Form):
         widget=forms.RadioSelect,
         initial="keep",
     )
+
+
+class ResourceForm(forms.Form):
+    """A training resource with its text in each language of the interface."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=[])
+    is_guide = forms.BooleanField(
+        label=_("This is the ambassador guide"),
+        required=False,
+        help_text=_("Reading it is a step of every ambassador's onboarding."),
+    )
+    url = forms.URLField(label=_("Address"), required=False, help_text=_("For a video or a link."))
+    position = forms.IntegerField(label=_("Position"), min_value=0, initial=0)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from django.conf import settings
+
+        from chorus.program.models import Resource
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Resource.Kind.choices
+        self.languages = [code for code, _name in settings.LANGUAGES]
+        for code, name in settings.LANGUAGES:
+            self.fields[f"title_{code}"] = forms.CharField(
+                label=_("Title (%(language)s)") % {"language": name},
+                max_length=200,
+                required=False,
+            )
+            self.fields[f"body_{code}"] = forms.CharField(
+                label=_("Text (%(language)s)") % {"language": name},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 8}),
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not any(data.get(f"title_{code}") for code in self.languages):
+            raise forms.ValidationError(_("Give a title in at least one language."))
+        for code in self.languages:
+            if data.get(f"body_{code}") and not data.get(f"title_{code}"):
+                self.add_error(f"title_{code}", _("A text needs its title."))
+        if data.get("kind") in ("video", "link") and not data.get("url"):
+            self.add_error("url", _("A video or a link needs its address."))
+        return data
+
+
+class WorkshopForm(forms.ModelForm):
+    class Meta:
+        from chorus.program.models import Workshop
+
+        model = Workshop
+        fields = [
+            "title",
+            "description",
+            "language",
+            "starts_at",
+            "duration_minutes",
+            "location",
+            "capacity",
+        ]
+        widgets = {
+            "starts_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "language": forms.Select(),
+            "duration_minutes": forms.NumberInput(attrs={"min": 15, "max": 480}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from chorus.lib.networks import LANGUAGE_CHOICES
+
+        super().__init__(*args, **kwargs)
+        self.fields["language"].widget.choices = [("", "—"), *LANGUAGE_CHOICES]
+        self.fields["starts_at"].input_formats = ["%Y-%m-%dT%H:%M"]
+
+    def clean_duration_minutes(self) -> int:
+        value = self.cleaned_data["duration_minutes"]
+        if not 15 <= value <= 480:
+            raise forms.ValidationError(_("Between 15 minutes and 8 hours."))
+        return value
+
+
+class QuestionForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your question"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Only the programme team sees it. Good answers may be added to the FAQ, "
+            "without your name."
+        ),
+    )
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Answer"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    in_faq = forms.BooleanField(label=_("Publish in the FAQ"), required=False)
+    faq_question = forms.CharField(
+        label=_("Question as shown in the FAQ"),
+        max_length=300,
+        required=False,
+        help_text=_("Rephrase it so that nobody can be recognised."),
+    )
+    faq_answer = forms.CharField(
+        label=_("Answer as shown in the FAQ"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Leave empty to show the answer above."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("in_faq") and not data.get("faq_question"):
+            self.add_error("faq_question", _("The FAQ needs the question's wording."))
+        return data

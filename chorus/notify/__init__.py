@@ -1,0 +1,1 @@
+"""Notifications to people, gated by the programme's opt-in rule."""

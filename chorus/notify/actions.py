@@ -1,0 +1,32 @@
+"""Sending notifications. The one rule: nobody who has not opted in, or who left, gets one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.utils import translation
+
+from chorus.notify.models import Notification
+from chorus.orgs.models import Membership
+from chorus.program.models import is_participant
+
+
+def notify(
+    membership: Membership, kind: str, message: Callable[[], str] | str, url: str = ""
+) -> Notification | None:
+    """Notify a programme member; return None (and store nothing) for anyone else.
+
+    `message` may be a callable so that it is rendered in the recipient's language.
+    """
+    if not is_participant(membership):
+        return None
+    language = membership.user.language or membership.org.default_language
+    with translation.override(language):
+        text = message() if callable(message) else message
+    return Notification.objects.create(
+        org=membership.org, membership=membership, kind=kind, message=text[:500], url=url
+    )
+
+
+def unread_count(membership: Membership) -> int:
+    return Notification.objects.filter(membership=membership).unread().count()

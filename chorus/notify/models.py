@@ -1,0 +1,45 @@
+"""In-app notifications: an answer to a question, a nudge from a manager, a share that
+needs attention. Only programme members receive them (see `chorus.notify.notify`)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from chorus.orgs.models import Membership, Organization
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        ANSWER = "answer", _("Answer to your question")
+        NUDGE = "nudge", _("Nudge")
+        WORKSHOP = "workshop", _("Workshop")
+        SHARE = "share", _("Share")
+        CONNECTION = "connection", _("Connection")
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Written in the recipient's language when it is created.
+    message = models.CharField(max_length=500)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["membership", "read_at"], name="notification_unread")]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,0 +1,43 @@
+"""The person's notifications."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from chorus.notify.models import Notification
+from chorus.orgs.access import org_view
+from chorus.orgs.models import Membership
+
+
+@require_http_methods(["GET"])
+@org_view()
+def notifications(request: HttpRequest, membership: Membership) -> HttpResponse:
+    items = Notification.objects.filter(membership=membership)[:100]
+    return render(request, "notify/notifications.html", {"notifications": items})
+
+
+@require_http_methods(["POST"])
+@org_view()
+def open_notification(
+    request: HttpRequest, membership: Membership, notification_id: int
+) -> HttpResponse:
+    """Mark as read and go where it points (only ever a path on this site)."""
+    notification = get_object_or_404(Notification, membership=membership, pk=notification_id)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    target = notification.url
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        return redirect(target)
+    return redirect("notifications", org=membership.org.slug)
+
+
+@require_http_methods(["POST"])
+@org_view()
+def read_all(request: HttpRequest, membership: Membership) -> HttpResponse:
+    Notification.objects.filter(membership=membership).unread().update(read_at=timezone.now())
+    return redirect("notifications", org=membership.org.slug)

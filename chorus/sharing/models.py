@@ -1,0 +1,197 @@
+"""Social connections, shares (drafts, scheduled, published) and the sharing policy."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from chorus.content.models import Caption, ContentItem
+from chorus.lib.crypto import EncryptedJSONField
+from chorus.lib.networks import Network
+from chorus.links.models import TrackedLink
+from chorus.orgs.models import Membership, Organization
+
+# Networks Chorus can publish to through their API; the others use share intents.
+API_NETWORKS = (Network.MASTODON, Network.BLUESKY, Network.LINKEDIN, Network.X)
+# Where a share can go: the networks, plus messaging opened on the person's device.
+CHANNEL_CHOICES = [*Network.choices, ("whatsapp", "WhatsApp"), ("email", _("E-mail"))]
+
+
+class SharingPolicy(models.Model):
+    """The organisation's rules; people's own preferences can only be stricter."""
+
+    class Originality(models.TextChoices):
+        WARN = "warn", _("Warn, the person decides")
+        REQUIRE = "require", _("Require a minimum of own words")
+
+    org = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="sharing_policy"
+    )
+    originality = models.CharField(
+        _("originality rule"), max_length=10, choices=Originality.choices, default=Originality.WARN
+    )
+    min_own_words = models.PositiveSmallIntegerField(
+        _("minimum own words (%)"), default=30, help_text=_("Used when the rule requires it.")
+    )
+    max_per_day = models.PositiveSmallIntegerField(
+        _("posts per day and network, at most"), default=2
+    )
+    min_hours_between = models.PositiveSmallIntegerField(
+        _("hours between two posts, at least"), default=3
+    )
+    quiet_start = models.PositiveSmallIntegerField(_("quiet hours start"), default=21)
+    quiet_end = models.PositiveSmallIntegerField(_("quiet hours end"), default=7)
+    stagger_hours = models.PositiveSmallIntegerField(
+        _("spread colleagues' shares of one item over (hours)"), default=8
+    )
+
+    class Meta:
+        verbose_name = _("sharing policy")
+
+    def __str__(self) -> str:
+        return f"{self.org} sharing policy"
+
+
+class MastodonApp(models.Model):
+    """Chorus's OAuth app on one Mastodon server, registered once and reused."""
+
+    instance = models.CharField(max_length=255, unique=True)
+    secrets = EncryptedJSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.instance
+
+
+class Connection(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Connected")
+        EXPIRED = "expired", _("Needs reconnecting")
+        REVOKED = "revoked", _("Disconnected")
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="connections")
+    network = models.CharField(max_length=20, choices=Network.choices)
+    handle = models.CharField(max_length=255)
+    remote_id = models.CharField(max_length=255, blank=True)
+    credentials = EncryptedJSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    expiry_warned_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["network"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "network"],
+                condition=~models.Q(status="revoked"),
+                name="connection_one_per_network",
+            )
+        ]
+        verbose_name = _("connection")
+        verbose_name_plural = _("connections")
+
+    def __str__(self) -> str:
+        return f"{self.get_network_display()} {self.handle}"
+
+
+class ShareQuerySet(models.QuerySet["Share"]):
+    def pending(self) -> ShareQuerySet:
+        return self.filter(status__in=Share.PENDING)
+
+
+class Share(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        PUBLISHING = "publishing", _("Publishing")
+        PUBLISHED = "published", _("Published")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+        CHECK = "check", _("To check")
+
+    class Method(models.TextChoices):
+        API = "api", _("Published by Chorus")
+        INTENT = "intent", _("Shared from my device")
+
+    PENDING = (Status.SCHEDULED, Status.PUBLISHING)
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="shares")
+    # Null once the person left and asked for their shares to be anonymised.
+    membership = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="shares"
+    )
+    item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="shares")
+    caption = models.ForeignKey(
+        Caption, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    network = models.CharField(_("network"), max_length=20, choices=CHANNEL_CHOICES)
+    method = models.CharField(max_length=10, choices=Method.choices, default=Method.API)
+    connection = models.ForeignKey(
+        Connection, on_delete=models.SET_NULL, null=True, blank=True, related_name="shares"
+    )
+    link = models.ForeignKey(
+        TrackedLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="shares"
+    )
+    text = models.TextField(_("text"))
+    # The anti-parrot figures at the time of sharing, and a signature for later lookups.
+    originality = models.FloatField(null=True, blank=True)
+    near_duplicates = models.PositiveIntegerField(default=0)
+    signature = models.BinaryField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    position = models.PositiveIntegerField(default=0)
+    scheduled_for = models.DateTimeField(null=True, blank=True, db_index=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    remote_id = models.CharField(max_length=255, blank=True)
+    remote_url = models.URLField(max_length=500, blank=True)
+    # Publishing bookkeeping: one key per share, attempts counted, a claim per worker.
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    error_code = models.CharField(max_length=40, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ShareQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="share_due"),
+            models.Index(fields=["org", "item", "created_at"], name="share_item"),
+            models.Index(fields=["membership", "status"], name="share_person"),
+        ]
+        verbose_name = _("share")
+        verbose_name_plural = _("shares")
+
+    def __str__(self) -> str:
+        return f"{self.get_network_display()} share of {self.item_id}"
+
+    @property
+    def counts_as_shared(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class Attempt(models.Model):
+    """One call to a network, recorded before it is made: if the worker dies or the call
+    times out, the next one reconciles instead of posting again."""
+
+    share = models.ForeignKey(Share, on_delete=models.CASCADE, related_name="publish_attempts")
+    worker = models.CharField(max_length=100)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.share_id} @ {self.started_at}: {self.outcome or 'running'}"

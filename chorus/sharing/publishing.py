@@ -1,0 +1,237 @@
+"""The publishing engine: due shares are claimed, published at most once, retried with
+backoff on retryable errors and stopped with a clear reason on permanent ones.
+
+At most once, even with several workers and retries:
+- a worker claims a share with a conditional UPDATE (status scheduled → publishing, only if
+  still scheduled and due); the database lets exactly one worker win;
+- before calling the network, an Attempt row is committed; if a previous attempt exists whose
+  outcome is unknown (the worker died, or the call timed out after sending), the engine first
+  asks the network whether the post exists (`find_published`) — Mastodon also deduplicates
+  by Idempotency-Key — and only posts again when it certainly does not;
+- a claim older than CLAIM_TIMEOUT is considered abandoned and reclaimed the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+from datetime import timedelta
+from importlib import import_module
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from chorus.links.actions import short_url
+from chorus.sharing.clients.base import (
+    Client,
+    PermanentError,
+    Post,
+    Published,
+    ReconnectError,
+    RetryableError,
+    UnknownOutcome,
+)
+from chorus.sharing.models import Attempt, Connection, Share
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BASE_DELAY = 60  # seconds; doubled at each attempt, with jitter
+MAX_DELAY = 6 * 3600
+CLAIM_TIMEOUT = timedelta(minutes=10)
+CLIENT_MODULES = {
+    "mastodon": "chorus.sharing.clients.mastodon",
+    "bluesky": "chorus.sharing.clients.bluesky",
+    "linkedin": "chorus.sharing.clients.linkedin",
+    "x": "chorus.sharing.clients.x",
+}
+
+
+def client_for(network: str) -> Client | None:
+    module = CLIENT_MODULES.get(network)
+    if module is None:
+        return None
+    return import_module(module).client  # type: ignore[no-any-return]
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def due_ids(limit: int = 200) -> list[int]:
+    now = timezone.now()
+    stale = now - CLAIM_TIMEOUT
+    return list(
+        Share.objects.filter(
+            Q(status=Share.Status.SCHEDULED, scheduled_for__lte=now)
+            & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            | Q(status=Share.Status.PUBLISHING, claimed_at__lt=stale)
+        )
+        .order_by("scheduled_for", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def claim(share_id: int, worker: str) -> bool:
+    """Take the share for this worker; True for exactly one worker."""
+    now = timezone.now()
+    stale = now - CLAIM_TIMEOUT
+    return bool(
+        Share.objects.filter(pk=share_id)
+        .filter(
+            Q(status=Share.Status.SCHEDULED, scheduled_for__lte=now)
+            | Q(status=Share.Status.PUBLISHING, claimed_at__lt=stale)
+        )
+        .update(status=Share.Status.PUBLISHING, claimed_by=worker, claimed_at=now)
+    )
+
+
+def backoff(attempts: int, retry_after: float | None) -> timedelta:
+    delay = min(MAX_DELAY, BASE_DELAY * 2 ** max(0, attempts - 1))
+    delay = delay * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not security
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return timedelta(seconds=delay)
+
+
+def post_for(share: Share) -> Post:
+    item = share.item
+    url = short_url(share.link) if share.link is not None else item.url
+    return Post(
+        text=share.text,
+        url=url,
+        title=item.title,
+        description=item.summary[:300],
+        language=item.language,
+        idempotency_key=str(share.idempotency_key),
+    )
+
+
+def publish_share(share_id: int, worker: str | None = None) -> str:
+    """Claim and publish one share; returns the share's final status for this run."""
+    worker = worker or worker_name()
+    if not claim(share_id, worker):
+        return "not-claimed"
+    share = Share.objects.select_related("item", "link", "connection", "membership").get(
+        pk=share_id
+    )
+    connection = share.connection
+    if share.membership_id is None or connection is None:
+        return _stop(share, "no_connection", "The network is not connected.")
+    if connection.status != Connection.Status.ACTIVE:
+        return _stop(share, "reconnect", "The network must be reconnected.")
+    client = client_for(share.network)
+    if client is None:
+        return _stop(share, "unsupported", "This network cannot be published to by Chorus.")
+    post = post_for(share)
+    credentials = dict(connection.credentials)
+
+    previous = share.publish_attempts.filter(Q(outcome="") | Q(outcome="unknown")).exists()
+    if previous and share.network != "mastodon":
+        # An earlier attempt may have posted: look before posting again. (Mastodon
+        # deduplicates by Idempotency-Key, so re-sending is the reconciliation there.)
+        try:
+            found = client.find_published(credentials, post)
+        except (RetryableError, PermanentError) as error:
+            found = None
+            logger.info("reconciling share %s failed: %s", share.pk, error)
+            if share.network == "linkedin" or isinstance(error, RetryableError):
+                return _park(share, "unknown_outcome", error.message)
+        if found is not None:
+            _save_credentials(connection, credentials)
+            return _done(share, found, None)
+        if share.network == "linkedin":
+            return _park(share, "unknown_outcome", "LinkedIn cannot tell whether it was posted.")
+
+    attempt = Attempt.objects.create(share=share, worker=worker)
+    try:
+        published = client.publish(credentials, post)
+    except UnknownOutcome as error:
+        return _retry(share, attempt, error, outcome="unknown")
+    except RetryableError as error:
+        return _retry(share, attempt, error, outcome="retry")
+    except ReconnectError as error:
+        _finish(attempt, "reconnect")
+        connection.status = Connection.Status.EXPIRED
+        connection.last_error = error.message[:300]
+        connection.save(update_fields=["status", "last_error", "updated_at"])
+        return _stop(share, "reconnect", error.message)
+    except PermanentError as error:
+        _finish(attempt, error.code)
+        return _stop(share, error.code, error.message)
+    finally:
+        _save_credentials(connection, credentials)
+    return _done(share, published, attempt)
+
+
+def _save_credentials(connection: Connection, credentials: dict) -> None:
+    """Keep what a client refreshed (a new session, a rotated refresh token)."""
+    if credentials != connection.credentials:
+        connection.credentials = credentials
+        connection.save(update_fields=["credentials", "updated_at"])
+
+
+def _finish(attempt: Attempt, outcome: str) -> None:
+    attempt.finished_at = timezone.now()
+    attempt.outcome = outcome
+    attempt.save(update_fields=["finished_at", "outcome"])
+
+
+@transaction.atomic
+def _done(share: Share, published: Published, attempt: Attempt | None) -> str:
+    if attempt is not None:
+        _finish(attempt, "published")
+    share.status = Share.Status.PUBLISHED
+    share.published_at = timezone.now()
+    share.remote_id = published.remote_id[:255]
+    share.remote_url = published.remote_url[:500]
+    share.error_code = share.error = ""
+    share.attempts += 1
+    share.save()
+    return share.status
+
+
+def _retry(share: Share, attempt: Attempt, error: RetryableError, *, outcome: str) -> str:
+    _finish(attempt, outcome)
+    share.attempts += 1
+    share.error_code = error.code[:40]
+    share.error = error.message[:500]
+    if share.attempts >= MAX_ATTEMPTS:
+        share.status = Share.Status.FAILED
+        share.save()
+        _tell(share)
+        return share.status
+    share.status = Share.Status.SCHEDULED
+    share.next_attempt_at = timezone.now() + backoff(share.attempts, error.retry_after)
+    share.claimed_by = ""
+    share.claimed_at = None
+    share.save()
+    return "retry"
+
+
+def _park(share: Share, code: str, message: str) -> str:
+    """The outcome cannot be known: ask the person to look, never post twice."""
+    share.status = Share.Status.CHECK
+    share.error_code = code
+    share.error = message[:500]
+    share.save()
+    _tell(share)
+    return share.status
+
+
+def _stop(share: Share, code: str, message: str) -> str:
+    share.status = Share.Status.FAILED
+    share.error_code = code[:40]
+    share.error = message[:500]
+    share.save()
+    _tell(share)
+    return share.status
+
+
+def _tell(share: Share) -> None:
+    from chorus.sharing.messages import notify_share_problem
+
+    notify_share_problem(share)
