@@ -8,6 +8,7 @@ Every variable read here is listed in `.env.example`.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -47,6 +48,8 @@ INSTALLED_APPS = [
     "chorus.links",
     "chorus.feed",
     "chorus.program",
+    "chorus.sharing",
+    "chorus.notify",
     "chorus.api",
     "chorus.web",
     "django.contrib.admin",
@@ -294,3 +297,33 @@ CHORUS_CLICK_JOURNAL_DIR = env_str("CHORUS_CLICK_JOURNAL_DIR", str(VAR_DIR / "cl
 CHORUS_LINK_BASE_URL = env_url("CHORUS_LINK_BASE_URL", schemes=("http", "https"))
 # How many reverse proxies in front of Chorus append to X-Forwarded-For (0: use the peer).
 CHORUS_PROXY_COUNT = env_int("CHORUS_PROXY_COUNT", 0, minimum=0)
+
+# --- Secrets at rest: social tokens and app secrets (Fernet; newest key first) ---
+CHORUS_ENCRYPTION_KEYS = env_list("CHORUS_ENCRYPTION_KEYS")
+
+# --- Publishing: the LinkedIn and X apps (an empty client id leaves the network out) ---
+CHORUS_LINKEDIN_CLIENT_ID = env_str("CHORUS_LINKEDIN_CLIENT_ID")
+CHORUS_LINKEDIN_CLIENT_SECRET = env_str("CHORUS_LINKEDIN_CLIENT_SECRET")
+if CHORUS_LINKEDIN_CLIENT_ID and not CHORUS_LINKEDIN_CLIENT_SECRET:
+    raise ImproperlyConfigured("CHORUS_LINKEDIN_CLIENT_ID needs CHORUS_LINKEDIN_CLIENT_SECRET.")
+CHORUS_LINKEDIN_API_URL = env_url(
+    "CHORUS_LINKEDIN_API_URL", "https://api.linkedin.com", schemes=("http", "https")
+).rstrip("/")
+CHORUS_LINKEDIN_OAUTH_URL = env_url(
+    "CHORUS_LINKEDIN_OAUTH_URL", "https://www.linkedin.com/oauth/v2", schemes=("http", "https")
+).rstrip("/")
+# LinkedIn's monthly API version (YYYYMM); each lives about a year, then answers 426.
+CHORUS_LINKEDIN_VERSION = env_str("CHORUS_LINKEDIN_VERSION", "202607")
+if not re.fullmatch(r"\d{4}(0[1-9]|1[0-2])(\.\d{2})?", CHORUS_LINKEDIN_VERSION):
+    raise ImproperlyConfigured(
+        f"CHORUS_LINKEDIN_VERSION must look like 202607, not {CHORUS_LINKEDIN_VERSION!r}"
+    )
+# X: a confidential client has a secret; a public one (PKCE only) leaves it empty.
+CHORUS_X_CLIENT_ID = env_str("CHORUS_X_CLIENT_ID")
+CHORUS_X_CLIENT_SECRET = env_str("CHORUS_X_CLIENT_SECRET")
+CHORUS_X_API_URL = env_url(
+    "CHORUS_X_API_URL", "https://api.x.com", schemes=("http", "https")
+).rstrip("/")
+CHORUS_X_AUTHORIZE_URL = env_url(
+    "CHORUS_X_AUTHORIZE_URL", "https://x.com/i/oauth2/authorize", schemes=("http", "https")
+)
