@@ -6,6 +6,7 @@ from chorus.accounts import views as account_views
 from chorus.links import redirect as link_redirect
 from chorus.links import views as link_views
 from chorus.orgs import views as org_views
+from chorus.sharing import views as sharing_views
 from chorus.web import views as web_views
 
 urlpatterns = [
@@ -25,6 +26,15 @@ urlpatterns = [
     path("o/<slug:org>/", include("chorus.feed.urls")),
     path("o/<slug:org>/", include("chorus.sharing.urls")),
     path("o/<slug:org>/", include("chorus.notify.urls")),
+    *[
+        path(
+            f"networks/{network}/callback/",
+            sharing_views.connection_callback,
+            {"network": network},
+            name=f"connection_callback_{network}",
+        )
+        for network in ("mastodon", "linkedin", "x")
+    ],
     path("l/<str:code>", link_redirect.follow, name="link_redirect"),
     path("t/<str:site_key>.js", link_views.tracking_script, name="tracking_script"),
     path("", include("chorus.api.urls")),

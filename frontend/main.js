@@ -36,3 +36,23 @@ if ("serviceWorker" in navigator && window.isSecureContext) {
     });
   });
 }
+
+// Copy a share's text to the clipboard (share intents that only take a link need it).
+async function copyFrom(id) {
+  const field = document.getElementById(id);
+  if (!field) return false;
+  try {
+    await navigator.clipboard.writeText(field.value);
+  } catch {
+    field.select();
+    document.execCommand("copy");
+  }
+  for (const status of document.querySelectorAll(".copied")) status.hidden = false;
+  return true;
+}
+document.addEventListener("click", (event) => {
+  const target = event.target instanceof Element ? event.target.closest("[data-copy], [data-copy-first]") : null;
+  if (!target) return;
+  const id = target.getAttribute("data-copy") || target.getAttribute("data-copy-first");
+  if (id) copyFrom(id);
+});

@@ -18,3 +18,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 HUEY = {**HUEY, "immediate": True}
 # Rate limits are switched on by the tests that check them.
 ACCOUNT_RATE_LIMITS = False
+# LinkedIn and X are offered in tests; their API addresses point at the local stand-ins.
+CHORUS_LINKEDIN_CLIENT_ID = "test-linkedin-client"
+CHORUS_LINKEDIN_CLIENT_SECRET = "test-linkedin-secret"
+CHORUS_X_CLIENT_ID = "test-x-client"
+CHORUS_X_CLIENT_SECRET = "test-x-secret"

@@ -4,13 +4,18 @@ cancelling shares. Views and the API call these; they never touch the models dir
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from chorus.content.models import Caption, ContentItem
+from chorus.lib.networks import Network
 from chorus.orgs.actions import audit
 from chorus.orgs.models import Membership
-from chorus.sharing.models import Connection, Share
+from chorus.sharing.models import API_NETWORKS, Connection, Share
 
 logger = logging.getLogger(__name__)
 
@@ -63,3 +68,221 @@ def on_participant_left(membership: Membership, *, anonymise: bool) -> None:
         do_disconnect(membership, connection)
     if anonymise:
         Share.objects.filter(membership=membership).update(membership=None)
+
+
+# --- Composing and the queue ------------------------------------------------------------
+
+
+class ShareRefused(Exception):
+    """A share the rules do not allow; the message is for the person."""
+
+
+INTENT_ONLY = ("facebook", "whatsapp", "email")
+
+
+def compose_text(text: str, link_url: str) -> str:
+    """The person's text with their tracked link, added at the end if they removed it."""
+    text = text.strip()
+    if link_url and link_url not in text:
+        text = f"{text}\n\n{link_url}" if text else link_url
+    return text
+
+
+@transaction.atomic
+def do_compose(
+    member: Membership,
+    item: ContentItem,
+    network: str,
+    text: str,
+    *,
+    when: str = "now",
+    at: datetime | None = None,
+    caption: Caption | None = None,
+    request: HttpRequest | None = None,
+) -> Share:
+    """Create a share: scheduled for the worker when the network is connected, else an
+    intent the person opens on their device. Enforces opt-in, originality and cadence."""
+    from chorus.links.actions import LinkError, link_for, short_url
+    from chorus.program.models import is_participant
+    from chorus.sharing.checks import run
+    from chorus.sharing.originality import signature
+    from chorus.sharing.scheduling import SlotRefused, check_slot, good_time, policy_of
+
+    if not is_participant(member):
+        raise ShareRefused(_("Join the ambassador programme to share."))
+    # One composition at a time per item, so that the stagger sees everyone's slot.
+    ContentItem.objects.select_for_update().filter(pk=item.pk).first()
+    if not item.is_live() or item.internal_only:
+        raise ShareRefused(_("This content cannot be shared."))
+    link_network = network if network in Network.values else "facebook"
+    try:
+        link = link_for(member, link_network, item=item) if item.url else None
+    except LinkError as error:
+        raise ShareRefused(str(error)) from error
+    link_url = short_url(link, request) if link is not None else ""
+    text = compose_text(text, link_url)
+    if not text:
+        raise ShareRefused(_("Write something to share."))
+    result = run(item, network, text, member, (link_url,))
+    if not result.fits:
+        raise ShareRefused(
+            _("The text is %(length)s characters long; %(network)s takes %(limit)s.")
+            % {"length": result.length, "network": network, "limit": result.limit}
+        )
+    policy = policy_of(member.org_id)
+    if (
+        policy.originality == policy.Originality.REQUIRE
+        and result.originality * 100 < policy.min_own_words
+    ):
+        raise ShareRefused(
+            _("Your organisation asks for at least %(min)s %% of your own words (now %(own)s %%).")
+            % {"min": policy.min_own_words, "own": round(result.originality * 100)}
+        )
+    connection = Connection.objects.filter(
+        membership=member, network=network, status=Connection.Status.ACTIVE
+    ).first()
+    api = network in API_NETWORKS and connection is not None and network not in INTENT_ONLY
+    share = Share(
+        org=member.org,
+        membership=member,
+        item=item,
+        caption=caption,
+        network=network,
+        link=link,
+        text=text,
+        method=Share.Method.API if api else Share.Method.INTENT,
+        connection=connection if api else None,
+        originality=result.originality,
+        near_duplicates=result.near_duplicates,
+        signature=signature(text, (link_url, item.url)),
+    )
+    now = timezone.now()
+    try:
+        if not api:
+            check_slot(member, network, now)
+            share.status = Share.Status.DRAFT
+        elif when == "good":
+            share.scheduled_for = good_time(member, network, item, seed=str(share.idempotency_key))
+        elif when == "at":
+            if at is None or at < now - timedelta(minutes=1):
+                raise ShareRefused(_("Choose a time in the future."))
+            check_slot(member, network, at)
+            share.scheduled_for = at
+        else:
+            check_slot(member, network, now)
+            share.scheduled_for = now
+    except SlotRefused as refusal:
+        raise ShareRefused(str(refusal)) from refusal
+    if api:
+        share.status = Share.Status.SCHEDULED
+    share.save()
+    audit(member.org, member.user, "share.create", share, {"network": [None, network]})
+    if api and share.scheduled_for is not None and share.scheduled_for <= now:
+        from chorus.sharing.tasks import publish_now
+
+        transaction.on_commit(lambda: publish_now(share.pk))
+    return share
+
+
+@transaction.atomic
+def do_confirm_intent(member: Membership, share: Share, post_url: str = "") -> Share:
+    """The person posted it from their device: it counts from now."""
+    share = Share.objects.select_for_update().get(pk=share.pk)
+    if share.method != Share.Method.INTENT or share.status != Share.Status.DRAFT:
+        raise ShareRefused(_("This share cannot be confirmed."))
+    share.status = Share.Status.PUBLISHED
+    share.published_at = timezone.now()
+    share.remote_url = post_url[:500]
+    share.save(update_fields=["status", "published_at", "remote_url", "updated_at"])
+    return share
+
+
+@transaction.atomic
+def do_cancel(member: Membership, share: Share) -> Share:
+    updated = Share.objects.filter(
+        pk=share.pk, status__in=[Share.Status.SCHEDULED, Share.Status.DRAFT, Share.Status.FAILED]
+    ).update(status=Share.Status.CANCELLED, updated_at=timezone.now())
+    if not updated:
+        raise ShareRefused(_("This share is already on its way or done."))
+    share.refresh_from_db()
+    return share
+
+
+@transaction.atomic
+def do_edit(
+    member: Membership, share: Share, text: str, *, request: HttpRequest | None = None
+) -> Share:
+    from chorus.links.actions import short_url
+    from chorus.sharing.checks import run
+    from chorus.sharing.originality import signature
+
+    share = Share.objects.select_for_update().select_related("item", "link").get(pk=share.pk)
+    if share.status not in (Share.Status.SCHEDULED, Share.Status.DRAFT, Share.Status.FAILED):
+        raise ShareRefused(_("This share is already on its way or done."))
+    link_url = short_url(share.link, request) if share.link is not None else ""
+    text = compose_text(text, link_url)
+    result = run(share.item, share.network, text, member, (link_url,))
+    if not result.fits:
+        raise ShareRefused(
+            _("The text is %(length)s characters long; %(network)s takes %(limit)s.")
+            % {"length": result.length, "network": share.network, "limit": result.limit}
+        )
+    share.text = text
+    share.originality = result.originality
+    share.near_duplicates = result.near_duplicates
+    share.signature = signature(text, (link_url, share.item.url))
+    if share.status == Share.Status.FAILED and share.method == Share.Method.API:
+        share.status = Share.Status.SCHEDULED
+        share.scheduled_for = max(share.scheduled_for or timezone.now(), timezone.now())
+        share.next_attempt_at = None
+        share.error_code = share.error = ""
+    share.save()
+    return share
+
+
+@transaction.atomic
+def do_swap(member: Membership, share: Share, direction: int) -> None:
+    """Move a scheduled share earlier (-1) or later (+1) by swapping slots with its neighbour."""
+    mine = list(
+        Share.objects.select_for_update()
+        .filter(membership=member, status=Share.Status.SCHEDULED)
+        .order_by("scheduled_for", "id")
+    )
+    index = next((i for i, other in enumerate(mine) if other.pk == share.pk), None)
+    if index is None:
+        raise ShareRefused(_("Only scheduled shares can be moved."))
+    other_index = index + direction
+    if not 0 <= other_index < len(mine):
+        return
+    first, second = mine[index], mine[other_index]
+    if first.network != second.network:
+        # Swapping slots keeps every rule only on the same network (per-day limits).
+        from chorus.sharing.scheduling import SlotRefused, check_slot
+
+        try:
+            check_slot(member, first.network, second.scheduled_for, exclude=first.pk)  # type: ignore[arg-type]
+            check_slot(member, second.network, first.scheduled_for, exclude=second.pk)  # type: ignore[arg-type]
+        except SlotRefused as refusal:
+            raise ShareRefused(str(refusal)) from refusal
+    first.scheduled_for, second.scheduled_for = second.scheduled_for, first.scheduled_for
+    Share.objects.bulk_update([first, second], ["scheduled_for"])
+
+
+@transaction.atomic
+def do_resolve_check(member: Membership, share: Share, *, published: bool) -> Share:
+    """The person looked at their profile after an unknown outcome and says what they saw."""
+    share = Share.objects.select_for_update().get(pk=share.pk)
+    if share.status != Share.Status.CHECK:
+        raise ShareRefused(_("This share does not need checking."))
+    if published:
+        share.status = Share.Status.PUBLISHED
+        share.published_at = timezone.now()
+    else:
+        # Certain now that it did not go out: the attempts are settled, publish again.
+        share.publish_attempts.filter(outcome__in=["", "unknown"]).update(outcome="not-published")
+        share.status = Share.Status.SCHEDULED
+        share.scheduled_for = timezone.now()
+        share.next_attempt_at = None
+    share.error_code = share.error = ""
+    share.save()
+    return share

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from chorus.notify.actions import notify
 from chorus.notify.models import Notification
-from chorus.sharing.models import Share
+from chorus.sharing.models import Connection, Share
 
 # Plain words per error code; the person sees these, not the network's jargon.
 ADVICE = {
@@ -42,4 +42,18 @@ def notify_share_problem(share: Share) -> None:
             % {"network": network, "advice": advice(share.error_code)}
         ),
         url,
+    )
+
+
+def notify_expiring(connection: Connection) -> None:
+    from django.utils import formats
+
+    network = connection.get_network_display()
+    when = formats.date_format(connection.expires_at, "SHORT_DATE_FORMAT")
+    notify(
+        connection.membership,
+        Notification.Kind.CONNECTION,
+        lambda: _("Your %(network)s connection expires on %(date)s: reconnect it in one step.")
+        % {"network": network, "date": when},
+        reverse("connections", kwargs={"org": connection.org.slug}),
     )

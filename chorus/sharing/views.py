@@ -1,14 +1,51 @@
-"""Sharing pages: my networks, the composer, my queue."""
+"""Sharing pages: my networks (connect, disconnect), the composer with its live
+originality check, share intents, and my queue."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import logging
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from chorus.orgs.access import org_view
+from chorus.content.access import get_item
+from chorus.content.models import Caption, ContentItem
+from chorus.lib.networks import Network
+from chorus.orgs.access import get_membership, org_view
+from chorus.orgs.actions import audit
 from chorus.orgs.models import Membership
-from chorus.sharing.models import Connection, Share
+from chorus.program.models import is_participant
+from chorus.sharing import actions
+from chorus.sharing.clients import oauth
+from chorus.sharing.clients.base import Account, PublishError
+from chorus.sharing.forms import BlueskyForm, ComposeForm, ConfirmForm, MastodonForm
+from chorus.sharing.intents import URL_ONLY, intent_url
+from chorus.sharing.models import API_NETWORKS, Connection, MastodonApp, Share
+
+logger = logging.getLogger(__name__)
+SESSION_KEY = "chorus_oauth"
+
+
+# --- Connections --------------------------------------------------------------------------
+
+
+def _oauth_networks() -> list[str]:
+    offered = []
+    if settings.CHORUS_LINKEDIN_CLIENT_ID:
+        offered.append("linkedin")
+    if settings.CHORUS_X_CLIENT_ID:
+        offered.append("x")
+    return offered
 
 
 @require_http_methods(["GET"])
@@ -17,11 +54,426 @@ def connections(request: HttpRequest, membership: Membership) -> HttpResponse:
     found = Connection.objects.filter(membership=membership).exclude(
         status=Connection.Status.REVOKED
     )
-    return render(request, "sharing/connections.html", {"connections": found})
+    context = {
+        "connections": found,
+        "participant": is_participant(membership),
+        "bluesky_form": BlueskyForm(),
+        "mastodon_form": MastodonForm(),
+        "oauth_networks": [(key, Network(key).label) for key in _oauth_networks()],
+        "soon": timezone.now() + timezone.timedelta(days=7),
+    }
+    return render(request, "sharing/connections.html", context)
+
+
+def _save_connection(
+    membership: Membership, network: str, account: Account, credentials: dict[str, Any]
+) -> Connection:
+    """Create the connection, or refresh the existing one (reconnecting in one step)."""
+    expires = credentials.get("expires_at")
+    with transaction.atomic():
+        connection = (
+            Connection.objects.select_for_update()
+            .filter(membership=membership, network=network)
+            .exclude(status=Connection.Status.REVOKED)
+            .first()
+        ) or Connection(org=membership.org, membership=membership, network=network)
+        connection.handle = account.handle[:255]
+        connection.remote_id = account.remote_id[:255]
+        connection.credentials = credentials
+        connection.status = Connection.Status.ACTIVE
+        connection.expires_at = datetime.fromisoformat(expires) if expires else None
+        connection.expiry_warned_at = None
+        connection.last_error = ""
+        connection.save()
+        audit(membership.org, membership.user, "connection.connect", connection)
+    return connection
+
+
+def _refuse_outsiders(request: HttpRequest, membership: Membership) -> bool:
+    if is_participant(membership):
+        return False
+    messages.error(request, _("Join the ambassador programme to connect a network."))
+    return True
+
+
+@require_http_methods(["POST"])
+@org_view()
+def connect_bluesky(request: HttpRequest, membership: Membership) -> HttpResponse:
+    from chorus.sharing.clients.bluesky import client
+
+    if _refuse_outsiders(request, membership):
+        return redirect("connections", org=membership.org.slug)
+    form = BlueskyForm(request.POST)
+    if form.is_valid():
+        credentials = {
+            "pds": (form.cleaned_data["pds"] or "https://bsky.social").rstrip("/"),
+            "identifier": form.cleaned_data["identifier"].strip().lstrip("@"),
+            "app_password": form.cleaned_data["app_password"],
+        }
+        try:
+            account = client.verify(credentials)
+        except PublishError as error:
+            form.add_error(None, _("Bluesky refused: %(reason)s") % {"reason": error.message})
+        else:
+            _save_connection(membership, "bluesky", account, credentials)
+            messages.success(request, _("Bluesky is connected."))
+            return redirect("connections", org=membership.org.slug)
+    context = {
+        "connections": Connection.objects.filter(membership=membership).exclude(
+            status=Connection.Status.REVOKED
+        ),
+        "participant": True,
+        "bluesky_form": form,
+        "mastodon_form": MastodonForm(),
+        "oauth_networks": [(key, Network(key).label) for key in _oauth_networks()],
+    }
+    return render(request, "sharing/connections.html", context, status=400)
+
+
+def _callback_uri(request: HttpRequest, network: str) -> str:
+    return request.build_absolute_uri(reverse(f"connection_callback_{network}"))
+
+
+def _remember(request: HttpRequest, state: str, data: dict[str, str]) -> None:
+    pending = request.session.get(SESSION_KEY, {})
+    # Keep only a few pending flows per session.
+    pending = dict(list(pending.items())[-4:])
+    pending[state] = data
+    request.session[SESSION_KEY] = pending
+
+
+@require_http_methods(["POST"])
+@org_view()
+def connect_mastodon(request: HttpRequest, membership: Membership) -> HttpResponse:
+    from chorus.sharing.clients.mastodon import client, normalize_instance_url
+
+    if _refuse_outsiders(request, membership):
+        return redirect("connections", org=membership.org.slug)
+    form = MastodonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give your Mastodon server."))
+        return redirect("connections", org=membership.org.slug)
+    redirect_uri = _callback_uri(request, "mastodon")
+    try:
+        instance = normalize_instance_url(form.cleaned_data["instance"])
+        app = MastodonApp.objects.filter(instance=instance).first()
+        if app is None or app.secrets.get("redirect_uri") != redirect_uri:
+            registered = client.register_app(instance, redirect_uri)
+            secrets = {**registered, "redirect_uri": redirect_uri}
+            app, _created = MastodonApp.objects.update_or_create(
+                instance=instance, defaults={"secrets": secrets}
+            )
+    except PublishError as error:
+        messages.error(
+            request,
+            _("That Mastodon server did not answer: %(reason)s") % {"reason": error.message},
+        )
+        return redirect("connections", org=membership.org.slug)
+    state = oauth.new_state()
+    _remember(
+        request, state, {"org": membership.org.slug, "network": "mastodon", "instance": instance}
+    )
+    return redirect(client.authorize_url(instance, app.secrets["client_id"], redirect_uri, state))
+
+
+@require_http_methods(["POST"])
+@org_view()
+def connect_oauth(request: HttpRequest, membership: Membership, network: str) -> HttpResponse:
+    """LinkedIn and X: off to the network's consent page."""
+    if network not in _oauth_networks():
+        raise Http404
+    if _refuse_outsiders(request, membership):
+        return redirect("connections", org=membership.org.slug)
+    state = oauth.new_state()
+    redirect_uri = _callback_uri(request, network)
+    data = {"org": membership.org.slug, "network": network}
+    if network == "x":
+        from chorus.sharing.clients.x import client as x_client
+
+        verifier = oauth.new_code_verifier()
+        data["verifier"] = verifier
+        target = x_client.authorize_url(redirect_uri, state, oauth.code_challenge(verifier))
+    else:
+        from chorus.sharing.clients.linkedin import client as linkedin_client
+
+        target = linkedin_client.authorize_url(redirect_uri, state)
+    _remember(request, state, data)
+    return redirect(target)
+
+
+@login_required
+@require_http_methods(["GET"])
+def connection_callback(request: HttpRequest, network: str) -> HttpResponse:
+    """Where the network sends the person back with a code (one address per network, as
+    registered with the network; the organisation travels in the session)."""
+    state = request.GET.get("state", "")
+    pending = request.session.get(SESSION_KEY, {})
+    data = pending.pop(state, None) if state else None
+    request.session[SESSION_KEY] = pending
+    if data is None or data.get("network") != network:
+        raise Http404
+    membership = get_membership(request.user, data["org"])
+    target = redirect("connections", org=membership.org.slug)
+    code = request.GET.get("code", "")
+    if not code:
+        messages.error(request, _("The connection was not allowed."))
+        return target
+    redirect_uri = _callback_uri(request, network)
+    try:
+        if network == "mastodon":
+            from chorus.sharing.clients.mastodon import client as mastodon_client
+
+            app = get_object_or_404(MastodonApp, instance=data["instance"])
+            credentials = mastodon_client.exchange_code(
+                data["instance"],
+                app.secrets["client_id"],
+                app.secrets["client_secret"],
+                redirect_uri,
+                code,
+            )
+            account = mastodon_client.verify(credentials)
+        elif network == "x":
+            from chorus.sharing.clients.x import client as x_client
+
+            credentials = x_client.exchange_code(code, redirect_uri, data["verifier"])
+            account = x_client.verify(credentials)
+        elif network == "linkedin":
+            from chorus.sharing.clients.linkedin import client as linkedin_client
+
+            credentials = linkedin_client.exchange_code(code, redirect_uri)
+            account = linkedin_client.verify(credentials)
+        else:
+            raise Http404
+    except PublishError as error:
+        messages.error(
+            request, _("The network refused the connection: %(reason)s") % {"reason": error.message}
+        )
+        return target
+    _save_connection(membership, network, account, credentials)
+    messages.success(request, _("%(network)s is connected.") % {"network": Network(network).label})
+    return target
+
+
+@require_http_methods(["POST"])
+@org_view()
+def disconnect(request: HttpRequest, membership: Membership, connection_id: int) -> HttpResponse:
+    connection = get_object_or_404(
+        Connection.objects.exclude(status=Connection.Status.REVOKED),
+        membership=membership,
+        pk=connection_id,
+    )
+    actions.do_disconnect(membership, connection)
+    messages.success(request, _("Disconnected."))
+    return redirect("connections", org=membership.org.slug)
+
+
+# --- Composer -----------------------------------------------------------------------------
+
+
+def _caption_for(item: ContentItem, network: str, language: str) -> Caption | None:
+    captions = list(Caption.objects.filter(item=item))
+    for wanted in (
+        lambda c: c.network == network and c.language == language,
+        lambda c: c.network == network,
+        lambda c: c.language == language,
+    ):
+        found = next((caption for caption in captions if wanted(caption)), None)
+        if found is not None:
+            return found
+    return captions[0] if captions else None
+
+
+def _check_context(
+    membership: Membership, item: ContentItem, network: str, text: str, link_url: str
+) -> dict[str, Any]:
+    from chorus.sharing.checks import run
+
+    result = run(item, network, text, membership, (link_url,) if link_url else ())
+    return {
+        "check": result,
+        "own_percent": round(result.originality * 100),
+        "identical_percent": round(result.identical_share * 100),
+        "policy": actions_policy(membership),
+        "text": text,
+    }
+
+
+def actions_policy(membership: Membership) -> Any:
+    from chorus.sharing.scheduling import policy_of
+
+    return policy_of(membership.org_id)
+
+
+@require_http_methods(["GET", "POST"])
+@org_view()
+def compose(request: HttpRequest, membership: Membership, contentitem_id: int) -> HttpResponse:
+    from chorus.links.actions import LinkError, link_for, short_url
+
+    item = get_item(membership, contentitem_id)
+    participant = is_participant(membership)
+    network = request.POST.get("network") or request.GET.get("network") or ""
+    connected = {
+        connection.network: connection
+        for connection in Connection.objects.filter(
+            membership=membership, status=Connection.Status.ACTIVE
+        )
+    }
+    if network not in dict(ComposeForm.base_fields["network"].choices):  # type: ignore[attr-defined]
+        network = next(iter(connected), "linkedin")
+    language = translation.get_language() or membership.org.default_language
+    caption = _caption_for(item, network, language)
+    link_url = ""
+    if participant and item.url:
+        try:
+            link = link_for(
+                membership, network if network in Network.values else "facebook", item=item
+            )
+            link_url = short_url(link, request)
+        except LinkError:
+            link_url = ""
+    initial_text = actions.compose_text(caption.text if caption else item.title, link_url)
+    form = ComposeForm(
+        request.POST or None, initial={"network": network, "text": initial_text, "when": "now"}
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                share = actions.do_compose(
+                    membership,
+                    item,
+                    form.cleaned_data["network"],
+                    form.cleaned_data["text"],
+                    when=form.cleaned_data["when"],
+                    at=form.cleaned_data.get("at"),
+                    caption=caption,
+                    request=request,
+                )
+            except actions.ShareRefused as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                if share.method == Share.Method.INTENT:
+                    return redirect("share_intent", org=membership.org.slug, share_id=share.pk)
+                if share.scheduled_for and share.scheduled_for > timezone.now():
+                    messages.success(request, _("Scheduled. You can still change or cancel it."))
+                else:
+                    messages.success(request, _("On its way: it is being published."))
+                return redirect("share_queue", org=membership.org.slug)
+        status = 400
+    text = form.data.get("text", initial_text) if form.is_bound else initial_text
+    context = {
+        "item": item,
+        "form": form,
+        "network": network,
+        "caption": caption,
+        "participant": participant,
+        "connected": network in connected and network in API_NETWORKS,
+        "link_url": link_url,
+        "angles": [
+            line.strip("-• ").strip() for line in item.talking_points.splitlines() if line.strip()
+        ],
+        **_check_context(membership, item, network, text, link_url),
+    }
+    return render(request, "sharing/compose.html", context, status=status)
+
+
+@require_http_methods(["POST"])
+@org_view()
+def compose_check(
+    request: HttpRequest, membership: Membership, contentitem_id: int
+) -> HttpResponse:
+    """The live originality panel (htmx), as the person types."""
+    item = get_item(membership, contentitem_id)
+    network = request.POST.get("network", "linkedin")
+    text = request.POST.get("text", "")[:5000]
+    link_url = request.POST.get("link_url", "")[:300]
+    context = _check_context(membership, item, network, text, link_url)
+    return render(request, "sharing/_check.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@org_view()
+def intent(request: HttpRequest, membership: Membership, share_id: int) -> HttpResponse:
+    share = get_object_or_404(
+        Share.objects.select_related("item", "link"), membership=membership, pk=share_id
+    )
+    form = ConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_confirm_intent(membership, share, form.cleaned_data["post_url"])
+        except actions.ShareRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, _("Thank you! Your share counts."))
+        return redirect("share_queue", org=membership.org.slug)
+    from chorus.links.actions import short_url
+
+    link_url = short_url(share.link, request) if share.link is not None else share.item.url
+    mastodon = Connection.objects.filter(membership=membership, network="mastodon").first()
+    context = {
+        "share": share,
+        "form": form,
+        "open_url": intent_url(
+            share.network,
+            share.text,
+            link_url,
+            instance=mastodon.credentials.get("instance", "") if mastodon else "",
+        ),
+        "url_only": share.network in URL_ONLY,
+    }
+    return render(request, "sharing/intent.html", context, status=400 if form.errors else 200)
+
+
+# --- Queue --------------------------------------------------------------------------------
 
 
 @require_http_methods(["GET"])
 @org_view()
 def queue(request: HttpRequest, membership: Membership) -> HttpResponse:
-    shares = Share.objects.filter(membership=membership).select_related("item")[:100]
-    return render(request, "sharing/queue.html", {"shares": shares})
+    shares = Share.objects.filter(membership=membership).select_related("item")
+    upcoming = shares.filter(status__in=[Share.Status.SCHEDULED, Share.Status.PUBLISHING]).order_by(
+        "scheduled_for", "id"
+    )
+    attention = shares.filter(
+        status__in=[Share.Status.FAILED, Share.Status.CHECK, Share.Status.DRAFT]
+    ).order_by("-updated_at")
+    done = shares.filter(status=Share.Status.PUBLISHED).order_by("-published_at")[:30]
+    from chorus.sharing.messages import advice
+
+    context = {
+        "upcoming": list(upcoming),
+        "attention": [
+            (share, advice(share.error_code) if share.error_code else "") for share in attention
+        ],
+        "done": done,
+    }
+    return render(request, "sharing/queue.html", context)
+
+
+@require_http_methods(["POST"])
+@org_view()
+def share_action(request: HttpRequest, membership: Membership, share_id: int) -> HttpResponse:
+    share = get_object_or_404(Share, membership=membership, pk=share_id)
+    action = request.POST.get("action", "")
+    try:
+        if action == "cancel":
+            actions.do_cancel(membership, share)
+            messages.success(request, _("Cancelled."))
+        elif action in ("up", "down"):
+            actions.do_swap(membership, share, -1 if action == "up" else 1)
+        elif action == "edit":
+            actions.do_edit(membership, share, request.POST.get("text", "")[:5000], request=request)
+            messages.success(request, _("Saved."))
+        elif action == "published":
+            actions.do_resolve_check(membership, share, published=True)
+            messages.success(request, _("Thank you! Your share counts."))
+        elif action == "not-published":
+            actions.do_resolve_check(membership, share, published=False)
+            messages.success(request, _("Scheduled again."))
+        else:
+            messages.error(request, _("Unknown action."))
+    except actions.ShareRefused as refusal:
+        messages.error(request, str(refusal))
+    except IntegrityError:  # pragma: no cover - concurrent edits
+        messages.error(request, _("Try again."))
+    return redirect("share_queue", org=membership.org.slug)

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from chorus.sharing.models import CHANNEL_CHOICES
+
+
+class ComposeForm(forms.Form):
+    WHEN = [
+        ("now", _("Now")),
+        ("good", _("At a good time for me")),
+        ("at", _("At a time I choose")),
+    ]
+    network = forms.ChoiceField(label=_("Network"), choices=CHANNEL_CHOICES)
+    text = forms.CharField(
+        label=_("Your post"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Say it your way: why does it matter to you and to the people who follow you?"),
+    )
+    when = forms.ChoiceField(label=_("When"), choices=WHEN, initial="now", widget=forms.RadioSelect)
+    at = forms.DateTimeField(
+        label=_("Date and time"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("when") == "at" and not data.get("at"):
+            self.add_error("at", _("Choose the date and time."))
+        return data
+
+
+class BlueskyForm(forms.Form):
+    identifier = forms.CharField(
+        label=_("Handle or e-mail"),
+        max_length=255,
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    app_password = forms.CharField(
+        label=_("App password"),
+        max_length=100,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text=_(
+            "Create one in Bluesky: Settings → Privacy and security → App passwords. "
+            "Never your main password."
+        ),
+    )
+    pds = forms.URLField(
+        label=_("Server"),
+        required=False,
+        initial="https://bsky.social",
+        help_text=_("Leave as is unless your account lives on another server."),
+    )
+
+
+class MastodonForm(forms.Form):
+    instance = forms.CharField(
+        label=_("Your server"),
+        max_length=255,
+        help_text=_("For example mastodon.social, or your full handle @you@server."),
+    )
+
+
+class ConfirmForm(forms.Form):
+    post_url = forms.URLField(
+        label=_("Address of your post (optional)"), required=False, max_length=500
+    )

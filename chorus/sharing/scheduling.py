@@ -1,0 +1,217 @@
+"""When a share goes out: the organisation's policy and the person's preferences, and
+colleagues' shares of one item spread over a window instead of a burst.
+
+Rules for a person (a slot that breaks one is refused with the reason):
+- not in quiet hours (policy, local time);
+- at most `max_per_day` posts per network and local day (policy);
+- at least `min_hours_between` hours between two of the person's posts (policy);
+- at most `weekly_cadence` posts in any 7 days (the person's own pace, from the profile).
+
+A "good time" is the first slot, from ten minutes from now, in the person's preferred days
+and hours (working hours when they chose none) that keeps every rule above and where fewer
+than `PER_BUCKET` colleagues already have the same item in that ten-minute bucket; the
+minute inside the bucket is jittered so that even two shares never land together.
+"""
+
+from __future__ import annotations
+
+import random
+import zoneinfo
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chorus.content.models import ContentItem
+from chorus.orgs.models import Membership
+from chorus.sharing.models import Share, SharingPolicy
+
+BUCKET = timedelta(minutes=10)
+PER_BUCKET = 2  # colleagues' shares of one item per ten minutes, at most
+HORIZON = timedelta(days=21)
+# The profile's named posting hours, as local [start, end) hours.
+SLOTS = {"morning": (7, 10), "midday": (11, 14), "afternoon": (14, 17), "evening": (17, 21)}
+WORKING_HOURS = (8, 19)
+# Shares that count against the cadence: going out or gone out.
+COUNTED = (
+    Share.Status.SCHEDULED,
+    Share.Status.PUBLISHING,
+    Share.Status.PUBLISHED,
+    Share.Status.CHECK,
+)
+
+
+class SlotRefused(Exception):
+    """A time the rules do not allow; the message says why, in the person's words."""
+
+
+@dataclass
+class Rules:
+    max_per_day: int
+    min_gap: timedelta
+    quiet_start: int
+    quiet_end: int
+    weekly_cadence: int
+    hours: set[int] = field(default_factory=set)
+    days: set[int] = field(default_factory=set)
+    tz: zoneinfo.ZoneInfo = field(default_factory=lambda: zoneinfo.ZoneInfo(settings.TIME_ZONE))
+
+    def is_quiet(self, local: datetime) -> bool:
+        hour = local.hour
+        if self.quiet_start == self.quiet_end:
+            return False
+        if self.quiet_start < self.quiet_end:
+            return self.quiet_start <= hour < self.quiet_end
+        return hour >= self.quiet_start or hour < self.quiet_end
+
+    def is_preferred(self, local: datetime) -> bool:
+        if self.days and local.weekday() not in self.days:
+            return False
+        if self.hours:
+            return local.hour in self.hours
+        return WORKING_HOURS[0] <= local.hour < WORKING_HOURS[1] and local.weekday() < 5
+
+
+def policy_of(org_id: int) -> SharingPolicy:
+    return SharingPolicy.objects.get_or_create(org_id=org_id)[0]
+
+
+def rules_for(membership: Membership, policy: SharingPolicy | None = None) -> Rules:
+    from chorus.feed.models import Profile
+
+    policy = policy or policy_of(membership.org_id)
+    profile = Profile.objects.filter(membership=membership).first()
+    hours: set[int] = set()
+    days: set[int] = set()
+    cadence = 2
+    if profile is not None:
+        for name in profile.posting_hours or []:
+            start, end = SLOTS.get(str(name), (0, 0))
+            hours.update(range(start, end))
+        days = {int(day) for day in profile.posting_days or [] if str(day).isdigit()}
+        cadence = profile.weekly_cadence
+    return Rules(
+        max_per_day=policy.max_per_day,
+        min_gap=timedelta(hours=policy.min_hours_between),
+        quiet_start=policy.quiet_start,
+        quiet_end=policy.quiet_end,
+        weekly_cadence=cadence,
+        hours=hours,
+        days=days,
+    )
+
+
+def _their_times(membership: Membership, exclude: int | None = None) -> list[tuple[datetime, str]]:
+    """(time, network) of the person's shares that count, past week to the horizon."""
+    now = timezone.now()
+    shares = (
+        Share.objects.filter(membership=membership, status__in=COUNTED)
+        .annotate(at=Coalesce(F("scheduled_for"), F("published_at"), F("created_at")))
+        .filter(at__gte=now - timedelta(days=7), at__lte=now + HORIZON + timedelta(days=7))
+    )
+    if exclude is not None:
+        shares = shares.exclude(pk=exclude)
+    return [(at, network) for at, network in shares.values_list("at", "network")]
+
+
+def refusal(
+    rules: Rules, when: datetime, network: str, taken: Iterable[tuple[datetime, str]]
+) -> str:
+    """Why `when` is not allowed, or "" when it is."""
+    local = timezone.localtime(when, rules.tz)
+    if rules.is_quiet(local):
+        return _("%(hour)s is in the quiet hours (%(start)s h – %(end)s h).") % {  # noqa: RUF001
+            "hour": local.strftime("%H:%M"),
+            "start": rules.quiet_start,
+            "end": rules.quiet_end,
+        }
+    taken = list(taken)
+    same_day = sum(
+        1
+        for at, net in taken
+        if net == network and timezone.localtime(at, rules.tz).date() == local.date()
+    )
+    if same_day >= rules.max_per_day:
+        return _("You already have %(count)s posts on this network that day (the limit).") % {
+            "count": same_day
+        }
+    close = [at for at, _net in taken if abs(at - when) < rules.min_gap]
+    if close:
+        return _("Another of your posts is less than %(hours)s hours away.") % {
+            "hours": int(rules.min_gap.total_seconds() // 3600)
+        }
+    if rules.weekly_cadence:
+        # Every 7-day window that would contain `when` starts at `when` or at one of the
+        # person's posts in the 7 days before it.
+        week = timedelta(days=7)
+        starts = [when, *(at for at, _net in taken if when - week < at <= when)]
+        busiest = max(
+            sum(1 for at, _net in taken if start <= at < start + week) for start in starts
+        )
+        if busiest >= rules.weekly_cadence:
+            return _(
+                "That would be more than the %(count)s posts a week you aim for "
+                "(change it in your profile)."
+            ) % {"count": rules.weekly_cadence}
+    return ""
+
+
+def check_slot(
+    membership: Membership, network: str, when: datetime, *, exclude: int | None = None
+) -> None:
+    reason = refusal(rules_for(membership), when, network, _their_times(membership, exclude))
+    if reason:
+        raise SlotRefused(reason)
+
+
+def _bucket(when: datetime) -> int:
+    return int(when.timestamp() // BUCKET.total_seconds())
+
+
+def item_load(item: ContentItem, exclude_membership: int | None = None) -> Counter[int]:
+    """Colleagues' shares of the item per ten-minute bucket."""
+    shares = Share.objects.filter(item=item, status__in=COUNTED).annotate(
+        at=Coalesce(F("scheduled_for"), F("published_at"))
+    )
+    if exclude_membership is not None:
+        shares = shares.filter(~Q(membership_id=exclude_membership) | Q(membership__isnull=True))
+    return Counter(_bucket(at) for at in shares.values_list("at", flat=True) if at is not None)
+
+
+def good_time(
+    membership: Membership,
+    network: str,
+    item: ContentItem,
+    *,
+    seed: str = "",
+    now: datetime | None = None,
+) -> datetime:
+    """The first good slot (see the module's docstring); SlotRefused when none in 3 weeks."""
+    now = now or timezone.now()
+    rules = rules_for(membership)
+    taken = _their_times(membership)
+    load = item_load(item, membership.pk)
+    jitter = random.Random(f"{seed}:{membership.pk}:{item.pk}")  # noqa: S311 - spreading, not security
+    start = datetime.fromtimestamp(
+        (_bucket(now + BUCKET) + 1) * BUCKET.total_seconds(), tz=now.tzinfo
+    )
+    candidate = start
+    end = now + HORIZON
+    while candidate < end:
+        local = timezone.localtime(candidate, rules.tz)
+        if (
+            rules.is_preferred(local)
+            and not rules.is_quiet(local)
+            and load[_bucket(candidate)] < PER_BUCKET
+        ):
+            when = candidate + timedelta(seconds=jitter.randrange(0, int(BUCKET.total_seconds())))
+            if not refusal(rules, when, network, taken):
+                return when
+        candidate += BUCKET
+    raise SlotRefused(_("No free slot in the next three weeks: check your cadence and hours."))
