@@ -27,6 +27,12 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# A real Bluesky PDS and PLC directory for the client tests (tests/pds/server.mjs).
+PDS_INSTALLED := tests/pds/node_modules/.installed
+$(PDS_INSTALLED): tests/pds/package.json tests/pds/package-lock.json
+	cd tests/pds && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 $(DIST)/app.js: node_modules/.installed $(wildcard frontend/*)
 	npm run --silent build
 
@@ -54,17 +60,17 @@ demo: setup var/secret_key
 	@SECRET_KEY="$$(cat var/secret_key)" $(CHORUS) demo
 
 # --- test: lint, the suite on SQLite, on PostgreSQL when configured, then Chromium ---
-test: setup lint test-sqlite test-postgres test-browser
+test: setup $(PDS_INSTALLED) lint test-sqlite test-postgres test-browser
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	CHORUS_DEBUG=1 $(BIN)/mypy chorus
 
-test-sqlite: setup
+test-sqlite: setup $(PDS_INSTALLED)
 	$(BIN)/pytest -m "not browser" -q
 
-test-postgres: setup
+test-postgres: setup $(PDS_INSTALLED)
 	@if [ -n "$(CHORUS_TEST_POSTGRES_URL)" ]; then \
 	  DATABASE_URL="$(CHORUS_TEST_POSTGRES_URL)" $(BIN)/pytest -m "not browser" -q; \
 	else \

@@ -1,0 +1,379 @@
+"""Bluesky: connect with an app password, publish a post with a link card, reconcile.
+
+Every call is XRPC (JSON over HTTP) to the person's PDS, `https://bsky.social` unless they
+named their own, so every call goes through `safe_fetch.request` and its SSRF guard.
+
+createSession is rate-limited (30 per 5 minutes per account), so the session lives in the
+credentials: the access JWT is used until the PDS says it expired, then the refresh JWT
+gets a new pair, and only when that fails does the app password open a new session. The
+caller saves the updated credentials.
+
+A link in a post's text is only a link when a facet says so, and facets count UTF-8 bytes,
+not characters: `link_facets` does that arithmetic.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import time
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from chorus.lib import safe_fetch
+from chorus.lib.safe_fetch import FetchError
+from chorus.lib.text_metrics import BLUESKY_MAX_BYTES, check_caption, normalize_caption
+from chorus.sharing.clients.base import (
+    Account,
+    Credentials,
+    PermanentError,
+    Post,
+    Published,
+    ReconnectError,
+    RetryableError,
+    UnknownOutcome,
+)
+
+DEFAULT_PDS = "https://bsky.social"
+POST_COLLECTION = "app.bsky.feed.post"
+# A lost answer is reconciled minutes later, so the post is among the latest few.
+RECENT_POSTS = 20
+# What a PDS answers (400) when the access JWT is stale or not one of its own.
+SESSION_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
+# Nothing reached the server when the transport failed this way.
+NOT_SENT = frozenset({"invalid_url", "blocked_address", "dns"})
+
+# A URL starts at the beginning of the text, after a space or an opening parenthesis
+# (the rule of Bluesky's own composer) and runs to the next space.
+_URL = re.compile(r"(?:^|(?<=[\s(]))https?://[^\s]+", re.IGNORECASE)
+# Punctuation that ends the sentence rather than the URL.
+_TRAILING_PUNCTUATION = ".,;:!?\"'"
+
+
+def link_facets(text: str) -> list[dict[str, Any]]:
+    """Return a link facet for every http(s) URL in the text, with UTF-8 byte offsets."""
+    facets: list[dict[str, Any]] = []
+    for match in _URL.finditer(text):
+        url = _trim_url(match.group())
+        if not urlsplit(url).netloc:
+            continue
+        byte_start = len(text[: match.start()].encode("utf-8"))
+        facets.append(
+            {
+                "index": {"byteStart": byte_start, "byteEnd": byte_start + len(url.encode())},
+                "features": [{"$type": "app.bsky.richtext.facet#link", "uri": url}],
+            }
+        )
+    return facets
+
+
+def _trim_url(url: str) -> str:
+    """Drop what follows a URL without belonging to it: "(see https://a.b/c)." → a.b/c."""
+    while url:
+        unmatched_parenthesis = url[-1] == ")" and url.count("(") < url.count(")")
+        if url[-1] not in _TRAILING_PUNCTUATION and not unmatched_parenthesis:
+            break
+        url = url[:-1]
+    return url
+
+
+def normalize_pds_url(value: str) -> str:
+    """Return a PDS origin from what a person typed; https is assumed without a scheme."""
+    text = (value or "").strip() or DEFAULT_PDS
+    if "://" not in text:
+        text = "https://" + text
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as error:
+        raise PermanentError("invalid_pds", f"Invalid server address: {error}.") from error
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise PermanentError("invalid_pds", "A Bluesky server address starts with https://.")
+    return f"{parts.scheme.lower()}://{parts.netloc}".rstrip("/")
+
+
+class BlueskyClient:
+    network = "bluesky"
+
+    def verify(self, credentials: Credentials) -> Account:
+        """Open a session with the app password and say whose account it is."""
+        session = _create_session(credentials)
+        return Account(
+            remote_id=str(session["did"]),
+            handle=str(session.get("handle") or credentials.get("identifier", "")),
+        )
+
+    def publish(self, credentials: Credentials, post: Post) -> Published:
+        """Create an app.bsky.feed.post record: text, links, language and a link card."""
+        text = normalize_caption(post.text)
+        length = check_caption(text, "bluesky")
+        if not length.fits:
+            message = f"The text is {length.length} characters long; Bluesky allows {length.limit}."
+            if length.length <= length.limit:
+                message = f"The text is over Bluesky's {BLUESKY_MAX_BYTES}-byte limit."
+            raise PermanentError("too_long", message)
+        record: dict[str, Any] = {
+            "$type": POST_COLLECTION,
+            "text": text,
+            "createdAt": _now(),
+        }
+        if post.language:
+            record["langs"] = [post.language]
+        facets = link_facets(text)
+        if facets:
+            record["facets"] = facets
+        if post.url:
+            record["embed"] = {
+                "$type": "app.bsky.embed.external",
+                "external": {
+                    "uri": post.url,
+                    "title": post.title,
+                    "description": post.description,
+                },
+            }
+        did = _session_did(credentials)
+        created = _authorized_call(
+            credentials,
+            "POST",
+            "com.atproto.repo.createRecord",
+            body={"repo": did, "collection": POST_COLLECTION, "record": record},
+            creates=True,
+        )
+        uri = created.get("uri")
+        if not isinstance(uri, str) or not uri.startswith("at://"):
+            raise UnknownOutcome("bad_response", "The server did not return the post's address.")
+        return _published(uri, did)
+
+    def find_published(self, credentials: Credentials, post: Post) -> Published | None:
+        """Return the account's recent post with this very text, if there is one."""
+        did = _session_did(credentials)
+        listing = _authorized_call(
+            credentials,
+            "GET",
+            "com.atproto.repo.listRecords",
+            params={"repo": did, "collection": POST_COLLECTION, "limit": RECENT_POSTS},
+        )
+        text = normalize_caption(post.text)
+        records = listing.get("records")
+        for item in records if isinstance(records, list) else []:
+            value = item.get("value") if isinstance(item, dict) else None
+            uri = item.get("uri") if isinstance(item, dict) else None
+            if isinstance(value, dict) and isinstance(uri, str) and value.get("text") == text:
+                return _published(uri, did)
+        return None
+
+    def revoke(self, credentials: Credentials) -> None:
+        """End the session on the PDS; the app password stays valid until the person
+        revokes it in their Bluesky settings."""
+        refresh_jwt = credentials.pop("refresh_jwt", None)
+        credentials.pop("access_jwt", None)
+        if not refresh_jwt:
+            return
+        # Signing out is a courtesy: the connection is removed whatever the PDS says.
+        with contextlib.suppress(FetchError, PermanentError, RetryableError):
+            _xrpc(credentials, "POST", "com.atproto.server.deleteSession", token=refresh_jwt)
+
+
+client = BlueskyClient()
+
+
+# --- Sessions --------------------------------------------------------------------------
+
+
+def _session_did(credentials: Credentials) -> str:
+    """Return the account's DID, opening a session first when none is cached."""
+    if not credentials.get("access_jwt") or not credentials.get("did"):
+        _renew_session(credentials)
+    return str(credentials["did"])
+
+
+def _create_session(credentials: Credentials) -> dict[str, Any]:
+    """Log in with the identifier and app password and keep the new session."""
+    identifier = str(credentials.get("identifier") or "").strip().removeprefix("@")
+    password = str(credentials.get("app_password") or "")
+    if not identifier or not password:
+        raise ReconnectError("reconnect", "A handle and an app password are needed.")
+    response = _send(
+        credentials,
+        "POST",
+        "com.atproto.server.createSession",
+        body={"identifier": identifier, "password": password},
+    )
+    if response.status in (400, 401) and _error_name(response) != "RateLimitExceeded":
+        # A wrong or revoked app password is 401; a deactivated or taken-down account 400.
+        raise ReconnectError("reconnect", _error_message(response, "Bluesky refused the login."))
+    session = _check(response)
+    _keep_session(credentials, session)
+    return session
+
+
+def _refresh_session(credentials: Credentials) -> bool:
+    """Trade the refresh JWT for a new session; False when the PDS no longer takes it."""
+    refresh_jwt = credentials.get("refresh_jwt")
+    if not refresh_jwt:
+        return False
+    response = _send(credentials, "POST", "com.atproto.server.refreshSession", token=refresh_jwt)
+    if response.status in (400, 401):
+        return False
+    _keep_session(credentials, _check(response))
+    return True
+
+
+def _renew_session(credentials: Credentials) -> None:
+    if not _refresh_session(credentials):
+        _create_session(credentials)
+
+
+def _keep_session(credentials: Credentials, session: dict[str, Any]) -> None:
+    if not session.get("accessJwt") or not session.get("did"):
+        raise RetryableError("bad_response", "The server did not return a session.")
+    credentials["access_jwt"] = session["accessJwt"]
+    credentials["refresh_jwt"] = session.get("refreshJwt", credentials.get("refresh_jwt"))
+    credentials["did"] = session["did"]
+    if session.get("handle"):
+        credentials["handle"] = session["handle"]
+
+
+# --- XRPC --------------------------------------------------------------------------------
+
+
+def _authorized_call(
+    credentials: Credentials,
+    method: str,
+    nsid: str,
+    *,
+    params: dict[str, Any] | None = None,
+    body: dict[str, Any] | None = None,
+    creates: bool = False,
+) -> dict[str, Any]:
+    """Call the PDS with the cached session, renewing it once if the PDS turns it down."""
+    if not credentials.get("access_jwt"):
+        _renew_session(credentials)
+
+    def send() -> safe_fetch.Response:
+        token = credentials["access_jwt"]
+        return _send(
+            credentials, method, nsid, params=params, body=body, token=token, creates=creates
+        )
+
+    response = send()
+    if _session_rejected(response):
+        _renew_session(credentials)
+        response = send()
+    if _session_rejected(response):
+        raise ReconnectError("reconnect", _error_message(response, "Bluesky refused the session."))
+    return _check(response, creates=creates)
+
+
+def _session_rejected(response: safe_fetch.Response) -> bool:
+    return response.status == 400 and _error_name(response) in SESSION_ERRORS
+
+
+def _xrpc(
+    credentials: Credentials, method: str, nsid: str, *, token: str | None = None
+) -> dict[str, Any]:
+    return _check(_send(credentials, method, nsid, token=token))
+
+
+def _send(
+    credentials: Credentials,
+    method: str,
+    nsid: str,
+    *,
+    params: dict[str, Any] | None = None,
+    body: dict[str, Any] | None = None,
+    token: str | None = None,
+    creates: bool = False,
+) -> safe_fetch.Response:
+    """Send one XRPC request; transport failures become client errors."""
+    url = f"{normalize_pds_url(credentials.get('pds', ''))}/xrpc/{nsid}"
+    if params:
+        url += "?" + urlencode(params)
+    headers: dict[str, str] = {}
+    payload = None
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+        payload = json.dumps(body, ensure_ascii=False).encode()
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    try:
+        return safe_fetch.request(method, url, body=payload, headers=headers)
+    except FetchError as error:
+        raise _transport_error(error, creates=creates and method == "POST") from error
+
+
+def _transport_error(error: FetchError, *, creates: bool) -> RetryableError | PermanentError:
+    if error.code == "blocked_address":
+        return PermanentError("blocked_address", error.message)
+    if error.code == "invalid_url":
+        return PermanentError("invalid_pds", error.message)
+    if creates and error.code not in NOT_SENT:
+        # The post may have been written before the answer was lost.
+        return UnknownOutcome(error.code, error.message)
+    return RetryableError(error.code, error.message)
+
+
+def _check(response: safe_fetch.Response, *, creates: bool = False) -> dict[str, Any]:
+    """Return a successful response's JSON object, or raise what its status means."""
+    status = response.status
+    if 200 <= status < 300:
+        data = response.json()
+        if not isinstance(data, dict):
+            if creates:
+                raise UnknownOutcome("bad_response", "The server's answer was not JSON.")
+            raise RetryableError("bad_response", "The server's answer was not JSON.")
+        return data
+    message = _error_message(response, f"Bluesky answered HTTP {status}.")
+    if status == 429 or _error_name(response) == "RateLimitExceeded":
+        raise RetryableError("rate_limited", message, retry_after=_retry_after(response))
+    if status >= 500:
+        raise RetryableError("server_error", message, retry_after=_retry_after(response))
+    if status == 401:
+        raise ReconnectError("reconnect", message)
+    if status == 403:
+        raise PermanentError("forbidden", message)
+    if status in (408, 425):
+        raise RetryableError("timeout", message)
+    if status == 400 and _error_name(response) == "InvalidRequest":
+        raise PermanentError("invalid_request", message)
+    raise PermanentError(_code_for(_error_name(response)) or f"http_{status}", message)
+
+
+def _retry_after(response: safe_fetch.Response) -> float | None:
+    """Seconds to wait: `ratelimit-reset` is an epoch time, Retry-After a delay."""
+    reset = response.headers.get("ratelimit-reset", "").strip()
+    if reset.isdigit():
+        return max(0.0, int(reset) - time.time())
+    delay = response.headers.get("retry-after", "").strip()
+    if delay.isdigit():
+        return float(delay)
+    return None
+
+
+def _error_name(response: safe_fetch.Response) -> str:
+    data = response.json()
+    return str(data.get("error") or "") if isinstance(data, dict) else ""
+
+
+def _error_message(response: safe_fetch.Response, default: str) -> str:
+    data = response.json()
+    if isinstance(data, dict) and data.get("message"):
+        return str(data["message"])
+    return _error_name(response) or default
+
+
+def _code_for(error_name: str) -> str:
+    """Turn an XRPC error name ("RecordNotFound") into one of our codes ("record_not_found")."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", error_name).lower()
+
+
+def _published(uri: str, did: str) -> Published:
+    rkey = uri.rstrip("/").rsplit("/", 1)[-1]
+    return Published(remote_id=uri, remote_url=f"https://bsky.app/profile/{did}/post/{rkey}")
+
+
+def _now() -> str:
+    """Return the current time as the lexicon's datetime: UTC, milliseconds, "Z"."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
