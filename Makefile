@@ -82,4 +82,4 @@ test-browser: setup
 	CHROMIUM="$(CHROMIUM)" $(BIN)/pytest -m browser -q
 
 clean:
-	rm -rf $(VENV) node_modules $(DIST) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules tests/pds/node_modules $(DIST) var .pytest_cache .mypy_cache .ruff_cache

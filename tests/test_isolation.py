@@ -143,7 +143,8 @@ class OutsiderIsolationTests(OrgTestCase):
     def assert_outsider_gets_404(self, path: str, api: bool) -> None:
         self.client.force_login(self.oscar)
         token = self.oscar_token if api else None
-        statuses = {method: self.request(method, path, token) for method in ("get", "post")}
+        methods = ("get", "post", "delete") if api else ("get", "post")
+        statuses = {method: self.request(method, path, token) for method in methods}
         self.assertTrue(
             set(statuses.values()) <= {404, 405} and 404 in statuses.values(),
             f"An outsider reached {path}: {statuses}",
@@ -157,6 +158,8 @@ class OutsiderIsolationTests(OrgTestCase):
             status = self.request("get", path, token)
             if status == 405:
                 status = self.request("post", path, token)
+            if status == 405 and api:
+                status = self.request("delete", path, token)
             transaction.set_rollback(True)
         self.assertNotEqual(status, 404, f"{path} is 404 for Acme's own admin too")
 

@@ -154,10 +154,14 @@ def get_member(request: HttpRequest, membership_id: int) -> MemberOut:
 def _add_routers() -> None:
     from chorus.content.api import install_error_handler
     from chorus.content.api import router as content_router
+    from chorus.feed.api import router as feed_router
     from chorus.links.api import router as links_router
+    from chorus.sharing.api import router as sharing_router
 
     api.add_router("", content_router)
     api.add_router("", links_router)
+    api.add_router("", sharing_router)
+    api.add_router("", feed_router)
     install_error_handler(api)
 
 
