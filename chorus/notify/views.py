@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -31,8 +31,9 @@ def open_notification(
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
     target = notification.url
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
-        return redirect(target)
+    # A path on this site only: not another host, and never resolved as a URL name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        return HttpResponseRedirect(target)
     return redirect("notifications", org=membership.org.slug)
 
 

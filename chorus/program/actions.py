@@ -200,9 +200,10 @@ def do_signup(member: Membership, workshop: Workshop) -> WorkshopSignup:
 
 
 def do_cancel_signup(member: Membership, workshop: Workshop) -> None:
-    WorkshopSignup.objects.filter(
-        workshop=workshop, membership=member, workshop__starts_at__gt=timezone.now()
-    ).delete()
+    """Release my place; once the workshop started, the list is kept for attendance."""
+    if workshop.starts_at <= timezone.now():
+        raise ActionRefused(_("This workshop has already started."))
+    WorkshopSignup.objects.filter(workshop=workshop, membership=member).delete()
 
 
 @transaction.atomic
@@ -267,10 +268,15 @@ def do_nudge(actor: Membership, member: Membership) -> None:
 
     from chorus.notify.actions import notify
     from chorus.notify.models import Notification
-    from chorus.program.models import is_participant
     from chorus.program.onboarding import checklist
 
-    if not is_participant(member):
+    # The participation row is locked so that two managers nudging at once send one nudge.
+    participation = (
+        Participation.objects.select_for_update()
+        .filter(membership=member, status=Participation.Status.ACTIVE)
+        .first()
+    )
+    if participation is None:
         raise ActionRefused(_("Only people who joined the programme can be nudged."))
     since = timezone.now() - timedelta(hours=NUDGE_INTERVAL_HOURS)
     if Notification.objects.filter(

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from chorus.orgs.models import Organization, Team
-from chorus.program.models import Cohort
+from chorus.program.models import Cohort, Resource, Workshop
 
 MAX_CSV_BYTES = 512 * 1024
 
@@ -98,7 +98,7 @@ class LeaveForm(forms.Form):
 class ResourceForm(forms.Form):
     """A training resource with its text in each language of the interface."""
 
-    kind = forms.ChoiceField(label=_("Kind"), choices=[])
+    kind = forms.ChoiceField(label=_("Kind"), choices=Resource.Kind.choices)
     is_guide = forms.BooleanField(
         label=_("This is the ambassador guide"),
         required=False,
@@ -110,10 +110,7 @@ class ResourceForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         from django.conf import settings
 
-        from chorus.program.models import Resource
-
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = Resource.Kind.choices
         self.languages = [code for code, _name in settings.LANGUAGES]
         for code, name in settings.LANGUAGES:
             self.fields[f"title_{code}"] = forms.CharField(
@@ -141,8 +138,6 @@ class ResourceForm(forms.Form):
 
 class WorkshopForm(forms.ModelForm):
     class Meta:
-        from chorus.program.models import Workshop
-
         model = Workshop
         fields = [
             "title",
@@ -167,7 +162,15 @@ class WorkshopForm(forms.ModelForm):
 
         super().__init__(*args, **kwargs)
         self.fields["language"].widget.choices = [("", "—"), *LANGUAGE_CHOICES]
-        self.fields["starts_at"].input_formats = ["%Y-%m-%dT%H:%M"]
+        cast(forms.DateTimeField, self.fields["starts_at"]).input_formats = ["%Y-%m-%dT%H:%M"]
+
+    def clean_starts_at(self) -> Any:
+        from django.utils import timezone
+
+        value = self.cleaned_data["starts_at"]
+        if value is not None and value <= timezone.now():
+            raise forms.ValidationError(_("Choose a date and time in the future."))
+        return value
 
     def clean_duration_minutes(self) -> int:
         value = self.cleaned_data["duration_minutes"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
@@ -27,6 +27,14 @@ from chorus.program.models import (
 )
 from chorus.program.onboarding import checklist, checklists
 
+
+def _row_id(value: str) -> int | None:
+    """A database id typed by the client, or None ("²" is a digit to Python, not to int)."""
+    if value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
+
+
 # --- Onboarding --------------------------------------------------------------------------
 
 
@@ -43,20 +51,28 @@ def start(request: HttpRequest, membership: Membership) -> HttpResponse:
     return render(request, "program/start.html", context)
 
 
-def _managed_members(membership: Membership) -> list[Membership]:
+# The team view lists this many people at most; nudging is not limited by it.
+TEAM_VIEW_LIMIT = 500
+
+
+def _managed_members(membership: Membership) -> QuerySet[Membership]:
     """Members whose onboarding this person follows: their teams, or everyone (programme)."""
     members = Membership.objects.active().filter(org=membership.org).select_related("user", "team")
     if not membership.has_role(Role.PROGRAM_MANAGER):
         teams = Team.objects.filter(org=membership.org, manager=membership)
         members = members.filter(team__in=teams)
-    return list(members.order_by("team__name", "user__last_name", "user__email")[:500])
+    return members
 
 
 @require_http_methods(["GET"])
 @org_view(Role.TEAM_MANAGER)
 def team_onboarding(request: HttpRequest, membership: Membership) -> HttpResponse:
     """Where each person of my teams stands, and a nudge for the next step."""
-    members = _managed_members(membership)
+    members = list(
+        _managed_members(membership).order_by("team__name", "user__last_name", "user__email")[
+            :TEAM_VIEW_LIMIT
+        ]
+    )
     states = checklists(membership.org, members)
     statuses = dict(
         Participation.objects.filter(membership__in=members).values_list("membership_id", "status")
@@ -86,7 +102,7 @@ def nudge(request: HttpRequest, membership: Membership, membership_id: int) -> H
         org=membership.org,
         pk=membership_id,
     )
-    if member not in _managed_members(membership):
+    if not _managed_members(membership).filter(pk=member.pk).exists():
         raise PermissionDenied
     try:
         actions.do_nudge(membership, member)
@@ -227,7 +243,9 @@ def workshop(request: HttpRequest, membership: Membership, workshop_id: int) -> 
                 messages.success(request, _("Your place is released."))
             elif choice == "attendance" and can_manage:
                 present = {
-                    int(value) for value in request.POST.getlist("present") if value.isdigit()
+                    signup_id
+                    for signup_id in map(_row_id, request.POST.getlist("present"))
+                    if signup_id is not None
                 }
                 actions.do_record_attendance(membership, found, present)
                 messages.success(request, _("Attendance saved."))
@@ -267,11 +285,12 @@ def ask(request: HttpRequest, membership: Membership) -> HttpResponse:
     ):
         source = ""
     item_id = request.POST.get("item") or request.GET.get("item") or ""
-    item = (
-        ContentItem.objects.filter(org=membership.org, pk=int(item_id)).first()
-        if item_id.isdigit()
-        else None
-    )
+    # Only an item the person can see: its title is shown back on the page.
+    items = ContentItem.objects.filter(org=membership.org)
+    if not membership.can_manage_programme:
+        items = items.live()
+    item_pk = _row_id(item_id)
+    item = items.filter(pk=item_pk).first() if item_pk is not None else None
     form = QuestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         question = actions.do_ask(
@@ -293,10 +312,9 @@ def questions(request: HttpRequest, membership: Membership) -> HttpResponse:
     listed = Question.objects.filter(org=membership.org).select_related("asked_by__user", "item")
     if not can_answer:
         listed = listed.filter(asked_by=membership)
-    open_first = listed.order_by("-answered_at", "-asked_at")
     context = {
-        "open": [question for question in open_first if not question.is_answered][:100],
-        "answered": [question for question in open_first if question.is_answered][:100],
+        "open": listed.filter(answered_at__isnull=True).order_by("-asked_at", "-id")[:100],
+        "answered": listed.filter(answered_at__isnull=False).order_by("-answered_at", "-id")[:100],
         "can_answer": can_answer,
     }
     return render(request, "program/questions.html", context)
@@ -347,10 +365,11 @@ def faq(request: HttpRequest, membership: Membership) -> HttpResponse:
     entries = Question.objects.filter(org=membership.org, in_faq=True, answered_at__isnull=False)
     if query:
         for word in query.split()[:8]:
+            # The answer sent to the asker is searched only when it is what the FAQ shows.
             entries = entries.filter(
                 Q(faq_question__icontains=word)
                 | Q(faq_answer__icontains=word)
-                | Q(answer__icontains=word)
+                | Q(faq_answer="", answer__icontains=word)
             )
     return render(
         request,

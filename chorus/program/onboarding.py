@@ -65,6 +65,16 @@ def guide_of(org: Organization) -> Resource | None:
     return Resource.objects.filter(org=org, is_guide=True).order_by("position", "id").first()
 
 
+def _has_network_with_audience(networks: object) -> bool:
+    """At least one network where the person said how many, or who, follow them."""
+    if not isinstance(networks, dict):
+        return False
+    return any(
+        isinstance(audience, dict) and (audience.get("size") or audience.get("who"))
+        for audience in networks.values()
+    )
+
+
 def checklists(org: Organization, members: Iterable[Membership]) -> dict[int, Checklist]:
     """The checklist of many members at once, in a fixed number of queries."""
     from chorus.feed.models import Profile
@@ -94,7 +104,7 @@ def checklists(org: Organization, members: Iterable[Membership]) -> dict[int, Ch
     slug = org.slug
     urls = {
         "profile": reverse("my_profile", kwargs={"org": slug}),
-        "topics": reverse("my_profile", kwargs={"org": slug}) + "#topics",
+        "topics": reverse("my_profile", kwargs={"org": slug}) + "#about-heading",
         "network": reverse("connections", kwargs={"org": slug}),
         "guide": reverse("resource", kwargs={"org": slug, "resource_id": guide.pk})
         if guide is not None
@@ -107,7 +117,7 @@ def checklists(org: Organization, members: Iterable[Membership]) -> dict[int, Ch
         profile_done = bool(
             profile is not None
             and profile.languages
-            and profile.networks
+            and _has_network_with_audience(profile.networks)
             and profile.interest_count  # type: ignore[attr-defined]
         )
         done = {
