@@ -68,7 +68,7 @@ lint: setup
 	CHORUS_DEBUG=1 $(BIN)/mypy chorus
 
 test-sqlite: setup $(PDS_INSTALLED)
-	$(BIN)/pytest -m "not browser" -q
+	$(BIN)/pytest -m "not browser and not postgres" -q
 
 test-postgres: setup $(PDS_INSTALLED)
 	@if [ -n "$(CHORUS_TEST_POSTGRES_URL)" ]; then \
