@@ -157,9 +157,10 @@ def load_demo(password: str) -> DemoResult:
         created += 2
     from chorus.content.demo import load_content_demo
     from chorus.links.demo import load_links_demo
-    from chorus.program.demo import load_programme_demo
+    from chorus.program.demo import load_learning_demo, load_programme_demo
 
     created += load_content_demo(org, rng)
     created += load_programme_demo(org, rng)
+    created += load_learning_demo(org, rng)
     created += load_links_demo(org, rng)
     return DemoResult(org=org, created=created)

@@ -173,7 +173,11 @@ def connect_mastodon(request: HttpRequest, membership: Membership) -> HttpRespon
     _remember(
         request, state, {"org": membership.org.slug, "network": "mastodon", "instance": instance}
     )
-    return redirect(client.authorize_url(instance, app.secrets["client_id"], redirect_uri, state))
+    return _continue(
+        request,
+        "Mastodon",
+        client.authorize_url(instance, app.secrets["client_id"], redirect_uri, state),
+    )
 
 
 @require_http_methods(["POST"])
@@ -198,7 +202,13 @@ def connect_oauth(request: HttpRequest, membership: Membership, network: str) ->
 
         target = linkedin_client.authorize_url(redirect_uri, state)
     _remember(request, state, data)
-    return redirect(target)
+    return _continue(request, Network(network).label, target)
+
+
+def _continue(request: HttpRequest, network: str, target: str) -> HttpResponse:
+    """A page with a link to the network's consent page. (A redirect would be blocked:
+    the CSP lets forms submit to this site only, redirects included.)"""
+    return render(request, "sharing/continue.html", {"network": network, "target": target})
 
 
 @login_required
