@@ -327,3 +327,6 @@ CHORUS_X_API_URL = env_url(
 CHORUS_X_AUTHORIZE_URL = env_url(
     "CHORUS_X_AUTHORIZE_URL", "https://x.com/i/oauth2/authorize", schemes=("http", "https")
 )
+
+# --- E-mails sent by the worker (digests) link back here ---
+CHORUS_BASE_URL = env_url("CHORUS_BASE_URL", "http://127.0.0.1:8000", schemes=("http", "https"))

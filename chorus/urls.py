@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from chorus.accounts import views as account_views
 from chorus.links import redirect as link_redirect
 from chorus.links import views as link_views
+from chorus.notify import views as notify_views
 from chorus.orgs import views as org_views
 from chorus.sharing import views as sharing_views
 from chorus.web import views as web_views
@@ -35,6 +36,11 @@ urlpatterns = [
         )
         for network in ("mastodon", "linkedin", "x")
     ],
+    path(
+        "digest/unsubscribe/<str:token>/",
+        notify_views.digest_unsubscribe,
+        name="digest_unsubscribe",
+    ),
     path("l/<str:code>", link_redirect.follow, name="link_redirect"),
     path("t/<str:site_key>.js", link_views.tracking_script, name="tracking_script"),
     path("", include("chorus.api.urls")),

@@ -23,7 +23,7 @@ from tests.factory import make_token, populate_org
 # Public by design, reached through unguessable values rather than ids: uploaded files
 # (random names), tracked-link redirects (random codes) and the website tracking script
 # (the organisation's public site key).
-PUBLIC_ROUTES = {"media", "link_redirect", "tracking_script"}
+PUBLIC_ROUTES = {"media", "link_redirect", "tracking_script", "digest_unsubscribe"}
 PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
 

@@ -43,3 +43,18 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class DigestSend(models.Model):
+    """A digest e-mail sent to a person (the next one waits for their frequency)."""
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="digests")
+    sent_at = models.DateTimeField(db_index=True)
+    items = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"digest to {self.membership_id} at {self.sent_at}"

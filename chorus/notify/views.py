@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from chorus.notify.models import Notification
@@ -42,3 +43,20 @@ def open_notification(
 def read_all(request: HttpRequest, membership: Membership) -> HttpResponse:
     Notification.objects.filter(membership=membership).unread().update(read_at=timezone.now())
     return redirect("notifications", org=membership.org.slug)
+
+
+@csrf_exempt  # one-click unsubscribe (RFC 8058) is a POST from the mail client
+@require_http_methods(["GET", "POST"])
+def digest_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """No login needed: the signed token in the e-mail is the proof."""
+    from chorus.notify.digest import membership_from_token, unsubscribe
+
+    membership = membership_from_token(token)
+    if membership is None:
+        return render(request, "notify/unsubscribe.html", {"invalid": True}, status=400)
+    if request.method == "POST":
+        unsubscribe(membership)
+        return render(request, "notify/unsubscribe.html", {"done": True})
+    return render(
+        request, "notify/unsubscribe.html", {"token": token, "org_name": membership.org.name}
+    )

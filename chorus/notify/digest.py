@@ -1,0 +1,150 @@
+"""The digest e-mail: the best feed items and the person's own results, at the frequency
+they chose (weekly by default), in their language, HTML and text, with one-click
+unsubscribe (RFC 8058). Only programme members who have not unsubscribed get one."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import Sum
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from chorus.feed.models import DigestFrequency, Profile
+from chorus.links.models import LinkDay
+from chorus.notify.models import DigestSend
+from chorus.orgs.models import Membership
+from chorus.program.models import Participation
+
+logger = logging.getLogger(__name__)
+
+PERIODS = {
+    DigestFrequency.DAILY: timedelta(days=1),
+    DigestFrequency.WEEKLY: timedelta(days=7),
+    DigestFrequency.MONTHLY: timedelta(days=30),
+}
+SALT = "chorus.digest.unsubscribe"
+ITEMS = 5
+
+
+def unsubscribe_token(membership: Membership) -> str:
+    return signing.dumps({"m": membership.pk}, salt=SALT)
+
+
+def membership_from_token(token: str) -> Membership | None:
+    try:
+        data = signing.loads(token, salt=SALT, max_age=timedelta(days=180))
+    except signing.BadSignature:
+        return None
+    return Membership.objects.filter(pk=data.get("m")).select_related("org", "user").first()
+
+
+def unsubscribe(membership: Membership) -> None:
+    Profile.objects.filter(membership=membership).update(digest=DigestFrequency.NEVER)
+
+
+def due_recipients(now: datetime | None = None) -> list[Membership]:
+    """Programme members whose digest is due; never anyone who left or unsubscribed."""
+    now = now or timezone.now()
+    profiles = Profile.objects.filter(
+        membership__participation__status=Participation.Status.ACTIVE,
+        membership__is_active=True,
+    ).exclude(digest=DigestFrequency.NEVER)
+    due = []
+    for profile in profiles.select_related("membership__user", "membership__org"):
+        period = PERIODS.get(profile.digest)
+        if period is None:
+            continue
+        last = DigestSend.objects.filter(membership_id=profile.membership_id).first()
+        # A little slack so that a daily run at the same hour is never skipped.
+        if last is None or last.sent_at <= now - period + timedelta(hours=1):
+            due.append(profile.membership)
+    return due
+
+
+@dataclass
+class Results:
+    shares: int
+    clicks: int
+    visitors: int
+
+
+def results(membership: Membership, since: datetime) -> Results:
+    from chorus.sharing.models import Share
+
+    shares = Share.objects.filter(
+        membership=membership, status=Share.Status.PUBLISHED, published_at__gte=since
+    ).count()
+    days = LinkDay.objects.filter(link__ambassador=membership, day__gte=since.date()).aggregate(
+        clicks=Sum("clicks"), visitors=Sum("unique_visitors")
+    )
+    return Results(shares, days["clicks"] or 0, days["visitors"] or 0)
+
+
+def build(
+    membership: Membership, base_url: str, now: datetime | None = None
+) -> EmailMultiAlternatives:
+    from chorus.feed.live import feed_for
+
+    now = now or timezone.now()
+    profile = Profile.objects.get(membership=membership)
+    period = PERIODS.get(profile.digest, timedelta(days=7))
+    language = membership.user.language or membership.org.default_language
+    token = unsubscribe_token(membership)
+    unsubscribe_url = base_url + reverse("digest_unsubscribe", kwargs={"token": token})
+    with translation.override(language):
+        context = {
+            "membership": membership,
+            "org": membership.org,
+            "cards": feed_for(membership, k=ITEMS),
+            "results": results(membership, now - period),
+            "base_url": base_url,
+            "feed_url": base_url + reverse("feed", kwargs={"org": membership.org.slug}),
+            "unsubscribe_url": unsubscribe_url,
+            "frequency": profile.get_digest_display(),
+            "language": language,
+        }
+        subject = render_to_string("notify/digest_subject.txt", context).strip()
+        text = render_to_string("notify/digest.txt", context)
+        html = render_to_string("notify/digest.html", context)
+    message = EmailMultiAlternatives(
+        subject,
+        text,
+        None,
+        [membership.user.email],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Content-Language": language,
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    message.extra_headers["X-Chorus-Items"] = str(len(context["cards"]))
+    return message
+
+
+def send_due(now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    base_url = settings.CHORUS_BASE_URL.rstrip("/")
+    sent = 0
+    for membership in due_recipients(now):
+        try:
+            message = build(membership, base_url, now)
+            message.send()
+        except Exception:  # one broken address must not stop the others
+            logger.exception("digest to %s failed", membership.pk)
+            continue
+        DigestSend.objects.create(
+            org=membership.org,
+            membership=membership,
+            sent_at=now,
+            items=int(message.extra_headers.get("X-Chorus-Items", 0)),
+        )
+        sent += 1
+    return sent
