@@ -5,7 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from chorus.api.common import ErrorOut, membership_of
@@ -113,7 +113,7 @@ def delete_connection(request: HttpRequest, connection_id: int) -> Any:
         pk=connection_id,
     )
     actions.do_disconnect(membership, connection)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/shares", response=list[ShareOut], summary="My shares, newest first")
@@ -147,7 +147,7 @@ def create_share(request: HttpRequest, payload: ShareIn) -> Any:
     except actions.ShareRefused as refusal:
         raise HttpError(409, str(refusal)) from refusal
     share.refresh_from_db()
-    return 201, share
+    return Status(201, share)
 
 
 @router.post(
