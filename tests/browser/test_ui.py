@@ -42,6 +42,18 @@ def test_ambassador_on_a_phone_in_english_and_french(demo: str, new_page: Any) -
         "/o/acme/links/",
         "/o/acme/feed/",
         "/o/acme/me/",
+        "/o/acme/start/",
+        "/o/acme/resources/",
+        "/o/acme/resources/1/",
+        "/o/acme/workshops/",
+        "/o/acme/workshops/1/",
+        "/o/acme/questions/",
+        "/o/acme/questions/ask/",
+        "/o/acme/faq/",
+        "/o/acme/notifications/",
+        "/o/acme/networks/",
+        "/o/acme/shares/",
+        "/o/acme/compose/2/",
     ]
     for language in ("en", "fr", "en"):
         if language != page.evaluate("document.documentElement.lang"):
@@ -115,6 +127,14 @@ def test_program_manager_on_a_desktop_in_french_and_english(demo: str, new_page:
         "/o/acme/programme/join/",
         "/o/acme/programme/leave/",
         "/o/acme/me/",
+        "/o/acme/programme/onboarding/",
+        "/o/acme/resources/new/",
+        "/o/acme/resources/1/edit/",
+        "/o/acme/workshops/",
+        "/o/acme/workshops/1/",
+        "/o/acme/questions/",
+        "/o/acme/questions/4/",
+        "/o/acme/faq/",
     ]
     for language in ("fr", "en"):
         if language != page.evaluate("document.documentElement.lang"):
