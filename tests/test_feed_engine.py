@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from chorus.feed import engine
 from chorus.feed.dataset import DatasetError, load, save
 from chorus.feed.engine import FeedContext, Interaction, Item, Person, terms
 from chorus.feed.evaluate import evaluate_all
@@ -277,3 +278,81 @@ def test_feed_eval_command_prints_table_and_json():
     document = json.loads(out.getvalue())
     assert set(document["average"]) == {"chorus", "recency", "popularity"}
     assert {"ndcg", "recall", "coverage", "reach"} <= set(document["average"]["chorus"])
+
+
+# ---------------------------------------------------------------- the live feed's paths
+
+
+def _lists(ranked) -> dict[str, list[str]]:
+    return {person: [s.item_id for s in suggestions] for person, suggestions in ranked.items()}
+
+
+def test_sparse_similarities_rank_like_the_full_matrices(small_org, small_context, monkeypatch):
+    """Large catalogues keep item-item similarities sparse: same rankings, same scores."""
+    monkeypatch.setattr(engine, "DENSE_ITEMS_LIMIT", 0)
+    sparse = FeedContext(small_org.people, small_org.items, small_org.train(), small_org.now)
+    assert isinstance(sparse.co_share_similarity, engine.SparseSimilarity)
+    assert sparse.co_share_scale == pytest.approx(small_context.co_share_scale, rel=1e-5)
+    dense_ranked = small_context.rank_all(10)
+    sparse_ranked = sparse.rank_all(10)
+    assert sparse.text_similarity is sparse.text  # never materialised
+    assert _lists(sparse_ranked) == _lists(dense_ranked)
+    for person in list(dense_ranked)[:20]:
+        for a, b in zip(dense_ranked[person], sparse_ranked[person], strict=True):
+            assert a.score == pytest.approx(b.score, rel=1e-4, abs=1e-6)
+            assert a.reasons == b.reasons
+
+
+def test_one_person_is_ranked_like_everybody_at_once(small_org, small_context):
+    """`rank` (the live feed) and `rank_all` (feed-recommend) are the same ranking."""
+    everybody = small_context.rank_all(10, allocate=False)
+    for person in small_org.people[:30]:
+        one = small_context.rank(person.id, k=10)
+        assert [s.item_id for s in one] == [s.item_id for s in everybody[person.id]]
+        assert [s.score for s in one] == pytest.approx(
+            [s.score for s in everybody[person.id]], rel=1e-5
+        )
+
+
+def test_fresh_interactions_replace_the_stored_history():
+    items = catalogue()
+    ann = Person("ann", team="t", site="s", languages=["en"], topics=["Security", "Hiring"])
+    dismiss = Interaction("ann", "security-1", "dismiss", NOW - timedelta(hours=1))
+    built_before = FeedContext([ann], items, [], NOW - timedelta(hours=2))
+    built_after = FeedContext([ann], items, [dismiss], NOW)
+    fresh = built_before.rank(ann, k=10, now=NOW, interactions=[dismiss])
+    expected = built_after.rank("ann", k=10)
+    assert [s.item_id for s in fresh] == [s.item_id for s in expected]
+    assert "security-1" not in {s.item_id for s in fresh}
+    # Only the person's own interactions up to `now` count.
+    later = Interaction("ann", "hiring-1", "share", NOW + timedelta(hours=1))
+    other = Interaction("bob", "hiring-2", "dismiss", NOW - timedelta(hours=1))
+    kept = built_before.rank(ann, k=10, now=NOW, interactions=[dismiss, later, other])
+    assert {"hiring-1", "hiring-2"} <= {s.item_id for s in kept}
+
+
+def test_a_reused_text_index_gives_the_same_ranking(small_org, small_context):
+    again = FeedContext(
+        small_org.people, small_org.items, small_org.train(), small_org.now,
+        text=small_context.text,
+    )  # fmt: skip
+    assert again.text is small_context.text
+    person = small_org.people[3].id
+    assert [s.item_id for s in again.rank(person, k=10)] == [
+        s.item_id for s in small_context.rank(person, k=10)
+    ]
+
+
+def test_holding_built_once_ranks_like_the_mapping():
+    items = catalogue()
+    ann = Person("ann", team="t", site="s", languages=["en"], topics=["Cloud"])
+    bob = Person("bob", team="t", site="s", languages=["en"], topics=["Cloud"])
+    context = FeedContext([ann, bob], items, [], NOW)
+    mapping = {"cloud-1": {"bob", "nobody"}, "unknown": {"bob"}}
+    holding = context.holding(mapping)
+    assert len(holding.items) == 1
+    by_mapping = context.rank("ann", k=7, queued_or_shared_by=mapping)
+    by_holding = context.rank("ann", k=7, queued_or_shared_by=holding)
+    assert [(s.item_id, s.reasons) for s in by_mapping] == [
+        (s.item_id, s.reasons) for s in by_holding
+    ]

@@ -1,21 +1,37 @@
 """The live feed: the organisation's data mapped onto the ranking engine, and reasons in
-words. The engine is the same one `chorus feed-recommend` and `chorus feed-eval` use."""
+words. The engine is the same one `chorus feed-recommend` and `chorus feed-eval` use.
+
+A request splits the work in two. The organisation's part (`OrgFeed`: item vectors,
+topics, campaigns, colleagues' shares and audiences) is the same for everybody and costs
+seconds for a large catalogue, so it is built once and kept (`chorus.feed.cache`) until
+something it reads changes. The person's part is read on every request: their profile,
+their own shares and "not for me" (passed to `FeedContext.rank` as fresh interactions),
+and the cards' rows, fetched for the chosen items only and checked live again.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+from django.db.models import Min
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from chorus.content.models import ContentItem
-from chorus.feed.engine import FeedContext, Interaction, Item, Person, Suggestion
+from chorus.content.models import Campaign, ContentItem
+from chorus.feed import cache
+from chorus.feed.engine import FeedContext, Holding, Interaction, Item, Person, Suggestion
 from chorus.feed.models import Feedback, Profile
 from chorus.links.models import TrackedLink
 from chorus.orgs.models import Membership, Organization
-from chorus.program.models import Participation
+from chorus.program.models import Participation, is_participant
+
+# Cards asked of the ranker beyond the page, in case one went offline since the
+# organisation's part was built (it is then dropped, and the next one shows).
+SPARE_CARDS = 5
 
 
 @dataclass
@@ -23,6 +39,32 @@ class Card:
     item: ContentItem
     suggestion: Suggestion
     reasons: list[str]
+    topics: list[str] = field(default_factory=list)
+    caption_networks: list[str] = field(default_factory=list)
+
+
+@dataclass
+class OrgFeed:
+    """The organisation-wide part of every member's feed, as it was at `built_at`."""
+
+    context: FeedContext
+    holding: Holding  # who shared which item
+    built_at: datetime
+    valid_until: datetime  # an item goes live or expires, or a campaign day starts
+    texts_key: int  # the item texts the context's text index was built from
+
+
+def _person(member: Membership, profile: Profile | None, org: Organization) -> Person:
+    return Person(
+        id=str(member.pk),
+        team=str(member.team_id or ""),
+        site=profile.site if profile else "",
+        languages=(profile.languages if profile else [])
+        or [member.user.language or org.default_language],
+        topics=[topic.name for topic in profile.interests.all()] if profile else [],
+        networks=list(profile.networks) if profile else [],
+        audience=[persona.name for persona in profile.personas.all()] if profile else [],
+    )
 
 
 def _people(org: Organization) -> list[Person]:
@@ -34,89 +76,165 @@ def _people(org: Organization) -> list[Person]:
         profile.membership_id: profile
         for profile in Profile.objects.filter(org=org).prefetch_related("interests", "personas")
     }
-    people = []
-    for member in members:
-        profile = profiles.get(member.pk)
-        people.append(
-            Person(
-                id=str(member.pk),
-                team=str(member.team_id or ""),
-                site=profile.site if profile else "",
-                languages=(profile.languages if profile else [])
-                or [member.user.language or org.default_language],
-                topics=[topic.name for topic in profile.interests.all()] if profile else [],
-                networks=list(profile.networks) if profile else [],
-                audience=[persona.name for persona in profile.personas.all()] if profile else [],
+    return [_person(member, profiles.get(member.pk), org) for member in members]
+
+
+def _items(org: Organization, now: datetime) -> tuple[list[Item], datetime | None]:
+    """The live, shareable items as the engine sees them, and the first expiry among them."""
+    live = ContentItem.objects.shareable(now).filter(org=org).exclude(url="")
+    rows = list(
+        live.order_by("pk").values_list(
+            "pk", "title", "summary", "language", "kind",
+            Coalesce("publish_at", "created_at"), "campaign_id",
+        )
+    )  # fmt: skip
+    names: dict[int, list[str]] = defaultdict(list)
+    for item_id, name in (
+        ContentItem.topics.through.objects.filter(contentitem__org=org)
+        .order_by("topic__name")
+        .values_list("contentitem_id", "topic__name")
+    ):
+        names[item_id].append(name)
+    # Items with the same topics share one list: the kept context holds fewer objects for
+    # the garbage collector to walk.
+    shared: dict[tuple[str, ...], list[str]] = {}
+    topics = {pk: shared.setdefault(tuple(found), found) for pk, found in names.items()}
+    # Running campaigns only: priority, teams, networks, personas aimed at.
+    campaigns = {
+        campaign.pk: (
+            campaign.priority,
+            [str(team.pk) for team in campaign.target_teams.all()],
+            list(campaign.target_networks),
+            [persona.name for persona in campaign.target_personas.all()],
+        )
+        for campaign in Campaign.objects.filter(org=org).prefetch_related(
+            "target_teams", "target_personas"
+        )
+        if campaign.is_running(now)
+    }
+    no_campaign: tuple[int, list[str], list[str], list[str]] = (0, [], [], [])
+    no_topics: list[str] = []
+    items = []
+    for pk, title, summary, language, kind, published_at, campaign_id in rows:
+        priority, teams, networks, personas = campaigns.get(campaign_id, no_campaign)
+        items.append(
+            Item(
+                id=str(pk),
+                title=title,
+                summary=summary,
+                language=language or "en",
+                topics=topics.get(pk, no_topics),
+                published_at=published_at,
+                campaign_priority=priority,
+                kind=kind,
+                campaign_teams=teams,
+                campaign_networks=networks,
+                campaign_personas=personas,
             )
         )
-    return people
+    return items, live.aggregate(first=Min("expire_at"))["first"]
 
 
-def _items(org: Organization, now: datetime) -> dict[str, ContentItem]:
-    items = (
-        ContentItem.objects.shareable(now)
-        .filter(org=org)
-        .exclude(url="")
-        .select_related("campaign")
-        .prefetch_related("topics", "campaign__target_teams", "campaign__target_personas")
+def build_org_feed(org: Organization, now: datetime, previous: OrgFeed | None = None) -> OrgFeed:
+    """Read the organisation once and build its ranking context.
+
+    The text index (the slow part) is taken from `previous` when the items' texts did not
+    change, e.g. when only a colleague's share is new.
+    """
+    people = _people(org)
+    items, first_expiry = _items(org, now)
+    interactions = [
+        Interaction(str(person), str(item), "share", at)
+        for person, item, at in TrackedLink.objects.filter(
+            org=org, ambassador__isnull=False, item__isnull=False
+        ).values_list("ambassador_id", "item_id", "created_at")
+    ]
+    interactions += [
+        Interaction(str(person), str(item), "dismiss", at)
+        for person, item, at in Feedback.objects.filter(org=org).values_list(
+            "membership_id", "item_id", "created_at"
+        )
+    ]
+    holders: dict[str, set[str]] = defaultdict(set)
+    for interaction in interactions:
+        if interaction.kind == "share":
+            holders[interaction.item].add(interaction.person)
+    texts_key = hash(tuple(FeedContext.item_texts(items)))
+    text = previous.context.text if previous and previous.texts_key == texts_key else None
+    context = FeedContext(people, items, interactions, now, text=text)
+    next_publication = ContentItem.objects.filter(
+        org=org, status=ContentItem.Status.PUBLISHED, publish_at__gt=now
+    ).aggregate(first=Min("publish_at"))["first"]
+    tomorrow = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    valid_until = min(
+        moment for moment in (first_expiry, next_publication, tomorrow) if moment is not None
     )
-    return {str(item.pk): item for item in items}
+    return OrgFeed(context, context.holding(holders), now, valid_until, texts_key)
 
 
-def _engine_item(item: ContentItem, now: datetime) -> Item:
-    campaign = item.campaign
-    running = campaign is not None and campaign.is_running(now)
-    return Item(
-        id=str(item.pk),
-        title=item.title,
-        summary=item.summary,
-        language=item.language or "en",
-        topics=[topic.name for topic in item.topics.all()],
-        published_at=item.publish_at or item.created_at,
-        campaign_priority=campaign.priority if running else 0,  # type: ignore[union-attr]
-        kind=item.kind,
-        campaign_teams=[str(team.pk) for team in campaign.target_teams.all()] if running else [],  # type: ignore[union-attr]
-        campaign_networks=list(campaign.target_networks) if running else [],  # type: ignore[union-attr]
-        campaign_personas=[p.name for p in campaign.target_personas.all()] if running else [],  # type: ignore[union-attr]
-    )
+def _own_interactions(membership: Membership) -> list[Interaction]:
+    """What the person did, read now: their shares and their "not for me"."""
+    person = str(membership.pk)
+    interactions = [
+        Interaction(person, str(item), "share", at)
+        for item, at in TrackedLink.objects.filter(
+            ambassador=membership, item__isnull=False
+        ).values_list("item_id", "created_at")
+    ]
+    interactions += [
+        Interaction(person, str(item), "dismiss", at)
+        for item, at in Feedback.objects.filter(membership=membership).values_list(
+            "item_id", "created_at"
+        )
+    ]
+    return interactions
 
 
 def feed_for(membership: Membership, k: int = 20) -> list[Card]:
     """The person's ranked cards; empty for anyone who has not opted in (or left)."""
-    if not Participation.objects.filter(
-        membership=membership, status=Participation.Status.ACTIVE
-    ).exists():
+    if not is_participant(membership):
         return []
     org, now = membership.org, timezone.now()
-    people = _people(org)
-    items = _items(org, now)
-    if not items:
+    org_feed = cache.organisation_feed(org, now, build_org_feed)
+    if not org_feed.context.items:
         return []
-    links = TrackedLink.objects.filter(org=org, item_id__in=[int(i) for i in items]).exclude(
-        ambassador__isnull=True
+    profile = (
+        Profile.objects.filter(membership=membership)
+        .prefetch_related("interests", "personas")
+        .first()
     )
-    interactions = [
-        Interaction(str(link.ambassador_id), str(link.item_id), "share", link.created_at)
-        for link in links
-    ]
-    interactions += [
-        Interaction(
-            str(feedback.membership_id), str(feedback.item_id), "dismiss", feedback.created_at
+    suggestions = org_feed.context.rank(
+        _person(membership, profile, org),
+        k + SPARE_CARDS,
+        queued_or_shared_by=org_feed.holding,
+        now=now,
+        interactions=_own_interactions(membership),
+    )
+    # Read again, live and shareable now: never show what went offline a second ago.
+    items = {
+        str(item.pk): item
+        for item in ContentItem.objects.shareable(now)
+        .filter(org=org, pk__in=[int(s.item_id) for s in suggestions])
+        .exclude(url="")
+        .select_related("campaign")
+        .prefetch_related("topics", "captions")
+    }
+    cards = []
+    for suggestion in suggestions:
+        item = items.get(suggestion.item_id)
+        if item is None:
+            continue
+        networks = {caption.get_network_display(): None for caption in item.captions.all()}
+        cards.append(
+            Card(
+                item,
+                suggestion,
+                [reason_text(code, params) for code, params in suggestion.reasons],
+                topics=[topic.name for topic in item.topics.all()],
+                caption_networks=[str(network) for network in networks],
+            )
         )
-        for feedback in Feedback.objects.filter(org=org, item_id__in=[int(i) for i in items])
-    ]
-    holders: dict[str, set[str]] = {}
-    for interaction in interactions:
-        if interaction.kind == "share":
-            holders.setdefault(interaction.item, set()).add(interaction.person)
-    context = FeedContext(
-        people, [_engine_item(item, now) for item in items.values()], interactions, now
-    )
-    suggestions = context.rank(str(membership.pk), k, queued_or_shared_by=holders, now=now)
-    return [
-        Card(items[s.item_id], s, [reason_text(code, params) for code, params in s.reasons])
-        for s in suggestions
-    ]
+    return cards[:k]
 
 
 def reason_text(code: str, params: dict) -> str:  # type: ignore[type-arg]

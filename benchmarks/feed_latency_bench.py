@@ -1,0 +1,368 @@
+"""Time one person's live feed in an organisation of 20,000 live items.
+
+Run through `benchmarks/feed-latency`. For each database (SQLite in a temporary folder, and
+PostgreSQL when a server URL is given: a scratch database is created and dropped), a child
+process migrates a fresh database and fills it with a simulated organisation
+(`chorus.feed.simulate`: FR/EN texts, topics, teams, sites, personas, networks), stored as
+live content items with topics, captions, talking points and campaigns (some aimed at teams),
+a few hundred programme members with profiles, shares (tracked links) and "not for me".
+Then, for one member who shared and dismissed a few items:
+
+- cold: the first page after the process forgot every kept context (the build included);
+- warm: `chorus.feed.live.feed_for` (what the view calls) and the whole page through
+  Django's test client, each timed over `--requests` calls: p50, p95, p99; then
+  `feed_for` for `--requests` other members in turn (their first call: the organisation's
+  part is kept, their text affinity is computed);
+- baseline, in the same run: `feed_for` with the organisation's part rebuilt on every call
+  (nothing kept), and the ratio of its median to the warm median;
+- a rebuild after a colleague's share (the text index is reused).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def percentiles(values: list[float]) -> tuple[float, float, float]:
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return cuts[49], cuts[94], cuts[98]
+
+
+def populate(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The simulated organisation in the database; returns (org, measured membership)."""
+    import numpy as np
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from chorus.content.models import Campaign, Caption, ContentItem, Persona, Topic
+    from chorus.feed.models import Feedback, Profile
+    from chorus.feed.simulate import _World
+    from chorus.links.models import TrackedLink
+    from chorus.orgs.actions import do_create_organization
+    from chorus.orgs.models import Membership, Role, Team
+    from chorus.program.models import Participation
+
+    now = timezone.now()
+    world = _World(args.seed, args.people, args.items, now, days=120.0, test_days=7.0)
+    User = get_user_model()
+    admin = User.objects.create_user("bench-admin@example.com", "x" * 16)
+    org = do_create_organization("Bench", "bench", admin)
+
+    topics = {name: Topic.objects.create(org=org, name=name) for name in world.topics}
+    persona_names = sorted({a for p in world.people for a in p.audience})
+    personas = {name: Persona.objects.create(org=org, name=name) for name in persona_names}
+    teams = {
+        name: Team.objects.create(org=org, name=name)
+        for name in sorted({p.team for p in world.people})
+    }
+    users = User.objects.bulk_create(
+        User(email=f"person{n}@example.com", password="!", language=p.languages[0])
+        for n, p in enumerate(world.people)
+    )
+    members = Membership.objects.bulk_create(
+        Membership(org=org, user=user, role=Role.AMBASSADOR, team=teams[p.team])
+        for user, p in zip(users, world.people, strict=True)
+    )
+    Participation.objects.bulk_create(
+        Participation(org=org, membership=m, status="active", opted_in_at=now) for m in members
+    )
+    profiles = Profile.objects.bulk_create(
+        Profile(
+            org=org,
+            membership=m,
+            languages=p.languages,
+            site=p.site,
+            networks={network: {"size": "medium", "who": ["peers"]} for network in p.networks},
+        )
+        for m, p in zip(members, world.people, strict=True)
+    )
+    interests, audiences = Profile.interests.through, Profile.personas.through
+    interests.objects.bulk_create(
+        interests(profile_id=profile.pk, topic_id=topics[t].pk)
+        for profile, p in zip(profiles, world.people, strict=True)
+        for t in p.topics
+    )
+    audiences.objects.bulk_create(
+        audiences(profile_id=profile.pk, persona_id=personas[a].pk)
+        for profile, p in zip(profiles, world.people, strict=True)
+        for a in p.audience
+    )
+
+    # Campaigns: one per priority, and one per priority and set of targeted teams.
+    campaigns: dict[tuple[int, tuple[str, ...]], Campaign] = {}
+    for item in world.items:
+        if item.campaign_priority:
+            key = (item.campaign_priority, tuple(item.campaign_teams))
+            if key not in campaigns:
+                campaign = Campaign.objects.create(
+                    org=org,
+                    name=f"Campaign {len(campaigns) + 1}",
+                    slug=f"campaign-{len(campaigns) + 1}",
+                    objective="awareness",
+                    priority=item.campaign_priority,
+                    starts_on=(now - timedelta(days=200)).date(),
+                    target_networks=["linkedin"] if len(campaigns) % 4 == 0 else [],
+                )
+                campaign.target_teams.set([teams[t] for t in item.campaign_teams])
+                if len(campaigns) % 5 == 0:
+                    campaign.target_personas.set([personas[persona_names[0]]])
+                campaigns[key] = campaign
+    rows = []
+    for n, item in enumerate(world.items):
+        key = (item.campaign_priority, tuple(item.campaign_teams))
+        rows.append(
+            ContentItem(
+                org=org,
+                kind={"article": "link", "product": "link", "report": "link"}.get(
+                    item.kind, item.kind
+                ),
+                title=item.title,
+                summary=item.summary,
+                talking_points=f"Why it matters, point {n}",
+                url=f"https://www.example.com/news/{n}",
+                canonical_url=f"https://www.example.com/news/{n}",
+                language=item.language,
+                status=ContentItem.Status.PUBLISHED,
+                publish_at=item.published_at,
+                campaign=campaigns.get(key) if item.campaign_priority else None,
+            )
+        )
+    stored = ContentItem.objects.bulk_create(rows, batch_size=2000)
+    # What no feed may show: drafts, archived, internal, scheduled later, expired.
+    hidden = [
+        {"status": "draft"},
+        {"status": "archived"},
+        {"status": "published", "internal_only": True},
+        {"status": "published", "publish_at": now + timedelta(days=3)},
+        {"status": "published", "expire_at": now - timedelta(days=1)},
+    ]
+    extra = [
+        ContentItem(
+            org=org,
+            title=f"Hidden {n}",
+            url=f"https://www.example.com/hidden/{n}",
+            language="en",
+            **hidden[n % len(hidden)],
+        )
+        for n in range(args.items // 10)
+    ]
+    ContentItem.objects.bulk_create(extra, batch_size=2000)
+    through = ContentItem.topics.through
+    through.objects.bulk_create(
+        (
+            through(contentitem_id=row.pk, topic_id=topics[t].pk)
+            for row, item in zip(stored, world.items, strict=True)
+            for t in item.topics
+        ),
+        batch_size=5000,
+    )
+    Caption.objects.bulk_create(
+        (
+            Caption(
+                org=org,
+                item=row,
+                network=network,
+                language=row.language,
+                text=f"{row.title} {row.url}",
+            )
+            for row in stored
+            for network in ("linkedin", "x")
+        ),
+        batch_size=5000,
+    )
+
+    # Shares and "not for me", drawn from the simulator's hidden propensities.
+    rng = np.random.default_rng(args.seed)
+    propensity = world.propensity(slice(0, len(world.people)))
+    age_hours = np.array([(now - i.published_at).total_seconds() / 3600 for i in world.items])
+    links, feedback, times = [], [], []
+    for row, member in enumerate(members):
+        weights = propensity[row] / propensity[row].sum()
+        count = int(rng.integers(5, 2 * args.shares_per_person))
+        shared = rng.choice(len(world.items), size=count, replace=False, p=weights)
+        for item in shared:
+            links.append(
+                TrackedLink(
+                    org=org,
+                    ambassador=member,
+                    item=stored[item],
+                    network="linkedin",
+                    url=stored[item].url,
+                    destination=stored[item].url,
+                )
+            )
+            # Shares come soon after publication (the simulator's shelf lives).
+            delay = rng.exponential(world.shelf_life[item] * 24)
+            times.append(now - timedelta(hours=max(0.0, age_hours[item] - delay)))
+        low = np.argsort(propensity[row])[: 50 * args.dismissals_per_person]
+        for item in rng.choice(low, size=args.dismissals_per_person, replace=False):
+            feedback.append(Feedback(org=org, membership=member, item=stored[item]))
+    TrackedLink.objects.bulk_create(links, batch_size=2000)
+    for link, at in zip(links, times, strict=True):
+        link.created_at = at
+    TrackedLink.objects.bulk_update(links, ["created_at"], batch_size=2000)
+    Feedback.objects.bulk_create(feedback, batch_size=2000)
+    return org, members, len(links), len(feedback), len(campaigns)
+
+
+def child(args: argparse.Namespace) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from chorus.feed import cache
+    from chorus.feed.live import feed_for
+
+    random.seed(args.seed)
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    org, members, links, feedback, campaigns = populate(args)
+    filled = time.perf_counter() - started
+    member = members[0]  # declared topics, shares and "not for me", like everybody
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(member.user)
+    url = f"/o/{org.slug}/feed/"
+
+    cache.forget()
+    start = time.perf_counter()
+    response = client.get(url)
+    cold_page = (time.perf_counter() - start) * 1000
+    assert response.status_code == 200, response.status_code
+    cards = feed_for(member)
+    assert cards, "the measured person should get suggestions"
+
+    def timed(call) -> float:  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        call()
+        return (time.perf_counter() - start) * 1000
+
+    warm_function = [timed(lambda: feed_for(member)) for _ in range(args.requests)]
+    warm_page = [timed(lambda: client.get(url)) for _ in range(args.requests)]
+    # Each call for somebody else: the organisation's part is kept, the person's is computed.
+    others = [members[1 + n % (len(members) - 1)] for n in range(args.requests)]
+    warm_others = [timed(lambda other=other: feed_for(other)) for other in others]
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+
+    def uncached() -> None:
+        cache.forget()
+        feed_for(member)
+
+    baseline = [timed(uncached) for _ in range(args.baseline)]
+    feed_for(member)  # kept again
+
+    # A colleague shares: the next request rebuilds, reusing the text index.
+    from chorus.links.actions import link_for
+
+    after_share = []
+    for colleague, item in zip(members[1:4], [card.item for card in cards], strict=False):
+        link_for(colleague, "linkedin", item=item)
+        after_share.append(timed(lambda: feed_for(member)))
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"feed latency ({connection.vendor}): {args.items} live items (+{args.items // 10} "
+        f"not live), {len(members)} members, {links} shares, {feedback} 'not for me', "
+        f"{campaigns} campaigns, {len(cards)} cards; cpus={os.cpu_count()}"
+    )
+    print(f"  organisation filled in {filled:.0f} s (not counted)")
+    print(f"  cold first page (build included):   {cold_page:8.1f} ms")
+    for name, values in (
+        (f"warm feed_for, {args.requests} calls:", warm_function),
+        (f"warm page (test client), {args.requests}:", warm_page),
+        (f"warm feed_for, {args.requests} people:", warm_others),
+    ):
+        p50, p95, p99 = percentiles(values)
+        print(f"  {name:<36} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  p99 {p99:6.1f} ms")
+    base50 = statistics.median(baseline)
+    print(
+        f"  baseline, rebuilt each call ({args.baseline}):  p50 {base50:6.0f} ms  "
+        f"max {max(baseline):6.0f} ms"
+    )
+    print(f"  baseline p50 / warm feed_for p50:    {base50 / percentiles(warm_function)[0]:8.0f}x")
+    if after_share:
+        print(f"  next call after a colleague's share: {statistics.median(after_share):8.0f} ms")
+    print(f"  queries per warm page: {len(queries)}; peak RSS {rss:.0f} MiB")
+    p95 = percentiles(warm_function)[1]
+    print(f"  target p95 <= 50 ms warm: {'met' if p95 <= 50 else 'NOT met'} ({p95:.1f} ms)")
+
+
+def run_child(database_url: str | None, args: argparse.Namespace) -> None:
+    var = Path(tempfile.mkdtemp(prefix="chorus-feed-bench-"))
+    (var / "static").mkdir()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("CHORUS_", "DATABASE_URL", "REDIS_URL"))
+    }
+    env.update(
+        SECRET_KEY="benchmark-secret-key-0123456789-abcdefghijk",
+        CHORUS_VAR_DIR=str(var),
+        CHORUS_ENV_FILE=os.devnull,
+        CHORUS_STATIC_MANIFEST="0",
+        CHORUS_LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="chorus.settings",
+    )
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    command = [sys.executable, __file__, "--child", *sys.argv[1:]]
+    try:
+        subprocess.run(command, env=env, cwd=ROOT, check=True)
+    finally:
+        shutil.rmtree(var, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=20_000)
+    parser.add_argument("--people", type=int, default=300)
+    parser.add_argument("--requests", type=int, default=200, help="Warm calls timed (each).")
+    parser.add_argument("--baseline", type=int, default=5, help="Uncached calls timed.")
+    parser.add_argument("--shares-per-person", type=int, default=20)
+    parser.add_argument("--dismissals-per-person", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("CHORUS_BENCH_POSTGRES_URL", ""),
+        help="A PostgreSQL server URL (or CHORUS_BENCH_POSTGRES_URL): a scratch database is "
+        "created there and dropped.",
+    )
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        sys.path.insert(0, str(ROOT))
+        child(args)
+        return
+    run_child(None, args)
+    if args.postgres:
+        import psycopg
+
+        name = f"chorus_feed_bench_{os.getpid()}"
+        with psycopg.connect(args.postgres, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        try:
+            run_child(args.postgres.rsplit("/", 1)[0] + "/" + name, args)
+        finally:
+            with psycopg.connect(args.postgres, autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
