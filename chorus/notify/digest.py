@@ -24,7 +24,7 @@ from chorus.program.models import Participation
 
 logger = logging.getLogger(__name__)
 
-PERIODS = {
+PERIODS: dict[str, timedelta] = {
     DigestFrequency.DAILY: timedelta(days=1),
     DigestFrequency.WEEKLY: timedelta(days=7),
     DigestFrequency.MONTHLY: timedelta(days=30),
@@ -99,10 +99,11 @@ def build(
     token = unsubscribe_token(membership)
     unsubscribe_url = base_url + reverse("digest_unsubscribe", kwargs={"token": token})
     with translation.override(language):
+        cards = feed_for(membership, k=ITEMS)
         context = {
             "membership": membership,
             "org": membership.org,
-            "cards": feed_for(membership, k=ITEMS),
+            "cards": cards,
             "results": results(membership, now - period),
             "base_url": base_url,
             "feed_url": base_url + reverse("feed", kwargs={"org": membership.org.slug}),
@@ -125,7 +126,7 @@ def build(
         },
     )
     message.attach_alternative(html, "text/html")
-    message.extra_headers["X-Chorus-Items"] = str(len(context["cards"]))
+    message.extra_headers["X-Chorus-Items"] = str(len(cards))
     return message
 
 

@@ -53,7 +53,9 @@ def colleagues_index(
     if membership is not None:
         shares = shares.exclude(membership=membership)
     return originality.NearDuplicateIndex.from_signatures(
-        (pk, bytes(signature)) for pk, signature in shares.values_list("pk", "signature")
+        (pk, bytes(signature))
+        for pk, signature in shares.values_list("pk", "signature")
+        if signature is not None
     )
 
 

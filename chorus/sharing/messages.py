@@ -49,11 +49,17 @@ def notify_expiring(connection: Connection) -> None:
     from django.utils import formats
 
     network = connection.get_network_display()
-    when = formats.date_format(connection.expires_at, "SHORT_DATE_FORMAT")
+    when = (
+        formats.date_format(connection.expires_at, "SHORT_DATE_FORMAT")
+        if connection.expires_at
+        else ""
+    )
     notify(
         connection.membership,
         Notification.Kind.CONNECTION,
-        lambda: _("Your %(network)s connection expires on %(date)s: reconnect it in one step.")
-        % {"network": network, "date": when},
+        lambda: (
+            _("Your %(network)s connection expires on %(date)s: reconnect it in one step.")
+            % {"network": network, "date": when}
+        ),
         reverse("connections", kwargs={"org": connection.org.slug}),
     )

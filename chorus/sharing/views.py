@@ -4,7 +4,7 @@ originality check, share intents, and my queue."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -60,7 +60,7 @@ def connections(request: HttpRequest, membership: Membership) -> HttpResponse:
         "bluesky_form": BlueskyForm(),
         "mastodon_form": MastodonForm(),
         "oauth_networks": [(key, Network(key).label) for key in _oauth_networks()],
-        "soon": timezone.now() + timezone.timedelta(days=7),
+        "soon": timezone.now() + timedelta(days=7),
     }
     return render(request, "sharing/connections.html", context)
 
