@@ -267,9 +267,11 @@ class TextIndex:
         self.n = n
         self.indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(row_ids, minlength=n), out=self.indptr[1:])
-        self.indices = columns.astype(np.int32)
+        # Native-width indices: gathering with them is twice as fast as with int32.
+        self.indices = columns.astype(np.intp)
         self.data = (weights / norms[row_ids]).astype(np.float32)
         self._postings: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._filled = np.flatnonzero(np.diff(self.indptr))  # rows with at least one term
         # Product rows already computed, by the weighted items they came from: a person's
         # text affinity only changes when what they shared or dismissed does.
         self._remembered: OrderedDict[bytes, np.ndarray] = OrderedDict()
@@ -288,12 +290,12 @@ class TextIndex:
 
     def _dot_all(self, vector: np.ndarray) -> np.ndarray:
         """Dot product of every item's vector with a dense vector over the vocabulary."""
-        products = self.data * vector[self.indices]
+        products = np.take(vector, self.indices)
+        products *= self.data
         out = np.zeros(self.n, dtype=np.float32)
-        filled = np.flatnonzero(np.diff(self.indptr))
-        if filled.size:
+        if self._filled.size:
             # reduceat over the non-empty rows only: each segment then ends where the row does.
-            out[filled] = np.add.reduceat(products, self.indptr[filled])
+            out[self._filled] = np.add.reduceat(products, self.indptr[self._filled])
         return out
 
     def _combine(self, items: np.ndarray, weights: np.ndarray) -> np.ndarray:
