@@ -91,7 +91,8 @@ class MemberListTests(OrgTestCase):
         self.client.get(self.url)
         for _ in range(10):
             make_member(self.org, team=self.team)
-        with self.assertNumQueries(6):
+        # Session, user, membership, count, unread notifications, page of members, teams.
+        with self.assertNumQueries(7):
             self.client.get(self.url)
 
 
