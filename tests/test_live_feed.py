@@ -16,7 +16,14 @@ from chorus.feed.live import feed_for
 from chorus.feed.models import Feedback, Profile
 from chorus.program.models import Participation
 from tests.base import OrgTestCase
-from tests.factory import make_campaign, make_caption, make_item, make_member, make_topic
+from tests.factory import (
+    make_campaign,
+    make_caption,
+    make_item,
+    make_member,
+    make_org,
+    make_topic,
+)
 
 
 class FeedTestCase(OrgTestCase):
@@ -77,6 +84,15 @@ class LiveFeedTests(FeedTestCase):
             self.assertEqual(page.context["cards"], [])
         Participation.objects.filter(membership=self.amy_m).update(status="left")
         self.assertEqual(feed_for(self.amy_m), [])
+
+    def test_an_organisation_without_content_has_an_empty_feed(self) -> None:
+        empty = make_org()
+        member = make_member(empty)
+        self.assertEqual(feed_for(member), [])
+        make_item(empty, "Draft only", status=ContentItem.Status.DRAFT)
+        self.assertEqual(feed_for(member), [])
+        make_item(empty, "No topic at all")  # nor any topic in the whole catalogue
+        self.assertEqual([card.item.title for card in feed_for(member)], ["No topic at all"])
 
     def test_not_for_me_removes_the_card(self) -> None:
         self.profile.interests.set([self.cloud])

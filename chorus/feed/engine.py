@@ -724,11 +724,12 @@ class FeedContext:
             elif "click" in kinds:
                 text_weights[item] = w.click_weight
                 cf_weights[item] = w.click_weight
-        if shared_topics.max() > 0:
+        # initial=0: a catalogue may have no topics at all.
+        if shared_topics.max(initial=0) > 0:
             topic_profile += w.shared_topic_weight * shared_topics / shared_topics.max()
-        if dismissed_topics.max() > 0:
+        if dismissed_topics.max(initial=0) > 0:
             topic_profile -= w.dismissed_topic_weight * dismissed_topics / dismissed_topics.max()
-        peak = np.abs(topic_profile).max()
+        peak = np.abs(topic_profile).max(initial=0)
         if peak > 0:
             topic_profile /= peak
 

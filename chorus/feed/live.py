@@ -147,7 +147,9 @@ def build_org_feed(org: Organization, now: datetime, previous: OrgFeed | None = 
         Interaction(str(person), str(item), "share", at)
         for person, item, at in TrackedLink.objects.filter(
             org=org, ambassador__isnull=False, item__isnull=False
-        ).values_list("ambassador_id", "item_id", "created_at")
+        )
+        .order_by()
+        .values_list("ambassador_id", "item_id", "created_at")
     ]
     interactions += [
         Interaction(str(person), str(item), "dismiss", at)
@@ -177,9 +179,9 @@ def _own_interactions(membership: Membership) -> list[Interaction]:
     person = str(membership.pk)
     interactions = [
         Interaction(person, str(item), "share", at)
-        for item, at in TrackedLink.objects.filter(
-            ambassador=membership, item__isnull=False
-        ).values_list("item_id", "created_at")
+        for item, at in TrackedLink.objects.filter(ambassador=membership, item__isnull=False)
+        .order_by()
+        .values_list("item_id", "created_at")
     ]
     interactions += [
         Interaction(person, str(item), "dismiss", at)
