@@ -22,6 +22,7 @@ from tests.factory import (
     make_item,
     make_member,
     make_org,
+    make_share,
     make_topic,
 )
 
@@ -209,8 +210,11 @@ class FreshFeedTests(FeedTestCase):
             link_for(colleague, "linkedin", item=top.item)
         moved = next(card for card in feed_for(self.amy_m) if card.item == top.item)
         self.assertEqual(dict(moved.suggestion.reasons)["pushed_down_overlap"], {"colleagues": 3})
-        # Sharing it oneself takes it out of one's own feed.
+        # Only taking one's link (opening the composer) does not remove it...
         link_for(self.amy_m, "linkedin", item=top.item)
+        self.assertIn(top.item.title, self.page_titles())
+        # ...sharing it oneself does.
+        make_share(self.amy_m, top.item, network="linkedin", status="published")
         self.assertNotIn(top.item.title, self.page_titles())
 
 
@@ -265,3 +269,34 @@ class QueryCountTests(OrgTestCase):
         page = self.client.get("/o/acme/feed/")
         for text in ("Spring launch", "Point 3", "Topic 1", "Suggested captions: LinkedIn, X"):
             self.assertContains(page, text)
+
+
+class FeedFilterTests(OrgTestCase):
+    def setUp(self) -> None:
+        cache.forget()
+        self.cloud = make_topic(self.org, "Cloud")
+        self.energy = make_topic(self.org, "Energy")
+        self.campaign = make_campaign(self.org, "Spring launch")
+        self.items = {}
+        for name, topic, campaign, network in (
+            ("Cloud post", self.cloud, None, "linkedin"),
+            ("Energy post", self.energy, self.campaign, "x"),
+            ("Both post", self.energy, None, "mastodon"),
+        ):
+            item = make_item(self.org, title=name, campaign=campaign)
+            item.topics.add(topic)
+            make_caption(item, network)
+            self.items[name] = item
+        self.login(self.amy)
+
+    def titles(self, query: str) -> set[str]:
+        response = self.client.get(f"/o/acme/feed/{query}")
+        return {card.item.title for card in response.context["cards"]}
+
+    def test_filters_by_topic_campaign_and_network(self) -> None:
+        self.assertEqual(self.titles(""), {"Cloud post", "Energy post", "Both post"})
+        self.assertEqual(self.titles(f"?topic={self.cloud.pk}"), {"Cloud post"})
+        self.assertEqual(self.titles(f"?campaign={self.campaign.pk}"), {"Energy post"})
+        self.assertEqual(self.titles("?network=mastodon"), {"Both post"})
+        # Unknown values are ignored rather than failing.
+        self.assertEqual(len(self.titles("?topic=999999&network=myspace")), 3)

@@ -163,10 +163,11 @@ def connect() -> None:
     from chorus.links.models import TrackedLink
     from chorus.orgs.models import Membership, Team
     from chorus.program.models import Participation
+    from chorus.sharing.models import Share
 
     for model in (
         ContentItem, Topic, Persona, Campaign, TrackedLink, Profile, Membership, Team,
-        Participation,
+        Participation, Share,
     ):  # fmt: skip
         uid = f"chorus.feed.cache:{model._meta.label}"
         post_save.connect(_changed, sender=model, dispatch_uid=f"{uid}:save")

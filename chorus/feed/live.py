@@ -28,6 +28,7 @@ from chorus.feed.models import Feedback, Profile
 from chorus.links.models import TrackedLink
 from chorus.orgs.models import Membership, Organization
 from chorus.program.models import Participation, is_participant
+from chorus.sharing.models import Share
 
 # Cards asked of the ranker beyond the page, in case one went offline since the
 # organisation's part was built (it is then dropped, and the next one shows).
@@ -135,6 +136,10 @@ def _items(org: Organization, now: datetime) -> tuple[list[Item], datetime | Non
     return items, live.aggregate(first=Min("expire_at"))["first"]
 
 
+# Shares that neither took a slot nor went out.
+SHARE_NOT_COUNTED = (Share.Status.CANCELLED, Share.Status.FAILED, Share.Status.DRAFT)
+
+
 def build_org_feed(org: Organization, now: datetime, previous: OrgFeed | None = None) -> OrgFeed:
     """Read the organisation once and build its ranking context.
 
@@ -143,14 +148,20 @@ def build_org_feed(org: Organization, now: datetime, previous: OrgFeed | None = 
     """
     people = _people(org)
     items, first_expiry = _items(org, now)
-    interactions = [
-        Interaction(str(person), str(item), "share", at)
-        for person, item, at in TrackedLink.objects.filter(
-            org=org, ambassador__isnull=False, item__isnull=False
-        )
-        .order_by()
-        .values_list("ambassador_id", "item_id", "created_at")
-    ]
+    # Queued or shared: a share (scheduled, published…) or a tracked link taken to share.
+    taken: dict[tuple[str, str], datetime] = {}
+    for person, item, at in TrackedLink.objects.filter(
+        org=org, ambassador__isnull=False, item__isnull=False
+    ).values_list("ambassador_id", "item_id", "created_at"):
+        taken[(str(person), str(item))] = at
+    for person, item, at in (
+        Share.objects.filter(org=org, membership__isnull=False)
+        .exclude(status__in=SHARE_NOT_COUNTED)
+        .values_list("membership_id", "item_id", "created_at")
+    ):
+        key = (str(person), str(item))
+        taken[key] = min(at, taken.get(key, at))
+    interactions = [Interaction(person, item, "share", at) for (person, item), at in taken.items()]
     interactions += [
         Interaction(str(person), str(item), "dismiss", at)
         for person, item, at in Feedback.objects.filter(org=org).values_list(
@@ -177,12 +188,22 @@ def build_org_feed(org: Organization, now: datetime, previous: OrgFeed | None = 
 def _own_interactions(membership: Membership) -> list[Interaction]:
     """What the person did, read now: their shares and their "not for me"."""
     person = str(membership.pk)
-    interactions = [
-        Interaction(person, str(item), "share", at)
-        for item, at in TrackedLink.objects.filter(ambassador=membership, item__isnull=False)
-        .order_by()
+    # Shared for real: a share that went out or is on its way, or a tracked link that
+    # brought clicks. (A link fetched by opening the composer is not a share yet.)
+    shared: dict[str, datetime] = {}
+    for item, at in (
+        Share.objects.filter(membership=membership)
+        .exclude(status__in=SHARE_NOT_COUNTED)
         .values_list("item_id", "created_at")
-    ]
+    ):
+        shared[str(item)] = min(at, shared.get(str(item), at))
+    for item, at in (
+        TrackedLink.objects.filter(ambassador=membership, item__isnull=False, days__clicks__gt=0)
+        .values_list("item_id", "created_at")
+        .distinct()
+    ):
+        shared[str(item)] = min(at, shared.get(str(item), at))
+    interactions = [Interaction(person, item, "share", at) for item, at in shared.items()]
     interactions += [
         Interaction(person, str(item), "dismiss", at)
         for item, at in Feedback.objects.filter(membership=membership).values_list(
@@ -192,7 +213,23 @@ def _own_interactions(membership: Membership) -> list[Interaction]:
     return interactions
 
 
-def feed_for(membership: Membership, k: int = 20) -> list[Card]:
+@dataclass(frozen=True)
+class Filters:
+    """Narrow the feed to a topic, a campaign, or items with a caption for a network."""
+
+    topic: int | None = None
+    campaign: int | None = None
+    network: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.topic or self.campaign or self.network)
+
+
+# With a filter on, more of the ranking is read so that the page still fills.
+FILTERED_DEPTH = 400
+
+
+def feed_for(membership: Membership, k: int = 20, filters: Filters | None = None) -> list[Card]:
     """The person's ranked cards; empty for anyone who has not opted in (or left)."""
     if not is_participant(membership):
         return []
@@ -207,17 +244,24 @@ def feed_for(membership: Membership, k: int = 20) -> list[Card]:
     )
     suggestions = org_feed.context.rank(
         _person(membership, profile, org),
-        k + SPARE_CARDS,
+        max(k + SPARE_CARDS, FILTERED_DEPTH) if filters else k + SPARE_CARDS,
         queued_or_shared_by=org_feed.holding,
         now=now,
         interactions=_own_interactions(membership),
     )
     # Read again, live and shareable now: never show what went offline a second ago.
+    chosen = ContentItem.objects.shareable(now).filter(
+        org=org, pk__in=[int(s.item_id) for s in suggestions]
+    )
+    if filters and filters.topic:
+        chosen = chosen.filter(topics=filters.topic)
+    if filters and filters.campaign:
+        chosen = chosen.filter(campaign=filters.campaign)
+    if filters and filters.network:
+        chosen = chosen.filter(captions__network=filters.network).distinct()
     items = {
         str(item.pk): item
-        for item in ContentItem.objects.shareable(now)
-        .filter(org=org, pk__in=[int(s.item_id) for s in suggestions])
-        .exclude(url="")
+        for item in chosen.exclude(url="")
         .select_related("campaign")
         .prefetch_related("topics", "captions")
     }

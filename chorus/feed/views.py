@@ -45,12 +45,37 @@ def my_profile(request: HttpRequest, membership: Membership) -> HttpResponse:
 @org_view()
 def feed(request: HttpRequest, membership: Membership) -> HttpResponse:
     """The person's suggestions, ranked for them, each with the reasons it was chosen."""
-    from chorus.feed.live import feed_for
+    from chorus.content.models import Campaign, Topic
+    from chorus.feed.live import Filters, feed_for
+    from chorus.lib.networks import Network
     from chorus.program.models import Participation
 
     participation = Participation.objects.filter(membership=membership).first()
-    cards = feed_for(membership)
-    return render(request, "feed/feed.html", {"cards": cards, "participation": participation})
+    topics = list(Topic.objects.filter(org=membership.org).order_by("name"))
+    campaigns = list(Campaign.objects.filter(org=membership.org).order_by("name"))
+
+    def chosen(name: str, allowed: set[str]) -> str:
+        value = request.GET.get(name, "")
+        return value if value in allowed else ""
+
+    topic = chosen("topic", {str(t.pk) for t in topics})
+    campaign = chosen("campaign", {str(c.pk) for c in campaigns})
+    network = chosen("network", set(Network.values))
+    filters = Filters(
+        topic=int(topic) if topic else None,
+        campaign=int(campaign) if campaign else None,
+        network=network,
+    )
+    context = {
+        "cards": feed_for(membership, filters=filters),
+        "participation": participation,
+        "topics": topics,
+        "campaigns": campaigns,
+        "networks": Network.choices,
+        "chosen": {"topic": topic, "campaign": campaign, "network": network},
+        "filtered": bool(filters),
+    }
+    return render(request, "feed/feed.html", context)
 
 
 @require_http_methods(["POST"])
