@@ -27,6 +27,9 @@ urlpatterns = [
     path("o/<slug:org>/", include("chorus.feed.urls")),
     path("o/<slug:org>/", include("chorus.sharing.urls")),
     path("o/<slug:org>/", include("chorus.notify.urls")),
+    path("o/<slug:org>/", include("chorus.analytics.urls")),
+    path("o/<slug:org>/", include("chorus.engage.urls")),
+    path("o/<slug:org>/", include("chorus.coaching.urls")),
     *[
         path(
             f"networks/{network}/callback/",

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EngageConfig(AppConfig):
+    name = "chorus.engage"
+    label = "engage"
+    verbose_name = _("Points and challenges")
+    default_auto_field = "django.db.models.BigAutoField"
