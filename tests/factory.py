@@ -159,6 +159,7 @@ def populate_org(org: Organization, member: Membership) -> None:
     owner = Membership.objects.filter(org=org, role=Role.ORG_ADMIN).first() or member
     Notification.objects.create(org=org, membership=owner, kind="nudge", message="Hello")
     make_share(owner, item, connection=make_connection(owner, "mastodon"))
+    populate_results(org, member)
 
 
 def make_resource(
@@ -214,3 +215,23 @@ def make_share(member: Membership, item: Any, *, network: str = "mastodon", **fi
     return Share.objects.create(
         org=member.org, membership=member, item=item, network=network, **fields
     )
+
+
+def populate_results(org: Organization, member: Membership) -> None:
+    """Each results module adds one object of each of its models (see tests/factory_*.py)."""
+    from tests import (
+        factory_analytics,
+        factory_coaching,
+        factory_engage,
+        factory_health,
+        factory_metrics,
+    )
+
+    for module in (
+        factory_analytics,
+        factory_coaching,
+        factory_engage,
+        factory_health,
+        factory_metrics,
+    ):
+        module.populate(org, member)

@@ -1,0 +1,9 @@
+"""Test helpers for the analytics part of results (issue: results that guide)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def populate(org: Any, member: Any) -> None:
+    """One object of each analytics model in the organisation, for the isolation walk."""
