@@ -55,9 +55,7 @@ class SharingFlowTests(OrgTestCase):
         url = reverse("compose", args=[self.org.slug, self.item.pk])
         # "Now" hands the share to the worker once the transaction commits.
         with self.captureOnCommitCallbacks(execute=True):
-            return self.client.post(
-                url, {"network": network, "text": text, "when": "now", **extra}
-            )
+            return self.client.post(url, {"network": network, "text": text, "when": "now", **extra})
 
     # --- Intents ---------------------------------------------------------------------------
 
