@@ -59,17 +59,31 @@ def colleagues_index(
     )
 
 
+def mastodon_limit(membership: Membership) -> int | None:
+    """The person's Mastodon server's own limit, learnt when they connected."""
+    from chorus.sharing.models import Connection
+
+    connection = Connection.objects.filter(
+        membership=membership, network="mastodon", status=Connection.Status.ACTIVE
+    ).first()
+    value = connection.credentials.get("max_characters") if connection else None
+    return int(value) if isinstance(value, int) and value > 0 else None
+
+
 def run(
     item: ContentItem,
     network: str,
     text: str,
     membership: Membership | None,
     links: tuple[str, ...] = (),
+    limit: int | None = None,
 ) -> Result:
     links = (*links, item.url) if item.url else links
     found = originality.check(text, suggestions(item), colleagues_index(item, membership), links)
     length_network = network if network in ("linkedin", "x", "mastodon", "bluesky") else "facebook"
-    length = check_caption(text, length_network)
+    if limit is None and membership is not None and network == "mastodon":
+        limit = mastodon_limit(membership)
+    length = check_caption(text, length_network, limit=limit)
     return Result(
         originality=found.originality,
         identical_share=found.identical_share,

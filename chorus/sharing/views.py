@@ -3,6 +3,7 @@ originality check, share intents, and my queue."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -242,6 +243,9 @@ def connection_callback(request: HttpRequest, network: str) -> HttpResponse:
                 code,
             )
             account = mastodon_client.verify(credentials)
+            with contextlib.suppress(PublishError):  # else the default limit applies
+                limits = mastodon_client.instance_limits(data["instance"])
+                credentials["max_characters"] = limits[0]
         elif network == "x":
             from chorus.sharing.clients.x import client as x_client
 

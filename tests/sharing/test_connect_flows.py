@@ -109,6 +109,11 @@ class ConnectFlowTests(OrgTestCase):
         self.assertRedirects(response, reverse("connections", args=[self.org.slug]))
         connection = Connection.objects.get(membership=self.amy_m, network="mastodon")
         self.assertEqual(connection.status, Connection.Status.ACTIVE)
+        # The server's own limit is learnt and used by the composer's counter.
+        self.assertEqual(connection.credentials["max_characters"], 500)
+        from chorus.sharing.checks import run
+
+        self.assertEqual(run(self.item, "mastodon", "Hello", self.amy_m).limit, 500)
         share = self.publish_through(connection, "Via OAuth https://example.com/m")
         self.assertEqual(share.status, Share.Status.PUBLISHED, share.error)
         # A second person on the same server reuses the registered app.
