@@ -1202,7 +1202,9 @@ def _top_k(row: np.ndarray, k: int) -> list[int]:
     finite = np.flatnonzero(np.isfinite(row))
     if finite.size == 0 or k <= 0:
         return []
-    values = row[finite]
+    # Rounded, so that scores equal but for floating-point noise (the same sum computed
+    # along another path, e.g. a cached component) still tie, and ties go by index.
+    values = np.round(row[finite], 9)
     if finite.size > k:
         part = np.argpartition(-values, k - 1)[:k]
         finite, values = finite[part], values[part]
