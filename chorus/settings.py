@@ -330,6 +330,11 @@ CHORUS_X_API_URL = env_url(
 CHORUS_X_AUTHORIZE_URL = env_url(
     "CHORUS_X_AUTHORIZE_URL", "https://x.com/i/oauth2/authorize", schemes=("http", "https")
 )
+# Bluesky counts (likes, reposts) come from an AppView, e.g. https://public.api.bsky.app;
+# empty: no engagement sync for Bluesky.
+CHORUS_BLUESKY_APPVIEW_URL = env_url(
+    "CHORUS_BLUESKY_APPVIEW_URL", schemes=("http", "https")
+).rstrip("/")
 
 # --- E-mails sent by the worker (digests) link back here ---
 CHORUS_BASE_URL = env_url("CHORUS_BASE_URL", "http://127.0.0.1:8000", schemes=("http", "https"))

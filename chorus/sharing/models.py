@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chorus.content.models import Caption, ContentItem
@@ -157,6 +158,12 @@ class Share(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     error_code = models.CharField(max_length=40, blank=True)
     error = models.CharField(max_length=500, blank=True)
+    # Engagement sync (chorus.sharing.metrics): when the counts are read next (empty until
+    # the first read), how many reads in a row hit a retryable error, and whether the
+    # schedule is over (30 days after publishing).
+    metrics_next_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    metrics_failures = models.PositiveSmallIntegerField(default=0)
+    metrics_done = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -195,3 +202,40 @@ class Attempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.share_id} @ {self.started_at}: {self.outcome or 'running'}"
+
+
+class EngagementSnapshot(models.Model):
+    """A published post's counts on its network at one moment.
+
+    The engagement sync (chorus.sharing.metrics) adds one per share at each step of its
+    schedule, so a share's snapshots show how its reach grew; read the latest ones with
+    `chorus.sharing.metrics.latest_engagement`.
+    """
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    share = models.ForeignKey(Share, on_delete=models.CASCADE, related_name="engagement_snapshots")
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
+    # Likes, favourites or LinkedIn reactions of every kind.
+    reactions = models.PositiveIntegerField(_("reactions"), default=0)
+    comments = models.PositiveIntegerField(_("comments"), default=0)
+    # Boosts, reposts, retweets; quotes are reposts with words of their own.
+    reposts = models.PositiveIntegerField(_("reposts"), default=0)
+    quotes = models.PositiveIntegerField(_("quotes"), default=0)
+    # Only X says how many times a post was seen.
+    impressions = models.PositiveIntegerField(_("impressions"), null=True, blank=True)
+    # The network's own figures, a few numbers (e.g. LinkedIn's reactions by kind).
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["taken_at", "id"]
+        indexes = [models.Index(fields=["share", "taken_at"], name="engagement_share_time")]
+        verbose_name = _("engagement snapshot")
+        verbose_name_plural = _("engagement snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.share_id} @ {self.taken_at}: {self.total} interactions"
+
+    @property
+    def total(self) -> int:
+        """Reactions, comments, reposts and quotes together: what people did with the post."""
+        return self.reactions + self.comments + self.reposts + self.quotes

@@ -58,3 +58,11 @@ def warn_expiring_connections() -> None:
         notify_expiring(connection)
         connection.expiry_warned_at = timezone.now()
         connection.save(update_fields=["expiry_warned_at"])
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def sync_engagement() -> None:
+    """Read the counts of published posts whose next reading is due (see sharing.metrics)."""
+    from chorus.sharing.metrics import sync_due
+
+    sync_due()

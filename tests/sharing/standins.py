@@ -26,6 +26,11 @@ posts-api, versioning, protocol-version, little-text-format, rate-limits):
   with `errorDetails.inputErrors[].code = "DUPLICATE_POST"`. The commentary is little text:
   an unescaped reserved character cuts the stored text there, as LinkedIn silently does.
   401 invalid/expired token, 403 missing `w_member_social` or another author.
+- `GET /rest/socialMetadata/{URL-encoded post URN}` (social-metadata-api; same version and
+  protocol headers; Bearer with the restricted `r_member_social`, the member's own posts
+  only, else 403) → `{entity, reactionSummaries: {TYPE: {reactionType, count}},
+  commentSummary: {count, topLevelCount}, commentsState}`; an unknown post → 404; a URN
+  left unencoded in the path → 400 (stand-in's choice). `react` and `comment` set counts.
 
 X (docs.x.com: oauth-2-0/authorization-code, x-api/posts/manage-tweets, rate-limits,
 response-codes-and-errors, counting-characters):
@@ -49,6 +54,12 @@ response-codes-and-errors, counting-characters):
   created_at`) → `{data: [{id, text, edit_history_tweet_ids, entities?, created_at?}],
   meta: {result_count, newest_id, oldest_id}}`, newest first, links shown as 23-character
   t.co addresses with `entities.urls[].expanded_url` giving the original.
+- `GET /2/tweets?ids=a,b&tweet.fields=public_metrics` (x-api/posts/lookup, metrics; 1-100
+  numeric ids, tweet.read and users.read) → `{data: [{id, text, edit_history_tweet_ids,
+  public_metrics?: {retweet_count, reply_count, like_count, quote_count, bookmark_count,
+  impression_count}}], errors?: [{value, detail, title: "Not Found Error", resource_type,
+  parameter, resource_id, type}]}`: posts that do not exist are reported under `errors`,
+  not `data` (`data` is absent when none exists). `engage` sets the counts.
 - Errors are problem JSON `{title, detail, type, status}`; a 429 carries
   `x-rate-limit-limit`, `x-rate-limit-remaining` and `x-rate-limit-reset` (epoch seconds).
 
@@ -76,7 +87,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, Self
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
@@ -363,6 +374,8 @@ class LinkedInPost:
     text: str  # as a reader sees it
     body: dict[str, Any]
     version: str
+    reactions: dict[str, int] = field(default_factory=dict)  # LIKE, PRAISE, EMPATHY…
+    comments: int = 0
 
 
 @dataclass
@@ -383,6 +396,7 @@ class LinkedInStandIn(StandIn):
         ("POST", r"/oauth/v2/revoke", "revoke"),
         ("GET", r"/v2/userinfo", "userinfo"),
         ("POST", r"/rest/posts", "posts"),
+        ("GET", r"/rest/socialMetadata/(?P<urn>[^/]+)", "social_metadata"),
     ]
     posting_route = "posts"
 
@@ -447,8 +461,9 @@ class LinkedInStandIn(StandIn):
         with self._lock:
             self.retired_versions.add(version)
 
-    def throttle(self, *, times: int = 1) -> None:
-        """Answer the next posts with LinkedIn's daily-limit 429 (it carries no Retry-After)."""
+    def throttle(self, *, times: int = 1, route: str = "") -> None:
+        """Answer the next posts (or requests of `route`) with LinkedIn's daily-limit 429
+        (it carries no Retry-After)."""
         self.fail(
             429,
             body={
@@ -459,7 +474,20 @@ class LinkedInStandIn(StandIn):
                 "is reached.",
             },
             times=times,
+            route=route,
         )
+
+    def react(self, urn: str, reaction: str = "LIKE", count: int = 1) -> None:
+        """Add `count` reactions of one type to a post, as other members would."""
+        with self._lock:
+            post = next(post for post in self.posts if post.urn == urn)
+            post.reactions[reaction] = post.reactions.get(reaction, 0) + count
+
+    def comment(self, urn: str, count: int = 1) -> None:
+        """Add `count` comments to a post."""
+        with self._lock:
+            post = next(post for post in self.posts if post.urn == urn)
+            post.comments += count
 
     def count_posts(self, text: str | None = None, author: str | None = None) -> int:
         """Count the posts with this reader-visible text (compared after NFC) and/or author
@@ -568,22 +596,9 @@ class LinkedInStandIn(StandIn):
 
     def _posts(self, call: Call) -> Reply:
         version = call.headers.get("linkedin-version", "")
-        if not version:
-            return self._error(
-                400,
-                "VERSION_MISSING",
-                "A version must be present. Please specify a version by adding the "
-                "LinkedIn-Version header.",
-            )
-        if not re.fullmatch(r"\d{6}(\.\d{2})?", version):
-            return self._error(400, "INVALID_VERSION", f"Invalid version {version!r}.")
-        if version in self.retired_versions:
-            return self._error(
-                426, "NONEXISTENT_VERSION", f"Requested version {version} is not active"
-            )
-        if call.headers.get("x-restli-protocol-version") != "2.0.0":
-            # Stand-in's choice: the Posts API documents the header as required.
-            return self._error(400, "ILLEGAL_ARGUMENT", "X-Restli-Protocol-Version 2.0.0.")
+        refusal = self._version_refusal(call)
+        if refusal:
+            return refusal
         grant, refusal = self._authorize(call)
         if refusal:
             return refusal
@@ -628,7 +643,63 @@ class LinkedInStandIn(StandIn):
         self.posts.append(LinkedInPost(urn, author, body["commentary"], text, body, version))
         return Reply(201, None, {"x-restli-id": urn})
 
+    def _social_metadata(self, call: Call) -> Reply:
+        refusal = self._version_refusal(call)
+        if refusal:
+            return refusal
+        grant, refusal = self._authorize(call)
+        if refusal:
+            return refusal
+        assert grant is not None
+        version = call.headers["linkedin-version"]
+        if "r_member_social" not in grant.scope:
+            return self._forbidden(
+                f"Not enough permissions to access: socialMetadata.GET.{version}"
+            )
+        if ":" in call.params["urn"]:
+            return self._error(400, "ILLEGAL_ARGUMENT", "The URN in the path must be encoded.")
+        urn = unquote(call.params["urn"])
+        post = next((post for post in self.posts if post.urn == urn), None)
+        if post is None:
+            return self._error(404, "NOT_FOUND", f"Not found: {urn}")
+        if post.author != f"urn:li:person:{grant.subject}":
+            return self._forbidden(f"Member is not authorized to read {urn}")
+        return Reply(
+            200,
+            {
+                "entity": urn,
+                "reactionSummaries": {
+                    kind: {"reactionType": kind, "count": count}
+                    for kind, count in post.reactions.items()
+                    if count
+                },
+                "commentSummary": {"count": post.comments, "topLevelCount": post.comments},
+                "commentsState": "OPEN",
+            },
+        )
+
     # --- helpers ---
+
+    def _version_refusal(self, call: Call) -> Reply | None:
+        """The answer to a request without a live LinkedIn-Version and Rest.li 2.0.0."""
+        version = call.headers.get("linkedin-version", "")
+        if not version:
+            return self._error(
+                400,
+                "VERSION_MISSING",
+                "A version must be present. Please specify a version by adding the "
+                "LinkedIn-Version header.",
+            )
+        if not re.fullmatch(r"\d{6}(\.\d{2})?", version):
+            return self._error(400, "INVALID_VERSION", f"Invalid version {version!r}.")
+        if version in self.retired_versions:
+            return self._error(
+                426, "NONEXISTENT_VERSION", f"Requested version {version} is not active"
+            )
+        if call.headers.get("x-restli-protocol-version") != "2.0.0":
+            # Stand-in's choice: the Posts API documents the header as required.
+            return self._error(400, "ILLEGAL_ARGUMENT", "X-Restli-Protocol-Version 2.0.0.")
+        return None
 
     def _authorize(self, call: Call) -> tuple[_Grant | None, Reply | None]:
         grant = self._tokens.get(call.bearer())
@@ -715,6 +786,15 @@ X_SCOPES = frozenset(
 )
 X_TOKEN_SECONDS = 7200
 X_MAX_WEIGHTED_LENGTH = 280
+X_PUBLIC_METRICS = (
+    "retweet_count",
+    "reply_count",
+    "like_count",
+    "quote_count",
+    "bookmark_count",
+    "impression_count",
+)
+X_MAX_LOOKUP_IDS = 100
 
 
 @dataclass
@@ -730,6 +810,9 @@ class Tweet:
     author_id: str
     text: str  # as sent, NFC
     created_at: str
+    public_metrics: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(X_PUBLIC_METRICS, 0)
+    )
 
 
 class XStandIn(StandIn):
@@ -741,6 +824,7 @@ class XStandIn(StandIn):
         ("POST", r"/2/oauth2/revoke", "revoke"),
         ("GET", r"/2/users/me", "me"),
         ("POST", r"/2/tweets", "tweets"),
+        ("GET", r"/2/tweets", "lookup"),
         ("GET", r"/2/users/(?P<user_id>\d+)/tweets", "timeline"),
     ]
     posting_route = "tweets"
@@ -799,9 +883,11 @@ class XStandIn(StandIn):
                 if token is None or key == token:
                     grant.expires_at = 0
 
-    def throttle(self, *, times: int = 1, reset_in: int = 900, limit: int = 100) -> None:
-        """Answer the next posts with 429 and rate-limit headers resetting in `reset_in`
-        seconds from now (epoch seconds in `x-rate-limit-reset`)."""
+    def throttle(
+        self, *, times: int = 1, reset_in: int = 900, limit: int = 100, route: str = ""
+    ) -> None:
+        """Answer the next posts (or requests of `route`) with 429 and rate-limit headers
+        resetting in `reset_in` seconds from now (epoch seconds in `x-rate-limit-reset`)."""
         self.fail(
             429,
             body=_problem(429, "Too Many Requests", "Too Many Requests"),
@@ -811,7 +897,17 @@ class XStandIn(StandIn):
                 "x-rate-limit-reset": str(int(time.time()) + reset_in),
             },
             times=times,
+            route=route,
         )
+
+    def engage(self, tweet_id: str, **counts: int) -> None:
+        """Add to a post's public metrics, e.g. `engage(id, like_count=3, reply_count=1)`."""
+        with self._lock:
+            tweet = next(tweet for tweet in self.tweets if tweet.id == tweet_id)
+            for name, count in counts.items():
+                if name not in X_PUBLIC_METRICS:
+                    raise ValueError(f"Not a public metric: {name}")
+                tweet.public_metrics[name] += count
 
     def count_posts(self, text: str | None = None, author: str | None = None) -> int:
         """Count the posts with this text (compared after NFC) and/or author (id or
@@ -943,6 +1039,48 @@ class XStandIn(StandIn):
         return Reply(
             201, {"data": {"id": tweet.id, "text": shown, "edit_history_tweet_ids": [tweet.id]}}
         )
+
+    def _lookup(self, call: Call) -> Reply:
+        _grant, refusal = self._bearer(call, {"tweet.read", "users.read"})
+        if refusal:
+            return refusal
+        ids = [value for value in call.query.get("ids", "").split(",") if value]
+        if not ids or len(ids) > X_MAX_LOOKUP_IDS or not all(value.isdigit() for value in ids):
+            return _invalid_request("ids", "ids must be 1 to 100 comma-separated post ids.")
+        fields = set(call.query.get("tweet.fields", "").split(",")) - {""}
+        by_id = {tweet.id: tweet for tweet in self.tweets}
+        data: list[dict[str, Any]] = []
+        errors: list[dict[str, Any]] = []
+        for post_id in ids:
+            tweet = by_id.get(post_id)
+            if tweet is None:
+                errors.append(
+                    {
+                        "value": post_id,
+                        "detail": f"Could not find tweet with ids: [{post_id}].",
+                        "title": "Not Found Error",
+                        "resource_type": "tweet",
+                        "parameter": "ids",
+                        "resource_id": post_id,
+                        "type": "https://api.twitter.com/2/problems/resource-not-found",
+                    }
+                )
+                continue
+            shown, _entities = _shortened(tweet)
+            item: dict[str, Any] = {
+                "id": tweet.id,
+                "text": shown,
+                "edit_history_tweet_ids": [tweet.id],
+            }
+            if "public_metrics" in fields:
+                item["public_metrics"] = dict(tweet.public_metrics)
+            data.append(item)
+        answer: dict[str, Any] = {}
+        if data:
+            answer["data"] = data
+        if errors:
+            answer["errors"] = errors
+        return Reply(200, answer)
 
     def _timeline(self, call: Call) -> Reply:
         _grant, refusal = self._bearer(call, {"tweet.read", "users.read"})

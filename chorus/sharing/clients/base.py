@@ -77,6 +77,37 @@ class ReconnectError(PermanentError):
     """The token expired or was revoked: the person must reconnect the network."""
 
 
+@dataclass(frozen=True)
+class Metrics:
+    """The engagement counts a network shows for one post, at the time of asking.
+
+    Each network names them its own way: `reactions` are likes, favourites or LinkedIn
+    reactions of every kind; `reposts` are boosts, reposts or retweets; `quotes` are
+    reposts with a comment of their own. `impressions` is None where the network does not
+    say. `raw` keeps the network's own figures, a few numbers, for later questions.
+    """
+
+    reactions: int = 0
+    comments: int = 0
+    reposts: int = 0
+    quotes: int = 0
+    impressions: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def metric_count(value: object) -> int:
+    """Read one count from a network's answer: anything but a non-negative integer is 0,
+    so a malformed figure cannot poison the totals."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return 0
+    return max(0, value)
+
+
+class MetricsUnavailable(PermanentError):
+    """The network (or this connection) gives no counts: no AppView is configured for
+    Bluesky, or LinkedIn did not grant the scope that reads them. Nothing was sent."""
+
+
 class Client(Protocol):
     network: str
 
@@ -92,4 +123,20 @@ class Client(Protocol):
 
     def revoke(self, credentials: Credentials) -> None:
         """Revoke the token where the network allows it; errors are swallowed by callers."""
+        ...
+
+
+class MetricsClient(Protocol):
+    """A client that can read a post's counts back (Mastodon, Bluesky, LinkedIn, X)."""
+
+    network: str
+
+    def fetch_metrics(self, credentials: Credentials, remote_ids: list[str]) -> dict[str, Metrics]:
+        """Return the counts of each post still visible, keyed by its `remote_id`.
+
+        A post that is gone (deleted, hidden) is left out rather than failing the batch.
+        Raises RetryableError (429, 5xx; `retry_after` when the network said),
+        ReconnectError (the token no longer works), MetricsUnavailable (no counts for this
+        connection) or PermanentError. `credentials` may be updated like in `publish`.
+        """
         ...

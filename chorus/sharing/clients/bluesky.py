@@ -22,24 +22,31 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
+
 from chorus.lib import safe_fetch
 from chorus.lib.safe_fetch import FetchError
 from chorus.lib.text_metrics import BLUESKY_MAX_BYTES, check_caption, normalize_caption
 from chorus.sharing.clients.base import (
     Account,
     Credentials,
+    Metrics,
+    MetricsUnavailable,
     PermanentError,
     Post,
     Published,
     ReconnectError,
     RetryableError,
     UnknownOutcome,
+    metric_count,
 )
 
 DEFAULT_PDS = "https://bsky.social"
 POST_COLLECTION = "app.bsky.feed.post"
 # A lost answer is reconciled minutes later, so the post is among the latest few.
 RECENT_POSTS = 20
+# The most post addresses one getPosts call takes (its lexicon's limit).
+MAX_URIS_PER_LOOKUP = 25
 # What a PDS answers (400) when the access JWT is stale or not one of its own.
 SESSION_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
 # Nothing reached the server when the transport failed this way.
@@ -163,6 +170,43 @@ class BlueskyClient:
             if isinstance(value, dict) and isinstance(uri, str) and value.get("text") == text:
                 return _published(uri, did)
         return None
+
+    def fetch_metrics(self, credentials: Credentials, remote_ids: list[str]) -> dict[str, Metrics]:
+        """Return each post's like, repost, reply and quote counts
+        (`app.bsky.feed.getPosts`, 25 addresses a call); a post the AppView does not show
+        (deleted, taken down) is left out.
+
+        Counts come from an AppView, which indexes the whole network; a PDS keeps only its
+        accounts' records and does not serve getPosts. Without CHORUS_BLUESKY_APPVIEW_URL
+        this raises MetricsUnavailable and calls nothing. Posts are public, so the call
+        carries no token: the person's session is neither used nor renewed.
+        """
+        appview = settings.CHORUS_BLUESKY_APPVIEW_URL
+        if not appview:
+            raise MetricsUnavailable("no_appview", "No Bluesky AppView is configured.")
+        uris = [uri for uri in dict.fromkeys(remote_ids) if uri.startswith("at://")]
+        found: dict[str, Metrics] = {}
+        for start in range(0, len(uris), MAX_URIS_PER_LOOKUP):
+            batch = uris[start : start + MAX_URIS_PER_LOOKUP]
+            query = urlencode({"uris": batch}, doseq=True)
+            try:
+                response = safe_fetch.request(
+                    "GET", f"{appview}/xrpc/app.bsky.feed.getPosts?{query}"
+                )
+            except FetchError as error:
+                if error.code in ("invalid_url", "blocked_address"):
+                    raise PermanentError("configuration", error.message) from error
+                raise RetryableError(error.code, error.message) from error
+            try:
+                answer = _check(response)
+            except ReconnectError as error:
+                # The AppView is the operator's choice; the person's connection is fine.
+                raise PermanentError("appview_refused", error.message) from error
+            posts = answer.get("posts")
+            for post in posts if isinstance(posts, list) else []:
+                if isinstance(post, dict) and isinstance(post.get("uri"), str):
+                    found[post["uri"]] = _metrics(post)
+        return found
 
     def revoke(self, credentials: Credentials) -> None:
         """End the session on the PDS; the app password stays valid until the person
@@ -367,6 +411,21 @@ def _error_message(response: safe_fetch.Response, default: str) -> str:
 def _code_for(error_name: str) -> str:
     """Turn an XRPC error name ("RecordNotFound") into one of our codes ("record_not_found")."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", error_name).lower()
+
+
+def _metrics(post: dict[str, Any]) -> Metrics:
+    counts = {
+        key: metric_count(post.get(key))
+        for key in ("likeCount", "replyCount", "repostCount", "quoteCount")
+        if key in post
+    }
+    return Metrics(
+        reactions=counts.get("likeCount", 0),
+        comments=counts.get("replyCount", 0),
+        reposts=counts.get("repostCount", 0),
+        quotes=counts.get("quoteCount", 0),
+        raw=counts,
+    )
 
 
 def _published(uri: str, did: str) -> Published:

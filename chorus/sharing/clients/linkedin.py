@@ -19,6 +19,7 @@ import logging
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import regex
 from django.conf import settings
@@ -30,17 +31,22 @@ from chorus.sharing.clients import oauth
 from chorus.sharing.clients.base import (
     Account,
     Credentials,
+    Metrics,
+    MetricsUnavailable,
     PermanentError,
     Post,
     Published,
     PublishError,
     ReconnectError,
     RetryableError,
+    metric_count,
 )
 
 logger = logging.getLogger(__name__)
 
 SCOPES = "openid profile w_member_social"
+# The restricted scope that reads a member's post counts (granted after LinkedIn's review).
+METRICS_SCOPE = "r_member_social"
 RESTLI_PROTOCOL_VERSION = "2.0.0"
 POST_URL = "https://www.linkedin.com/feed/update/{urn}/"
 
@@ -204,6 +210,43 @@ class LinkedInClient:
         """
         return None
 
+    def fetch_metrics(self, credentials: Credentials, remote_ids: list[str]) -> dict[str, Metrics]:
+        """Return each post's reaction and comment counts (`GET /rest/socialMetadata/
+        {encoded urn}`, one call each); a post LinkedIn no longer has (404) is left out.
+
+        Reading them needs `r_member_social`, which LinkedIn grants to reviewed apps only:
+        without it among the connection's granted scopes (`credentials["scope"]`, as the
+        token endpoint answered), raises MetricsUnavailable and calls nothing. LinkedIn
+        gives no repost or impression count there.
+        """
+        if METRICS_SCOPE not in granted_scopes(credentials):
+            raise MetricsUnavailable(
+                "no_metrics_scope", f"The LinkedIn connection was not granted {METRICS_SCOPE}."
+            )
+        if oauth.expires_within(credentials, 0):
+            raise ReconnectError("expired", "The LinkedIn token has expired.")
+        found: dict[str, Metrics] = {}
+        for urn in dict.fromkeys(remote_ids):
+            if not urn.startswith("urn:li:"):
+                continue
+            response = oauth.send(
+                "GET",
+                f"{settings.CHORUS_LINKEDIN_API_URL}/rest/socialMetadata/{quote(urn, safe='')}",
+                headers={
+                    "Authorization": f"Bearer {credentials['access_token']}",
+                    "LinkedIn-Version": settings.CHORUS_LINKEDIN_VERSION,
+                    "X-Restli-Protocol-Version": RESTLI_PROTOCOL_VERSION,
+                },
+            )
+            if response.status == 404:
+                continue
+            if response.status != 200:
+                raise _error(response)
+            answer = response.json()
+            if isinstance(answer, dict):
+                found[urn] = _metrics(answer)
+        return found
+
     def revoke(self, credentials: Credentials) -> None:
         """Revoke the token (`POST {oauth}/revoke`); failures are logged and swallowed."""
         try:
@@ -221,6 +264,30 @@ class LinkedInClient:
             return
         if response.status != 200:
             logger.info("LinkedIn answered HTTP %s to a token revocation.", response.status)
+
+
+def granted_scopes(credentials: Credentials) -> frozenset[str]:
+    """Return the scopes the member granted, from the token answer's `scope` (LinkedIn
+    separates them with commas; spaces are accepted too)."""
+    return frozenset(re.split(r"[\s,]+", str(credentials.get("scope") or "").strip())) - {""}
+
+
+def _metrics(answer: dict[str, Any]) -> Metrics:
+    summaries = answer.get("reactionSummaries")
+    reactions = {
+        str(kind): metric_count(summary.get("count"))
+        for kind, summary in (summaries.items() if isinstance(summaries, dict) else [])
+        if isinstance(summary, dict)
+    }
+    comment_summary = answer.get("commentSummary")
+    comments = (
+        metric_count(comment_summary.get("count")) if isinstance(comment_summary, dict) else 0
+    )
+    return Metrics(
+        reactions=sum(reactions.values()),
+        comments=comments,
+        raw={"reactions": reactions, "comments": comments},
+    )
 
 
 def _error(response: Response) -> PublishError:

@@ -24,6 +24,7 @@ from chorus.lib.safe_fetch import FetchError
 from chorus.sharing.clients.base import (
     Account,
     Credentials,
+    Metrics,
     PermanentError,
     Post,
     Published,
@@ -31,6 +32,7 @@ from chorus.sharing.clients.base import (
     ReconnectError,
     RetryableError,
     UnknownOutcome,
+    metric_count,
 )
 
 CLIENT_NAME = "Chorus"
@@ -252,6 +254,32 @@ class MastodonClient:
             per_url if isinstance(per_url, int) and per_url >= 0 else DEFAULT_CHARACTERS_PER_URL,
         )
 
+    # --- Reading counts back ------------------------------------------------------------
+
+    def fetch_metrics(self, credentials: Credentials, remote_ids: list[str]) -> dict[str, Metrics]:
+        """Return the counts of each status (`GET /api/v1/statuses/:id`, one call each:
+        Mastodon has no batch lookup). A deleted status (404, 410) is left out. The counts
+        are those the person's server knows: boosts and favourites from other servers
+        arrive there, replies only when the server saw them."""
+        instance, token = _instance_and_token(credentials)
+        found: dict[str, Metrics] = {}
+        for remote_id in remote_ids:
+            url = f"{instance}/api/v1/statuses/{quote(remote_id, safe='')}"
+            try:
+                response = safe_fetch.request(
+                    "GET", url, headers={"Authorization": f"Bearer {token}"}
+                )
+            except FetchError as error:
+                raise _transport_error(error, may_have_posted=False) from error
+            if response.status in (404, 410):
+                continue
+            if not 200 <= response.status < 300:
+                raise _status_error(response)
+            status = response.json()
+            if isinstance(status, dict):
+                found[remote_id] = _metrics(status)
+        return found
+
 
 client = MastodonClient()
 
@@ -389,6 +417,22 @@ def _parse_iso(value: str) -> datetime | None:
 def _published(status: dict[str, Any]) -> Published:
     return Published(
         remote_id=str(status["id"]), remote_url=str(status.get("url") or status.get("uri") or "")
+    )
+
+
+def _metrics(status: dict[str, Any]) -> Metrics:
+    counts = {
+        key: metric_count(status.get(key))
+        for key in ("favourites_count", "replies_count", "reblogs_count", "quotes_count")
+        if key in status
+    }
+    return Metrics(
+        reactions=counts.get("favourites_count", 0),
+        comments=counts.get("replies_count", 0),
+        reposts=counts.get("reblogs_count", 0),
+        # Quote posts came with Mastodon 4.5; older servers do not count them.
+        quotes=counts.get("quotes_count", 0),
+        raw=counts,
     )
 
 

@@ -36,12 +36,14 @@ from chorus.sharing.clients import oauth
 from chorus.sharing.clients.base import (
     Account,
     Credentials,
+    Metrics,
     PermanentError,
     Post,
     Published,
     PublishError,
     ReconnectError,
     RetryableError,
+    metric_count,
 )
 
 with warnings.catch_warnings():
@@ -57,6 +59,8 @@ POST_URL = "https://x.com/i/web/status/{id}"
 REFRESH_MARGIN_SECONDS = 60
 # How many of the account's latest posts `find_published` looks through.
 RECENT_POSTS = 10
+# The most post ids one lookup takes.
+MAX_IDS_PER_LOOKUP = 100
 
 T = TypeVar("T")
 
@@ -212,6 +216,37 @@ class XClient:
             if response.status != 200:
                 logger.info("X answered HTTP %s to a token revocation.", response.status)
 
+    def fetch_metrics(self, credentials: Credentials, remote_ids: list[str]) -> dict[str, Metrics]:
+        """Return each post's public metrics (`GET /2/tweets?ids=…&tweet.fields=
+        public_metrics`, up to 100 ids a call). Posts X no longer shows (deleted, or the
+        account went private) come back under `errors` and are left out."""
+        ids = [remote_id for remote_id in dict.fromkeys(remote_ids) if remote_id.isdigit()]
+        found: dict[str, Metrics] = {}
+        for start in range(0, len(ids), MAX_IDS_PER_LOOKUP):
+            batch = ids[start : start + MAX_IDS_PER_LOOKUP]
+
+            def lookup(batch: list[str] = batch) -> dict[str, Metrics]:
+                response = oauth.send(
+                    "GET",
+                    f"{settings.CHORUS_X_API_URL}/2/tweets?ids={','.join(batch)}"
+                    "&tweet.fields=public_metrics",
+                    headers=_bearer(credentials),
+                )
+                answer = response.json()
+                if response.status != 200:
+                    raise _error(response)
+                items = answer.get("data") if isinstance(answer, dict) else None
+                return {
+                    str(item["id"]): _metrics(item["public_metrics"])
+                    for item in items or []
+                    if isinstance(item, dict)
+                    and item.get("id")
+                    and isinstance(item.get("public_metrics"), dict)
+                }
+
+            found.update(self._authorized(credentials, lookup))
+        return found
+
     def _authorized(self, credentials: Credentials, call: Callable[[], T]) -> T:
         """Run an API call with a live token: refresh first when it is (nearly) expired,
         and once more when X answers 401 anyway."""
@@ -299,6 +334,20 @@ def _retry_after(response: Response) -> float | None:
         return max(0.0, int(reset) - time.time())
     retry_after = response.headers.get("retry-after", "").strip()
     return float(retry_after) if retry_after.isdigit() else None
+
+
+def _metrics(public_metrics: dict[str, Any]) -> Metrics:
+    counts = {key: metric_count(value) for key, value in public_metrics.items()}
+    impressions = public_metrics.get("impression_count")
+    return Metrics(
+        reactions=counts.get("like_count", 0),
+        comments=counts.get("reply_count", 0),
+        reposts=counts.get("retweet_count", 0),
+        quotes=counts.get("quote_count", 0),
+        # Absent means X did not say (older answers had no view counts), not zero.
+        impressions=metric_count(impressions) if impressions is not None else None,
+        raw=counts,
+    )
 
 
 def _remote_texts(item: dict[str, Any]) -> set[str]:
