@@ -118,6 +118,8 @@ class LinkedInClient:
         credentials: Credentials = {
             "access_token": str(answer["access_token"]),
             "expires_at": oauth.expires_at(answer.get("expires_in")),
+            # What the member granted: post metrics need r_member_social (after review).
+            "scope": str(answer.get("scope", "")),
         }
         account = self.verify(credentials)
         credentials["member_id"] = account.remote_id
