@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -256,3 +257,216 @@ class Question(models.Model):
     @property
     def is_answered(self) -> bool:
         return self.answered_at is not None
+
+
+# Percent thresholds are whole numbers from 0 to 100.
+PERCENT = [MaxValueValidator(100)]
+
+
+class HealthThresholds(models.Model):
+    """Where each programme-health check turns from ok to watch, and from watch to act.
+
+    One row per organisation, made when a program manager first saves it; until then the
+    defaults apply. The defaults are published rules of thumb where one exists
+    (../shared/reference/market.md, cited in the help texts) and Chorus's own otherwise.
+    Percentages are whole numbers (30 means 30 %).
+    """
+
+    org = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="health_thresholds"
+    )
+    window_days = models.PositiveSmallIntegerField(
+        _("period measured (days)"),
+        default=30,
+        validators=[MinValueValidator(7), MaxValueValidator(365)],
+        help_text=_("Every check looks at this many days before today."),
+    )
+    # 1. Everyone enrolled at once.
+    rollout_max_percent = models.PositiveSmallIntegerField(
+        _("people invited within the period, at most (percentage of members)"),
+        default=30,
+        help_text=_(
+            "About 3 employees in 10 are ready to advocate (PostBeyond, 2018): a pilot of "
+            "volunteers first, then waves."
+        ),
+        validators=PERCENT,
+    )
+    activation_days = models.PositiveSmallIntegerField(
+        _("days before a wave is judged"),
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(180)],
+        help_text=_("Chorus default: two weeks to share for the first time."),
+    )
+    activation_watch_percent = models.PositiveSmallIntegerField(
+        _("activation of the last wave: watch below (%)"),
+        default=60,
+        help_text=_("Share of the wave's volunteers who shared at least once. Chorus default."),
+        validators=PERCENT,
+    )
+    activation_act_percent = models.PositiveSmallIntegerField(
+        _("activation of the last wave: act below (%)"),
+        default=30,
+        help_text=_("Chorus default."),
+        validators=PERCENT,
+    )
+    # 2. The parrot effect.
+    parrot_watch_percent = models.PositiveSmallIntegerField(
+        _("parrot index: watch from (%)"),
+        default=10,
+        help_text=_(
+            "Shares near-identical to a colleague's or mostly the suggested text. Word-for-word "
+            "identical posts are the first complaint about advocacy tools. Chorus default."
+        ),
+        validators=PERCENT,
+    )
+    parrot_act_percent = models.PositiveSmallIntegerField(
+        _("parrot index: act from (%)"),
+        default=25,
+        help_text=_("Chorus default."),
+        validators=PERCENT,
+    )
+    burst_colleagues = models.PositiveSmallIntegerField(
+        _("burst: colleagues posting the same item"),
+        default=3,
+        validators=[MinValueValidator(2)],
+        help_text=_(
+            "Colleagues' posts of one item should be spread out, as DSMN8's scheduler does. "
+            "Chorus default."
+        ),
+    )
+    burst_minutes = models.PositiveSmallIntegerField(
+        _("burst: within (minutes)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(1440)],
+        help_text=_("Chorus default."),
+    )
+    # 3. A tool without a strategy.
+    strategy_watch_percent = models.PositiveSmallIntegerField(
+        _("without objective, KPIs or topics: watch from (%)"),
+        default=10,
+        help_text=_("Of the current campaigns and of the period's new content. Chorus default."),
+        validators=PERCENT,
+    )
+    strategy_act_percent = models.PositiveSmallIntegerField(
+        _("without objective, KPIs or topics: act from (%)"),
+        default=50,
+        help_text=_("Chorus default."),
+        validators=PERCENT,
+    )
+    # 4. A strategy without a tool.
+    adoption_watch_percent = models.PositiveSmallIntegerField(
+        _("people who shared in the period: watch below (%)"),
+        default=50,
+        help_text=_(
+            "Share of the people in the programme who shared at least once in the period, "
+            "the measure Haiilo reports. Chorus default."
+        ),
+        validators=PERCENT,
+    )
+    adoption_act_percent = models.PositiveSmallIntegerField(
+        _("people who shared in the period: act below (%)"),
+        default=25,
+        help_text=_("Chorus default."),
+        validators=PERCENT,
+    )
+    content_per_100_weekly = models.FloatField(
+        _("new content a week per 100 people, at least"),
+        default=3.5,
+        validators=[MinValueValidator(0)],
+        help_text=_("About 3.5 new items per 100 active users per week (DSMN8)."),
+    )
+    # 5. Relaying instead of engaging.
+    silent_watch_percent = models.PositiveSmallIntegerField(
+        _("shares that drew no engagement: watch from (%)"),
+        default=50,
+        help_text=_("No click or interaction at all, two days after posting. Chorus default."),
+        validators=PERCENT,
+    )
+    silent_act_percent = models.PositiveSmallIntegerField(
+        _("shares that drew no engagement: act from (%)"),
+        default=75,
+        help_text=_("Chorus default."),
+        validators=PERCENT,
+    )
+    # 6. Quantity over quality.
+    weekly_target = models.PositiveSmallIntegerField(
+        _("weekly target (shares)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text=_(
+            "For people who set none in their profile. At least 3 LinkedIn shares a week per "
+            "person is a common target (GaggleAMP)."
+        ),
+    )
+    over_cadence_factor = models.FloatField(
+        _("above the cadence: more than this many times one's weekly target"),
+        default=2.0,
+        validators=[MinValueValidator(1)],
+        help_text=_("Chorus default."),
+    )
+    far_below_percent = models.PositiveSmallIntegerField(
+        _("far below the target: under this share of it (%)"),
+        default=25,
+        help_text=_("Chorus default."),
+        validators=PERCENT,
+    )
+    over_cadence_act_percent = models.PositiveSmallIntegerField(
+        _("people above the cadence: act from (percentage of the programme)"),
+        default=20,
+        help_text=_("Chorus default."),
+        validators=PERCENT,
+    )
+    far_below_watch_percent = models.PositiveSmallIntegerField(
+        _("people far below the target: watch from (percentage of the programme)"),
+        default=50,
+        help_text=_("Chorus default."),
+        validators=PERCENT,
+    )
+    quality_drop_points = models.PositiveSmallIntegerField(
+        _("drop in own words: watch from (points)"),
+        default=10,
+        help_text=_(
+            "Average share of people's own words, this period against the one before. "
+            "Chorus default."
+        ),
+        validators=PERCENT,
+    )
+    # 7. Over-controlling people's voice.
+    unedited_watch_percent = models.PositiveSmallIntegerField(
+        _("suggested texts posted unedited: watch from (%)"),
+        default=30,
+        help_text=_("Chorus default."),
+        validators=PERCENT,
+    )
+    unedited_act_percent = models.PositiveSmallIntegerField(
+        _("suggested texts posted unedited: act from (%)"),
+        default=60,
+        help_text=_("Chorus default."),
+        validators=PERCENT,
+    )
+    approval_watch_hours = models.PositiveSmallIntegerField(
+        _("decision on a suggestion: watch after (hours)"),
+        default=48,
+        help_text=_(
+            "Posting needs no approval in Chorus; the closest step is the programme team's "
+            "decision on ambassadors' suggestions. Chorus default."
+        ),
+    )
+    approval_act_hours = models.PositiveSmallIntegerField(
+        _("decision on a suggestion: act after (hours)"),
+        default=168,
+        help_text=_("Chorus default."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("programme health thresholds")
+        verbose_name_plural = _("programme health thresholds")
+
+    def __str__(self) -> str:
+        return f"{self.org} health thresholds"
+
+    @classmethod
+    def for_org(cls, org: Organization) -> HealthThresholds:
+        """The organisation's thresholds, or the defaults (unsaved) when it has none yet."""
+        return cls.objects.filter(org=org).first() or cls(org=org)

@@ -1,0 +1,61 @@
+"""Programme health (program managers): the seven checks, and the thresholds they use."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from chorus.orgs.access import org_view
+from chorus.orgs.actions import audit
+from chorus.orgs.models import Membership, Role
+from chorus.program.forms import HealthThresholdsForm
+from chorus.program.health import health_report
+from chorus.program.models import HealthThresholds
+
+
+def _page(
+    request: HttpRequest,
+    membership: Membership,
+    thresholds: HealthThresholds,
+    form: HealthThresholdsForm,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "checks": health_report(membership.org, thresholds=thresholds),
+        "thresholds": thresholds,
+        "form": form,
+    }
+    return render(request, "program/health.html", context, status=status)
+
+
+@require_http_methods(["GET"])
+@org_view(Role.PROGRAM_MANAGER)
+def health(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The seven classic failures as checks (status, figures, advice), and the thresholds."""
+    thresholds = HealthThresholds.for_org(membership.org)
+    return _page(request, membership, thresholds, HealthThresholdsForm(instance=thresholds))
+
+
+@require_http_methods(["POST"])
+@org_view(Role.PROGRAM_MANAGER)
+def thresholds(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Save where each check turns to watch and to act (the defaults until then)."""
+    org = membership.org
+    current = HealthThresholds.for_org(org)
+    before = {name: getattr(current, name) for name in HealthThresholdsForm.Meta.fields}
+    form = HealthThresholdsForm(request.POST, instance=current)
+    if not form.is_valid():
+        # The checks keep using the thresholds in force, not the refused ones.
+        return _page(request, membership, HealthThresholds.for_org(org), form, status=400)
+    saved = form.save()
+    changes = {
+        name: [old, getattr(saved, name)]
+        for name, old in before.items()
+        if old != getattr(saved, name)
+    }
+    audit(org, request.user, "health.thresholds", saved, changes)
+    messages.success(request, _("Saved."))
+    return redirect("programme_health", org=org.slug)
