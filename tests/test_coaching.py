@@ -500,12 +500,31 @@ class CoachingNoteTests(ResultsTestCase):
                 "/o/acme/me/results/",
                 f"/o/acme/teams/{self.team.pk}/results/",
                 self.coach_url(self.amy_m),
+                "/o/acme/coaching/notes/",
                 "/o/acme/notifications/",
             ]
             for page in pages:
                 content = self.client.get(page).content.decode()
                 self.assertNotIn("Private-words-between-us", content, page)
                 self.assertNotIn("Private-reply-between-us", content, page)
+
+    def test_my_conversations_both_ways(self) -> None:
+        received = make_note(self.maya_m, self.amy_m, text="To Amy from Maya")
+        make_reply(received, self.amy_m)
+        written = make_note(self.paul_m, self.maya_m, text="To Maya from Paul")
+        self.login(self.maya)
+        page = self.client.get("/o/acme/coaching/notes/")
+        self.assertEqual(list(page.context["received"]), [written])
+        self.assertEqual(list(page.context["written"]), [received])
+        self.assertEqual(page.context["written"][0].unread_replies, 1)
+        self.assertContains(page, "1 new reply")
+        self.client.get(self.note_url(received))  # reading the thread clears it
+        page = self.client.get("/o/acme/coaching/notes/")
+        self.assertEqual(page.context["written"][0].unread_replies, 0)
+        self.login(self.alice)
+        page = self.client.get("/o/acme/coaching/notes/")
+        self.assertEqual((list(page.context["received"]), list(page.context["written"])), ([], []))
+        self.assertEqual(self.client.post("/o/acme/coaching/notes/").status_code, 405)
 
     def test_notification_only_for_programme_members(self) -> None:
         never_invited = make_member(self.org, Role.AMBASSADOR, team=self.team, programme=None)

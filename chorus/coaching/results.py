@@ -249,7 +249,8 @@ def personal_results(member: Membership, period: Period) -> PersonalResults:
             is_bot=False,
             occurred_at__gte=start,
         )
-        .annotate(bucket=TruncHour("occurred_at", tzinfo=UTC))
+        # Hours of the site's time zone (some are offset by half an hour from UTC).
+        .annotate(bucket=TruncHour("occurred_at"))
         .values("link_id", "bucket")
         .annotate(clicks=Count("id"))
         .order_by()
@@ -257,7 +258,7 @@ def personal_results(member: Membership, period: Period) -> PersonalResults:
     _attribute_clicks(shares, buckets)
     click_hours = [0] * 24
     for _link_id, bucket, count in buckets:
-        click_hours[timezone.localtime(bucket).hour] += count
+        click_hours[bucket.hour] += count
 
     weekly_clicks = [0] * period.weeks
     clicks = unique_visitors = 0

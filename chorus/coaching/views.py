@@ -160,6 +160,20 @@ def coach(request: HttpRequest, membership: Membership, membership_id: int) -> H
     )
 
 
+@require_http_methods(["GET"])
+@org_view()
+def notes(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """My coaching conversations: the notes I received and, for managers, the ones I wrote."""
+    listed = CoachingNote.objects.select_related(
+        "author__user", "subject__user", "share__item", "workshop"
+    ).with_reply_counts(membership)
+    context = {
+        "received": listed.filter(org=membership.org, subject=membership)[:NOTES_LISTED],
+        "written": listed.filter(org=membership.org, author=membership)[:NOTES_LISTED],
+    }
+    return render(request, "coaching/notes.html", context)
+
+
 @require_http_methods(["GET", "POST"])
 @org_view()
 def note(request: HttpRequest, membership: Membership, coachingnote_id: int) -> HttpResponse:
