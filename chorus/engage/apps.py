@@ -7,3 +7,6 @@ class EngageConfig(AppConfig):
     label = "engage"
     verbose_name = _("Points and challenges")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from chorus.engage import receivers  # noqa: F401 - connects the signal handlers
