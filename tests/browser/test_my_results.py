@@ -113,7 +113,11 @@ def test_my_results_on_a_phone_with_a_note_from_my_manager(demo: str, new_page: 
     checked = new_page(viewport=PHONE, locale="en-US", is_mobile=True, bypass_csp=True)
     login(checked, demo, "ambassador@acme.example")
     found = {}
-    for path in ("/o/acme/me/results/", f"/o/acme/coaching/notes/{note.pk}/"):
+    for path in (
+        "/o/acme/me/results/",
+        "/o/acme/coaching/notes/",
+        f"/o/acme/coaching/notes/{note.pk}/",
+    ):
         checked.goto(demo + path)
         found[path] = violations(checked)
     for email, paths in (
