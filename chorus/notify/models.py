@@ -21,6 +21,7 @@ class Notification(models.Model):
         WORKSHOP = "workshop", _("Workshop")
         SHARE = "share", _("Share")
         CONNECTION = "connection", _("Connection")
+        COACHING = "coaching", _("Coaching note")
 
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     membership = models.ForeignKey(
