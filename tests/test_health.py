@@ -8,9 +8,7 @@ import io
 import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from unittest import skipUnless
 
-from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection as database
@@ -20,7 +18,7 @@ from django.utils import timezone, translation
 from chorus.content.models import Suggestion
 from chorus.feed.models import Profile
 from chorus.links.models import LinkDay, TrackedLink
-from chorus.orgs.models import AuditEntry, Membership, Organization
+from chorus.orgs.models import AuditEntry, Membership, Organization, Role
 from chorus.program.health import (
     Check,
     Figure,
@@ -28,6 +26,7 @@ from chorus.program.health import (
     health_report,
 )
 from chorus.program.models import Cohort, HealthThresholds, Participation
+from chorus.sharing.models import EngagementSnapshot, Share
 from tests.base import OrgTestCase
 from tests.factory import (
     make_campaign,
@@ -36,6 +35,7 @@ from tests.factory import (
     make_org,
     make_suggestion,
     make_topic,
+    make_user,
 )
 from tests.factory_health import backdate, publish
 
@@ -415,23 +415,24 @@ class EngagementCheckTests(HealthTestCase):
         self.shares([1, 0, 0, 0, 0, 0])
         self.assertEqual(report(self.acme2, silent_act_percent=90)["engagement"].status, "watch")
 
-    @skipUnless(
-        "engagementsnapshot" in {model._meta.model_name for model in apps.get_models()},
-        "engagement snapshots are not recorded yet",
-    )
     def test_interactions_on_the_network_count(self) -> None:
-        snapshot_model = apps.get_model("sharing", "EngagementSnapshot")
         for member in people(self.acme2, 5):
             share = publish(member, self.item, days_ago(5))
-            snapshot_model.objects.create(
+            EngagementSnapshot.objects.create(
                 org=self.acme2, share=share, taken_at=days_ago(5), reactions=1
             )
             # Only the latest reading of a share counts.
-            snapshot_model.objects.create(
+            EngagementSnapshot.objects.create(
                 org=self.acme2, share=share, taken_at=days_ago(4), reactions=2, comments=1
             )
         check = report(self.acme2)["engagement"]
         self.assertEqual((check.status, check.figure("engagement_per_share")), ("ok", 3.0))
+        # A share with both: its network's interactions and its link's clicks add up.
+        self.shares([4])
+        share = Share.objects.filter(org=self.acme2, link__isnull=False).get()
+        EngagementSnapshot.objects.create(org=self.acme2, share=share, comments=2)
+        check = report(self.acme2)["engagement"]
+        self.assertEqual(check.figure("engagement_per_share"), (5 * 3 + 6) / 6)
 
 
 # --- 6. Quality over quantity -------------------------------------------------------------
@@ -619,6 +620,13 @@ class HealthPageTests(OrgTestCase):
         self.login(self.alice)
         self.assertEqual(self.client.get(self.url).status_code, 200)
 
+    def test_the_page_follows_the_persons_language(self) -> None:
+        french = make_member(self.org, Role.PROGRAM_MANAGER, make_user(language="fr"))
+        self.login(french.user)
+        response = self.client.get(self.url)
+        self.assertEqual(response["Content-Language"], "fr")
+        self.assertEqual(len(response.context["checks"]), 7)
+
     def test_ambassadors_and_team_managers_are_refused(self) -> None:
         for user in (self.amy, self.maya):
             self.login(user)
@@ -674,7 +682,8 @@ class HealthPageTests(OrgTestCase):
                 response = self.client.post(self.save_url, self.form_data(**bad))
                 self.assertEqual(response.status_code, 400)
                 self.assertContains(response, 'class="error"', status_code=400)
-                self.assertContains(response, '<details class="panel" open>', status_code=400)
+                self.assertContains(response, 'id="thresholds" open', status_code=400)
+                self.assertContains(response, "were not saved", status_code=400)
         self.assertFalse(HealthThresholds.objects.filter(org=self.org).exists())
 
     def test_the_page_costs_the_same_queries_however_much_data(self) -> None:

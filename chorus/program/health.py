@@ -28,7 +28,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
-from importlib import import_module
 from typing import Any
 
 from django.db import models
@@ -44,6 +43,7 @@ from chorus.feed.models import Profile
 from chorus.links.models import LinkDay
 from chorus.orgs.models import Membership, Organization
 from chorus.program.models import Cohort, HealthThresholds, Participation
+from chorus.sharing.metrics import latest_engagement
 from chorus.sharing.models import Share
 
 # Below this many published shares, ratios of shares are shown but not judged.
@@ -684,7 +684,7 @@ def engagement_by_share(shares: Sequence[ShareFact]) -> dict[int, int]:
 
     Engagement is what readers did because of the post:
     - interactions on the network (reactions, comments, reposts, quotes), from the share's
-      latest engagement snapshot (chorus.sharing.metrics), when the network was read;
+      latest engagement snapshot (chorus.sharing.metrics), when its network was read;
     - human clicks on the share's tracked link (LinkDay.clicks, bots excluded) from the
       (UTC) day it was published; when a link was shared more than once, each day's clicks
       go to the latest share of it published by then.
@@ -706,28 +706,10 @@ def engagement_by_share(shares: Sequence[ShareFact]) -> dict[int, int]:
             published = [s for s in by_link[link_id] if s.at.astimezone(UTC).date() <= day]
             if published:
                 engagement[published[-1].id] += clicks
-    for share_id, interactions in _interactions([share.id for share in shares]).items():
-        engagement[share_id] = engagement.get(share_id, 0) + interactions
+    if shares:
+        for share_id, counts in latest_engagement([share.id for share in shares]).items():
+            engagement[share_id] = engagement.get(share_id, 0) + counts.total
     return engagement
-
-
-# What people did with a post on its network (chorus.sharing.metrics.Engagement fields).
-INTERACTIONS = ("reactions", "comments", "reposts", "quotes")
-
-
-def _interactions(share_ids: list[int]) -> dict[int, int]:
-    """Latest interactions on the network per measured share (none while not collected)."""
-    if not share_ids:
-        return {}
-    try:
-        metrics = import_module("chorus.sharing.metrics")
-    except ImportError:
-        return {}
-    latest = metrics.latest_engagement(share_ids)
-    return {
-        share_id: sum(getattr(counts, name, 0) or 0 for name in INTERACTIONS)
-        for share_id, counts in latest.items()
-    }
 
 
 def check_engagement(facts: Facts) -> Check:
@@ -751,25 +733,28 @@ def check_engagement(facts: Facts) -> Check:
     per_share = _ratio(total, len(measured))
     silent = _ratio(sum(1 for share in measured if not engagement[share.id]), len(measured))
 
-    def mean(group: list[ShareFact]) -> float | None:
-        return _ratio(sum(engagement[share.id] for share in group), len(group))
-
-    personal = mean([s for s in measured if (s.originality or 0) >= PARROT_ORIGINALITY])
-    relayed = mean(
-        [s for s in measured if s.originality is not None and s.originality < PARROT_ORIGINALITY]
-    )
+    # (own words, engagement) of the shares whose own words were measured.
+    scored = [
+        (share.originality, engagement[share.id])
+        for share in measured
+        if share.originality is not None
+    ]
+    personal_counts = [count for own, count in scored if own >= PARROT_ORIGINALITY]
+    relayed_counts = [count for own, count in scored if own < PARROT_ORIGINALITY]
+    personal = _ratio(sum(personal_counts), len(personal_counts))
+    relayed = _ratio(sum(relayed_counts), len(relayed_counts))
     lift = personal / relayed if personal is not None and relayed else None
     judged = len(measured) >= MIN_SHARES
-    status = Status.OK
+    status = Status.OK.value
     if judged and _at_least(silent, limits.silent_act_percent):
-        status = Status.ACT
+        status = Status.ACT.value
         advice = _(
             "Most shares draw no reaction at all: relaying is not enough. Add a question or an "
             "opinion to each post, answer comments, and train people to engage with others' "
             "posts too (engagement tips and conversation starters on each item)."
         )
     elif judged and _at_least(silent, limits.silent_watch_percent):
-        status = Status.WATCH
+        status = Status.WATCH.value
         advice = _(
             "Many shares draw no reaction: suggest conversation starters and ask people to "
             "say why the content matters to them."
