@@ -524,6 +524,7 @@ class ControlCheckTests(HealthTestCase):
         self.assertEqual(check.figure("unedited_captions"), 0.2)
         self.assertEqual(check.figure("suggestion_decision_hours"), 11.5)
         self.assertIn("no approval", check.note)
+        self.assertIn("make the suggested texts their own", check.advice)
 
     def test_watch_when_many_captions_are_left_unedited(self) -> None:
         self.shares(unedited=2)
@@ -570,6 +571,17 @@ class ReportTests(HealthTestCase):
             self.assertIn(check.status, ("ok", "watch", "act"))
             self.assertTrue(check.advice)
             self.assertTrue(check.figures)
+
+    def test_without_activity_the_advice_claims_nothing(self) -> None:
+        checks = report(make_org())
+        self.assertEqual({check.status for check in checks.values()}, {"ok"})
+        self.assertIn("Nothing to judge yet", checks["rollout"].advice)
+        self.assertIn("Too few shares", checks["parrot"].advice)
+        self.assertIn("No campaign and no new content yet", checks["strategy"].advice)
+        self.assertIn("Invite a first group", checks["adoption"].advice)
+        self.assertIn("Too few measured shares", checks["engagement"].advice)
+        self.assertIn("Invite a first group", checks["cadence"].advice)
+        self.assertIn("Too little activity", checks["control"].advice)
 
     def test_an_organisations_saved_thresholds_are_used(self) -> None:
         self.item.topics.add(make_topic(self.acme2))

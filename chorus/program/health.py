@@ -357,11 +357,18 @@ def check_rollout(facts: Facts) -> Check:
             % {"count": SMALL_ORGANISATION}
         )
     status = worst(statuses)
-    if status == Status.OK:
+    if status == Status.OK and (judged or activation is not None):
         advice.append(
             _(
                 "The rollout goes at a healthy pace. Keep adding volunteers in waves, as the "
                 "current ones show results."
+            )
+        )
+    elif status == Status.OK:
+        advice.append(
+            _(
+                "Nothing to judge yet. Start with a pilot of volunteers, then open the "
+                "programme in waves."
             )
         )
     return Check(
@@ -473,8 +480,12 @@ def check_parrot(facts: Facts) -> Check:
             )
         )
     status = worst(statuses)
-    if status == Status.OK:
+    if status == Status.OK and judged:
         advice.append(_("People write in their own words and spread their posts. Keep it so."))
+    elif status == Status.OK:
+        advice.append(
+            _("Too few shares to judge yet. From the first ones, ask for a personal comment.")
+        )
     note = ""
     if not judged:
         note = _("Too few shares in the period to judge the index (%(count)s).") % {
@@ -564,9 +575,16 @@ def check_strategy(facts: Facts) -> Check:
             )
         )
     status = worst(statuses)
-    if status == Status.OK:
+    if status == Status.OK and (campaigns or items["total"]):
         advice.append(
             _("Campaigns have aims and content is tagged: keep reviewing results against them.")
+        )
+    elif status == Status.OK:
+        advice.append(
+            _(
+                "No campaign and no new content yet: start with a campaign, its objective and "
+                "the KPIs that will show whether it is reached."
+            )
         )
     return Check(
         key="strategy",
@@ -650,8 +668,10 @@ def check_adoption(facts: Facts) -> Check:
                 )
             )
     status = worst(statuses)
-    if status == Status.OK:
+    if status == Status.OK and participants:
         advice.append(_("People share through Chorus and the hub is fed. Keep it so."))
+    elif status == Status.OK:
+        advice.append(_("Invite a first group of volunteers to the programme."))
     return Check(
         key="adoption",
         number=4,
@@ -759,8 +779,13 @@ def check_engagement(facts: Facts) -> Check:
             "Many shares draw no reaction: suggest conversation starters and ask people to "
             "say why the content matters to them."
         )
-    else:
+    elif judged:
         advice = _("Shares start conversations. Keep asking questions and answering comments.")
+    else:
+        advice = _(
+            "Too few measured shares to judge yet. Give each item a conversation starter from "
+            "the beginning."
+        )
     if lift is not None and lift > 1:
         advice += " " + _(
             "Posts in people's own words drew %(ratio)s times the engagement of plain relays."
@@ -875,8 +900,10 @@ def check_cadence(facts: Facts) -> Check:
             )
         )
     status = worst(statuses)
-    if status == Status.OK:
+    if status == Status.OK and participants:
         advice.append(_("People post regularly, within their targets, in their own words."))
+    elif status == Status.OK:
+        advice.append(_("Invite a first group of volunteers to the programme."))
     return Check(
         key="cadence",
         number=6,
@@ -968,8 +995,17 @@ def check_control(facts: Facts) -> Check:
             )
         )
     status = worst(statuses)
-    if status == Status.OK:
-        advice.append(_("People make the suggested texts their own and the team answers quickly."))
+    if status == Status.OK and judged:
+        advice.append(_("People make the suggested texts their own."))
+    if status == Status.OK and delay is not None:
+        advice.append(_("The team decides on suggestions quickly."))
+    if status == Status.OK and not judged and delay is None:
+        advice.append(
+            _(
+                "Too little activity to judge yet. Present suggested texts as a starting point, "
+                "never as the text to post."
+            )
+        )
     notes = [
         _(
             "Posting needs no approval in Chorus, so the delay shown is the programme team's "
