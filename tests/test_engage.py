@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from io import StringIO
-from unittest import mock
 
 import time_machine
 from django.core.management import CommandError, call_command
@@ -19,12 +18,13 @@ from chorus.engage.models import (
     PointsEntry,
     PointsRules,
 )
-from chorus.engage.points import Engagement, award, rules_of
+from chorus.engage.points import award, rules_of
 from chorus.links.actions import link_for
 from chorus.links.models import Click, LinkDay
 from chorus.orgs.models import Membership
 from chorus.program.actions import do_leave
 from chorus.program.models import WorkshopSignup
+from chorus.sharing.models import EngagementSnapshot
 from tests.base import OrgTestCase
 from tests.factory import (
     make_connection,
@@ -197,15 +197,25 @@ class QualityTests(OrgTestCase):
         make_suggestion(self.amy_m, status="accepted", decided_at=NOW)
         make_suggestion(self.amy_m, url="https://www.example.com/other", status="declined")
         share = published_share(self.amy_m, make_item(self.org), originality=0.6)
-        engagement = {share.pk: Engagement(comments=2, reactions=5)}
-        with mock.patch("chorus.engage.points.engagement_by_share", return_value=engagement):
-            award(self.org)
+        # The engagement sync's snapshots: the latest counts are the ones that count.
+        for hours, (reactions, comments) in ((1, (1, 0)), (6, (4, 2))):
+            EngagementSnapshot.objects.create(
+                org=self.org,
+                share=share,
+                taken_at=NOW - timedelta(hours=12 - hours),
+                reactions=reactions,
+                comments=comments,
+                reposts=1,
+                quotes=1,
+            )
+        award(self.org)
 
         # The network is connected and a first share published: two steps, counted once.
         self.assertEqual(total(self.amy_m, "onboarding"), 2 * rules.onboarding_step)
         self.assertEqual(total(self.amy_m, "helping"), rules.faq_question + rules.workshop)
         self.assertEqual(total(self.amy_m, "suggestion"), rules.suggestion)
-        self.assertEqual(total(self.amy_m, "engagement"), 2 * rules.comment + 5 * rules.reaction)
+        # Comments and quotes weigh more than reactions and reposts.
+        self.assertEqual(total(self.amy_m, "engagement"), 3 * rules.comment + 5 * rules.reaction)
         # Undoing a step later does not take its points back; nothing counts twice.
         connection.delete()
         award(self.org)
@@ -567,14 +577,29 @@ class CommandTests(OrgTestCase):
             call_command("award-points", "--since", "2026-02-30")
 
         # The worker's periodic tasks do the same (tasks run inline in tests).
-        from chorus.engage.tasks import award_all_points, award_recent_points
+        from chorus.engage.tasks import award_points
 
         published_share(self.maya_m, make_item(self.org), originality=0.5)
-        award_recent_points()
+        award_points()
         self.assertEqual(total(self.maya_m, "share"), 5)
         before = PointsEntry.objects.count()
-        award_all_points()
+        with time_machine.travel(NOW.replace(hour=3, minute=1), tick=False):
+            award_points()  # the nightly full run
         self.assertEqual(PointsEntry.objects.count(), before)
+
+    def test_recent_runs_then_the_nightly_run_and_a_first_run_counts_everything(self) -> None:
+        from chorus.engage.tasks import award_points
+
+        old = NOW - timedelta(days=10)
+        published_share(self.amy_m, make_item(self.org), originality=1.0, at=old)
+        award_points()  # the ledger was empty: everything is counted
+        self.assertEqual(total(self.amy_m, "share"), 10)
+        published_share(self.maya_m, make_item(self.org), originality=1.0, at=old)
+        award_points()  # the last two days only
+        self.assertEqual(total(self.maya_m, "share"), 0)
+        with time_machine.travel(NOW.replace(hour=3, minute=5), tick=False):
+            award_points()
+        self.assertEqual(total(self.maya_m, "share"), 10)
         self.assertTrue(PointsRules.objects.filter(org=self.other_org).exists())
 
     def test_the_rules_page_shows_the_organisations_values(self) -> None:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from chorus.engage.models import BadgeAward, PointsRules
 from chorus.orgs.models import Membership, Organization
+
+if TYPE_CHECKING:
+    from chorus.sharing.models import Share
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,13 @@ BADGES: tuple[Badge, ...] = (
         100,
     ),
     Badge(
+        "conversation_starter",
+        _("Conversation starter"),
+        _("Your shares drew ten comments or quotes."),
+        "conversations",
+        10,
+    ),
+    Badge(
         "onboarding_complete",
         _("Ready to go"),
         _("Complete every step of getting started."),
@@ -81,8 +93,21 @@ BADGES: tuple[Badge, ...] = (
 BY_KEY = {badge.key: badge for badge in BADGES}
 
 
-def _by_member(rows: object) -> dict[int, int]:
-    return {member_id: int(value or 0) for member_id, value in rows}  # type: ignore[attr-defined]
+def _by_member(rows: Iterable[tuple[int, int | None]]) -> dict[int, int]:
+    return {member_id: int(value or 0) for member_id, value in rows}
+
+
+def _conversations(shares: QuerySet[Share]) -> dict[int, int]:
+    """Comments and quotes on each member's shares, by their latest counts."""
+    from chorus.sharing.metrics import latest_engagement
+
+    owners = dict(shares.values_list("pk", "membership_id"))
+    totals: dict[int, int] = defaultdict(int)
+    for share_id, figures in latest_engagement(shares).items():
+        owner = owners.get(share_id)
+        if owner is not None:
+            totals[owner] += figures.comments + figures.quotes
+    return totals
 
 
 def _figures(
@@ -98,29 +123,26 @@ def _figures(
     from chorus.sharing.models import Share
 
     ids = [member.pk for member in members]
-
-    def per_member(rows: object) -> dict[int, int]:
-        return _by_member(rows)
-
-    figures: dict[str, Callable[[], dict[int, int]]] = {
-        "original_shares": lambda: per_member(
-            Share.objects.filter(org=org, membership_id__in=ids, status=Share.Status.PUBLISHED)
-            .filter(original_q(rules))
+    published = Share.objects.filter(org=org, membership_id__in=ids, status=Share.Status.PUBLISHED)
+    return {
+        "original_shares": _by_member(
+            published.filter(original_q(rules))
             .values("membership_id")
             .annotate(n=Count("id"))
             .values_list("membership_id", "n")
         ),
-        "clicks": lambda: per_member(
+        "clicks": _by_member(
             LinkDay.objects.filter(org=org, link__ambassador_id__in=ids)
             .values("link__ambassador_id")
             .annotate(n=Sum("unique_visitors"))
             .values_list("link__ambassador_id", "n")
         ),
-        "onboarding": lambda: {
+        "conversations": _conversations(published),
+        "onboarding": {
             member_id: int(checklist.complete)
             for member_id, checklist in checklists(org, members).items()
         },
-        "suggestions": lambda: per_member(
+        "suggestions": _by_member(
             Suggestion.objects.filter(
                 org=org, suggested_by_id__in=ids, status=Suggestion.Status.ACCEPTED
             )
@@ -128,7 +150,7 @@ def _figures(
             .annotate(n=Count("id"))
             .values_list("suggested_by_id", "n")
         ),
-        "faq": lambda: per_member(
+        "faq": _by_member(
             Question.objects.filter(
                 org=org, asked_by_id__in=ids, in_faq=True, answered_at__isnull=False
             )
@@ -136,20 +158,19 @@ def _figures(
             .annotate(n=Count("id"))
             .values_list("asked_by_id", "n")
         ),
-        "workshops": lambda: per_member(
+        "workshops": _by_member(
             WorkshopSignup.objects.filter(workshop__org=org, membership_id__in=ids, attended=True)
             .values("membership_id")
             .annotate(n=Count("id"))
             .values_list("membership_id", "n")
         ),
-        "challenges": lambda: per_member(
+        "challenges": _by_member(
             ChallengeResult.objects.filter(org=org, membership_id__in=ids, reached_at__isnull=False)
             .values("membership_id")
             .annotate(n=Count("id"))
             .values_list("membership_id", "n")
         ),
     }
-    return {name: compute() for name, compute in figures.items()}
 
 
 def award_badges(org: Organization, rules: PointsRules, members: list[Membership]) -> int:

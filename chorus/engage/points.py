@@ -1,12 +1,16 @@
 """Awarding points: derived from what people did, under their organisation's rules.
 
 `award(org, since)` computes what every programme member should have earned for each day
-from `since` on (shares, human clicks, conversations, accepted suggestions, helping
-colleagues), applies the daily caps, and brings the ledger in line: missing entries are
+from `since` on (shares, human clicks, conversations on their shares, accepted suggestions,
+helping colleagues), applies the daily caps, and brings the ledger in line: missing entries are
 created, changed ones updated, ones no longer earned removed. Running it twice changes
 nothing the second time, and a new rule applies to the past when it is run again over it.
 Onboarding steps are the exception: they are counted once, on the day they are first seen
 done, and kept even if a step is undone later (a disconnected network).
+
+Conversations on a share grow for a month after it is published (the engagement sync reads
+them on a schedule) and count on the day it was published: the quarter-hourly run updates
+the last days' shares, the nightly full run the older ones.
 
 docs/points.md explains the rules to the people who earn the points.
 """
@@ -18,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -27,6 +31,10 @@ from django.utils import timezone
 from chorus.engage.models import Kind, PointsEntry, PointsRules
 from chorus.orgs.models import Membership, Organization
 from chorus.program.models import Participation
+
+if TYPE_CHECKING:
+    from chorus.sharing.metrics import Engagement
+    from chorus.sharing.models import Share
 
 # Kinds brought in line with the data on every run; onboarding steps are only added.
 RECOMPUTED_KINDS = (Kind.SHARE, Kind.CLICKS, Kind.ENGAGEMENT, Kind.SUGGESTION, Kind.HELPING)
@@ -49,12 +57,6 @@ class Candidate:
     @property
     def key(self) -> tuple[int, str, str, str]:
         return (self.membership_id, self.kind, self.source_type, self.source_id)
-
-
-@dataclass(frozen=True)
-class Engagement:
-    comments: int = 0
-    reactions: int = 0
 
 
 @dataclass
@@ -117,13 +119,19 @@ def share_points(
     return round(rules.original_share * min(own, 1.0)), True
 
 
-def engagement_by_share(share_ids: Collection[int]) -> dict[int, Engagement]:
-    """Comments and reactions per published share: the one place engagement comes in.
+def engagement_by_share(shares: QuerySet[Share]) -> dict[int, Engagement]:
+    """The latest counts of each measured share (the engagement sync's snapshots)."""
+    from chorus.sharing.metrics import latest_engagement
 
-    Chorus does not fetch engagement figures from the networks yet; until it does, shares
-    have none and the conversations kind earns nothing. Plug the latest snapshot per share
-    in here (e.g. `EngagementSnapshot` in chorus.sharing) and everything else follows."""
-    return {}
+    return latest_engagement(shares)
+
+
+def engagement_points(figures: Engagement, rules: PointsRules) -> int:
+    """Words people wrote back (comments, quotes) weigh more than a tap (reactions, reposts):
+    a conversation is what the programme is after, not a relay."""
+    return (figures.comments + figures.quotes) * rules.comment + (
+        figures.reactions + figures.reposts
+    ) * rules.reaction
 
 
 # --- What each kind should have earned ----------------------------------------------------
@@ -147,7 +155,7 @@ def _share_candidates(
             "pk", "membership_id", "published_at", "originality", "near_duplicates", "item_id"
         )
     )
-    engagement = engagement_by_share([row[0] for row in rows])
+    engagement = engagement_by_share(shares)
     share_candidates, engagement_candidates = [], []
     for pk, member_id, published_at, originality, near_duplicates, item_id in rows:
         points, original = share_points(originality, near_duplicates, rules)
@@ -170,7 +178,7 @@ def _share_candidates(
             )
         )
         figures = engagement.get(pk)
-        if figures is not None and (figures.comments or figures.reactions):
+        if figures is not None and figures.total:
             engagement_candidates.append(
                 Candidate(
                     member_id,
@@ -178,12 +186,12 @@ def _share_candidates(
                     "share",
                     str(pk),
                     day,
-                    figures.comments * rules.comment + figures.reactions * rules.reaction,
+                    engagement_points(figures, rules),
                     (published_at, pk),
                     {
                         "item": item_id,
-                        "comments": figures.comments,
-                        "reactions": figures.reactions,
+                        "comments": figures.comments + figures.quotes,
+                        "reactions": figures.reactions + figures.reposts,
                     },
                 )
             )
@@ -460,11 +468,15 @@ def award(org: Organization, since: datetime | None = None) -> AwardReport:
 
 
 def award_all(since: datetime | None = None, org_slug: str | None = None) -> AwardReport:
-    """Run `award` for every organisation (or the one named), one transaction each."""
+    """Run `award` for every organisation (or the one named), one transaction each.
+
+    An organisation with an empty ledger (new, just upgraded, a demo) gets everything
+    counted, not only the days since `since`."""
     total = AwardReport()
     orgs = Organization.objects.order_by("pk")
     if org_slug is not None:
         orgs = orgs.filter(slug=org_slug)
     for org in orgs:
-        total.add(award(org, since))
+        first_time = not PointsEntry.objects.filter(org=org).exists()
+        total.add(award(org, None if first_time else since))
     return total

@@ -11,24 +11,22 @@ from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 # Recent days are recomputed often: clicks arrive through the journal within minutes, and
 # shares, suggestions and answers can be decided a little after they happened.
 RECENT_DAYS = 2
+FULL_RUN_HOUR = 3
 
 
 @db_periodic_task(crontab(minute="*/15"))
 @HUEY.lock_task("award-points")
-def award_recent_points() -> None:
-    """Every quarter of an hour, recompute the last days' points in every organisation."""
+def award_points() -> None:
+    """Every quarter of an hour, recompute the last days' points in every organisation; in
+    the first run after 3 a.m., everything (late attendance records, changed rules, the
+    conversations older shares keep drawing)."""
     from chorus.engage.points import award_all
 
-    award_all(since=timezone.now() - timedelta(days=RECENT_DAYS))
-
-
-@db_periodic_task(crontab(minute="30", hour="3"))
-@HUEY.lock_task("award-points")
-def award_all_points() -> None:
-    """Every night, recompute everything: late attendance records, changed rules."""
-    from chorus.engage.points import award_all
-
-    award_all()
+    now = timezone.localtime()
+    if now.hour == FULL_RUN_HOUR and now.minute < 15:
+        award_all()
+    else:
+        award_all(since=now - timedelta(days=RECENT_DAYS))
 
 
 @db_task()

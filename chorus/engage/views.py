@@ -135,7 +135,7 @@ def _tips(membership: Membership, recent: list[PointsEntry]) -> list[str]:
     tips = []
     shares = [entry for entry in recent if entry.kind == Kind.SHARE]
     copies = [entry for entry in shares if not (entry.detail or {}).get("original")]
-    if shares and len(copies) * 2 >= len(shares):
+    if shares and len(copies) * 2 > len(shares):
         tips.append(
             _(
                 "Most of your recent shares repeat the suggested text or a colleague's post. "
@@ -337,11 +337,11 @@ def challenge(request: HttpRequest, membership: Membership, challenge_id: int) -
         }
         people = {member_id: result.membership for member_id, result in results.items()}
     else:
-        members = {
-            member.pk: member for member in participants(membership.org).select_related("user")
-        }
-        figures = progress(found, list(members)) if state != "upcoming" else {}
-        people = members
+        member_ids = list(participants(membership.org).values_list("pk", flat=True))
+        figures = progress(found, member_ids) if state != "upcoming" else {}
+        people = Membership.objects.select_related("user").in_bulk(
+            [member_id for member_id, figure in figures.items() if figure.reached_at]
+        )
     if participant:
         mine = figures.get(membership.pk, Progress())
     # Who reached the target, first first; people hidden from leaderboards are shown only
