@@ -303,9 +303,7 @@ def challenges(request: HttpRequest, membership: Membership) -> HttpResponse:
     context = {
         "running": rows,
         "upcoming": listed.filter(starts_on__gt=today).order_by("starts_on"),
-        "past": [
-            (challenge, challenge.pk in results and results[challenge.pk]) for challenge in past
-        ],
+        "past": [(challenge, results.get(challenge.pk)) for challenge in past],
         "can_manage": membership.has_role(Role.PROGRAM_MANAGER),
         "participant": participant,
     }
