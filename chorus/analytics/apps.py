@@ -7,3 +7,6 @@ class AnalyticsConfig(AppConfig):
     label = "analytics"
     verbose_name = _("Analytics")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from chorus.analytics import receivers  # noqa: F401 - connects the signal handlers

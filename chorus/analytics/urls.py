@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from chorus.analytics import views
+
+urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/export.csv", views.export_csv, name="dashboard_csv"),
+    path("dashboard/export.xlsx", views.export_xlsx, name="dashboard_xlsx"),
+    path("dashboard/settings/", views.settings_page, name="analytics_settings"),
+]

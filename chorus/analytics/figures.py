@@ -1,0 +1,754 @@
+"""The programme's figures, read from the rollups: one place for the dashboard, its exports,
+the team view and "my results".
+
+A `Scope` says what to count: an organisation, a period of UTC days (both ends included)
+and optional filters (team, campaign, network, one person)::
+
+    from chorus.analytics import figures
+
+    scope = figures.Scope(org_id=org.pk, start=date(2026, 3, 1), end=date(2026, 3, 31))
+    figures.totals(scope).clicks                       # human clicks in March
+    figures.over_time(scope, "week")                   # [(monday, Measures), …]
+    figures.breakdown(scope.narrow(team_id=7), "network")   # [Row(key, label, measures), …]
+    figures.breakdown(scope, "membership")             # per person (team view, coaching)
+    figures.totals(scope.narrow(membership_id=42))     # one person's results
+
+What each measure means (`Measures`):
+
+- shares: published shares (by Chorus through a network's API, or confirmed after a share
+  intent), on their day of publishing; original_shares: those with at least the
+  organisation's minimum of own words and no near-duplicate colleague post;
+- potential_reach: for each share, the middle of the audience size the person gave for
+  that network in their profile (`rollups.AUDIENCE_MIDPOINTS`), added up;
+- clicks: human clicks on tracked links (bots and link previews apart, in bot_clicks);
+  unique_visitors: visitors counted once per link and day, added up;
+- engagement: the latest reactions + comments + reposts + quotes of each share (see
+  `chorus.analytics.engagement`), on the share's day of publishing;
+- conversions: every conversion attributed to the programme, leads those of kind "lead",
+  conversion_value their values added up (send them in one currency).
+
+Clicks and conversions count for the link's (or conversion's) campaign and network, and
+for the team of the person whose link it is; shares for the item's campaign and the
+person's team. The organisation-wide functions read `SegmentDay`; with a person in the
+scope they read the person-level rollups.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.db import connection
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chorus.analytics.engagement import engagement_available
+from chorus.analytics.models import LEVEL_BITS, AnalyticsSettings, MemberMonth, SegmentDay, ShareDay
+from chorus.analytics.rollups import MEASURES, fine_facts_sql
+
+Dimension = Literal["day", "team", "campaign", "network", "item", "membership"]
+Step = Literal["day", "week", "month"]
+COLUMN = {
+    "day": "day",
+    "team": "team_id",
+    "campaign": "campaign_id",
+    "network": "network",
+    "item": "item_id",
+    "membership": "membership_id",
+}
+# The longest period a dashboard may ask for.
+MAX_DAYS = 3 * 366
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What to count: an organisation's days from `start` to `end` (UTC, both included),
+    optionally one team, campaign, network (a share channel code) or person."""
+
+    org_id: int
+    start: date
+    end: date
+    team_id: int | None = None
+    campaign_id: int | None = None
+    network: str = ""
+    membership_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("A scope ends on or after its start.")
+        if (self.end - self.start).days >= MAX_DAYS:
+            raise ValueError(f"A scope spans at most {MAX_DAYS} days.")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def narrow(self, **changes: Any) -> Scope:
+        """The same scope with some fields changed (e.g. `team_id=3`)."""
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def filters(self) -> dict[str, Any]:
+        """The filters set, by dimension."""
+        found: dict[str, Any] = {}
+        if self.team_id is not None:
+            found["team"] = self.team_id
+        if self.campaign_id is not None:
+            found["campaign"] = self.campaign_id
+        if self.network:
+            found["network"] = self.network
+        if self.membership_id is not None:
+            found["membership"] = self.membership_id
+        return found
+
+    @classmethod
+    def last_days(
+        cls, org_id: int, days: int = 30, today: date | None = None, **filters: Any
+    ) -> Scope:
+        """The last `days` days up to today (UTC) included."""
+        today = today or timezone.now().astimezone(UTC).date()
+        return cls(org_id=org_id, start=today - timedelta(days=days - 1), end=today, **filters)
+
+
+@dataclass
+class Measures:
+    """Every additive measure of a scope (or of one row of a breakdown)."""
+
+    shares: int = 0
+    original_shares: int = 0
+    api_shares: int = 0
+    originality_sum: float = 0.0
+    originality_count: int = 0
+    potential_reach: int = 0
+    engagement: int = 0
+    impressions: int = 0
+    clicks: int = 0
+    bot_clicks: int = 0
+    unique_visitors: int = 0
+    conversions: int = 0
+    leads: int = 0
+    conversion_value: Decimal = Decimal("0.00")
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Measures:
+        values: dict[str, Any] = {}
+        for name in MEASURES:
+            value = row.get(name)
+            if name == "conversion_value":
+                values[name] = _money(value)
+            elif name == "originality_sum":
+                values[name] = float(value or 0)
+            else:
+                values[name] = int(value or 0)
+        return cls(**values)
+
+    def __add__(self, other: Measures) -> Measures:
+        return Measures(**{name: getattr(self, name) + getattr(other, name) for name in MEASURES})
+
+    @property
+    def intent_shares(self) -> int:
+        """Shares the person posted from their device (share intents)."""
+        return self.shares - self.api_shares
+
+    @property
+    def original_rate(self) -> float | None:
+        """Original shares among shares (0-1), None without shares."""
+        return self.original_shares / self.shares if self.shares else None
+
+    @property
+    def average_originality(self) -> float | None:
+        """The mean own-words part (0-1) of the shares that were checked."""
+        return self.originality_sum / self.originality_count if self.originality_count else None
+
+    @property
+    def clicks_per_share(self) -> float | None:
+        return self.clicks / self.shares if self.shares else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in MEASURES}
+
+
+def _money(value: Any) -> Decimal:
+    if value is None:
+        return Decimal("0.00")
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
+    return value.quantize(Decimal("0.01"))
+
+
+# --- Reading the rollups ---------------------------------------------------------------------
+
+
+def _level(dimensions: Iterable[str]) -> int:
+    dimensions = set(dimensions) - {"day"}
+    if "item" in dimensions:
+        dimensions.add("campaign")  # item levels always keep the campaign
+    return sum(LEVEL_BITS[dimension] for dimension in dimensions)
+
+
+def _segment_rows(scope: Scope, group_by: list[str]) -> list[dict[str, Any]]:
+    """Rows of SegmentDay at the level that keeps the scope's filters and `group_by`."""
+    rows = SegmentDay.objects.filter(
+        org_id=scope.org_id,
+        level=_level([*group_by, *scope.filters]),
+        day__gte=scope.start,
+        day__lte=scope.end,
+    )
+    if scope.team_id is not None:
+        rows = rows.filter(team_id=scope.team_id)
+    if scope.campaign_id is not None:
+        rows = rows.filter(campaign_id=scope.campaign_id)
+    if scope.network:
+        rows = rows.filter(network=scope.network)
+    sums = {name: Sum(name) for name in MEASURES}
+    if not group_by:
+        return [rows.aggregate(**sums)]
+    return list(rows.values(*[COLUMN[name] for name in group_by]).annotate(**sums).order_by())
+
+
+def _fine_rows(scope: Scope, group_by: list[str]) -> list[dict[str, Any]]:
+    """The same rows from the person-level rollups (any dimension, persons included)."""
+    columns = [COLUMN[name] for name in group_by]
+    conditions: list[str] = []
+    params: list[Any] = []
+    for name, value in scope.filters.items():
+        conditions.append(f"f.{COLUMN[name]} = %s")
+        params.append(value)
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    select = ", ".join([*(f"f.{column}" for column in columns), *(f"SUM(f.{m})" for m in MEASURES)])
+    group = f"GROUP BY {', '.join(f'f.{column}' for column in columns)}" if columns else ""
+    # Only column names of ours and placeholders go into the text; values are parameters.
+    sql = f"SELECT {select} FROM ({fine_facts_sql()}) f {where} {group}"  # noqa: S608
+    with connection.cursor() as cursor:
+        arguments: list[Any] = [scope.org_id, scope.start, scope.end] * 3
+        cursor.execute(sql, arguments + params)
+        names = [*columns, *MEASURES]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _rows(scope: Scope, group_by: list[str]) -> list[dict[str, Any]]:
+    if scope.membership_id is not None or "membership" in group_by:
+        return _fine_rows(scope, group_by)
+    return _segment_rows(scope, group_by)
+
+
+def totals(scope: Scope) -> Measures:
+    """Every measure of the scope, added up."""
+    rows = _rows(scope, [])
+    return Measures.from_row(rows[0]) if rows else Measures()
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def period_start(day: date, step: Step) -> date:
+    """The first day of the day's week (Monday) or month; the day itself for "day"."""
+    if step == "week":
+        return day - timedelta(days=day.weekday())
+    if step == "month":
+        return day.replace(day=1)
+    return day
+
+
+def over_time(scope: Scope, step: Step = "day") -> list[tuple[date, Measures]]:
+    """The measures per day, week (from Monday) or month of the scope, without gaps; a
+    week or month cut by the scope's ends counts only its days inside."""
+    per_day = {_as_date(row["day"]): Measures.from_row(row) for row in _rows(scope, ["day"])}
+    series: dict[date, Measures] = {}
+    day = scope.start
+    while day <= scope.end:
+        key = period_start(day, step)
+        series[key] = series.get(key, Measures()) + per_day.get(day, Measures())
+        day += timedelta(days=1)
+    return list(series.items())
+
+
+@dataclass
+class Row:
+    """One line of a breakdown: the dimension's value (an id, a network code or None for
+    "none"), what to call it, and its measures; `active` is filled where it applies."""
+
+    key: Any
+    label: str
+    measures: Measures
+    active: int | None = None
+
+
+def breakdown(scope: Scope, by: Dimension, limit: int | None = None) -> list[Row]:
+    """The measures per network, team, campaign, item or person, most shares first."""
+    rows = [
+        Row(key=row[COLUMN[by]], label="", measures=Measures.from_row(row))
+        for row in _rows(scope, [by])
+    ]
+    rows = [row for row in rows if row.measures != Measures()]
+    rows.sort(key=lambda row: (-row.measures.shares, -row.measures.clicks, str(row.key)))
+    if limit is not None:
+        rows = rows[:limit]
+    labels = labels_for(scope.org_id, by, [row.key for row in rows])
+    for row in rows:
+        row.label = labels.get(row.key, str(row.key))
+    return rows
+
+
+def labels_for(org_id: int, by: str, keys: list[Any]) -> dict[Any, str]:
+    """What to call each value of a dimension (names and titles are the organisation's own)."""
+    from chorus.content.models import Campaign, ContentItem
+    from chorus.orgs.models import Membership, Team
+    from chorus.sharing.models import CHANNEL_CHOICES
+
+    ids = [key for key in keys if key is not None]
+    labels: dict[Any, str]
+    if by == "network":
+        names = {code: str(name) for code, name in CHANNEL_CHOICES}
+        return {key: names.get(key, key or _("No network")) for key in keys}
+    if by == "team":
+        labels = dict(Team.objects.filter(org_id=org_id, pk__in=ids).values_list("pk", "name"))
+        labels[None] = _("No team")
+    elif by == "campaign":
+        labels = dict(Campaign.objects.filter(org_id=org_id, pk__in=ids).values_list("pk", "name"))
+        labels[None] = _("No campaign")
+    elif by == "item":
+        labels = dict(
+            ContentItem.objects.filter(org_id=org_id, pk__in=ids).values_list("pk", "title")
+        )
+        labels[None] = _("Links to other pages")
+    elif by == "membership":
+        labels = {
+            member.pk: member.user.display_name
+            for member in Membership.objects.filter(org_id=org_id, pk__in=ids).select_related(
+                "user"
+            )
+        }
+        labels[None] = _("Anonymised")
+    else:
+        labels = {}
+    return labels
+
+
+# --- People: active, regular, funnel, retention ----------------------------------------------
+
+
+def _share_days(scope: Scope) -> Any:
+    rows = ShareDay.objects.filter(
+        org_id=scope.org_id, day__gte=scope.start, day__lte=scope.end, membership__isnull=False
+    )
+    if scope.team_id is not None:
+        rows = rows.filter(team_id=scope.team_id)
+    if scope.campaign_id is not None:
+        rows = rows.filter(campaign_id=scope.campaign_id)
+    if scope.network:
+        rows = rows.filter(network=scope.network)
+    if scope.membership_id is not None:
+        rows = rows.filter(membership_id=scope.membership_id)
+    return rows
+
+
+def shares_per_person(scope: Scope) -> dict[int, int]:
+    """Published shares of each person who shared in the scope (anonymised shares left out)."""
+    return dict(
+        _share_days(scope)
+        .values("membership_id")
+        .annotate(total=Sum("shares"))
+        .order_by()
+        .values_list("membership_id", "total")
+    )
+
+
+def active_ambassadors(scope: Scope) -> int:
+    """People who shared at least once in the scope."""
+    return int(_share_days(scope).aggregate(n=Count("membership_id", distinct=True))["n"] or 0)
+
+
+def active_by(scope: Scope, by: Literal["team", "campaign", "network"]) -> dict[Any, int]:
+    """People who shared at least once in the scope, per team, campaign or network."""
+    column = COLUMN[by]
+    return dict(
+        _share_days(scope)
+        .values(column)
+        .annotate(n=Count("membership_id", distinct=True))
+        .order_by()
+        .values_list(column, "n")
+    )
+
+
+@dataclass
+class Funnel:
+    """People at each stage, each stage among the previous one: invited to the programme by
+    the end of the period, opted in, shared at least once by then, and shared at least
+    `regular_shares` times within the period."""
+
+    invited: int
+    opted_in: int
+    shared: int
+    regular: int
+    regular_shares: int
+
+    def stages(self) -> list[tuple[str, str, int]]:
+        return [
+            ("invited", _("Invited"), self.invited),
+            ("opted_in", _("Opted in"), self.opted_in),
+            ("shared", _("Shared at least once"), self.shared),
+            ("regular", _("Regular"), self.regular),
+        ]
+
+
+def _end_moment(scope: Scope) -> datetime:
+    return datetime.combine(scope.end + timedelta(days=1), datetime.min.time(), UTC)
+
+
+def _participations(scope: Scope) -> Any:
+    from chorus.program.models import Participation
+
+    rows = Participation.objects.filter(org_id=scope.org_id, invited_at__lt=_end_moment(scope))
+    if scope.team_id is not None:
+        rows = rows.filter(membership__team_id=scope.team_id)
+    if scope.membership_id is not None:
+        rows = rows.filter(membership_id=scope.membership_id)
+    return rows
+
+
+def ever_shared(scope: Scope) -> set[int]:
+    """People (of the scope's team) who shared at least once by the end of the scope."""
+    month = scope.end.replace(day=1)
+    earlier = MemberMonth.objects.filter(org_id=scope.org_id, month__lt=month)
+    recent = ShareDay.objects.filter(
+        org_id=scope.org_id, day__gte=month, day__lte=scope.end, membership__isnull=False
+    )
+    if scope.team_id is not None:
+        earlier = earlier.filter(membership__team_id=scope.team_id)
+        recent = recent.filter(membership__team_id=scope.team_id)
+    return set(earlier.values_list("membership_id", flat=True).distinct()) | set(
+        recent.values_list("membership_id", flat=True).distinct()
+    )
+
+
+def funnel(scope: Scope, regular_shares: int) -> Funnel:
+    """The programme funnel (the team filter applies; campaign and network do not, except to
+    what counts as a regular ambassador's shares)."""
+    people = list(_participations(scope).values_list("membership_id", "opted_in_at"))
+    end = _end_moment(scope)
+    invited = {membership_id for membership_id, _opted in people}
+    opted_in = {
+        membership_id for membership_id, opted in people if opted is not None and opted < end
+    }
+    shared = opted_in & ever_shared(scope)
+    counts = shares_per_person(scope)
+    regular = {person for person in shared if counts.get(person, 0) >= regular_shares}
+    return Funnel(len(invited), len(opted_in), len(shared), len(regular), regular_shares)
+
+
+@dataclass
+class Cohort:
+    """People who opted in during one month, and the part of them who shared in each month
+    after (0: the month they joined); None for months still to come."""
+
+    month: date
+    size: int
+    active: list[int | None] = field(default_factory=list)
+
+    @property
+    def rates(self) -> list[float | None]:
+        return [None if n is None or not self.size else n / self.size for n in self.active]
+
+
+@dataclass
+class Retention:
+    cohorts: list[Cohort]
+    months: int
+
+    @property
+    def average(self) -> list[float | None]:
+        """For each month since joining, the share of people active, over the cohorts that
+        reached that month (weighted by their size)."""
+        result: list[float | None] = []
+        for index in range(self.months):
+            reached = [c for c in self.cohorts if c.size and c.active[index] is not None]
+            people = sum(c.size for c in reached)
+            active = sum(c.active[index] or 0 for c in reached)
+            result.append(active / people if people else None)
+        return result
+
+
+def _add_months(month: date, count: int) -> date:
+    total = month.year * 12 + month.month - 1 + count
+    return date(total // 12, total % 12 + 1, 1)
+
+
+def retention(scope: Scope, months: int = 12) -> Retention:
+    """Month-by-month activity of the people who joined in the `months` months up to the end
+    of the scope (the team filter applies; the others do not)."""
+    last_cohort = scope.end.replace(day=1)
+    first_cohort = _add_months(last_cohort, -(months - 1))
+    sizes: dict[date, int] = defaultdict(int)
+    for opted in (
+        _participations(scope)
+        .filter(
+            opted_in_at__gte=datetime.combine(first_cohort, datetime.min.time(), UTC),
+            opted_in_at__lt=_end_moment(scope),
+        )
+        .values_list("opted_in_at", flat=True)
+    ):
+        sizes[opted.astimezone(UTC).date().replace(day=1)] += 1
+    activity = MemberMonth.objects.filter(
+        org_id=scope.org_id,
+        cohort_month__gte=first_cohort,
+        month__lte=last_cohort,
+        months_since_joining__gte=0,
+        months_since_joining__lt=months,
+    )
+    if scope.team_id is not None:
+        activity = activity.filter(membership__team_id=scope.team_id)
+    if scope.membership_id is not None:
+        activity = activity.filter(membership_id=scope.membership_id)
+    counts = {
+        (_as_date(row["cohort_month"]), row["months_since_joining"]): row["n"]
+        for row in activity.values("cohort_month", "months_since_joining")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    cohorts = []
+    for index in range(months):
+        month = _add_months(first_cohort, index)
+        if not sizes.get(month):
+            continue
+        reached = _months_between(month, last_cohort)
+        cohorts.append(
+            Cohort(
+                month=month,
+                size=sizes[month],
+                active=[
+                    counts.get((month, since), 0) if since <= reached else None
+                    for since in range(months)
+                ],
+            )
+        )
+    return Retention(cohorts=cohorts, months=months)
+
+
+def _months_between(first: date, later: date) -> int:
+    return (later.year - first.year) * 12 + later.month - first.month
+
+
+# --- Value and campaigns ---------------------------------------------------------------------
+
+
+def settings_for(org_id: int) -> AnalyticsSettings:
+    """The organisation's analytics settings (created with the defaults the first time)."""
+    return AnalyticsSettings.objects.get_or_create(org_id=org_id)[0]
+
+
+@dataclass
+class EarnedMedia:
+    """What the results would have cost in paid social, at the organisation's rates."""
+
+    clicks: Decimal
+    engagement: Decimal
+    impressions: Decimal
+    currency: str
+
+    @property
+    def total(self) -> Decimal:
+        return self.clicks + self.engagement + self.impressions
+
+
+def earned_media_value(measures: Measures, settings: AnalyticsSettings) -> EarnedMedia:
+    """Clicks times the value of a click, plus interactions times the value of an
+    interaction, plus potential reach / 1,000 times the value of 1,000 impressions (the
+    potential reach stands for impressions)."""
+    cent = Decimal("0.01")
+    return EarnedMedia(
+        clicks=(measures.clicks * settings.value_per_click).quantize(cent),
+        engagement=(measures.engagement * settings.value_per_engagement).quantize(cent),
+        impressions=(
+            Decimal(measures.potential_reach) * settings.value_per_thousand_impressions / 1000
+        ).quantize(cent),
+        currency=settings.currency,
+    )
+
+
+@dataclass
+class Kpi:
+    code: str
+    label: str
+    value: int | Decimal | None  # None: not measured (engagement before it is available)
+    money: bool = False
+
+
+@dataclass
+class CampaignResult:
+    campaign_id: int
+    name: str
+    objective: str
+    objective_label: str
+    measures: Measures
+    active: int
+    kpis: list[Kpi]
+
+
+def kpi_value(
+    code: str, measures: Measures, active: int, settings: AnalyticsSettings
+) -> tuple[int | Decimal | None, bool]:
+    """The value of one KPI (chorus.content.models.Kpi) and whether it is money."""
+    from chorus.content.models import Kpi as Code
+
+    if code == Code.ENGAGEMENT:
+        return (measures.engagement if engagement_available() else None), False
+    if code == Code.CONVERSION_VALUE:
+        return measures.conversion_value, True
+    if code == Code.EARNED_MEDIA_VALUE:
+        return earned_media_value(measures, settings).total, True
+    values: dict[str, int] = {
+        Code.REACH: measures.potential_reach,
+        Code.CLICKS: measures.clicks,
+        Code.SHARES: measures.shares,
+        Code.ACTIVE_AMBASSADORS: active,
+        # A recruiting campaign's conversions are its applications (the careers site reports
+        # them as conversions of any kind).
+        Code.APPLICATIONS: measures.conversions,
+        Code.LEADS: measures.leads,
+    }
+    return values.get(code), False
+
+
+def campaign_kpis(
+    scope: Scope, settings: AnalyticsSettings, rows: list[Row] | None = None
+) -> list[CampaignResult]:
+    """Each campaign with results in the scope, or running during it, with the KPIs of its
+    objective (those chosen for the campaign, else the objective's defaults). `rows`: the
+    scope's breakdown by campaign, when the caller has it already."""
+    from chorus.content.models import KPIS_BY_OBJECTIVE, Campaign, Objective
+    from chorus.content.models import Kpi as Code
+
+    if rows is None:
+        rows = breakdown(scope, "campaign")
+    measured = {row.key: row.measures for row in rows if row.key}
+    active = active_by(scope, "campaign")
+    campaigns = Campaign.objects.filter(org_id=scope.org_id)
+    if scope.campaign_id is not None:
+        campaigns = campaigns.filter(pk=scope.campaign_id)
+    else:
+        running = Q(starts_on__isnull=True) | Q(starts_on__lte=scope.end)
+        running &= Q(ends_on__isnull=True) | Q(ends_on__gte=scope.start)
+        campaigns = campaigns.filter(running | Q(pk__in=list(measured)))
+    labels = dict(Code.choices)
+    objectives = dict(Objective.choices)
+    results = []
+    for campaign in campaigns.order_by("name"):
+        measures = measured.get(campaign.pk, Measures())
+        codes = list(campaign.kpis) or [str(code) for code in KPIS_BY_OBJECTIVE[campaign.objective]]
+        kpis = []
+        for code in codes:
+            value, money = kpi_value(code, measures, active.get(campaign.pk, 0), settings)
+            kpis.append(Kpi(code, str(labels.get(code, code)), value, money))
+        results.append(
+            CampaignResult(
+                campaign_id=campaign.pk,
+                name=campaign.name,
+                objective=campaign.objective,
+                objective_label=str(objectives.get(campaign.objective, campaign.objective)),
+                measures=measures,
+                active=active.get(campaign.pk, 0),
+                kpis=kpis,
+            )
+        )
+    return results
+
+
+# --- Everything at once ----------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    scope: Scope
+    settings: AnalyticsSettings
+    step: Step
+    totals: Measures
+    earned_media: EarnedMedia
+    active: int
+    series: list[tuple[date, Measures]]
+    networks: list[Row]
+    teams: list[Row]
+    campaigns: list[Row]
+    content: list[Row]
+    funnel: Funnel
+    retention: Retention
+    campaign_kpis: list[CampaignResult]
+    engagement_available: bool
+
+
+def step_for(scope: Scope) -> Step:
+    """Days for up to three months, weeks for up to a year, months beyond."""
+    if scope.days <= 92:
+        return "day"
+    return "week" if scope.days <= 366 else "month"
+
+
+def dashboard(scope: Scope, settings: AnalyticsSettings | None = None, top: int = 10) -> Dashboard:
+    """Every figure of the programme dashboard for the scope."""
+    settings = settings or settings_for(scope.org_id)
+    measures = totals(scope)
+    teams = breakdown(scope, "team")
+    active_per_team = active_by(scope, "team")
+    for row in teams:
+        row.active = active_per_team.get(row.key, 0)
+    networks = breakdown(scope, "network")
+    active_per_network = active_by(scope, "network")
+    for row in networks:
+        row.active = active_per_network.get(row.key, 0)
+    campaigns = breakdown(scope, "campaign")
+    step = step_for(scope)
+    return Dashboard(
+        scope=scope,
+        settings=settings,
+        step=step,
+        totals=measures,
+        earned_media=earned_media_value(measures, settings),
+        active=active_ambassadors(scope),
+        series=over_time(scope, step),
+        networks=networks,
+        teams=teams,
+        campaigns=campaigns,
+        content=breakdown(scope, "item", limit=top),
+        funnel=funnel(scope, settings.regular_shares),
+        retention=retention(scope),
+        campaign_kpis=campaign_kpis(scope, settings, campaigns),
+        engagement_available=engagement_available(),
+    )
+
+
+# --- Person-level detail for exports ----------------------------------------------------------
+
+
+def activity_rows(scope: Scope) -> Iterator[tuple[date, Any, Any, Any, Any, str, Measures]]:
+    """Every (day, person, team, campaign, item, network) of the scope with its measures,
+    day by day: the finest detail the rollups keep, for the activity export."""
+    group = ["day", "membership", "team", "campaign", "item", "network"]
+    columns = [COLUMN[name] for name in group]
+    conditions: list[str] = []
+    params: list[Any] = []
+    for name, value in scope.filters.items():
+        conditions.append(f"f.{COLUMN[name]} = %s")
+        params.append(value)
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    select = ", ".join([*(f"f.{c}" for c in columns), *(f"SUM(f.{m})" for m in MEASURES)])
+    sql = (
+        f"SELECT {select} FROM ({fine_facts_sql()}) f {where} "  # noqa: S608 - names of ours
+        f"GROUP BY {', '.join(f'f.{c}' for c in columns)} ORDER BY f.day"
+    )
+    with connection.chunked_cursor() as cursor:
+        arguments: list[Any] = [scope.org_id, scope.start, scope.end] * 3
+        cursor.execute(sql, arguments + params)
+        while True:
+            batch = cursor.fetchmany(2000)
+            if not batch:
+                break
+            for row in batch:
+                measures = Measures.from_row(dict(zip(MEASURES, row[len(columns) :], strict=True)))
+                yield (_as_date(row[0]), row[1], row[2], row[3], row[4], row[5], measures)
