@@ -56,3 +56,6 @@ document.addEventListener("click", (event) => {
   const id = target.getAttribute("data-copy") || target.getAttribute("data-copy-first");
   if (id) copyFrom(id);
 });
+
+// Charts of the analytics dashboard (drawn only where the page has chart data).
+import "./charts.js";

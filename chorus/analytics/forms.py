@@ -51,10 +51,13 @@ class DashboardFilterForm(forms.Form):
     )
     network = forms.ChoiceField(label=_("Network"), required=False)
 
-    def __init__(self, membership: Membership, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, membership: Membership, data: Any = None, **kwargs: Any) -> None:
         from chorus.sharing.models import CHANNEL_CHOICES
 
-        super().__init__(*args, **kwargs)
+        if data is not None and not data.get("period"):
+            data = data.copy()
+            data["period"] = DEFAULT_PERIOD  # so that the menu shows the period used
+        super().__init__(data, initial={"period": DEFAULT_PERIOD}, **kwargs)
         self.membership = membership
         self.today = timezone.now().astimezone(UTC).date()
         org = membership.org

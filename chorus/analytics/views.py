@@ -31,6 +31,12 @@ def _heat(rate: float | None) -> str:
     return f"heat-{min(5, int(rate * 5 + 0.5)) if rate > 0 else 0}"
 
 
+def shown_months(retention: figures.Retention) -> int:
+    """Months since joining worth a column: up to the last one some cohort reached."""
+    reached = [index for index, rate in enumerate(retention.average) if rate is not None]
+    return max(reached, default=0) + 1
+
+
 def chart_data(board: figures.Dashboard) -> dict[str, Any]:
     """What main.js draws, passed with json_script: labels and named series per chart."""
 
@@ -43,8 +49,10 @@ def chart_data(board: figures.Dashboard) -> dict[str, Any]:
             ],
         }
 
+    months = shown_months(board.retention)
     return {
         "over_time": {
+            "dates": True,
             "labels": [day.isoformat() for day, _m in board.series],
             "series": [
                 {"label": _("Shares"), "data": [m.shares for _d, m in board.series]},
@@ -66,15 +74,13 @@ def chart_data(board: figures.Dashboard) -> dict[str, Any]:
             "horizontal": True,
         },
         "retention": {
-            "labels": [
-                _("Month %(number)s") % {"number": index} for index in range(board.retention.months)
-            ],
+            "labels": [_("Month %(number)s") % {"number": index} for index in range(months)],
             "series": [
                 {
                     "label": _("Active (%)"),
                     "data": [
                         None if rate is None else round(rate * 100, 1)
-                        for rate in board.retention.average
+                        for rate in board.retention.average[:months]
                     ],
                     "type": "line",
                 }
@@ -90,8 +96,9 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
     """The programme's results for a period, with filters, charts and their tables."""
     form = _filters(request, membership)
     board = figures.dashboard(form.scope())
+    months = shown_months(board.retention)
     retention_rows = [
-        (cohort, [(rate, _heat(rate)) for rate in cohort.rates])
+        (cohort, [(rate, _heat(rate)) for rate in cohort.rates[:months]])
         for cohort in board.retention.cohorts
     ]
     funnel_rows: list[tuple[str, str, int, float | None]] = []
@@ -107,7 +114,7 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
         "charts": chart_data(board),
         "retention_rows": retention_rows,
         "funnel_rows": funnel_rows,
-        "retention_average": [(rate, _heat(rate)) for rate in board.retention.average],
+        "retention_average": [(rate, _heat(rate)) for rate in board.retention.average[:months]],
         "query": form.query_string(),
         "tables": exports.TABLES,
         "refreshed_at": state.refreshed_at if state else None,
