@@ -820,7 +820,9 @@ class FeedContext:
         # P(a share is still to come, and comes within the horizon | it will happen).
         decay = np.exp(-np.maximum(hours, 0) / life) * -np.expm1(-w.horizon_hours / life)
         factor = w.freshness_floor + (1 - w.freshness_floor) * decay
-        return np.where(hours < 0, 0.0, factor).astype(np.float32)
+        # Float64: items a few milliseconds apart must keep the same order from one
+        # request to the next (float32 rounding made their order depend on the clock).
+        return np.where(hours < 0, 0.0, factor).astype(np.float64)
 
     def score_block(
         self, profiles: Sequence[_Profile], now: datetime | None = None
@@ -1202,9 +1204,7 @@ def _top_k(row: np.ndarray, k: int) -> list[int]:
     finite = np.flatnonzero(np.isfinite(row))
     if finite.size == 0 or k <= 0:
         return []
-    # Rounded, so that scores equal but for floating-point noise (the same sum computed
-    # along another path, e.g. a cached component) still tie, and ties go by index.
-    values = np.round(row[finite], 9)
+    values = row[finite]
     if finite.size > k:
         part = np.argpartition(-values, k - 1)[:k]
         finite, values = finite[part], values[part]

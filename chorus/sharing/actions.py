@@ -216,7 +216,11 @@ def do_edit(
     from chorus.sharing.checks import run
     from chorus.sharing.originality import signature
 
-    share = Share.objects.select_for_update().select_related("item", "link").get(pk=share.pk)
+    share = (
+        Share.objects.select_for_update(of=("self",))
+        .select_related("item", "link")
+        .get(pk=share.pk)
+    )
     if share.status not in (Share.Status.SCHEDULED, Share.Status.DRAFT, Share.Status.FAILED):
         raise ShareRefused(_("This share is already on its way or done."))
     link_url = short_url(share.link, request) if share.link is not None else ""

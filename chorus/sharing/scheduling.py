@@ -210,7 +210,8 @@ def good_time(
             and not rules.is_quiet(local)
             and load[_bucket(candidate)] < PER_BUCKET
         ):
-            when = candidate + timedelta(seconds=jitter.randrange(0, int(BUCKET.total_seconds())))
+            offset = jitter.randrange(0, int(BUCKET.total_seconds() * 1_000_000))
+            when = candidate + timedelta(microseconds=offset)
             if not refusal(rules, when, network, taken):
                 return when
         candidate += BUCKET
