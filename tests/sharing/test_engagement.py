@@ -569,9 +569,7 @@ def test_bluesky_without_an_appview_asks_nothing(member: Membership) -> None:
     assert share.metrics_next_at is None  # read from its due step once an AppView is set
 
 
-def test_bluesky_reads_getposts_from_the_appview(
-    settings: Settings, member: Membership
-) -> None:
+def test_bluesky_reads_getposts_from_the_appview(settings: Settings, member: Membership) -> None:
     with local_server() as appview, local_server() as pds:
         appview.respond(
             "/xrpc/app.bsky.feed.getPosts", get_posts_answer(), content_type="application/json"
