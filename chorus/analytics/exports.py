@@ -4,6 +4,7 @@ figures, plus the person-level activity detail (CSV)."""
 from __future__ import annotations
 
 import csv
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -32,6 +33,7 @@ TABLES = [
     ("activity", gettext_lazy("Activity detail")),
 ]
 # The activity detail can be long: CSV only, streamed.
+DETAIL_DIMENSIONS = ["membership", "team", "campaign", "item", "network"]
 XLSX_TABLES = [name for name, _label in TABLES if name != "activity"]
 
 
@@ -160,21 +162,27 @@ def activity_table(scope: Scope, engagement: bool) -> Table:
     columns = measure_columns(engagement)
 
     def rows() -> Iterator[list[Cell]]:
-        labels: dict[str, dict[Any, str]] = {}
-        for day, person, team, campaign, item, network, measures in figures.activity_rows(scope):
-            named = []
-            for by, key in (
-                ("membership", person),
-                ("team", team),
-                ("campaign", campaign),
-                ("item", item),
-                ("network", network),
-            ):
-                known = labels.setdefault(by, {})
-                if key not in known:
-                    known.update(figures.labels_for(scope.org_id, by, [key]))
-                named.append(known.get(key, str(key)))
-            yield [day, *named, *(g(measures) for _l, g in columns)]
+        labels: dict[str, dict[Any, str]] = defaultdict(dict)
+        batch: list[Any] = []
+        for row in figures.activity_rows(scope):
+            batch.append(row)
+            if len(batch) == 2000:
+                yield from named(batch, labels)
+                batch = []
+        yield from named(batch, labels)
+
+    def named(batch: list[Any], labels: dict[str, dict[Any, str]]) -> Iterator[list[Cell]]:
+        # Names looked up once per batch and dimension, not once per line.
+        for index, by in enumerate(DETAIL_DIMENSIONS, start=1):
+            missing = {row[index] for row in batch} - labels[by].keys()
+            if missing:
+                labels[by].update(figures.labels_for(scope.org_id, by, list(missing)))
+        for day, *keys, measures in batch:
+            names = [
+                labels[by].get(key, str(key))
+                for by, key in zip(DETAIL_DIMENSIONS, keys, strict=True)
+            ]
+            yield [day, *names, *(g(measures) for _l, g in columns)]
 
     headers = [_("Day"), _("Ambassador"), _("Team"), _("Campaign"), _("Content"), _("Network")]
     return Table("activity", _("Activity detail"), headers + [c for c, _g in columns], rows())

@@ -188,7 +188,10 @@ def _money(value: Any) -> Decimal:
 def _level(dimensions: Iterable[str]) -> int:
     dimensions = set(dimensions) - {"day"}
     if "item" in dimensions:
-        dimensions.add("campaign")  # item levels always keep the campaign
+        # Item levels keep the campaign; with a team or network, the finest level.
+        dimensions.add("campaign")
+        if dimensions & {"team", "network"}:
+            dimensions |= {"team", "network"}
     return sum(LEVEL_BITS[dimension] for dimension in dimensions)
 
 
@@ -350,31 +353,62 @@ def _share_days(scope: Scope) -> Any:
     return rows
 
 
-def shares_per_person(scope: Scope) -> dict[int, int]:
-    """Published shares of each person who shared in the scope (anonymised shares left out)."""
-    return dict(
+@dataclass
+class Activity:
+    """Who shared in a scope: each person's shares, and the people per team and network."""
+
+    shares: dict[int, int]
+    people_by_team: dict[Any, set[int]]
+    people_by_network: dict[str, set[int]]
+
+    @property
+    def active(self) -> int:
+        return len(self.shares)
+
+    def active_by(self, by: Literal["team", "network"]) -> dict[Any, int]:
+        groups = self.people_by_team if by == "team" else self.people_by_network
+        return {key: len(people) for key, people in groups.items()}
+
+
+def activity(scope: Scope) -> Activity:
+    """Who shared in the scope (anonymised shares left out), read in one pass."""
+    shares: dict[int, int] = defaultdict(int)
+    by_team: dict[Any, set[int]] = defaultdict(set)
+    by_network: dict[str, set[int]] = defaultdict(set)
+    rows = (
         _share_days(scope)
-        .values("membership_id")
+        .values("membership_id", "team_id", "network")
         .annotate(total=Sum("shares"))
         .order_by()
-        .values_list("membership_id", "total")
+        .values_list("membership_id", "team_id", "network", "total")
     )
+    for person, team, network, total in rows:
+        shares[person] += total
+        by_team[team].add(person)
+        by_network[network].add(person)
+    return Activity(dict(shares), dict(by_team), dict(by_network))
+
+
+def shares_per_person(scope: Scope) -> dict[int, int]:
+    """Published shares of each person who shared in the scope (anonymised shares left out)."""
+    return activity(scope).shares
 
 
 def active_ambassadors(scope: Scope) -> int:
     """People who shared at least once in the scope."""
-    return int(_share_days(scope).aggregate(n=Count("membership_id", distinct=True))["n"] or 0)
+    return activity(scope).active
 
 
 def active_by(scope: Scope, by: Literal["team", "campaign", "network"]) -> dict[Any, int]:
     """People who shared at least once in the scope, per team, campaign or network."""
-    column = COLUMN[by]
+    if by in ("team", "network"):
+        return activity(scope).active_by(by)  # type: ignore[arg-type]
     return dict(
         _share_days(scope)
-        .values(column)
+        .values("campaign_id")
         .annotate(n=Count("membership_id", distinct=True))
         .order_by()
-        .values_list(column, "n")
+        .values_list("campaign_id", "n")
     )
 
 
@@ -429,9 +463,10 @@ def ever_shared(scope: Scope) -> set[int]:
     )
 
 
-def funnel(scope: Scope, regular_shares: int) -> Funnel:
+def funnel(scope: Scope, regular_shares: int, shares: dict[int, int] | None = None) -> Funnel:
     """The programme funnel (the team filter applies; campaign and network do not, except to
-    what counts as a regular ambassador's shares)."""
+    what counts as a regular ambassador's shares). `shares`: `activity(scope).shares`, when
+    the caller has it already."""
     people = list(_participations(scope).values_list("membership_id", "opted_in_at"))
     end = _end_moment(scope)
     invited = {membership_id for membership_id, _opted in people}
@@ -439,7 +474,7 @@ def funnel(scope: Scope, regular_shares: int) -> Funnel:
         membership_id for membership_id, opted in people if opted is not None and opted < end
     }
     shared = opted_in & ever_shared(scope)
-    counts = shares_per_person(scope)
+    counts = shares if shares is not None else shares_per_person(scope)
     regular = {person for person in shared if counts.get(person, 0) >= regular_shares}
     return Funnel(len(invited), len(opted_in), len(shared), len(regular), regular_shares)
 
@@ -588,7 +623,7 @@ class CampaignResult:
     objective: str
     objective_label: str
     measures: Measures
-    active: int
+    active: int | None  # None unless one of its KPIs needs it
     kpis: list[Kpi]
 
 
@@ -629,7 +664,6 @@ def campaign_kpis(
     if rows is None:
         rows = breakdown(scope, "campaign")
     measured = {row.key: row.measures for row in rows if row.key}
-    active = active_by(scope, "campaign")
     campaigns = Campaign.objects.filter(org_id=scope.org_id)
     if scope.campaign_id is not None:
         campaigns = campaigns.filter(pk=scope.campaign_id)
@@ -639,10 +673,18 @@ def campaign_kpis(
         campaigns = campaigns.filter(running | Q(pk__in=list(measured)))
     labels = dict(Code.choices)
     objectives = dict(Objective.choices)
+    campaigns_list = list(campaigns.order_by("name"))
+
+    def codes_of(campaign: Campaign) -> list[str]:
+        return list(campaign.kpis) or [str(code) for code in KPIS_BY_OBJECTIVE[campaign.objective]]
+
+    # Counting people per campaign reads the person-level rollup: only when a KPI needs it.
+    wanted = any(Code.ACTIVE_AMBASSADORS in codes_of(c) for c in campaigns_list)
+    active = active_by(scope, "campaign") if wanted else {}
     results = []
-    for campaign in campaigns.order_by("name"):
+    for campaign in campaigns_list:
         measures = measured.get(campaign.pk, Measures())
-        codes = list(campaign.kpis) or [str(code) for code in KPIS_BY_OBJECTIVE[campaign.objective]]
+        codes = codes_of(campaign)
         kpis = []
         for code in codes:
             value, money = kpi_value(code, measures, active.get(campaign.pk, 0), settings)
@@ -654,7 +696,7 @@ def campaign_kpis(
                 objective=campaign.objective,
                 objective_label=str(objectives.get(campaign.objective, campaign.objective)),
                 measures=measures,
-                active=active.get(campaign.pk, 0),
+                active=active.get(campaign.pk, 0) if wanted else None,
                 kpis=kpis,
             )
         )
@@ -694,12 +736,13 @@ def dashboard(scope: Scope, settings: AnalyticsSettings | None = None, top: int 
     """Every figure of the programme dashboard for the scope."""
     settings = settings or settings_for(scope.org_id)
     measures = totals(scope)
+    people = activity(scope)
     teams = breakdown(scope, "team")
-    active_per_team = active_by(scope, "team")
+    active_per_team = people.active_by("team")
     for row in teams:
         row.active = active_per_team.get(row.key, 0)
     networks = breakdown(scope, "network")
-    active_per_network = active_by(scope, "network")
+    active_per_network = people.active_by("network")
     for row in networks:
         row.active = active_per_network.get(row.key, 0)
     campaigns = breakdown(scope, "campaign")
@@ -710,13 +753,13 @@ def dashboard(scope: Scope, settings: AnalyticsSettings | None = None, top: int 
         step=step,
         totals=measures,
         earned_media=earned_media_value(measures, settings),
-        active=active_ambassadors(scope),
+        active=people.active,
         series=over_time(scope, step),
         networks=networks,
         teams=teams,
         campaigns=campaigns,
         content=breakdown(scope, "item", limit=top),
-        funnel=funnel(scope, settings.regular_shares),
+        funnel=funnel(scope, settings.regular_shares, people.shares),
         retention=retention(scope),
         campaign_kpis=campaign_kpis(scope, settings, campaigns),
         engagement_available=engagement_available(),

@@ -158,8 +158,9 @@ class Level(models.IntegerChoices):
     """Which dimensions a `SegmentDay` row keeps; the others are added up ("all").
 
     A bit per dimension. Every combination of team, campaign and network exists, and the
-    item with its campaign, with or without team and network: a query with filters and a
-    breakdown reads the one level that keeps exactly what it filters and groups by.
+    item with its campaign, alone or with team and network: a query with filters and a
+    breakdown reads the smallest level that keeps what it filters and groups by (content
+    per team or network reads the finest level; those filters make it a small part).
     """
 
     TOTAL = 0
@@ -171,8 +172,6 @@ class Level(models.IntegerChoices):
     CAMPAIGN_NETWORK = 6
     TEAM_CAMPAIGN_NETWORK = 7
     ITEM = 10  # item + campaign
-    ITEM_TEAM = 11
-    ITEM_NETWORK = 14
     ITEM_TEAM_NETWORK = 15  # the finest: every other level is added up from it
 
 

@@ -281,8 +281,6 @@ class Migration(migrations.Migration):
                             (6, "Campaign Network"),
                             (7, "Team Campaign Network"),
                             (10, "Item"),
-                            (11, "Item Team"),
-                            (14, "Item Network"),
                             (15, "Item Team Network"),
                         ]
                     ),
