@@ -883,3 +883,24 @@ class ScopeTests(TestCase):
         with self.assertRaises(ValueError):
             Scope(1, date(2020, 1, 1), date(2026, 1, 1))
         self.assertEqual(Scope(1, date(2026, 1, 1), date(2026, 1, 31)).days, 31)
+
+
+class DemoTests(TestCase):
+    def test_the_demo_has_results_once_and_they_match_the_events(self) -> None:
+        import random
+
+        from chorus.analytics.demo import load_analytics_demo
+        from chorus.orgs.demo import load_demo
+
+        org = load_demo("demo-password-123").org
+        self.assertGreater(load_analytics_demo(org, random.Random(2026)), 100)
+        self.assertEqual(load_analytics_demo(org, random.Random(2026)), 0)
+        # The demo logins keep a clean slate (their own onboarding is tried for real).
+        self.assertFalse(
+            Share.objects.filter(membership__user__email="ambassador@acme.example").exists()
+        )
+        scope = Scope.last_days(org.pk, 90)
+        raw = Raw(org).measures(scope)[None]
+        self.assertGreater(raw["shares"], 50)
+        self.assertEqual(comparable(figures.totals(scope)), comparable(raw))
+        self.assertTrue(figures.retention(scope).cohorts)

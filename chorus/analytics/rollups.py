@@ -97,10 +97,16 @@ def potential_reach_expression() -> models.Expression:
 def note_days(org_id: int, days: Iterable[date]) -> None:
     """Note days to rebuild, once the current transaction commits (at once outside one;
     never if it rolls back, since nothing changed then)."""
-    notes = [DirtyDay(org_id=org_id, day=day) for day in set(days)]
-    if notes:
-        transaction.on_commit(
-            lambda: DirtyDay.objects.bulk_create(notes, ignore_conflicts=True), robust=True
+    chosen = set(days)
+    if chosen:
+        transaction.on_commit(lambda: _write_notes(org_id, chosen), robust=True)
+
+
+def _write_notes(org_id: int, days: set[date]) -> None:
+    # The organisation may be gone with everything in it (its deletion noted its items).
+    if Organization.objects.filter(pk=org_id).exists():
+        DirtyDay.objects.bulk_create(
+            [DirtyDay(org_id=org_id, day=day) for day in days], ignore_conflicts=True
         )
 
 
