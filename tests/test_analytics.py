@@ -675,7 +675,7 @@ class DashboardPageTests(DatasetTestCase):
     def test_the_dashboard_reads_a_fixed_number_of_queries(self) -> None:
         self.login(self.paul)
         self.client.get(self.url)  # settings created, session warm
-        with self.assertNumQueries(26):
+        with self.assertNumQueries(32):
             self.client.get(self.url, {"period": "365", "team": self.team.pk})
 
     def test_engagement_is_marked_not_available_without_measurements(self) -> None:
@@ -904,3 +904,27 @@ class DemoTests(TestCase):
         self.assertGreater(raw["shares"], 50)
         self.assertEqual(comparable(figures.totals(scope)), comparable(raw))
         self.assertTrue(figures.retention(scope).cohorts)
+
+
+class SplitPeriodTests(TestCase):
+    def test_whole_months_apart_from_the_days_around_them(self) -> None:
+        split = figures.split_period
+        self.assertEqual(
+            split(Scope(1, date(2026, 1, 15), date(2026, 4, 10))),
+            (
+                [(date(2026, 1, 15), date(2026, 1, 31)), (date(2026, 4, 1), date(2026, 4, 10))],
+                (date(2026, 2, 1), date(2026, 4, 1)),
+            ),
+        )
+        self.assertEqual(
+            split(Scope(1, date(2026, 3, 1), date(2026, 3, 31))),
+            ([], (date(2026, 3, 1), date(2026, 4, 1))),
+        )
+        self.assertEqual(
+            split(Scope(1, date(2026, 3, 2), date(2026, 3, 31))),
+            ([(date(2026, 3, 2), date(2026, 3, 31))], None),
+        )
+        self.assertEqual(
+            split(Scope(1, date(2025, 12, 1), date(2026, 1, 30))),
+            ([(date(2026, 1, 1), date(2026, 1, 30))], (date(2025, 12, 1), date(2026, 1, 1))),
+        )

@@ -49,7 +49,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chorus.analytics.engagement import engagement_available
-from chorus.analytics.models import LEVEL_BITS, AnalyticsSettings, MemberMonth, SegmentDay, ShareDay
+from chorus.analytics.models import (
+    LEVEL_BITS,
+    AnalyticsSettings,
+    MemberMonth,
+    SegmentDay,
+    SegmentMonth,
+    ShareDay,
+)
 from chorus.analytics.rollups import MEASURES, fine_facts_sql
 
 Dimension = Literal["day", "team", "campaign", "network", "item", "membership"]
@@ -195,24 +202,73 @@ def _level(dimensions: Iterable[str]) -> int:
     return sum(LEVEL_BITS[dimension] for dimension in dimensions)
 
 
-def _segment_rows(scope: Scope, group_by: list[str]) -> list[dict[str, Any]]:
-    """Rows of SegmentDay at the level that keeps the scope's filters and `group_by`."""
-    rows = SegmentDay.objects.filter(
-        org_id=scope.org_id,
-        level=_level([*group_by, *scope.filters]),
-        day__gte=scope.start,
-        day__lte=scope.end,
+def split_period(scope: Scope) -> tuple[list[tuple[date, date]], tuple[date, date] | None]:
+    """The scope's days as (first, last) runs outside whole calendar months, and the whole
+    months as (first month, month after the last), or None when it has no whole month."""
+    first_month = (
+        scope.start if scope.start.day == 1 else _add_months(scope.start.replace(day=1), 1)
     )
+    after = (scope.end + timedelta(days=1)).replace(day=1)  # months before it end in the scope
+    if first_month >= after:
+        return [(scope.start, scope.end)], None
+    days = []
+    if scope.start < first_month:
+        days.append((scope.start, first_month - timedelta(days=1)))
+    if after <= scope.end:
+        days.append((after, scope.end))
+    return days, (first_month, after)
+
+
+def _in_days(runs: list[tuple[date, date]], field: str = "day") -> Q:
+    """Rows on the days of these (first, last) runs (none without runs)."""
+    if not runs:
+        return Q(pk__in=[])
+    found = Q()
+    for first, last in runs:
+        found |= Q(**{f"{field}__gte": first, f"{field}__lte": last})
+    return found
+
+
+def _add_rows(target: dict[tuple[Any, ...], dict[str, Any]], keys: list[str], rows: Any) -> None:
+    for row in rows:
+        key = tuple(row[name] for name in keys)
+        if key not in target:
+            target[key] = dict(row)
+            continue
+        found = target[key]
+        for name in MEASURES:
+            found[name] = (found[name] or 0) + (row[name] or 0)
+
+
+def _segment_rows(scope: Scope, group_by: list[str]) -> list[dict[str, Any]]:
+    """Rows of the rollups at the level that keeps the scope's filters and `group_by`: whole
+    calendar months from SegmentMonth, the other days from SegmentDay."""
+    level = _level([*group_by, *scope.filters])
+    conditions: dict[str, Any] = {"org_id": scope.org_id, "level": level}
     if scope.team_id is not None:
-        rows = rows.filter(team_id=scope.team_id)
+        conditions["team_id"] = scope.team_id
     if scope.campaign_id is not None:
-        rows = rows.filter(campaign_id=scope.campaign_id)
+        conditions["campaign_id"] = scope.campaign_id
     if scope.network:
-        rows = rows.filter(network=scope.network)
+        conditions["network"] = scope.network
     sums = {name: Sum(name) for name in MEASURES}
-    if not group_by:
-        return [rows.aggregate(**sums)]
-    return list(rows.values(*[COLUMN[name] for name in group_by]).annotate(**sums).order_by())
+    keys = [COLUMN[name] for name in group_by]
+    if "day" in group_by:
+        runs, months = [(scope.start, scope.end)], None
+    else:
+        runs, months = split_period(scope)
+    queries: list[Any] = [SegmentDay.objects.filter(_in_days(runs), **conditions)] if runs else []
+    if months is not None:
+        queries.append(
+            SegmentMonth.objects.filter(month__gte=months[0], month__lt=months[1], **conditions)
+        )
+    found: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for rows in queries:
+        if keys:
+            _add_rows(found, keys, rows.values(*keys).annotate(**sums).order_by())
+        else:
+            _add_rows(found, keys, [rows.aggregate(**sums)])
+    return list(found.values())
 
 
 def _fine_rows(scope: Scope, group_by: list[str]) -> list[dict[str, Any]]:
@@ -338,9 +394,12 @@ def labels_for(org_id: int, by: str, keys: list[Any]) -> dict[Any, str]:
 # --- People: active, regular, funnel, retention ----------------------------------------------
 
 
-def _share_days(scope: Scope) -> Any:
+def _share_days(scope: Scope, runs: list[tuple[date, date]] | None = None) -> Any:
+    """The scope's ShareDay rows of known people (only the days of `runs` when given)."""
     rows = ShareDay.objects.filter(
-        org_id=scope.org_id, day__gte=scope.start, day__lte=scope.end, membership__isnull=False
+        _in_days([(scope.start, scope.end)] if runs is None else runs),
+        org_id=scope.org_id,
+        membership__isnull=False,
     )
     if scope.team_id is not None:
         rows = rows.filter(team_id=scope.team_id)
@@ -371,21 +430,37 @@ class Activity:
 
 
 def activity(scope: Scope) -> Activity:
-    """Who shared in the scope (anonymised shares left out), read in one pass."""
+    """Who shared in the scope (anonymised shares left out), read in one pass over the
+    person-level rollups (whole months from MemberMonth unless a campaign is chosen)."""
     shares: dict[int, int] = defaultdict(int)
     by_team: dict[Any, set[int]] = defaultdict(set)
     by_network: dict[str, set[int]] = defaultdict(set)
-    rows = (
-        _share_days(scope)
-        .values("membership_id", "team_id", "network")
-        .annotate(total=Sum("shares"))
-        .order_by()
-        .values_list("membership_id", "team_id", "network", "total")
-    )
-    for person, team, network, total in rows:
-        shares[person] += total
-        by_team[team].add(person)
-        by_network[network].add(person)
+    runs, months = split_period(scope)
+    if scope.campaign_id is not None:  # MemberMonth does not keep campaigns
+        runs, months = [(scope.start, scope.end)], None
+    sources: list[Any] = [_share_days(scope, runs)] if runs else []
+    if months is not None:
+        monthly = MemberMonth.objects.filter(
+            org_id=scope.org_id, month__gte=months[0], month__lt=months[1]
+        )
+        if scope.team_id is not None:
+            monthly = monthly.filter(team_id=scope.team_id)
+        if scope.network:
+            monthly = monthly.filter(network=scope.network)
+        if scope.membership_id is not None:
+            monthly = monthly.filter(membership_id=scope.membership_id)
+        sources.append(monthly)
+    for source in sources:
+        rows = (
+            source.values("membership_id", "team_id", "network")
+            .annotate(total=Sum("shares"))
+            .order_by()
+            .values_list("membership_id", "team_id", "network", "total")
+        )
+        for person, team, network, total in rows:
+            shares[person] += total
+            by_team[team].add(person)
+            by_network[network].add(person)
     return Activity(dict(shares), dict(by_team), dict(by_network))
 
 
@@ -531,7 +606,7 @@ def retention(scope: Scope, months: int = 12) -> Retention:
         .values_list("opted_in_at", flat=True)
     ):
         sizes[opted.astimezone(UTC).date().replace(day=1)] += 1
-    activity = MemberMonth.objects.filter(
+    monthly = MemberMonth.objects.filter(
         org_id=scope.org_id,
         cohort_month__gte=first_cohort,
         month__lte=last_cohort,
@@ -539,13 +614,13 @@ def retention(scope: Scope, months: int = 12) -> Retention:
         months_since_joining__lt=months,
     )
     if scope.team_id is not None:
-        activity = activity.filter(membership__team_id=scope.team_id)
+        monthly = monthly.filter(membership__team_id=scope.team_id)
     if scope.membership_id is not None:
-        activity = activity.filter(membership_id=scope.membership_id)
+        monthly = monthly.filter(membership_id=scope.membership_id)
     counts = {
         (_as_date(row["cohort_month"]), row["months_since_joining"]): row["n"]
-        for row in activity.values("cohort_month", "months_since_joining")
-        .annotate(n=Count("id"))
+        for row in monthly.values("cohort_month", "months_since_joining")
+        .annotate(n=Count("membership_id", distinct=True))
         .order_by()
     }
     cohorts = []

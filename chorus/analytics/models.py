@@ -9,8 +9,9 @@ worker rolls them up per UTC day (the days of `chorus.links.models.LinkDay`) int
 - `SegmentDay`: every measure (shares, clicks, conversions, engagement, reach) per day at
   several levels of detail, so that a dashboard reads a few hundred rows whatever the
   filters (see `Level`);
-- `MemberMonth`: shares per person and calendar month, with the month they joined, for
-  the funnel and the retention table.
+- `SegmentMonth`: SegmentDay added up per calendar month, for long periods;
+- `MemberMonth`: shares per person, network and calendar month, with the month they
+  joined, for the funnel, the retention table and long periods.
 
 `chorus.analytics.rollups` rebuilds them; `chorus.analytics.figures` reads them.
 """
@@ -221,12 +222,54 @@ class SegmentDay(models.Model):
         return f"{self.day} level {self.level}: {self.shares} shares, {self.clicks} clicks"
 
 
+class SegmentMonth(models.Model):
+    """`SegmentDay` added up per calendar month: long periods read their whole months here
+    and only their first and last days from SegmentDay."""
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The first day of the month.")
+    level = models.PositiveSmallIntegerField(choices=Level.choices)
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    network = models.CharField(max_length=20, blank=True)
+    item = models.ForeignKey(
+        ContentItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    shares = models.PositiveIntegerField(default=0)
+    original_shares = models.PositiveIntegerField(default=0)
+    api_shares = models.PositiveIntegerField(default=0)
+    originality_sum = models.FloatField(default=0)
+    originality_count = models.PositiveIntegerField(default=0)
+    potential_reach = models.BigIntegerField(default=0)
+    engagement = models.BigIntegerField(default=0)
+    impressions = models.BigIntegerField(default=0)
+    clicks = models.PositiveIntegerField(default=0)
+    bot_clicks = models.PositiveIntegerField(default=0)
+    unique_visitors = models.PositiveIntegerField(default=0)
+    conversions = models.PositiveIntegerField(default=0)
+    leads = models.PositiveIntegerField(default=0)
+    conversion_value = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
+
+    class Meta:
+        indexes = [models.Index(fields=["org", "level", "month"], name="segmentmonth_level_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} level {self.level}: {self.shares} shares"
+
+
 class MemberMonth(models.Model):
-    """One person's shares in one calendar month, with the month they opted in."""
+    """One person's shares on one network in one calendar month (their team as rolled up),
+    with the month they opted in: the funnel, the retention table, and the people who
+    shared during the whole months of a long period."""
 
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     month = models.DateField(help_text="The first day of the month.")
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    network = models.CharField(max_length=20, default="")
     team = models.ForeignKey(
         Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -3,8 +3,8 @@
 The unit of work is an organisation's days: their `ShareDay`, `ConversionDay` and
 `SegmentDay` rows are deleted and computed again from the shares, the clicks' daily rollup
 (`LinkDay`, itself rebuilt by the click ingestion) and the conversions, and the months they
-fall in get their `MemberMonth` rows again. Doing it again gives the same rows, so a day may
-be redone at any time.
+fall in get their `SegmentMonth` and `MemberMonth` rows again. Doing it again gives the
+same rows, so a day may be redone at any time.
 
 What changed is noted as `DirtyDay` rows:
 
@@ -44,6 +44,7 @@ from chorus.analytics.models import (
     MemberMonth,
     RollupState,
     SegmentDay,
+    SegmentMonth,
     ShareDay,
 )
 from chorus.lib.networks import Network
@@ -400,6 +401,24 @@ def _months_between(first: date, later: date) -> int:
     return (later.year - first.year) * 12 + later.month - first.month
 
 
+def _build_segment_month(org_id: int, month: date) -> int:
+    """SegmentMonth rows of one month: its SegmentDay rows added up."""
+    quote = connection.ops.quote_name
+    dimensions = ["level", "team_id", "campaign_id", "network", "item_id"]
+    columns = ["org_id", "month", *dimensions, *MEASURES]
+    sums = ", ".join(f"SUM(d.{measure})" for measure in MEASURES)
+    kept = ", ".join(f"d.{dimension}" for dimension in dimensions)
+    SegmentMonth.objects.filter(org_id=org_id, month=month).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(SegmentMonth._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608 - names of ours
+            f"SELECT d.org_id, %s, {kept}, {sums} FROM {quote(SegmentDay._meta.db_table)} d "
+            f"WHERE d.org_id = %s AND d.day >= %s AND d.day < %s GROUP BY d.org_id, {kept}",
+            [month, org_id, month, _next_month(month)],
+        )
+        return int(cursor.rowcount or 0)
+
+
 def _build_member_months(org_id: int, months: set[date]) -> int:
     from chorus.program.models import Participation
 
@@ -420,7 +439,7 @@ def _build_member_months(org_id: int, months: set[date]) -> int:
                 day__gte=month,
                 day__lt=_next_month(month),
             )
-            .values("membership_id", "membership__team_id")
+            .values("membership_id", "network", "team_id")
             .annotate(total=Sum("shares"))
             .order_by()
         )
@@ -431,13 +450,14 @@ def _build_member_months(org_id: int, months: set[date]) -> int:
                     org_id=org_id,
                     month=month,
                     membership_id=person["membership_id"],
-                    team_id=person["membership__team_id"],
+                    network=person["network"],
+                    team_id=person["team_id"],
                     shares=person["total"],
                     cohort_month=cohort,
                     months_since_joining=None if cohort is None else _months_between(cohort, month),
                 )
             )
-    MemberMonth.objects.bulk_create(rows, batch_size=2000)
+    MemberMonth.objects.bulk_create(rows, batch_size=5000)
     return len(rows)
 
 
@@ -465,6 +485,8 @@ def rebuild_days(org_id: int, days: Iterable[date]) -> RebuildResult:
     if months:
         with transaction.atomic():
             _lock(org_id)
+            for month in months:
+                _build_segment_month(org_id, month)
             _build_member_months(org_id, months)
             RollupState.objects.filter(org_id=org_id).update(refreshed_at=timezone.now())
     result.seconds = time.perf_counter() - started
@@ -512,7 +534,8 @@ def rebuild(
         # Rows left from events that are gone (an item deleted with its shares).
         for model in (ShareDay, ConversionDay, SegmentDay):
             model._default_manager.filter(org=org, day__lt=first).delete()
-        MemberMonth.objects.filter(org=org, month__lt=_month_start(first)).delete()
+        for monthly in (MemberMonth, SegmentMonth):
+            monthly._default_manager.filter(org=org, month__lt=_month_start(first)).delete()
     DirtyDay.objects.filter(org=org, day__gte=first, day__lte=until).delete()
     result = rebuild_days(org.pk, days)
     if measured_until is not None:
