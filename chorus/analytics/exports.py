@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from chorus.analytics import figures
 from chorus.analytics.figures import Dashboard, Measures, Row, Scope
+from chorus.analytics.rollups import MEASURES
 
 Cell = str | int | float | Decimal | date | None
 
@@ -160,13 +161,30 @@ def tables(board: Dashboard) -> dict[str, Table]:
 def activity_table(scope: Scope, engagement: bool) -> Table:
     """Per day, person, team, campaign, content and network: the detail behind the figures."""
     columns = measure_columns(engagement)
+    # The measures of a row by position, in the order of the columns (the rows are plain
+    # tuples: this table can be long).
+    wanted = [
+        "shares",
+        "original_shares",
+        "api_shares",
+        "potential_reach",
+        "clicks",
+        "unique_visitors",
+        "bot_clicks",
+        "engagement",
+        "conversions",
+        "leads",
+        "conversion_value",
+    ]
+    positions = [6 + MEASURES.index(name) for name in wanted]
+    engagement_position = 6 + MEASURES.index("engagement")
 
     def rows() -> Iterator[list[Cell]]:
         labels: dict[str, dict[Any, str]] = defaultdict(dict)
         batch: list[Any] = []
         for row in figures.activity_rows(scope):
             batch.append(row)
-            if len(batch) == 2000:
+            if len(batch) == 5000:
                 yield from named(batch, labels)
                 batch = []
         yield from named(batch, labels)
@@ -177,12 +195,17 @@ def activity_table(scope: Scope, engagement: bool) -> Table:
             missing = {row[index] for row in batch} - labels[by].keys()
             if missing:
                 labels[by].update(figures.labels_for(scope.org_id, by, list(missing)))
-        for day, *keys, measures in batch:
-            names = [
-                labels[by].get(key, str(key))
-                for by, key in zip(DETAIL_DIMENSIONS, keys, strict=True)
-            ]
-            yield [day, *names, *(g(measures) for _l, g in columns)]
+        for row in batch:
+            cells: list[Cell] = [figures.as_date(row[0])]
+            for index, by in enumerate(DETAIL_DIMENSIONS, start=1):
+                cells.append(labels[by].get(row[index], str(row[index])))
+            for position in positions:
+                value = row[position]
+                if position == engagement_position and not engagement:
+                    value = None
+                cells.append(value)
+            cells[-1] = figures.money(row[positions[-1]])
+            yield cells
 
     headers = [_("Day"), _("Ambassador"), _("Team"), _("Campaign"), _("Content"), _("Network")]
     return Table("activity", _("Activity detail"), headers + [c for c, _g in columns], rows())

@@ -148,7 +148,7 @@ class Measures:
         for name in MEASURES:
             value = row.get(name)
             if name == "conversion_value":
-                values[name] = _money(value)
+                values[name] = money(value)
             elif name == "originality_sum":
                 values[name] = float(value or 0)
             else:
@@ -181,11 +181,14 @@ class Measures:
         return {name: getattr(self, name) for name in MEASURES}
 
 
-def _money(value: Any) -> Decimal:
+def money(value: Any) -> Decimal:
+    """An amount as a Decimal with two places (databases give floats or Decimals)."""
     if value is None:
         return Decimal("0.00")
     if not isinstance(value, Decimal):
         value = Decimal(str(value))
+    elif value.as_tuple().exponent == -2:
+        return value
     return value.quantize(Decimal("0.01"))
 
 
@@ -303,7 +306,8 @@ def totals(scope: Scope) -> Measures:
     return Measures.from_row(rows[0]) if rows else Measures()
 
 
-def _as_date(value: Any) -> date:
+def as_date(value: Any) -> date:
+    """A day as a date (SQLite gives text from raw SQL)."""
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
@@ -319,7 +323,7 @@ def period_start(day: date, step: Step) -> date:
 def over_time(scope: Scope, step: Step = "day") -> list[tuple[date, Measures]]:
     """The measures per day, week (from Monday) or month of the scope, without gaps; a
     week or month cut by the scope's ends counts only its days inside."""
-    per_day = {_as_date(row["day"]): Measures.from_row(row) for row in _rows(scope, ["day"])}
+    per_day = {as_date(row["day"]): Measures.from_row(row) for row in _rows(scope, ["day"])}
     series: dict[date, Measures] = {}
     day = scope.start
     while day <= scope.end:
@@ -474,13 +478,20 @@ def active_ambassadors(scope: Scope) -> int:
     return activity(scope).active
 
 
-def active_by(scope: Scope, by: Literal["team", "campaign", "network"]) -> dict[Any, int]:
-    """People who shared at least once in the scope, per team, campaign or network."""
+def active_by(
+    scope: Scope,
+    by: Literal["team", "campaign", "network"],
+    campaigns: list[int] | None = None,
+) -> dict[Any, int]:
+    """People who shared at least once in the scope, per team, campaign or network (only
+    these `campaigns`, when given: the fewer, the faster)."""
     if by in ("team", "network"):
         return activity(scope).active_by(by)  # type: ignore[arg-type]
+    rows = _share_days(scope)
+    if campaigns is not None:
+        rows = rows.filter(campaign_id__in=campaigns)
     return dict(
-        _share_days(scope)
-        .values("campaign_id")
+        rows.values("campaign_id")
         .annotate(n=Count("membership_id", distinct=True))
         .order_by()
         .values_list("campaign_id", "n")
@@ -618,7 +629,7 @@ def retention(scope: Scope, months: int = 12) -> Retention:
     if scope.membership_id is not None:
         monthly = monthly.filter(membership_id=scope.membership_id)
     counts = {
-        (_as_date(row["cohort_month"]), row["months_since_joining"]): row["n"]
+        (as_date(row["cohort_month"]), row["months_since_joining"]): row["n"]
         for row in monthly.values("cohort_month", "months_since_joining")
         .annotate(n=Count("membership_id", distinct=True))
         .order_by()
@@ -754,8 +765,8 @@ def campaign_kpis(
         return list(campaign.kpis) or [str(code) for code in KPIS_BY_OBJECTIVE[campaign.objective]]
 
     # Counting people per campaign reads the person-level rollup: only when a KPI needs it.
-    wanted = any(Code.ACTIVE_AMBASSADORS in codes_of(c) for c in campaigns_list)
-    active = active_by(scope, "campaign") if wanted else {}
+    counted = [c.pk for c in campaigns_list if Code.ACTIVE_AMBASSADORS in codes_of(c)]
+    active = active_by(scope, "campaign", counted) if counted else {}
     results = []
     for campaign in campaigns_list:
         measures = measured.get(campaign.pk, Measures())
@@ -771,7 +782,7 @@ def campaign_kpis(
                 objective=campaign.objective,
                 objective_label=str(objectives.get(campaign.objective, campaign.objective)),
                 measures=measures,
-                active=active.get(campaign.pk, 0) if wanted else None,
+                active=active.get(campaign.pk, 0) if campaign.pk in counted else None,
                 kpis=kpis,
             )
         )
@@ -844,9 +855,10 @@ def dashboard(scope: Scope, settings: AnalyticsSettings | None = None, top: int 
 # --- Person-level detail for exports ----------------------------------------------------------
 
 
-def activity_rows(scope: Scope) -> Iterator[tuple[date, Any, Any, Any, Any, str, Measures]]:
+def activity_rows(scope: Scope) -> Iterator[tuple[Any, ...]]:
     """Every (day, person, team, campaign, item, network) of the scope with its measures,
-    day by day: the finest detail the rollups keep, for the activity export."""
+    day by day: the finest detail the rollups keep, for the activity export. Each row is
+    the six keys then the MEASURES in their order, as the database gives them."""
     group = ["day", "membership", "team", "campaign", "item", "network"]
     columns = [COLUMN[name] for name in group]
     conditions: list[str] = []
@@ -864,9 +876,7 @@ def activity_rows(scope: Scope) -> Iterator[tuple[date, Any, Any, Any, Any, str,
         arguments: list[Any] = [scope.org_id, scope.start, scope.end] * 3
         cursor.execute(sql, arguments + params)
         while True:
-            batch = cursor.fetchmany(2000)
+            batch = cursor.fetchmany(5000)
             if not batch:
                 break
-            for row in batch:
-                measures = Measures.from_row(dict(zip(MEASURES, row[len(columns) :], strict=True)))
-                yield (_as_date(row[0]), row[1], row[2], row[3], row[4], row[5], measures)
+            yield from batch
