@@ -530,6 +530,27 @@ class RollupMaintenanceTests(DatasetTestCase):
         self.assertGreaterEqual(rollups.refresh(), 1)
         self.assert_figures_match()
 
+    def test_a_month_gets_its_monthly_rows_once_it_is_over(self) -> None:
+        from chorus.analytics.models import RollupState, SegmentMonth
+
+        june = date(2026, 6, 1)
+        self.assertEqual(RollupState.objects.get(org=self.org).months_until, june)
+        self.assertFalse(SegmentMonth.objects.filter(org=self.org, month=june).exists())
+        self.assertTrue(SegmentMonth.objects.filter(org=self.org, month=date(2026, 5, 1)))
+        with time_machine.travel(datetime(2026, 7, 2, 9, tzinfo=UTC), tick=False):
+            rollups.refresh()
+            self.assertTrue(SegmentMonth.objects.filter(org=self.org, month=june).exists())
+            self.assertEqual(RollupState.objects.get(org=self.org).months_until, date(2026, 7, 1))
+            scope = Scope(self.org.pk, date(2026, 4, 20), date(2026, 6, 30))
+            self.assertEqual(
+                figures.split_period(scope, figures.monthly_rollups_until(self.org.pk))[1],
+                (date(2026, 5, 1), date(2026, 7, 1)),
+            )
+            self.assertEqual(
+                comparable(figures.totals(scope)),
+                comparable(Raw(self.org).measures(scope)[None]),
+            )
+
     def test_rebuilding_twice_gives_the_same_rows(self) -> None:
         before = list(
             SegmentDay.objects.filter(org=self.org)
@@ -675,7 +696,7 @@ class DashboardPageTests(DatasetTestCase):
     def test_the_dashboard_reads_a_fixed_number_of_queries(self) -> None:
         self.login(self.paul)
         self.client.get(self.url)  # settings created, session warm
-        with self.assertNumQueries(32):
+        with self.assertNumQueries(33):
             self.client.get(self.url, {"period": "365", "team": self.team.pk})
 
     def test_engagement_is_marked_not_available_without_measurements(self) -> None:

@@ -53,6 +53,7 @@ from chorus.analytics.models import (
     LEVEL_BITS,
     AnalyticsSettings,
     MemberMonth,
+    RollupState,
     SegmentDay,
     SegmentMonth,
     ShareDay,
@@ -85,6 +86,8 @@ class Scope:
     campaign_id: int | None = None
     network: str = ""
     membership_id: int | None = None
+    # Up to which month the monthly rollups are complete, once looked up (date.min: not yet).
+    months_until: date | None = field(default=date.min, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.end < self.start:
@@ -205,13 +208,19 @@ def _level(dimensions: Iterable[str]) -> int:
     return sum(LEVEL_BITS[dimension] for dimension in dimensions)
 
 
-def split_period(scope: Scope) -> tuple[list[tuple[date, date]], tuple[date, date] | None]:
+def split_period(
+    scope: Scope, months_until: date | None = date.max
+) -> tuple[list[tuple[date, date]], tuple[date, date] | None]:
     """The scope's days as (first, last) runs outside whole calendar months, and the whole
-    months as (first month, month after the last), or None when it has no whole month."""
+    months as (first month, month after the last), or None when it has no whole month.
+    Only months before `months_until` count as whole (None: none does)."""
+    if months_until is None:
+        return [(scope.start, scope.end)], None
     first_month = (
         scope.start if scope.start.day == 1 else _add_months(scope.start.replace(day=1), 1)
     )
-    after = (scope.end + timedelta(days=1)).replace(day=1)  # months before it end in the scope
+    # Months before `after` end in the scope.
+    after = min((scope.end + timedelta(days=1)).replace(day=1), months_until)
     if first_month >= after:
         return [(scope.start, scope.end)], None
     days = []
@@ -220,6 +229,11 @@ def split_period(scope: Scope) -> tuple[list[tuple[date, date]], tuple[date, dat
     if after <= scope.end:
         days.append((after, scope.end))
     return days, (first_month, after)
+
+
+def monthly_rollups_until(org_id: int) -> date | None:
+    """SegmentMonth holds the organisation's months before this one (None: no month yet)."""
+    return RollupState.objects.filter(org_id=org_id).values_list("months_until", flat=True).first()
 
 
 def _in_days(runs: list[tuple[date, date]], field: str = "day") -> Q:
@@ -256,10 +270,13 @@ def _segment_rows(scope: Scope, group_by: list[str]) -> list[dict[str, Any]]:
         conditions["network"] = scope.network
     sums = {name: Sum(name) for name in MEASURES}
     keys = [COLUMN[name] for name in group_by]
-    if "day" in group_by:
+    if "day" in group_by or scope.days < 28:
         runs, months = [(scope.start, scope.end)], None
     else:
-        runs, months = split_period(scope)
+        until = scope.months_until
+        if until == date.min:
+            until = monthly_rollups_until(scope.org_id)
+        runs, months = split_period(scope, until)
     queries: list[Any] = [SegmentDay.objects.filter(_in_days(runs), **conditions)] if runs else []
     if months is not None:
         queries.append(
@@ -346,14 +363,12 @@ class Row:
 
 def breakdown(scope: Scope, by: Dimension, limit: int | None = None) -> list[Row]:
     """The measures per network, team, campaign, item or person, most shares first."""
-    rows = [
-        Row(key=row[COLUMN[by]], label="", measures=Measures.from_row(row))
-        for row in _rows(scope, [by])
-    ]
-    rows = [row for row in rows if row.measures != Measures()]
-    rows.sort(key=lambda row: (-row.measures.shares, -row.measures.clicks, str(row.key)))
+    key = COLUMN[by]
+    found = [row for row in _rows(scope, [by]) if any(row[name] for name in MEASURES)]
+    found.sort(key=lambda row: (-(row["shares"] or 0), -(row["clicks"] or 0), str(row[key])))
     if limit is not None:
-        rows = rows[:limit]
+        found = found[:limit]
+    rows = [Row(key=row[key], label="", measures=Measures.from_row(row)) for row in found]
     labels = labels_for(scope.org_id, by, [row.key for row in rows])
     for row in rows:
         row.label = labels.get(row.key, str(row.key))
@@ -821,6 +836,7 @@ def step_for(scope: Scope) -> Step:
 def dashboard(scope: Scope, settings: AnalyticsSettings | None = None, top: int = 10) -> Dashboard:
     """Every figure of the programme dashboard for the scope."""
     settings = settings or settings_for(scope.org_id)
+    scope = scope.narrow(months_until=monthly_rollups_until(scope.org_id))
     measures = totals(scope)
     people = activity(scope)
     teams = breakdown(scope, "team")

@@ -304,12 +304,16 @@ class DirtyDay(models.Model):
 
 
 class RollupState(models.Model):
-    """Per organisation: when its rollups were last brought up to date, and how far the
-    engagement snapshots were read (their ids only grow)."""
+    """Per organisation: when its rollups were last brought up to date, how far the
+    engagement snapshots were read (their ids only grow), and up to which month the monthly
+    rollups are complete. Its row is also the organisation's rebuild lock."""
 
     org = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="+")
     refreshed_at = models.DateTimeField(null=True, blank=True)
     snapshot_watermark = models.BigIntegerField(default=0)
+    # SegmentMonth rows are complete for the months before this one (a month gets them once
+    # it is over: the current month is read from the daily rows).
+    months_until = models.DateField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.org_id} rollups at {self.refreshed_at}"

@@ -483,14 +483,38 @@ def rebuild_days(org_id: int, days: Iterable[date]) -> RebuildResult:
         result.days += (last - first).days + 1
         months |= {_month_start(first + timedelta(days=n)) for n in range((last - first).days + 1)}
     if months:
+        current = _month_start(timezone.now().astimezone(UTC).date())
         with transaction.atomic():
-            _lock(org_id)
+            state = _lock(org_id)
+            # A month's SegmentMonth rows are made once it is over (close_months); a month
+            # already closed gets them again here, after a late event.
             for month in months:
-                _build_segment_month(org_id, month)
+                if state.months_until is not None and month < min(current, state.months_until):
+                    _build_segment_month(org_id, month)
             _build_member_months(org_id, months)
             RollupState.objects.filter(org_id=org_id).update(refreshed_at=timezone.now())
     result.seconds = time.perf_counter() - started
     return result
+
+
+def close_months(org_id: int) -> int:
+    """Make the SegmentMonth rows of the months that ended since the last time (all of
+    them the first time); returns how many months were made."""
+    current = _month_start(timezone.now().astimezone(UTC).date())
+    with transaction.atomic():
+        state = _lock(org_id)
+        if state.months_until is not None and state.months_until >= current:
+            return 0
+        first = state.months_until
+        if first is None:
+            first_day = SegmentDay.objects.filter(org_id=org_id).order_by("day").first()
+            first = _month_start(first_day.day) if first_day else current
+        month, made = first, 0
+        while month < current:
+            _build_segment_month(org_id, month)
+            month, made = _next_month(month), made + 1
+        RollupState.objects.filter(pk=state.pk).update(months_until=current)
+        return made
 
 
 def first_event_day(org_id: int) -> date | None:
@@ -537,7 +561,14 @@ def rebuild(
         for monthly in (MemberMonth, SegmentMonth):
             monthly._default_manager.filter(org=org, month__lt=_month_start(first)).delete()
     DirtyDay.objects.filter(org=org, day__gte=first, day__lte=until).delete()
+    if since is None:
+        RollupState.objects.filter(org=org).update(months_until=None)
+    else:
+        RollupState.objects.filter(org=org, months_until__gt=_month_start(first)).update(
+            months_until=_month_start(first)
+        )
     result = rebuild_days(org.pk, days)
+    close_months(org.pk)
     if measured_until is not None:
         RollupState.objects.filter(org=org, snapshot_watermark__lt=measured_until).update(
             snapshot_watermark=measured_until
@@ -552,6 +583,8 @@ def refresh(limit: int = 400) -> int:
     both get it), so a change noted while it is rebuilt is noted again and redone next time.
     Returns how many days were rebuilt.
     """
+    for org_id in RollupState.objects.values_list("org_id", flat=True):
+        close_months(org_id)
     for state in RollupState.objects.all().only("org_id", "snapshot_watermark"):
         days, watermark = new_snapshot_days(state.org_id, state.snapshot_watermark)
         if watermark != state.snapshot_watermark:
