@@ -12,6 +12,14 @@ and optional filters (team, campaign, network, one person)::
     figures.breakdown(scope.narrow(team_id=7), "network")   # [Row(key, label, measures), …]
     figures.breakdown(scope, "membership")             # per person (team view, coaching)
     figures.totals(scope.narrow(membership_id=42))     # one person's results
+    figures.activity(scope).active                     # people who shared at least once
+    figures.funnel(scope, regular_shares=4)            # invited → opted in → shared → regular
+    figures.retention(scope)                           # cohorts by month of joining
+    figures.campaign_kpis(scope, figures.settings_for(org.pk))
+    figures.dashboard(scope)                           # all of the above, as the page shows it
+
+Everything reads the rollups (a few queries whatever the size of the programme), never the
+raw events; `chorus.analytics.rollups` keeps them up to date.
 
 What each measure means (`Measures`):
 
