@@ -478,16 +478,20 @@ def activity(scope: Scope) -> Activity:
             monthly = monthly.filter(membership_id=scope.membership_id)
         sources.append(monthly)
     for source in sources:
-        rows = (
+        query = (
             source.values("membership_id", "team_id", "network")
             .annotate(total=Sum("shares"))
             .order_by()
             .values_list("membership_id", "team_id", "network", "total")
         )
-        for person, team, network, total in rows:
-            shares[person] += total
-            by_team[team].add(person)
-            by_network[network].add(person)
+        # Tens of thousands of plain rows: read without the ORM's per-value converters.
+        sql, params = query.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for person, team, network, total in cursor.fetchall():
+                shares[person] += int(total)
+                by_team[team].add(person)
+                by_network[network].add(person)
     return Activity(dict(shares), dict(by_team), dict(by_network))
 
 
