@@ -696,8 +696,7 @@ class DashboardPageTests(DatasetTestCase):
     def test_the_dashboard_reads_a_fixed_number_of_queries(self) -> None:
         self.login(self.paul)
         self.client.get(self.url)  # settings created, session warm
-        # 33 for the figures, 12 for the programme-health panel (its own fixed count).
-        with self.assertNumQueries(45):
+        with self.assertNumQueries(33):
             self.client.get(self.url, {"period": "365", "team": self.team.pk})
 
     def test_engagement_is_marked_not_available_without_measurements(self) -> None:

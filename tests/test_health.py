@@ -770,3 +770,16 @@ class HealthCommandTests(OrgTestCase):
         ):
             ManagementUtility(["chorus", "health-check", "--org", "nope"]).execute()
         self.assertEqual(exit_info.exception.code, 1)
+
+
+class DashboardPanelTests(OrgTestCase):
+    def test_the_dashboard_loads_the_checks_as_a_panel(self) -> None:
+        self.login(self.paul)
+        page = self.client.get("/o/acme/dashboard/")
+        self.assertContains(page, 'hx-get="/o/acme/programme/health/?panel=1"')
+        panel = self.client.get("/o/acme/programme/health/?panel=1")
+        self.assertEqual(panel.status_code, 200)
+        self.assertNotContains(panel, "<html")
+        self.assertEqual(len(panel.context["checks"]), 7)
+        self.login(self.amy)
+        self.assertEqual(self.client.get("/o/acme/programme/health/?panel=1").status_code, 403)

@@ -16,7 +16,6 @@ from chorus.analytics.models import RollupState
 from chorus.orgs.access import org_view
 from chorus.orgs.actions import audit
 from chorus.orgs.models import Membership, Role
-from chorus.program.health import health_report
 
 
 def _filters(request: HttpRequest, membership: Membership) -> DashboardFilterForm:
@@ -119,7 +118,6 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
         "query": form.query_string(),
         "tables": exports.TABLES,
         "refreshed_at": state.refreshed_at if state else None,
-        "health": health_report(membership.org),
     }
     return render(request, "analytics/dashboard.html", context)
 

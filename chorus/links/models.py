@@ -137,6 +137,8 @@ class LinkDay(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["link", "day"], name="linkday_unique")]
+        # Rollups and the activity export read an organisation's days.
+        indexes = [models.Index(fields=["org", "day"], name="linkday_org_day")]
 
     def __str__(self) -> str:
         return f"{self.link_id} {self.day}"

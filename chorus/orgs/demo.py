@@ -163,4 +163,7 @@ def load_demo(password: str) -> DemoResult:
     created += load_programme_demo(org, rng)
     created += load_learning_demo(org, rng)
     created += load_links_demo(org, rng)
+    from chorus.analytics.demo import load_analytics_demo
+
+    created += load_analytics_demo(org, rng)
     return DemoResult(org=org, created=created)
