@@ -807,6 +807,23 @@ class ExportTests(DatasetTestCase):
         titles = [row[0] for row in rows[1:]]
         self.assertIn('\'=HYPERLINK("http://evil.example")', titles)
 
+    def test_long_tables_go_out_in_chunks_of_whole_lines(self) -> None:
+        from chorus.analytics import exports
+
+        rows: list[list[exports.Cell]] = [
+            [date(2026, 3, 1), f"-{n} or =SUM(A1)", n, -n * 1.5, Decimal("-2.50"), None]
+            for n in range(1201)
+        ]
+        table = exports.Table("t", "T", ["Day", "Name", "N", "F", "Money", "Empty"], rows)
+        chunks = list(exports.csv_lines(table))
+        self.assertEqual(len(chunks), 3)  # header + 500 lines, 500 lines, 201 lines
+        self.assertTrue(all(chunk.endswith("\r\n") for chunk in chunks))
+        parsed = list(csv.reader(io.StringIO("".join(chunks))))
+        self.assertEqual(len(parsed), 1202)
+        self.assertEqual(parsed[0], ["Day", "Name", "N", "F", "Money", "Empty"])
+        # Text that could run as a formula is quoted; numbers stay numbers.
+        self.assertEqual(parsed[8], ["2026-03-01", "'-7 or =SUM(A1)", "7", "-10.5", "-2.50", ""])
+
     def test_unknown_table(self) -> None:
         self.login(self.paul)
         response = self.client.get(self.url + "export.csv", {"table": "passwords"})

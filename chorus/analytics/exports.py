@@ -211,25 +211,52 @@ def activity_table(scope: Scope, engagement: bool) -> Table:
     return Table("activity", _("Activity detail"), headers + [c for c, _g in columns], rows())
 
 
-def _text(value: Cell) -> str:
+def _text(value: Cell) -> Cell:
+    """A cell as the CSV writer should see it: numbers as they are (no formula can start
+    with a digit), text kept from running as a formula, nothing for None."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return _safe(value)
+    if isinstance(value, (int, float, Decimal)):
+        return value
     if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    return _safe(str(value))
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+class _Lines:
+    """A file-like object that keeps what the CSV writer writes, to hand it out in chunks."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def write(self, value: str) -> None:
+        self.parts.append(value)
+
+    def take(self) -> str:
+        text = "".join(self.parts)
+        self.parts.clear()
+        return text
+
+
+# Lines sent together: a long export goes out in chunks of tens of kilobytes, not line by line.
+CSV_CHUNK_LINES = 500
 
 
 def csv_lines(table: Table) -> Iterator[str]:
-    """The table as CSV lines (header first), produced as they are read."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(table.headers)
+    """The table as CSV text (header first), produced in chunks of lines as it is read."""
+    out = _Lines()
+    writer = csv.writer(out)
+    writer.writerow(table.headers)
+    waiting = 0
     for row in table.rows:
-        yield writer.writerow([_safe(_text(cell)) for cell in row])
+        writer.writerow([_text(cell) for cell in row])
+        waiting += 1
+        if waiting == CSV_CHUNK_LINES:
+            yield out.take()
+            waiting = 0
+    yield out.take()
 
 
 def _safe(text: str) -> str:
