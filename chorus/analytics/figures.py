@@ -458,26 +458,11 @@ class Activity:
 
 def activity(scope: Scope) -> Activity:
     """Who shared in the scope (anonymised shares left out), read in one pass over the
-    person-level rollups (whole months from MemberMonth unless a campaign is chosen)."""
+    person-level rollups (whole months from MemberMonth, the other days from ShareDay)."""
     shares: dict[int, int] = defaultdict(int)
     by_team: dict[Any, set[int]] = defaultdict(set)
     by_network: dict[str, set[int]] = defaultdict(set)
-    runs, months = split_period(scope)
-    if scope.campaign_id is not None:  # MemberMonth does not keep campaigns
-        runs, months = [(scope.start, scope.end)], None
-    sources: list[Any] = [_share_days(scope, runs)] if runs else []
-    if months is not None:
-        monthly = MemberMonth.objects.filter(
-            org_id=scope.org_id, month__gte=months[0], month__lt=months[1]
-        )
-        if scope.team_id is not None:
-            monthly = monthly.filter(team_id=scope.team_id)
-        if scope.network:
-            monthly = monthly.filter(network=scope.network)
-        if scope.membership_id is not None:
-            monthly = monthly.filter(membership_id=scope.membership_id)
-        sources.append(monthly)
-    for source in sources:
+    for source in _person_sources(scope):
         query = (
             source.values("membership_id", "team_id", "network")
             .annotate(total=Sum("shares"))
@@ -493,6 +478,27 @@ def activity(scope: Scope) -> Activity:
                 by_team[team].add(person)
                 by_network[network].add(person)
     return Activity(dict(shares), dict(by_team), dict(by_network))
+
+
+def _person_sources(scope: Scope) -> list[Any]:
+    """The scope's person-level rows: ShareDay for the days outside whole calendar months,
+    MemberMonth for the whole months (both filtered as the scope says)."""
+    runs, months = split_period(scope)
+    sources: list[Any] = [_share_days(scope, runs)] if runs else []
+    if months is not None:
+        monthly = MemberMonth.objects.filter(
+            org_id=scope.org_id, month__gte=months[0], month__lt=months[1]
+        )
+        if scope.team_id is not None:
+            monthly = monthly.filter(team_id=scope.team_id)
+        if scope.campaign_id is not None:
+            monthly = monthly.filter(campaign_id=scope.campaign_id)
+        if scope.network:
+            monthly = monthly.filter(network=scope.network)
+        if scope.membership_id is not None:
+            monthly = monthly.filter(membership_id=scope.membership_id)
+        sources.append(monthly)
+    return sources
 
 
 def shares_per_person(scope: Scope) -> dict[int, int]:
@@ -514,15 +520,25 @@ def active_by(
     these `campaigns`, when given: the fewer, the faster)."""
     if by in ("team", "network"):
         return activity(scope).active_by(by)  # type: ignore[arg-type]
-    rows = _share_days(scope)
-    if campaigns is not None:
-        rows = rows.filter(campaign_id__in=campaigns)
-    return dict(
-        rows.values("campaign_id")
-        .annotate(n=Count("membership_id", distinct=True))
-        .order_by()
-        .values_list("campaign_id", "n")
-    )
+    # Distinct (campaign, person) pairs of each source, counted once in the database.
+    parts, params = [], []
+    for source in _person_sources(scope):
+        if campaigns is not None:
+            source = source.filter(campaign_id__in=campaigns)
+        query = source.values_list("campaign_id", "membership_id").distinct().order_by()
+        sql, part_params = query.query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) p{len(parts)}")  # noqa: S608 - the ORM's SQL
+        params.extend(part_params)
+    if not parts:
+        return {}
+    union = " UNION ".join(parts)
+    # The SQL is Django's for each part; only their union is put together here.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT u.campaign_id, COUNT(*) FROM ({union}) u GROUP BY u.campaign_id",  # noqa: S608
+            params,
+        )
+        return dict(cursor.fetchall())
 
 
 @dataclass

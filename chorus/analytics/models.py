@@ -10,8 +10,8 @@ worker rolls them up per UTC day (the days of `chorus.links.models.LinkDay`) int
   several levels of detail, so that a dashboard reads a few hundred rows whatever the
   filters (see `Level`);
 - `SegmentMonth`: SegmentDay added up per calendar month, for long periods;
-- `MemberMonth`: shares per person, network and calendar month, with the month they
-  joined, for the funnel, the retention table and long periods.
+- `MemberMonth`: shares per person, network, campaign and calendar month, with the month
+  they joined, for the funnel, the retention table and long periods.
 
 `chorus.analytics.rollups` rebuilds them; `chorus.analytics.figures` reads them.
 """
@@ -262,9 +262,9 @@ class SegmentMonth(models.Model):
 
 
 class MemberMonth(models.Model):
-    """One person's shares on one network in one calendar month (their team as rolled up),
-    with the month they opted in: the funnel, the retention table, and the people who
-    shared during the whole months of a long period."""
+    """One person's shares on one network for one campaign in one calendar month (their
+    team as rolled up), with the month they opted in: the funnel, the retention table, and
+    the people who shared during the whole months of a long period (per campaign too)."""
 
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     month = models.DateField(help_text="The first day of the month.")
@@ -272,6 +272,10 @@ class MemberMonth(models.Model):
     network = models.CharField(max_length=20, default="")
     team = models.ForeignKey(
         Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The item's campaign (empty for content without one).
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     shares = models.PositiveIntegerField(default=0)
     # The month of the opt-in and how many months later this one is (0: the month itself);

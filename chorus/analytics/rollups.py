@@ -439,7 +439,7 @@ def _build_member_months(org_id: int, months: set[date]) -> int:
                 day__gte=month,
                 day__lt=_next_month(month),
             )
-            .values("membership_id", "network", "team_id")
+            .values("membership_id", "network", "team_id", "campaign_id")
             .annotate(total=Sum("shares"))
             .order_by()
         )
@@ -452,6 +452,7 @@ def _build_member_months(org_id: int, months: set[date]) -> int:
                     membership_id=person["membership_id"],
                     network=person["network"],
                     team_id=person["team_id"],
+                    campaign_id=person["campaign_id"],
                     shares=person["total"],
                     cohort_month=cohort,
                     months_since_joining=None if cohort is None else _months_between(cohort, month),
