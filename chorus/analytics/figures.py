@@ -521,7 +521,8 @@ def active_by(
     if by in ("team", "network"):
         return activity(scope).active_by(by)  # type: ignore[arg-type]
     # Distinct (campaign, person) pairs of each source, counted once in the database.
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for source in _person_sources(scope):
         if campaigns is not None:
             source = source.filter(campaign_id__in=campaigns)
