@@ -530,17 +530,47 @@ class RollupMaintenanceTests(DatasetTestCase):
         self.assertGreaterEqual(rollups.refresh(), 1)
         self.assert_figures_match()
 
+    def test_the_month_so_far_is_read_whole_by_the_periods_that_run_to_today(self) -> None:
+        from chorus.analytics.models import RollupState, SegmentMonth
+
+        june = date(2026, 6, 1)
+        state = RollupState.objects.get(org=self.org)
+        self.assertEqual((state.months_until, state.month_to_date), (june, june))
+        self.assertTrue(SegmentMonth.objects.filter(org=self.org, month=june).exists())
+        self.assertEqual(figures.monthly_rollups_until(self.org.pk), date(2026, 7, 1))
+        scope = Scope(self.org.pk, date(2026, 4, 20), TODAY)
+        until = figures.monthly_rollups_until(self.org.pk)
+        self.assertEqual(
+            figures.split_period(scope, until, today=TODAY),
+            ([(date(2026, 4, 20), date(2026, 4, 30))], (date(2026, 5, 1), date(2026, 7, 1))),
+        )
+        # A period ending before today reads the days of this month one by one.
+        before = scope.narrow(end=TODAY - timedelta(days=1))
+        self.assertEqual(
+            figures.split_period(before, until, today=TODAY)[1], (date(2026, 5, 1), june)
+        )
+        # A share published today reaches the month's rows with the day's.
+        share = Share.objects.filter(org=self.org, status=Share.Status.PUBLISHED).last()
+        assert share is not None
+        Share.objects.filter(pk=share.pk).update(published_at=NOW - timedelta(minutes=5))
+        rollups.rebuild_days(self.org.pk, [TODAY, share.published_at.astimezone(UTC).date()])
+        self.assertEqual(
+            comparable(figures.totals(scope)), comparable(self.raw.measures(scope)[None])
+        )
+        self.assert_figures_match()
+
     def test_a_month_gets_its_monthly_rows_once_it_is_over(self) -> None:
         from chorus.analytics.models import RollupState, SegmentMonth
 
         june = date(2026, 6, 1)
         self.assertEqual(RollupState.objects.get(org=self.org).months_until, june)
-        self.assertFalse(SegmentMonth.objects.filter(org=self.org, month=june).exists())
         self.assertTrue(SegmentMonth.objects.filter(org=self.org, month=date(2026, 5, 1)))
         with time_machine.travel(datetime(2026, 7, 2, 9, tzinfo=UTC), tick=False):
             rollups.refresh()
             self.assertTrue(SegmentMonth.objects.filter(org=self.org, month=june).exists())
             self.assertEqual(RollupState.objects.get(org=self.org).months_until, date(2026, 7, 1))
+            # June's rows are no longer the month so far: July is read day by day.
+            self.assertEqual(figures.monthly_rollups_until(self.org.pk), date(2026, 7, 1))
             scope = Scope(self.org.pk, date(2026, 4, 20), date(2026, 6, 30))
             self.assertEqual(
                 figures.split_period(scope, figures.monthly_rollups_until(self.org.pk))[1],
@@ -696,7 +726,7 @@ class DashboardPageTests(DatasetTestCase):
     def test_the_dashboard_reads_a_fixed_number_of_queries(self) -> None:
         self.login(self.paul)
         self.client.get(self.url)  # settings created, session warm
-        with self.assertNumQueries(33):
+        with self.assertNumQueries(32):
             self.client.get(self.url, {"period": "365", "team": self.team.pk})
 
     def test_engagement_is_marked_not_available_without_measurements(self) -> None:
@@ -966,4 +996,18 @@ class SplitPeriodTests(TestCase):
         self.assertEqual(
             split(Scope(1, date(2025, 12, 1), date(2026, 1, 30))),
             ([(date(2026, 1, 1), date(2026, 1, 30))], (date(2025, 12, 1), date(2026, 1, 1))),
+        )
+        # Running to today: this month so far counts whole, unless its rows are not there.
+        today = date(2026, 1, 30)
+        self.assertEqual(
+            split(Scope(1, date(2025, 12, 1), today), today=today),
+            ([], (date(2025, 12, 1), date(2026, 2, 1))),
+        )
+        self.assertEqual(
+            split(Scope(1, date(2025, 12, 1), today), date(2026, 1, 1), today=today),
+            ([(date(2026, 1, 1), today)], (date(2025, 12, 1), date(2026, 1, 1))),
+        )
+        self.assertEqual(
+            split(Scope(1, date(2026, 1, 5), today), today=today),
+            ([(date(2026, 1, 5), today)], None),
         )

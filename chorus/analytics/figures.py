@@ -61,6 +61,7 @@ from chorus.analytics.models import (
     LEVEL_BITS,
     AnalyticsSettings,
     MemberMonth,
+    PersonMonth,
     RollupState,
     SegmentDay,
     SegmentMonth,
@@ -216,19 +217,28 @@ def _level(dimensions: Iterable[str]) -> int:
     return sum(LEVEL_BITS[dimension] for dimension in dimensions)
 
 
+def utc_today() -> date:
+    return timezone.now().astimezone(UTC).date()
+
+
 def split_period(
-    scope: Scope, months_until: date | None = date.max
+    scope: Scope, months_until: date | None = date.max, today: date | None = None
 ) -> tuple[list[tuple[date, date]], tuple[date, date] | None]:
     """The scope's days as (first, last) runs outside whole calendar months, and the whole
     months as (first month, month after the last), or None when it has no whole month.
-    Only months before `months_until` count as whole (None: none does)."""
+    Only months before `months_until` count as whole (None: none does). With `today`, a
+    scope that runs to today or later takes the month of today whole from its first day:
+    the monthly rows of the month so far hold every day there is."""
     if months_until is None:
         return [(scope.start, scope.end)], None
     first_month = (
         scope.start if scope.start.day == 1 else _add_months(scope.start.replace(day=1), 1)
     )
+    end = scope.end
+    if today is not None and scope.end >= today:
+        end = max(end, _add_months(today.replace(day=1), 1) - timedelta(days=1))
     # Months before `after` end in the scope.
-    after = min((scope.end + timedelta(days=1)).replace(day=1), months_until)
+    after = min((end + timedelta(days=1)).replace(day=1), months_until)
     if first_month >= after:
         return [(scope.start, scope.end)], None
     days = []
@@ -240,8 +250,20 @@ def split_period(
 
 
 def monthly_rollups_until(org_id: int) -> date | None:
-    """SegmentMonth holds the organisation's months before this one (None: no month yet)."""
-    return RollupState.objects.filter(org_id=org_id).values_list("months_until", flat=True).first()
+    """SegmentMonth holds the organisation's months before this one (None: no month yet),
+    the current month included when its rows are kept up to today."""
+    state = (
+        RollupState.objects.filter(org_id=org_id)
+        .values_list("months_until", "month_to_date")
+        .first()
+    )
+    if state is None:
+        return None
+    until, month_to_date = state
+    current = utc_today().replace(day=1)
+    if until is not None and until == current and month_to_date == current:
+        return _add_months(current, 1)
+    return until
 
 
 def _in_days(runs: list[tuple[date, date]], field: str = "day") -> Q:
@@ -284,7 +306,7 @@ def _segment_rows(scope: Scope, group_by: list[str]) -> list[dict[str, Any]]:
         until = scope.months_until
         if until == date.min:
             until = monthly_rollups_until(scope.org_id)
-        runs, months = split_period(scope, until)
+        runs, months = split_period(scope, until, today=utc_today())
     queries: list[Any] = [SegmentDay.objects.filter(_in_days(runs), **conditions)] if runs else []
     if months is not None:
         queries.append(
@@ -458,17 +480,33 @@ class Activity:
 
 def activity(scope: Scope) -> Activity:
     """Who shared in the scope (anonymised shares left out), read in one pass over the
-    person-level rollups (whole months from MemberMonth, the other days from ShareDay)."""
+    person-level rollups: whole months from PersonMonth (MemberMonth when a network or a
+    campaign is chosen), the other days from ShareDay."""
+    from chorus.analytics.rollups import CHANNEL_BITS
+
     shares: dict[int, int] = defaultdict(int)
     by_team: dict[Any, set[int]] = defaultdict(set)
     by_network: dict[str, set[int]] = defaultdict(set)
-    for source in _person_sources(scope):
-        query = (
-            source.values("membership_id", "team_id", "network")
-            .annotate(total=Sum("shares"))
-            .order_by()
-            .values_list("membership_id", "team_id", "network", "total")
+    runs, months = split_period(scope, today=utc_today())
+    # (rows with membership, team, network or networks bits; whether they have the bits)
+    queries: list[tuple[Any, bool]] = []
+    if runs:
+        rows = _share_days(scope, runs).values("membership_id", "team_id", "network")
+        queries.append((rows, False))
+    if months is not None and (scope.campaign_id is not None or scope.network):
+        rows = _member_months(scope, months).values("membership_id", "team_id", "network")
+        queries.append((rows, False))
+    elif months is not None:
+        monthly = PersonMonth.objects.filter(
+            org_id=scope.org_id, month__gte=months[0], month__lt=months[1]
         )
+        if scope.team_id is not None:
+            monthly = monthly.filter(team_id=scope.team_id)
+        if scope.membership_id is not None:
+            monthly = monthly.filter(membership_id=scope.membership_id)
+        queries.append((monthly.values("membership_id", "team_id", "networks"), True))
+    for rows, has_bits in queries:
+        query = rows.annotate(total=Sum("shares")).order_by()
         # Tens of thousands of plain rows: read without the ORM's per-value converters.
         sql, params = query.query.sql_with_params()
         with connection.cursor() as cursor:
@@ -476,28 +514,38 @@ def activity(scope: Scope) -> Activity:
             for person, team, network, total in cursor.fetchall():
                 shares[person] += int(total)
                 by_team[team].add(person)
-                by_network[network].add(person)
+                if not has_bits:
+                    by_network[network].add(person)
+                    continue
+                for code, bit in CHANNEL_BITS.items():
+                    if network & bit:
+                        by_network[code].add(person)
     return Activity(dict(shares), dict(by_team), dict(by_network))
+
+
+def _member_months(scope: Scope, months: tuple[date, date]) -> Any:
+    """The scope's MemberMonth rows of these whole months (first, month after the last)."""
+    monthly = MemberMonth.objects.filter(
+        org_id=scope.org_id, month__gte=months[0], month__lt=months[1]
+    )
+    if scope.team_id is not None:
+        monthly = monthly.filter(team_id=scope.team_id)
+    if scope.campaign_id is not None:
+        monthly = monthly.filter(campaign_id=scope.campaign_id)
+    if scope.network:
+        monthly = monthly.filter(network=scope.network)
+    if scope.membership_id is not None:
+        monthly = monthly.filter(membership_id=scope.membership_id)
+    return monthly
 
 
 def _person_sources(scope: Scope) -> list[Any]:
     """The scope's person-level rows: ShareDay for the days outside whole calendar months,
     MemberMonth for the whole months (both filtered as the scope says)."""
-    runs, months = split_period(scope)
+    runs, months = split_period(scope, today=utc_today())
     sources: list[Any] = [_share_days(scope, runs)] if runs else []
     if months is not None:
-        monthly = MemberMonth.objects.filter(
-            org_id=scope.org_id, month__gte=months[0], month__lt=months[1]
-        )
-        if scope.team_id is not None:
-            monthly = monthly.filter(team_id=scope.team_id)
-        if scope.campaign_id is not None:
-            monthly = monthly.filter(campaign_id=scope.campaign_id)
-        if scope.network:
-            monthly = monthly.filter(network=scope.network)
-        if scope.membership_id is not None:
-            monthly = monthly.filter(membership_id=scope.membership_id)
-        sources.append(monthly)
+        sources.append(_member_months(scope, months))
     return sources
 
 
@@ -581,16 +629,20 @@ def _participations(scope: Scope) -> Any:
 def ever_shared(scope: Scope) -> set[int]:
     """People (of the scope's team) who shared at least once by the end of the scope."""
     month = scope.end.replace(day=1)
-    earlier = MemberMonth.objects.filter(org_id=scope.org_id, month__lt=month)
+    if scope.end >= utc_today():
+        # The month so far is in PersonMonth too.
+        month = _add_months(month, 1)
+    earlier = PersonMonth.objects.filter(org_id=scope.org_id, month__lt=month)
     recent = ShareDay.objects.filter(
         org_id=scope.org_id, day__gte=month, day__lte=scope.end, membership__isnull=False
     )
     if scope.team_id is not None:
         earlier = earlier.filter(membership__team_id=scope.team_id)
         recent = recent.filter(membership__team_id=scope.team_id)
-    return set(earlier.values_list("membership_id", flat=True).distinct()) | set(
-        recent.values_list("membership_id", flat=True).distinct()
-    )
+    found = set(earlier.values_list("membership_id", flat=True).distinct())
+    if month <= scope.end:
+        found |= set(recent.values_list("membership_id", flat=True).distinct())
+    return found
 
 
 def funnel(scope: Scope, regular_shares: int, shares: dict[int, int] | None = None) -> Funnel:
@@ -661,7 +713,7 @@ def retention(scope: Scope, months: int = 12) -> Retention:
         .values_list("opted_in_at", flat=True)
     ):
         sizes[opted.astimezone(UTC).date().replace(day=1)] += 1
-    monthly = MemberMonth.objects.filter(
+    monthly = PersonMonth.objects.filter(
         org_id=scope.org_id,
         cohort_month__gte=first_cohort,
         month__lte=last_cohort,

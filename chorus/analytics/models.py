@@ -9,8 +9,11 @@ worker rolls them up per UTC day (the days of `chorus.links.models.LinkDay`) int
 - `SegmentDay`: every measure (shares, clicks, conversions, engagement, reach) per day at
   several levels of detail, so that a dashboard reads a few hundred rows whatever the
   filters (see `Level`);
-- `SegmentMonth`: SegmentDay added up per calendar month, for long periods;
-- `MemberMonth`: shares per person, network, campaign and calendar month, with the month
+- `SegmentMonth`: SegmentDay added up per calendar month, for long periods (the current
+  month up to today too);
+- `MemberMonth`: shares per person, network, campaign and calendar month, for long
+  periods with a network or campaign chosen;
+- `PersonMonth`: shares per person and calendar month with the networks used and the month
   they joined, for the funnel, the retention table and long periods.
 
 `chorus.analytics.rollups` rebuilds them; `chorus.analytics.figures` reads them.
@@ -263,8 +266,8 @@ class SegmentMonth(models.Model):
 
 class MemberMonth(models.Model):
     """One person's shares on one network for one campaign in one calendar month (their
-    team as rolled up), with the month they opted in: the funnel, the retention table, and
-    the people who shared during the whole months of a long period (per campaign too)."""
+    team as rolled up): who shared during the whole months of a long period, when a
+    network or campaign is chosen, and the people per campaign."""
 
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     month = models.DateField(help_text="The first day of the month.")
@@ -278,6 +281,28 @@ class MemberMonth(models.Model):
         Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     shares = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["org", "month"], name="membermonth_org_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.membership_id}: {self.shares}"
+
+
+class PersonMonth(models.Model):
+    """One person's shares in one calendar month (with the team they counted for), the
+    networks they shared on (a bit each, `rollups.CHANNEL_BITS`), and the month they opted
+    in: the funnel, the retention table and the people active over long periods, in one
+    row per person and month."""
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The first day of the month.")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    shares = models.PositiveIntegerField(default=0)
+    networks = models.PositiveIntegerField(default=0)
     # The month of the opt-in and how many months later this one is (0: the month itself);
     # empty for someone with no opt-in date.
     cohort_month = models.DateField(null=True, blank=True)
@@ -285,8 +310,8 @@ class MemberMonth(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["org", "month"], name="membermonth_org_month"),
-            models.Index(fields=["org", "cohort_month"], name="membermonth_cohort"),
+            models.Index(fields=["org", "month"], name="personmonth_org_month"),
+            models.Index(fields=["org", "cohort_month"], name="personmonth_cohort"),
         ]
 
     def __str__(self) -> str:
@@ -318,6 +343,9 @@ class RollupState(models.Model):
     # SegmentMonth rows are complete for the months before this one (a month gets them once
     # it is over: the current month is read from the daily rows).
     months_until = models.DateField(null=True, blank=True)
+    # The month whose SegmentMonth rows hold its days so far (rebuilt with them): while it
+    # is the current month, a period that runs to today reads it whole.
+    month_to_date = models.DateField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.org_id} rollups at {self.refreshed_at}"

@@ -42,6 +42,7 @@ from chorus.analytics.models import (
     DirtyDay,
     Level,
     MemberMonth,
+    PersonMonth,
     RollupState,
     SegmentDay,
     SegmentMonth,
@@ -49,6 +50,7 @@ from chorus.analytics.models import (
 )
 from chorus.lib.networks import Network
 from chorus.orgs.models import Organization
+from chorus.sharing.models import CHANNEL_CHOICES
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,8 @@ AUDIENCE_MIDPOINTS = {"small": 250, "medium": 1250, "large": 6000, "huge": 20000
 # organisation's sharing policy asks for another minimum) and no colleague posted nearly
 # the same text (chorus.sharing.originality).
 DEFAULT_MIN_OWN_WORDS = 30
+# A bit per share channel, for the networks a person used in a month (PersonMonth.networks).
+CHANNEL_BITS = {code: 1 << index for index, (code, _label) in enumerate(CHANNEL_CHOICES)}
 # Days rebuilt in one transaction during a long rebuild.
 CHUNK_DAYS = 31
 
@@ -419,7 +423,17 @@ def _build_segment_month(org_id: int, month: date) -> int:
         return int(cursor.rowcount or 0)
 
 
+def _network_bits() -> Case:
+    """For a ShareDay queryset: the bit of the row's network (`CHANNEL_BITS`)."""
+    return Case(
+        *[When(network=code, then=Value(bit)) for code, bit in CHANNEL_BITS.items()],
+        default=Value(0),
+        output_field=models.IntegerField(),
+    )
+
+
 def _build_member_months(org_id: int, months: set[date]) -> int:
+    """MemberMonth and PersonMonth rows of these months, from their ShareDay rows."""
     from chorus.program.models import Participation
 
     joined = {
@@ -429,9 +443,23 @@ def _build_member_months(org_id: int, months: set[date]) -> int:
         ).values_list("membership_id", "opted_in_at")
         if opted_in_at is not None
     }
-    rows = []
+    quote = connection.ops.quote_name
+    made = 0
     for month in sorted(months):
         MemberMonth.objects.filter(org_id=org_id, month=month).delete()
+        PersonMonth.objects.filter(org_id=org_id, month=month).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {quote(MemberMonth._meta.db_table)} "  # noqa: S608 - names of ours
+                "(org_id, month, membership_id, network, team_id, campaign_id, shares) "
+                "SELECT s.org_id, %s, s.membership_id, s.network, s.team_id, s.campaign_id, "
+                f"SUM(s.shares) FROM {quote(ShareDay._meta.db_table)} s "
+                "WHERE s.org_id = %s AND s.membership_id IS NOT NULL AND s.day >= %s "
+                "AND s.day < %s "
+                "GROUP BY s.org_id, s.membership_id, s.network, s.team_id, s.campaign_id",
+                [month, org_id, month, _next_month(month)],
+            )
+            made += int(cursor.rowcount or 0)
         per_person = (
             ShareDay.objects.filter(
                 org_id=org_id,
@@ -439,27 +467,28 @@ def _build_member_months(org_id: int, months: set[date]) -> int:
                 day__gte=month,
                 day__lt=_next_month(month),
             )
-            .values("membership_id", "network", "team_id", "campaign_id")
-            .annotate(total=Sum("shares"))
+            .values("membership_id", "team_id")
+            .annotate(total=Sum("shares"), networks=Sum(_network_bits(), distinct=True))
             .order_by()
+            .values_list("membership_id", "team_id", "total", "networks")
         )
-        for person in per_person:
-            cohort = joined.get(person["membership_id"])
+        rows = []
+        for membership_id, team_id, total, networks in per_person:
+            cohort = joined.get(membership_id)
             rows.append(
-                MemberMonth(
+                PersonMonth(
                     org_id=org_id,
                     month=month,
-                    membership_id=person["membership_id"],
-                    network=person["network"],
-                    team_id=person["team_id"],
-                    campaign_id=person["campaign_id"],
-                    shares=person["total"],
+                    membership_id=membership_id,
+                    team_id=team_id,
+                    shares=total,
+                    networks=networks or 0,
                     cohort_month=cohort,
                     months_since_joining=None if cohort is None else _months_between(cohort, month),
                 )
             )
-    MemberMonth.objects.bulk_create(rows, batch_size=5000)
-    return len(rows)
+        PersonMonth.objects.bulk_create(rows, batch_size=5000)
+    return made
 
 
 def _lock(org_id: int) -> RollupState:
@@ -488,12 +517,17 @@ def rebuild_days(org_id: int, days: Iterable[date]) -> RebuildResult:
         with transaction.atomic():
             state = _lock(org_id)
             # A month's SegmentMonth rows are made once it is over (close_months); a month
-            # already closed gets them again here, after a late event.
+            # already closed gets them again here, after a late event; the current month
+            # gets them up to today, so that the periods running to today read it whole.
             for month in months:
                 if state.months_until is not None and month < min(current, state.months_until):
                     _build_segment_month(org_id, month)
+            changes: dict[str, object] = {"refreshed_at": timezone.now()}
+            if current in months:
+                _build_segment_month(org_id, current)
+                changes["month_to_date"] = current
             _build_member_months(org_id, months)
-            RollupState.objects.filter(org_id=org_id).update(refreshed_at=timezone.now())
+            RollupState.objects.filter(org_id=org_id).update(**changes)
     result.seconds = time.perf_counter() - started
     return result
 
