@@ -52,7 +52,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -626,23 +626,30 @@ def _participations(scope: Scope) -> Any:
     return rows
 
 
-def ever_shared(scope: Scope) -> set[int]:
-    """People (of the scope's team) who shared at least once by the end of the scope."""
+def ever_shared(scope: Scope, among: Any = None) -> int:
+    """How many people (of the scope's team; of `among`, a queryset of membership ids, when
+    given) shared at least once by the end of the scope."""
+    from chorus.orgs.models import Membership
+
     month = scope.end.replace(day=1)
     if scope.end >= utc_today():
         # The month so far is in PersonMonth too.
         month = _add_months(month, 1)
-    earlier = PersonMonth.objects.filter(org_id=scope.org_id, month__lt=month)
-    recent = ShareDay.objects.filter(
-        org_id=scope.org_id, day__gte=month, day__lte=scope.end, membership__isnull=False
+    earlier = PersonMonth.objects.filter(
+        org_id=scope.org_id, month__lt=month, membership_id=OuterRef("pk")
     )
+    recent = ShareDay.objects.filter(
+        org_id=scope.org_id, day__gte=month, day__lte=scope.end, membership_id=OuterRef("pk")
+    )
+    people = Membership.objects.filter(org_id=scope.org_id)
+    if among is not None:
+        people = people.filter(pk__in=among)
     if scope.team_id is not None:
-        earlier = earlier.filter(membership__team_id=scope.team_id)
-        recent = recent.filter(membership__team_id=scope.team_id)
-    found = set(earlier.values_list("membership_id", flat=True).distinct())
+        people = people.filter(team_id=scope.team_id)
+    found = Q(Exists(earlier))
     if month <= scope.end:
-        found |= set(recent.values_list("membership_id", flat=True).distinct())
-    return found
+        found |= Q(Exists(recent))
+    return people.filter(found).count()
 
 
 def funnel(scope: Scope, regular_shares: int, shares: dict[int, int] | None = None) -> Funnel:
@@ -655,10 +662,12 @@ def funnel(scope: Scope, regular_shares: int, shares: dict[int, int] | None = No
     opted_in = {
         membership_id for membership_id, opted in people if opted is not None and opted < end
     }
-    shared = opted_in & ever_shared(scope)
+    opted = _participations(scope).filter(opted_in_at__lt=end).values("membership_id")
+    shared = ever_shared(scope, among=opted)
     counts = shares if shares is not None else shares_per_person(scope)
-    regular = {person for person in shared if counts.get(person, 0) >= regular_shares}
-    return Funnel(len(invited), len(opted_in), len(shared), len(regular), regular_shares)
+    # Whoever shared in the period had shared by its end.
+    regular = {person for person in opted_in if counts.get(person, 0) >= regular_shares}
+    return Funnel(len(invited), len(opted_in), shared, len(regular), regular_shares)
 
 
 @dataclass

@@ -219,7 +219,15 @@ class SegmentDay(models.Model):
     conversion_value = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
 
     class Meta:
-        indexes = [models.Index(fields=["org", "level", "day"], name="segmentday_level_day")]
+        indexes = [
+            models.Index(fields=["org", "level", "day"], name="segmentday_level_day"),
+            # Content per network reads the finest level, a network at a time.
+            models.Index(
+                fields=["org", "network", "day"],
+                name="segmentday_finest_network",
+                condition=models.Q(level=15),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} level {self.level}: {self.shares} shares, {self.clicks} clicks"
@@ -258,7 +266,14 @@ class SegmentMonth(models.Model):
     conversion_value = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
 
     class Meta:
-        indexes = [models.Index(fields=["org", "level", "month"], name="segmentmonth_level_month")]
+        indexes = [
+            models.Index(fields=["org", "level", "month"], name="segmentmonth_level_month"),
+            models.Index(
+                fields=["org", "network", "month"],
+                name="segmentmonth_finest_network",
+                condition=models.Q(level=15),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} level {self.level}: {self.shares} shares"
@@ -283,7 +298,11 @@ class MemberMonth(models.Model):
     shares = models.PositiveIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["org", "month"], name="membermonth_org_month")]
+        indexes = [
+            models.Index(fields=["org", "month"], name="membermonth_org_month"),
+            models.Index(fields=["org", "network", "month"], name="membermonth_network"),
+            models.Index(fields=["org", "campaign", "month"], name="membermonth_campaign"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.membership_id}: {self.shares}"
