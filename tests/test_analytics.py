@@ -836,6 +836,10 @@ class ExportTests(DatasetTestCase):
         rows = self.csv_rows("content", period="365")
         titles = [row[0] for row in rows[1:]]
         self.assertIn('\'=HYPERLINK("http://evil.example")', titles)
+        detail = self.csv_rows("activity", period="365")
+        content = detail[0].index("Content")
+        self.assertIn('\'=HYPERLINK("http://evil.example")', {row[content] for row in detail})
+        self.assertFalse(any(row[content].startswith("=") for row in detail))
 
     def test_long_tables_go_out_in_chunks_of_whole_lines(self) -> None:
         from chorus.analytics import exports

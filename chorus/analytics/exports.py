@@ -44,6 +44,8 @@ class Table:
     title: str
     headers: list[str]
     rows: Iterable[list[Cell]]
+    # The rows' text is guarded against formulas already (long tables do it once per name).
+    guarded: bool = False
 
 
 def measure_columns(engagement: bool) -> list[tuple[str, Callable[[Measures], Cell]]]:
@@ -177,7 +179,7 @@ def activity_table(scope: Scope, engagement: bool) -> Table:
         "conversion_value",
     ]
     positions = [6 + MEASURES.index(name) for name in wanted]
-    engagement_position = 6 + MEASURES.index("engagement")
+    engagement_column = wanted.index("engagement")
 
     def rows() -> Iterator[list[Cell]]:
         labels: dict[str, dict[Any, str]] = defaultdict(dict)
@@ -194,21 +196,29 @@ def activity_table(scope: Scope, engagement: bool) -> Table:
         for index, by in enumerate(DETAIL_DIMENSIONS, start=1):
             missing = {row[index] for row in batch} - labels[by].keys()
             if missing:
-                labels[by].update(figures.labels_for(scope.org_id, by, list(missing)))
+                found = figures.labels_for(scope.org_id, by, list(missing))
+                labels[by].update({key: _safe(found.get(key, str(key))) for key in missing})
+        people, teams, campaigns, items, networks = (labels[by] for by in DETAIL_DIMENSIONS)
+        money = figures.money
         for row in batch:
-            cells: list[Cell] = [figures.as_date(row[0])]
-            for index, by in enumerate(DETAIL_DIMENSIONS, start=1):
-                cells.append(labels[by].get(row[index], str(row[index])))
-            for position in positions:
-                value = row[position]
-                if position == engagement_position and not engagement:
-                    value = None
-                cells.append(value)
-            cells[-1] = figures.money(row[positions[-1]])
+            cells: list[Cell] = [
+                figures.as_date(row[0]),
+                people[row[1]],
+                teams[row[2]],
+                campaigns[row[3]],
+                items[row[4]],
+                networks[row[5]],
+            ]
+            cells.extend(row[position] for position in positions)
+            if not engagement:
+                cells[6 + engagement_column] = None
+            cells[-1] = money(cells[-1])
             yield cells
 
     headers = [_("Day"), _("Ambassador"), _("Team"), _("Campaign"), _("Content"), _("Network")]
-    return Table("activity", _("Activity detail"), headers + [c for c, _g in columns], rows())
+    return Table(
+        "activity", _("Activity detail"), headers + [c for c, _g in columns], rows(), guarded=True
+    )
 
 
 def _text(value: Cell) -> Cell:
@@ -251,7 +261,8 @@ def csv_lines(table: Table) -> Iterator[str]:
     writer.writerow(table.headers)
     waiting = 0
     for row in table.rows:
-        writer.writerow([_text(cell) for cell in row])
+        # Numbers, dates and None (an empty cell) are written as they are.
+        writer.writerow(row if table.guarded else [_text(cell) for cell in row])
         waiting += 1
         if waiting == CSV_CHUNK_LINES:
             yield out.take()
