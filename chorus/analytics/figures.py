@@ -52,7 +52,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -315,10 +315,20 @@ def _segment_rows(scope: Scope, group_by: list[str]) -> list[dict[str, Any]]:
     found: dict[tuple[Any, ...], dict[str, Any]] = {}
     for rows in queries:
         if keys:
-            _add_rows(found, keys, rows.values(*keys).annotate(**sums).order_by())
+            _add_rows(found, keys, _plain_rows(rows.values(*keys).annotate(**sums).order_by()))
         else:
             _add_rows(found, keys, [rows.aggregate(**sums)])
     return list(found.values())
+
+
+def _plain_rows(query: Any) -> list[dict[str, Any]]:
+    """A values() query's rows as dicts, read without the ORM's per-value converters (a
+    breakdown by content has thousands of rows; `Measures.from_row` does the converting)."""
+    sql, params = query.query.sql_with_params()
+    names = [*query.query.values_select, *query.query.annotation_select]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _fine_rows(scope: Scope, group_by: list[str]) -> list[dict[str, Any]]:
@@ -505,6 +515,8 @@ def activity(scope: Scope) -> Activity:
         if scope.membership_id is not None:
             monthly = monthly.filter(membership_id=scope.membership_id)
         queries.append((monthly.values("membership_id", "team_id", "networks"), True))
+    # The networks of each set of bits, worked out once per set.
+    networks_of: dict[int, list[str]] = {}
     for rows, has_bits in queries:
         query = rows.annotate(total=Sum("shares")).order_by()
         # Tens of thousands of plain rows: read without the ORM's per-value converters.
@@ -517,9 +529,12 @@ def activity(scope: Scope) -> Activity:
                 if not has_bits:
                     by_network[network].add(person)
                     continue
-                for code, bit in CHANNEL_BITS.items():
-                    if network & bit:
-                        by_network[code].add(person)
+                codes = networks_of.get(network)
+                if codes is None:
+                    codes = [code for code, bit in CHANNEL_BITS.items() if network & bit]
+                    networks_of[network] = codes
+                for code in codes:
+                    by_network[code].add(person)
     return Activity(dict(shares), dict(by_team), dict(by_network))
 
 
@@ -656,12 +671,21 @@ def funnel(scope: Scope, regular_shares: int, shares: dict[int, int] | None = No
     """The programme funnel (the team filter applies; campaign and network do not, except to
     what counts as a regular ambassador's shares). `shares`: `activity(scope).shares`, when
     the caller has it already."""
-    people = list(_participations(scope).values_list("membership_id", "opted_in_at"))
     end = _end_moment(scope)
+    # Whether each person had opted in by the end, said by the database (no dates to read).
+    people = list(
+        _participations(scope)
+        .annotate(
+            opted=Case(
+                When(opted_in_at__lt=end, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        .values_list("membership_id", "opted")
+    )
     invited = {membership_id for membership_id, _opted in people}
-    opted_in = {
-        membership_id for membership_id, opted in people if opted is not None and opted < end
-    }
+    opted_in = {membership_id for membership_id, opted in people if opted}
     opted = _participations(scope).filter(opted_in_at__lt=end).values("membership_id")
     shared = ever_shared(scope, among=opted)
     counts = shares if shares is not None else shares_per_person(scope)
@@ -712,16 +736,19 @@ def retention(scope: Scope, months: int = 12) -> Retention:
     of the scope (the team filter applies; the others do not)."""
     last_cohort = scope.end.replace(day=1)
     first_cohort = _add_months(last_cohort, -(months - 1))
-    sizes: dict[date, int] = defaultdict(int)
-    for opted in (
-        _participations(scope)
-        .filter(
-            opted_in_at__gte=datetime.combine(first_cohort, datetime.min.time(), UTC),
-            opted_in_at__lt=_end_moment(scope),
+    # People who opted in each month, counted by the database.
+    bounds = []
+    for index in range(months):
+        month = _add_months(first_cohort, index)
+        start = datetime.combine(month, datetime.min.time(), UTC)
+        end = min(
+            datetime.combine(_add_months(month, 1), datetime.min.time(), UTC), _end_moment(scope)
         )
-        .values_list("opted_in_at", flat=True)
-    ):
-        sizes[opted.astimezone(UTC).date().replace(day=1)] += 1
+        bounds.append((month, Q(opted_in_at__gte=start, opted_in_at__lt=end)))
+    counted = _participations(scope).aggregate(
+        **{f"m{index}": Count("pk", filter=found) for index, (_m, found) in enumerate(bounds)}
+    )
+    sizes = {month: counted[f"m{index}"] or 0 for index, (month, _f) in enumerate(bounds)}
     monthly = PersonMonth.objects.filter(
         org_id=scope.org_id,
         cohort_month__gte=first_cohort,
