@@ -365,6 +365,26 @@ def fill(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
     return org, manager, made
 
 
+def already_filled() -> tuple[Any, Any, dict[str, Any]]:
+    """The organisation, its program manager and what it holds, in a kept database."""
+    from chorus.links.models import Click, Conversion, LinkDay, TrackedLink
+    from chorus.orgs.models import Membership, Organization, Role
+    from chorus.sharing.models import Share
+
+    org = Organization.objects.get(slug="bench")
+    manager = Membership.objects.get(org=org, role=Role.PROGRAM_MANAGER)
+    made = {
+        "people": Membership.objects.filter(org=org, role=Role.AMBASSADOR).count(),
+        "shares": Share.objects.filter(org=org).count(),
+        "published": Share.objects.filter(org=org, status="published").count(),
+        "links": TrackedLink.objects.filter(org=org).count(),
+        "clicks": Click.objects.filter(org=org).count(),
+        "link_days": LinkDay.objects.filter(org=org).count(),
+        "conversions": Conversion.objects.filter(org=org).count(),
+    }
+    return org, manager, made
+
+
 def filter_sets(org: Any, count: int) -> list[dict[str, Any]]:
     """`count` different dashboard requests: periods, teams, campaigns, networks and mixes."""
     import random
@@ -464,16 +484,23 @@ def child(args: argparse.Namespace) -> None:
     from django.test import Client
 
     from chorus.analytics import rollups
-    from chorus.analytics.models import SegmentDay, ShareDay
+    from chorus.analytics.models import MemberMonth, SegmentDay, ShareDay
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    org, manager, made = fill(args)
+    if args.reuse:
+        org, manager, made = already_filled()
+    else:
+        org, manager, made = fill(args)
     filled = time.perf_counter() - started
 
     started = time.perf_counter()
-    result = rollups.rebuild(org)
-    built = time.perf_counter() - started
+    if args.reuse and not args.rebuild:
+        result, built = rollups.RebuildResult(), 0.0
+        rollups.refresh(limit=10_000)  # what a migration may have noted
+    else:
+        result = rollups.rebuild(org)
+        built = time.perf_counter() - started
     sql("ANALYZE")
     segments = SegmentDay.objects.filter(org=org).count()
     from django.db.models import Count
@@ -540,10 +567,12 @@ def child(args: argparse.Namespace) -> None:
         f"{made['links']:,} links, {made['clicks']:,} clicks ({made['link_days']:,} link-days), "
         f"{made['conversions']:,} conversions"
     )
-    print(f"  filled in {filled:.0f} s (not counted)")
+    if not args.reuse:
+        print(f"  filled in {filled:.0f} s (not counted)")
+    built_how = f"built (rollups.rebuild) in {built:.1f} s: {result.days} days" if built else "kept"
     print(
-        f"  rollups built (rollups.rebuild) in {built:.1f} s: {result.days} days, "
-        f"{share_days:,} ShareDay rows, {segments:,} SegmentDay rows"
+        f"  rollups {built_how}: {share_days:,} ShareDay rows, {segments:,} SegmentDay rows, "
+        f"{MemberMonth.objects.filter(org=org).count():,} MemberMonth rows"
     )
     print(
         "    SegmentDay rows per level: "
@@ -621,6 +650,16 @@ def main() -> None:
         action="store_true",
         help="Keep the scratch database (to look into it); say its name.",
     )
+    parser.add_argument(
+        "--reuse",
+        metavar="DATABASE",
+        help="Measure again on a database kept by --keep (migrated, not filled again).",
+    )
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="With --reuse: rebuild the rollups (and time it) before measuring.",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -629,6 +668,9 @@ def main() -> None:
         return
     import psycopg
 
+    if args.reuse:
+        run_child(args.postgres.rsplit("/", 1)[0] + "/" + args.reuse, args)
+        return
     name = f"chorus_dashboard_bench_{os.getpid()}"
     with psycopg.connect(args.postgres, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
