@@ -210,10 +210,10 @@ def money(value: Any) -> Decimal:
 def _level(dimensions: Iterable[str]) -> int:
     dimensions = set(dimensions) - {"day"}
     if "item" in dimensions:
-        # Item levels keep the campaign; with a team or network, the finest level.
+        # Item levels keep the campaign, and the network with it; with a team, the finest.
         dimensions.add("campaign")
-        if dimensions & {"team", "network"}:
-            dimensions |= {"team", "network"}
+        if "team" in dimensions:
+            dimensions.add("network")
     return sum(LEVEL_BITS[dimension] for dimension in dimensions)
 
 

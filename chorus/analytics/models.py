@@ -162,9 +162,9 @@ class Level(models.IntegerChoices):
     """Which dimensions a `SegmentDay` row keeps; the others are added up ("all").
 
     A bit per dimension. Every combination of team, campaign and network exists, and the
-    item with its campaign, alone or with team and network: a query with filters and a
-    breakdown reads the smallest level that keeps what it filters and groups by (content
-    per team or network reads the finest level; those filters make it a small part).
+    item with its campaign, alone, with its network, or with team and network: a query with
+    filters and a breakdown reads the smallest level that keeps what it filters and groups
+    by (content per team reads the finest level; that filter makes it a small part).
     """
 
     TOTAL = 0
@@ -176,6 +176,7 @@ class Level(models.IntegerChoices):
     CAMPAIGN_NETWORK = 6
     TEAM_CAMPAIGN_NETWORK = 7
     ITEM = 10  # item + campaign
+    ITEM_NETWORK = 14  # item + campaign + network
     ITEM_TEAM_NETWORK = 15  # the finest: every other level is added up from it
 
 
@@ -221,11 +222,16 @@ class SegmentDay(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["org", "level", "day"], name="segmentday_level_day"),
-            # Content per network reads the finest level, a network at a time.
+            # Content per network (and team) reads a network at a time.
             models.Index(
                 fields=["org", "network", "day"],
                 name="segmentday_finest_network",
                 condition=models.Q(level=15),
+            ),
+            models.Index(
+                fields=["org", "network", "day"],
+                name="segmentday_item_network",
+                condition=models.Q(level=14),
             ),
         ]
 
@@ -272,6 +278,11 @@ class SegmentMonth(models.Model):
                 fields=["org", "network", "month"],
                 name="segmentmonth_finest_network",
                 condition=models.Q(level=15),
+            ),
+            models.Index(
+                fields=["org", "network", "month"],
+                name="segmentmonth_item_network",
+                condition=models.Q(level=14),
             ),
         ]
 
