@@ -85,20 +85,4 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(add_item_network_rows, migrations.RunPython.noop),
-        migrations.AddIndex(
-            model_name="segmentday",
-            index=models.Index(
-                condition=models.Q(("level", 14)),
-                fields=["org", "network", "day"],
-                name="segmentday_item_network",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="segmentmonth",
-            index=models.Index(
-                condition=models.Q(("level", 14)),
-                fields=["org", "network", "month"],
-                name="segmentmonth_item_network",
-            ),
-        ),
     ]
