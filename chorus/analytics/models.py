@@ -16,7 +16,10 @@ worker rolls them up per UTC day (the days of `chorus.links.models.LinkDay`) int
 - `PersonMonth`: shares per person and calendar month with the networks used and the month
   they joined, for the funnel, the retention table and long periods.
 
-`chorus.analytics.rollups` rebuilds them; `chorus.analytics.figures` reads them.
+`chorus.analytics.rollups` rebuilds them; `chorus.analytics.figures` reads them. Their
+rows are derived from events: their foreign keys are not checked by the database (checking
+hundreds of thousands of keys at each commit made a rebuild twice as slow); Django's
+on_delete still applies when a team, campaign, item or person goes.
 """
 
 from __future__ import annotations
@@ -92,21 +95,43 @@ class AnalyticsSettings(models.Model):
 class ShareDay(models.Model):
     """Published shares of one day, per person, item, network and method."""
 
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     day = models.DateField()
     # Empty when the person left and asked to be anonymised (the team then goes too).
     membership = models.ForeignKey(
-        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     # The person's team and the item's campaign when the day was rolled up.
     team = models.ForeignKey(
-        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     item = models.ForeignKey(
-        ContentItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ContentItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Campaign,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     network = models.CharField(max_length=20)
     method = models.CharField(max_length=10)
@@ -132,19 +157,41 @@ class ShareDay(models.Model):
 class ConversionDay(models.Model):
     """Conversions of one day per attributed person, item, campaign, network and kind."""
 
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     day = models.DateField()
     membership = models.ForeignKey(
-        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     team = models.ForeignKey(
-        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     item = models.ForeignKey(
-        ContentItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ContentItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Campaign,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     network = models.CharField(max_length=20, blank=True)
     kind = models.CharField(max_length=10)
@@ -191,18 +238,35 @@ class SegmentDay(models.Model):
     campaign), so "no team" and "all teams" are never confused: the level tells them apart.
     """
 
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     day = models.DateField()
     level = models.PositiveSmallIntegerField(choices=Level.choices)
     team = models.ForeignKey(
-        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Campaign,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     network = models.CharField(max_length=20, blank=True)
     item = models.ForeignKey(
-        ContentItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ContentItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     shares = models.PositiveIntegerField(default=0)
     original_shares = models.PositiveIntegerField(default=0)
@@ -243,18 +307,35 @@ class SegmentMonth(models.Model):
     """`SegmentDay` added up per calendar month: long periods read their whole months here
     and only their first and last days from SegmentDay."""
 
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     month = models.DateField(help_text="The first day of the month.")
     level = models.PositiveSmallIntegerField(choices=Level.choices)
     team = models.ForeignKey(
-        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Campaign,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     network = models.CharField(max_length=20, blank=True)
     item = models.ForeignKey(
-        ContentItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ContentItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     shares = models.PositiveIntegerField(default=0)
     original_shares = models.PositiveIntegerField(default=0)
@@ -295,16 +376,30 @@ class MemberMonth(models.Model):
     team as rolled up): who shared during the whole months of a long period, when a
     network or campaign is chosen, and the people per campaign."""
 
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     month = models.DateField(help_text="The first day of the month.")
-    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     network = models.CharField(max_length=20, default="")
     team = models.ForeignKey(
-        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     # The item's campaign (empty for content without one).
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Campaign,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     shares = models.PositiveIntegerField(default=0)
 
@@ -325,11 +420,20 @@ class PersonMonth(models.Model):
     in: the funnel, the retention table and the people active over long periods, in one
     row per person and month."""
 
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     month = models.DateField(help_text="The first day of the month.")
-    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     team = models.ForeignKey(
-        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     shares = models.PositiveIntegerField(default=0)
     networks = models.PositiveIntegerField(default=0)
