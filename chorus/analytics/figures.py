@@ -52,7 +52,20 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.db import connection
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -489,23 +502,22 @@ class Activity:
 
 
 def activity(scope: Scope) -> Activity:
-    """Who shared in the scope (anonymised shares left out), read in one pass over the
-    person-level rollups: whole months from PersonMonth (MemberMonth when a network or a
-    campaign is chosen), the other days from ShareDay."""
+    """Who shared in the scope (anonymised shares left out), read from the person-level
+    rollups: whole months from PersonMonth (MemberMonth when a network or a campaign is
+    chosen), the other days from ShareDay; each source gives a row per person and team with
+    their shares and a flag per network they shared on."""
     from chorus.analytics.rollups import CHANNEL_BITS
 
     shares: dict[int, int] = defaultdict(int)
     by_team: dict[Any, set[int]] = defaultdict(set)
     by_network: dict[str, set[int]] = defaultdict(set)
     runs, months = split_period(scope, today=utc_today())
-    # (rows with membership, team, network or networks bits; whether they have the bits)
-    queries: list[tuple[Any, bool]] = []
+    codes = list(CHANNEL_BITS)
+    sources: list[tuple[Any, bool]] = []  # (rows, whether they have bits for the networks)
     if runs:
-        rows = _share_days(scope, runs).values("membership_id", "team_id", "network")
-        queries.append((rows, False))
+        sources.append((_share_days(scope, runs), False))
     if months is not None and (scope.campaign_id is not None or scope.network):
-        rows = _member_months(scope, months).values("membership_id", "team_id", "network")
-        queries.append((rows, False))
+        sources.append((_member_months(scope, months), False))
     elif months is not None:
         monthly = PersonMonth.objects.filter(
             org_id=scope.org_id, month__gte=months[0], month__lt=months[1]
@@ -514,27 +526,33 @@ def activity(scope: Scope) -> Activity:
             monthly = monthly.filter(team_id=scope.team_id)
         if scope.membership_id is not None:
             monthly = monthly.filter(membership_id=scope.membership_id)
-        queries.append((monthly.values("membership_id", "team_id", "networks"), True))
-    # The networks of each set of bits, worked out once per set.
-    networks_of: dict[int, list[str]] = {}
-    for rows, has_bits in queries:
-        query = rows.annotate(total=Sum("shares")).order_by()
-        # Tens of thousands of plain rows: read without the ORM's per-value converters.
+        sources.append((monthly, True))
+    for rows, has_bits in sources:
+        flags = {}
+        for index, code in enumerate(codes):
+            used: Any = (
+                GreaterThan(F("networks").bitand(CHANNEL_BITS[code]), 0)
+                if has_bits
+                else Q(network=code)
+            )
+            flags[f"n{index}"] = Max(
+                Case(When(used, then=Value(1)), default=Value(0), output_field=IntegerField())
+            )
+        query = (
+            rows.values("membership_id", "team_id")
+            .annotate(total=Sum("shares"), **flags)
+            .order_by()
+        )
+        # Thousands of plain rows: read without the ORM's per-value converters.
         sql, params = query.query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            for person, team, network, total in cursor.fetchall():
+            for person, team, total, *used_networks in cursor.fetchall():
                 shares[person] += int(total)
                 by_team[team].add(person)
-                if not has_bits:
-                    by_network[network].add(person)
-                    continue
-                codes = networks_of.get(network)
-                if codes is None:
-                    codes = [code for code, bit in CHANNEL_BITS.items() if network & bit]
-                    networks_of[network] = codes
-                for code in codes:
-                    by_network[code].add(person)
+                for code, used_network in zip(codes, used_networks, strict=True):
+                    if used_network:
+                        by_network[code].add(person)
     return Activity(dict(shares), dict(by_team), dict(by_network))
 
 
