@@ -45,6 +45,15 @@ class SharingFlowTests(OrgTestCase):
         make_caption(cls.item, "mastodon", CAPTION)
         make_caption(cls.item, "linkedin", CAPTION)
 
+    def setUp(self) -> None:
+        super().setUp()
+        # Today at 10:00 UTC, outside the default quiet hours (21:00-07:00 local), whatever
+        # the hour the suite runs at; the clock goes on from there.
+        morning = timezone.now().replace(hour=10, minute=0, second=0, microsecond=0)
+        traveller = time_machine.travel(morning, tick=True)
+        traveller.start()
+        self.addCleanup(traveller.stop)
+
     def connect_mastodon(self, member: Any = None) -> Connection:
         member = member or self.amy_m
         account = Account(remote_id="1", handle="@amy@mock")
