@@ -4,6 +4,7 @@ sees a personal feed with reasons; after leaving, nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,8 +15,23 @@ from tests.sharing.mastodon_server import MockMastodon, mastodon_fixture  # noqa
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture
+def no_quiet_hours(demo: str) -> Iterator[None]:
+    """ "Share now" is refused in the organisation's quiet hours (21:00-07:00 by default):
+    none while this test runs, whatever the hour the suite runs at."""
+    from chorus.orgs.models import Organization
+    from chorus.sharing.models import SharingPolicy
+
+    org = Organization.objects.get(slug="acme")
+    policy, _created = SharingPolicy.objects.get_or_create(org=org)
+    before = (policy.quiet_start, policy.quiet_end)
+    SharingPolicy.objects.filter(pk=policy.pk).update(quiet_start=0, quiet_end=0)
+    yield
+    SharingPolicy.objects.filter(pk=policy.pk).update(quiet_start=before[0], quiet_end=before[1])
+
+
 def test_opt_in_onboarding_first_share_feed_and_leaving(
-    demo: str, new_page: Any, mastodon: MockMastodon, settings: Any
+    demo: str, new_page: Any, mastodon: MockMastodon, settings: Any, no_quiet_hours: None
 ) -> None:
     from django.contrib.auth import get_user_model
 
