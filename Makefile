@@ -10,17 +10,29 @@ MO_FILES := $(PO_FILES:.po=.mo)
 CHROMIUM ?= /usr/bin/chromium
 CHORUS_TEST_POSTGRES_URL ?=
 
-.PHONY: help setup run test lint test-sqlite test-postgres test-browser demo messages clean
+.PHONY: help setup setup-dev run test lint test-sqlite test-postgres test-browser demo messages clean
 
 help:
 	@echo "make run   set everything up and serve the demo at http://127.0.0.1:8000"
 	@echo "make test  set everything up and run lint, the suite (SQLite, PostgreSQL) and browser tests"
 
 # --- set-up: each step is redone only when its inputs change ---
-$(BIN)/.installed: requirements.lock pyproject.toml
+# The venv's own pip (whatever `python3 -m venv` ships) only installs a pinned, hash-checked pip;
+# that pip installs the locks. run.lock serves the product; dev.lock adds the test and lint tools.
+# Both are hash-locked (requirements/README.md says how to refresh them).
+PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
+$(BIN)/.pip: requirements/pip.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PIP) install --require-hashes --no-deps -r requirements/pip.lock
+	@touch $@
+
+$(BIN)/.installed: $(BIN)/.pip requirements/run.lock pyproject.toml
+	$(PIP) install --require-hashes -r requirements/run.lock
+	$(PIP) install --no-deps --no-build-isolation -e .
+	@touch $@
+
+$(BIN)/.installed-dev: $(BIN)/.installed requirements/dev.lock
+	$(PIP) install --require-hashes -r requirements/dev.lock
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -48,6 +60,8 @@ var/secret_key:
 
 setup: $(BIN)/.installed $(DIST)/app.js messages
 
+setup-dev: setup $(BIN)/.installed-dev
+
 # --- run: the embedded profile, web + worker, with the demo organisation ---
 run: setup var/secret_key
 	@export SECRET_KEY="$$(cat var/secret_key)"; \
@@ -60,24 +74,24 @@ demo: setup var/secret_key
 	@SECRET_KEY="$$(cat var/secret_key)" $(CHORUS) demo
 
 # --- test: lint, the suite on SQLite, on PostgreSQL when configured, then Chromium ---
-test: setup $(PDS_INSTALLED) lint test-sqlite test-postgres test-browser
+test: setup-dev $(PDS_INSTALLED) lint test-sqlite test-postgres test-browser
 
-lint: setup
+lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	CHORUS_DEBUG=1 $(BIN)/mypy chorus
 
-test-sqlite: setup $(PDS_INSTALLED)
+test-sqlite: setup-dev $(PDS_INSTALLED)
 	$(BIN)/pytest -m "not browser and not postgres" -q
 
-test-postgres: setup $(PDS_INSTALLED)
+test-postgres: setup-dev $(PDS_INSTALLED)
 	@if [ -n "$(CHORUS_TEST_POSTGRES_URL)" ]; then \
 	  DATABASE_URL="$(CHORUS_TEST_POSTGRES_URL)" $(BIN)/pytest -m "not browser" -q; \
 	else \
 	  echo "CHORUS_TEST_POSTGRES_URL is not set: the PostgreSQL run is left out."; \
 	fi
 
-test-browser: setup
+test-browser: setup-dev
 	@test -x "$(CHROMIUM)" || { echo "Chromium is missing at $(CHROMIUM): apt-get install -y chromium (or set CHROMIUM)."; exit 1; }
 	CHROMIUM="$(CHROMIUM)" $(BIN)/pytest -m browser -q
 
