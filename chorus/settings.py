@@ -17,7 +17,15 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from dotenv import load_dotenv
 
-from chorus.lib.env import env_bool, env_choice, env_int, env_list, env_str, env_url
+from chorus.lib.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_str,
+    env_url,
+    read_or_create_secret,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # A `.env` file (see .env.example) fills in variables the environment does not set.
@@ -26,7 +34,13 @@ VAR_DIR = Path(env_str("CHORUS_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("CHORUS_DEBUG", False)
 
+# The embedded profile (no DATABASE_URL, no REDIS_URL) reads an unset SECRET_KEY from the key
+# the set-up keeps in <CHORUS_VAR_DIR>/secret_key (made on first use, mode 0600), so commands run
+# next to `make run` need nothing exported. The scale-out profile refuses to start without one.
+EMBEDDED_PROFILE = not env_str("DATABASE_URL") and not env_str("REDIS_URL")
 SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY and EMBEDDED_PROFILE:
+    SECRET_KEY = read_or_create_secret(VAR_DIR / "secret_key")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 from django.test import Client, override_settings
 
@@ -24,21 +27,79 @@ def run_settings(**environ: str) -> subprocess.CompletedProcess[str]:
     clean["DJANGO_SETTINGS_MODULE"] = "chorus.settings"
     clean["CHORUS_ENV_FILE"] = os.devnull
     clean.update(environ)
+    var_dir = clean.setdefault("CHORUS_VAR_DIR", tempfile.mkdtemp(prefix="chorus-settings-"))
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
         "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
         "getattr(s, 'SECURE_HSTS_SECONDS', 0))"
     )
-    return subprocess.run(
-        [sys.executable, "-c", code], env=clean, capture_output=True, text=True, timeout=60
-    )
+    try:
+        return subprocess.run(
+            [sys.executable, "-c", code], env=clean, capture_output=True, text=True, timeout=60
+        )
+    finally:
+        if "CHORUS_VAR_DIR" not in environ:
+            for path in Path(var_dir).iterdir():
+                path.unlink()
+            Path(var_dir).rmdir()
+
+
+SCALE_OUT = "postgres://postgres@127.0.0.1:5432/unused"
 
 
 class ProductionSettingsTests(OrgTestCase):
     def test_production_refuses_to_start_without_secret_key(self) -> None:
-        result = run_settings()
+        result = run_settings(DATABASE_URL=SCALE_OUT)
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("SECRET_KEY is not set", result.stderr)
+        result = run_settings(REDIS_URL="redis://127.0.0.1:6379/0")
+        self.assertIn("SECRET_KEY is not set", result.stderr)
+
+    def test_the_embedded_profile_reads_the_key_the_set_up_made(self) -> None:
+        with tempfile.TemporaryDirectory() as var_dir:
+            key_file = Path(var_dir) / "secret_key"
+            key_file.write_text("s" * 60 + "\n")
+            code = (
+                "import django; django.setup(); "
+                "from django.conf import settings as s; print(s.SECRET_KEY)"
+            )
+            environ = {
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("CHORUS_", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"))
+            }
+            environ.update(
+                DJANGO_SETTINGS_MODULE="chorus.settings",
+                CHORUS_ENV_FILE=os.devnull,
+                CHORUS_VAR_DIR=var_dir,
+            )
+            result = subprocess.run(
+                [sys.executable, "-c", code],
+                env=environ,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            self.assertEqual(result.stdout.strip(), "s" * 60, result.stderr)
+            # Without a key file, the first start makes one that only its owner reads.
+            key_file.unlink()
+            first = subprocess.run(
+                [sys.executable, "-c", code],
+                env=environ,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            second = subprocess.run(
+                [sys.executable, "-c", code],
+                env=environ,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            self.assertGreaterEqual(len(first.stdout.strip()), 50, first.stderr)
+            self.assertEqual(first.stdout, second.stdout)
+            self.assertEqual(stat.S_IMODE(key_file.stat().st_mode), 0o600)
 
     def test_short_secret_key_is_refused(self) -> None:
         result = run_settings(SECRET_KEY="short")
