@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
 from django.test import override_settings
@@ -155,6 +156,22 @@ class RedirectTests(LinkTestCase):
             expire_at=timezone.now() - timedelta(hours=1)
         )
         self.assertEqual(self.visit(self.link.code)["Location"], "https://www.example.com/")
+
+    def test_the_code_cache_forgets_the_least_recently_used_code_not_all(self) -> None:
+        other = link_for(self.amy_m, "x", item=self.item)
+        third = link_for(self.maya_m, "x", item=self.item)
+        with mock.patch.object(redirect, "CACHE_SIZE", 2):
+            self.visit(self.link.code)
+            self.visit(other.code)
+            self.visit(self.link.code)  # used again: now the most recent
+            with self.assertNumQueries(1):
+                self.visit(third.code)  # one query for the new code, none for the salt
+            self.assertEqual(list(redirect._cache), [self.link.code, third.code])
+            with self.assertNumQueries(0):
+                self.assertEqual(self.visit(self.link.code).status_code, 302)
+                self.assertEqual(self.visit(third.code).status_code, 302)
+            with self.assertNumQueries(1):
+                self.assertEqual(self.visit(other.code).status_code, 302)
 
 
 class IngestTests(LinkTestCase):

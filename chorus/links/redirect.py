@@ -11,6 +11,7 @@ import re
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -29,6 +30,9 @@ CODE = re.compile(r"[A-Za-z0-9]{4,16}")
 CLICK_PARAMETER = "chorus_click"
 FOUND_TTL = 60.0  # seconds a resolved code is trusted (archiving shows within this delay)
 MISSING_TTL = 5.0
+# Codes a process remembers; past this, the least recently used is forgotten (never all at once,
+# which would send every following click to the database together).
+CACHE_SIZE = 100_000
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ class Target:
     fallback: str | None  # set when the content is archived or expired
 
 
-_cache: dict[str, tuple[float, Target | None]] = {}
+_cache: OrderedDict[str, tuple[float, Target | None]] = OrderedDict()
 _cache_lock = threading.Lock()
 _salts: dict[date, str] = {}
 
@@ -49,17 +53,22 @@ def resolve(code: str) -> Target | None:
     now = time.monotonic()
     cached = _cache.get(code)
     if cached is not None and cached[0] > now:
+        with _cache_lock:
+            if code in _cache:
+                _cache.move_to_end(code)
         return cached[1]
     target = _load(code)
     with _cache_lock:
-        if len(_cache) > 100_000:
-            _cache.clear()
         _cache[code] = (now + (FOUND_TTL if target else MISSING_TTL), target)
+        _cache.move_to_end(code)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
     return target
 
 
 def forget(code: str) -> None:
-    _cache.pop(code, None)
+    with _cache_lock:
+        _cache.pop(code, None)
 
 
 _local = threading.local()
