@@ -126,7 +126,14 @@ DATABASE_URL = env_url(
     f"sqlite:///{VAR_DIR / 'chorus.sqlite3'}",
     schemes=("sqlite", "postgres", "postgresql", "pgsql"),
 )
-_database = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CHORUS_DB_CONN_MAX_AGE", 0))
+# Connections are kept between requests (a new one per request doubled the redirect's cost for a
+# code not in cache); each is checked before reuse, so a restarted database costs one error-free
+# reconnection, not a failed request.
+_database = dj_database_url.parse(
+    DATABASE_URL,
+    conn_max_age=env_int("CHORUS_DB_CONN_MAX_AGE", 60, minimum=0),
+    conn_health_checks=True,
+)
 if _database["ENGINE"] == "django.db.backends.sqlite3":
     _database["OPTIONS"] = {
         # WAL lets the worker write while the web process reads; IMMEDIATE avoids
