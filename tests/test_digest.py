@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import email
-import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from email.message import Message
-from typing import Any
 
-from aiosmtpd.controller import Controller
 from django.test import override_settings
 from django.utils import timezone
 
@@ -20,41 +13,7 @@ from chorus.notify.models import DigestSend
 from chorus.program import actions as program_actions
 from tests.base import OrgTestCase
 from tests.factory import make_item, make_member, make_topic, make_user
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-    def to(self, address: str) -> list[Message]:
-        return [message for message in self.messages if message["To"] == address]
-
-
-@contextmanager
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
-
-
-def body(message: Message, kind: str) -> str:
-    for part in message.walk():
-        if part.get_content_type() == kind:
-            payload = part.get_payload(decode=True)
-            assert isinstance(payload, bytes)
-            return payload.decode(part.get_content_charset() or "utf-8")
-    raise AssertionError(f"no {kind} part")
+from tests.mail import Inbox, body, smtp_server
 
 
 class DigestTests(OrgTestCase):
