@@ -6,6 +6,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from chorus.orgs.validators import (
+    logo_path,
+    validate_accent_color,
+    validate_logo,
+    validate_time_zone,
+)
+
 
 class Role(models.TextChoices):
     """What a member may do; each role includes what the roles below it may do."""
@@ -27,6 +34,27 @@ class Organization(models.Model):
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     default_language = models.CharField(
         _("default language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text=_("An IANA name, e.g. Europe/Paris."),
+    )
+    logo = models.ImageField(
+        _("logo"),
+        upload_to=logo_path,
+        blank=True,
+        validators=[validate_logo],
+        help_text=_("PNG, JPEG or WebP, 512 KB at most; shown in the header."),
+    )
+    accent_color = models.CharField(
+        _("accent colour"),
+        max_length=7,
+        blank=True,
+        validators=[validate_accent_color],
+        help_text=_("Shown as a stripe along the header, e.g. #4338ca. Empty: none."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -136,3 +164,23 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_email} {self.action} {self.target_label}"
+
+
+class SetupCode(models.Model):
+    """The one-time code that lets the first visitor of an empty instance set it up.
+
+    Only a keyed hash is kept; the code itself is shown once, on the server's console. It
+    belongs to the instance, not to an organisation: there is none yet.
+    """
+
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"set-up code of {self.created_at:%Y-%m-%d %H:%M}"
