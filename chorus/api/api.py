@@ -6,11 +6,11 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import NinjaAPI, Schema
+from ninja import Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
-from chorus.api.common import ErrorOut, membership_of, require
+from chorus.api.common import ChorusAPI, ErrorOut, Id, membership_of, require
 from chorus.api.tokens import authenticate_token
 from chorus.orgs.models import Membership, Role, Team
 
@@ -26,7 +26,7 @@ class BearerToken(HttpBearer):
         return found[1]
 
 
-api = NinjaAPI(
+api = ChorusAPI(
     title="Chorus API",
     version="1",
     description="Employee advocacy: organisations, people and (later) content, shares and links.",
@@ -116,7 +116,7 @@ def list_teams(request: HttpRequest) -> list[Team]:
     tags=["people"],
     summary="One team",
 )
-def get_team(request: HttpRequest, team_id: int) -> Team:
+def get_team(request: HttpRequest, team_id: Id) -> Team:
     membership = require(request, Role.TEAM_MANAGER)
     team = get_object_or_404(Team, org=membership.org, pk=team_id)
     if not membership.can_manage_programme and team.manager_id != membership.pk:
@@ -142,7 +142,7 @@ def list_members(request: HttpRequest) -> list[MemberOut]:
     tags=["people"],
     summary="One member",
 )
-def get_member(request: HttpRequest, membership_id: int) -> MemberOut:
+def get_member(request: HttpRequest, membership_id: Id) -> MemberOut:
     membership = membership_of(request)
     member = get_object_or_404(
         Membership.objects.select_related("user"), org=membership.org, pk=membership_id
@@ -152,7 +152,6 @@ def get_member(request: HttpRequest, membership_id: int) -> MemberOut:
 
 
 def _add_routers() -> None:
-    from chorus.content.api import install_error_handler
     from chorus.content.api import router as content_router
     from chorus.feed.api import router as feed_router
     from chorus.links.api import router as links_router
@@ -162,7 +161,6 @@ def _add_routers() -> None:
     api.add_router("", links_router)
     api.add_router("", sharing_router)
     api.add_router("", feed_router)
-    install_error_handler(api)
 
 
 _add_routers()

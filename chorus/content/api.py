@@ -9,9 +9,9 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
-from chorus.api.common import ErrorOut, membership_of, require
+from chorus.api.common import ErrorOut, Id, Invalid, InvalidOut, Pages, membership_of, require
 from chorus.content import actions
 from chorus.content.access import get_item, get_suggestion
 from chorus.content.forms import (
@@ -38,28 +38,10 @@ from chorus.orgs.models import Role
 router = Router(tags=["content"])
 
 
-class InvalidOut(Schema):
-    detail: str
-    errors: dict[str, list[str]]
-
-
-class Invalid(Exception):
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        self.errors = errors
-
-
 def _validate(form: Any) -> dict[str, Any]:
     if not form.is_valid():
         raise Invalid({field: [str(e) for e in errors] for field, errors in form.errors.items()})
     return dict(form.cleaned_data)
-
-
-def install_error_handler(api: Any) -> None:
-    @api.exception_handler(Invalid)
-    def invalid(request: HttpRequest, error: Invalid):  # type: ignore[no-untyped-def]
-        return api.create_response(
-            request, {"detail": "The input is not valid.", "errors": error.errors}, status=400
-        )
 
 
 # --- Schemas ---
@@ -110,8 +92,8 @@ class CampaignIn(Schema):
     starts_on: date | None = None
     ends_on: date | None = None
     target_networks: list[str] = []
-    target_teams: list[int] = []
-    target_personas: list[int] = []
+    target_teams: list[Id] = []
+    target_personas: list[Id] = []
     cta_url: str = ""
     priority: int = 3
     kpis: list[str] = []
@@ -181,8 +163,8 @@ class ContentIn(Schema):
     engagement_tip: str = ""
     conversation_starter: str = ""
     language: str = ""
-    topics: list[int] = []
-    campaign: int | None = None
+    topics: list[Id] = []
+    campaign: Id | None = None
     status: str = ContentItem.Status.DRAFT
     publish_at: datetime | None = None
     expire_at: datetime | None = None
@@ -199,8 +181,8 @@ class ContentPatch(Schema):
     engagement_tip: str | None = None
     conversation_starter: str | None = None
     language: str | None = None
-    topics: list[int] | None = None
-    campaign: int | None = None
+    topics: list[Id] | None = None
+    campaign: Id | None = None
     status: str | None = None
     publish_at: datetime | None = None
     expire_at: datetime | None = None
@@ -210,8 +192,8 @@ class ContentPatch(Schema):
 
 class ContentFilters(Schema):
     q: str = ""
-    topic: int | None = None
-    campaign: int | None = None
+    topic: Id | None = None
+    campaign: Id | None = None
     network: str = ""
     language: str = ""
     status: str = ""
@@ -241,7 +223,7 @@ class SourceOut(Schema):
 class SourceIn(Schema):
     url: str
     name: str = ""
-    default_topics: list[int] = []
+    default_topics: list[Id] = []
     is_active: bool = True
     auto_publish: bool = False
     daily_cap: int = 3
@@ -348,7 +330,7 @@ def _item_queryset(items: Any) -> Any:
 
 
 @router.get("/content", response=list[ContentOut], summary="Search the library")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages)
 def list_content(request: HttpRequest, filters: Query[ContentFilters]) -> Any:
     return _item_queryset(search_items(membership_of(request), filters.dict()))
 
@@ -356,7 +338,7 @@ def list_content(request: HttpRequest, filters: Query[ContentFilters]) -> Any:
 @router.get(
     "/content/{contentitem_id}", response={200: ContentOut, 404: ErrorOut}, summary="One item"
 )
-def get_content(request: HttpRequest, contentitem_id: int) -> Any:
+def get_content(request: HttpRequest, contentitem_id: Id) -> Any:
     item = get_item(membership_of(request), contentitem_id)
     return _item_queryset(ContentItem.objects.filter(pk=item.pk)).get()
 
@@ -395,7 +377,7 @@ def create_content(request: HttpRequest, payload: ContentIn) -> Any:
     response={200: ContentOut, 400: InvalidOut, 403: ErrorOut, 404: ErrorOut},
     summary="Change an item",
 )
-def update_content(request: HttpRequest, contentitem_id: int, payload: ContentPatch) -> Any:
+def update_content(request: HttpRequest, contentitem_id: Id, payload: ContentPatch) -> Any:
     membership = require(request, Role.PROGRAM_MANAGER)
     item = get_item(membership, contentitem_id, manage=True)
     current = model_to_dict(item, fields=list(ContentIn.model_fields))
@@ -412,7 +394,7 @@ def update_content(request: HttpRequest, contentitem_id: int, payload: ContentPa
     response={201: CaptionOut, 400: InvalidOut, 403: ErrorOut, 404: ErrorOut},
     summary="Add a caption variant",
 )
-def add_caption(request: HttpRequest, contentitem_id: int, payload: CaptionIn) -> Any:
+def add_caption(request: HttpRequest, contentitem_id: Id, payload: CaptionIn) -> Any:
     membership = require(request, Role.PROGRAM_MANAGER)
     item = get_item(membership, contentitem_id, manage=True)
     data = _validate(CaptionForm(payload.dict()))
@@ -445,7 +427,7 @@ def create_source(request: HttpRequest, payload: SourceIn) -> Any:
     response={200: SourceOut, 403: ErrorOut, 404: ErrorOut},
     summary="One source",
 )
-def get_source(request: HttpRequest, source_id: int) -> Any:
+def get_source(request: HttpRequest, source_id: Id) -> Any:
     membership = membership_of(request)
     source = get_object_or_404(Source, org=membership.org, pk=source_id)
     require(request, Role.PROGRAM_MANAGER)
@@ -453,10 +435,8 @@ def get_source(request: HttpRequest, source_id: int) -> Any:
 
 
 @router.get("/curation", response={200: list[EntryOut], 403: ErrorOut}, summary="Curation inbox")
-@paginate(PageNumberPagination, page_size=50)
-def list_curation(
-    request: HttpRequest, source: int | None = None, status: str | None = None
-) -> Any:
+@paginate(Pages)
+def list_curation(request: HttpRequest, source: Id | None = None, status: str | None = None) -> Any:
     membership = require(request, Role.PROGRAM_MANAGER)
     entries = CuratedEntry.objects.filter(org=membership.org)
     if source is not None:
@@ -471,7 +451,7 @@ def list_curation(
     response={201: ContentOut, 403: ErrorOut, 404: ErrorOut},
     summary="Promote an entry to a draft item",
 )
-def promote_entry(request: HttpRequest, curatedentry_id: int) -> Any:
+def promote_entry(request: HttpRequest, curatedentry_id: Id) -> Any:
     membership = membership_of(request)
     entry = get_object_or_404(CuratedEntry, org=membership.org, pk=curatedentry_id)
     require(request, Role.PROGRAM_MANAGER)
@@ -484,7 +464,7 @@ def promote_entry(request: HttpRequest, curatedentry_id: int) -> Any:
     response={200: EntryOut, 403: ErrorOut, 404: ErrorOut},
     summary="Dismiss an entry",
 )
-def dismiss_entry(request: HttpRequest, curatedentry_id: int) -> Any:
+def dismiss_entry(request: HttpRequest, curatedentry_id: Id) -> Any:
     membership = membership_of(request)
     entry = get_object_or_404(CuratedEntry, org=membership.org, pk=curatedentry_id)
     require(request, Role.PROGRAM_MANAGER)
@@ -524,7 +504,7 @@ def list_suggestions(request: HttpRequest, status: str | None = None) -> Any:
     response={201: ContentOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Accept a suggestion",
 )
-def accept_suggestion(request: HttpRequest, suggestion_id: int) -> Any:
+def accept_suggestion(request: HttpRequest, suggestion_id: Id) -> Any:
     membership = membership_of(request)
     suggestion = get_suggestion(membership, suggestion_id, manage=True)
     try:
@@ -536,15 +516,16 @@ def accept_suggestion(request: HttpRequest, suggestion_id: int) -> Any:
 
 @router.post(
     "/suggestions/{suggestion_id}/decline",
-    response={200: SuggestionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: SuggestionOut, 400: InvalidOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Decline a suggestion with a reason",
 )
-def decline_suggestion(request: HttpRequest, suggestion_id: int, payload: DeclineIn) -> Any:
+def decline_suggestion(request: HttpRequest, suggestion_id: Id, payload: DeclineIn) -> Any:
     membership = membership_of(request)
     suggestion = get_suggestion(membership, suggestion_id, manage=True)
     reason = payload.reason.strip()
     if not reason:
-        raise HttpError(400, "Give a reason: the person will see it.")
+        message = "Give a reason: the person will see it."
+        raise Invalid({"reason": [message]}, message)
     try:
         actions.do_decline_suggestion(membership, suggestion, reason[:500])
     except ValueError as error:

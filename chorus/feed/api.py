@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from chorus.api.common import ErrorOut, membership_of
@@ -25,7 +25,9 @@ class FeedCardOut(Schema):
     response={200: list[FeedCardOut], 403: ErrorOut},
     summary="My ranked suggestions, with the reasons for each",
 )
-def my_feed(request: HttpRequest, limit: int = 20) -> Any:
+def my_feed(
+    request: HttpRequest, limit: int = Query(20, ge=1, le=50, description="How many, 1 to 50.")
+) -> Any:
     from chorus.feed.live import feed_for
 
     membership = membership_of(request)
@@ -39,5 +41,5 @@ def my_feed(request: HttpRequest, limit: int = 20) -> Any:
             "score": round(card.suggestion.score, 4),
             "reasons": card.reasons,
         }
-        for card in feed_for(membership, k=max(1, min(limit, 50)))
+        for card in feed_for(membership, k=limit)
     ]

@@ -11,7 +11,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
-from chorus.api.common import ErrorOut, membership_of
+from chorus.api.common import ErrorOut, Id, Invalid, InvalidOut, membership_of
 from chorus.content.models import ContentItem
 from chorus.links import actions
 from chorus.links.models import Conversion, LinkDay, LinkSettings, TrackedLink
@@ -24,7 +24,7 @@ class LinkIn(Schema):
     network: str
     ambassador: str = Field("", description="E-mail address; defaults to the token's owner.")
     url: str = ""
-    content: int | None = Field(None, description="A content item id, instead of a URL.")
+    content: Id | None = Field(None, description="A content item id, instead of a URL.")
 
 
 class LinkOut(Schema):
@@ -56,7 +56,7 @@ def _link_out(request: HttpRequest, link: TrackedLink) -> dict[str, Any]:
 
 @router.post(
     "/links",
-    response={201: LinkOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={201: LinkOut, 400: InvalidOut, 403: ErrorOut, 404: ErrorOut},
     summary="Get (or create) an ambassador's tracked link",
 )
 def create_link(request: HttpRequest, payload: LinkIn) -> Any:
@@ -77,11 +77,11 @@ def create_link(request: HttpRequest, payload: LinkIn) -> Any:
             items if member.can_manage_programme else items.live(), pk=payload.content
         )
     elif not payload.url:
-        raise HttpError(400, "Give a url or a content id.")
+        raise Invalid({"url": ["Give a url or a content id."]}, "Give a url or a content id.")
     try:
         link = actions.link_for(ambassador, payload.network, item=item, url=payload.url)
     except actions.LinkError as error:
-        raise HttpError(400, str(error)) from None
+        raise Invalid({"__all__": [str(error)]}, str(error)) from None
     return Status(201, _link_out(request, link))
 
 
@@ -187,7 +187,7 @@ class BeaconIn(ConversionIn):
 @router.post(
     "/conversions/beacon",
     auth=None,
-    response={202: None, 400: ErrorOut},
+    response={202: None, 400: InvalidOut},
     summary="Report a conversion from the website's script (public site key)",
 )
 def conversion_beacon(request: HttpRequest, payload: BeaconIn) -> Any:
