@@ -15,6 +15,7 @@ from chorus.coaching.forms import FollowUpForm, NoteForm, ReplyForm
 from chorus.coaching.models import CoachingNote, CoachingReply
 from chorus.coaching.results import PERIOD_WEEKS, Period, personal_results, team_results
 from chorus.coaching.suggestions import suggestions
+from chorus.lib.ids import parse_id
 from chorus.orgs.access import get_team, org_view
 from chorus.orgs.models import Membership, Role
 from chorus.program.models import Participation, Workshop, WorkshopSignup
@@ -135,9 +136,9 @@ def coach(request: HttpRequest, membership: Membership, membership_id: int) -> H
         .order_by("-published_at", "-id")
     )
     initial = {}
-    wanted = request.GET.get("share", "")
-    if wanted.isascii() and wanted.isdigit() and int(wanted) in share_ids:
-        initial["share"] = int(wanted)
+    wanted = parse_id(request.GET.get("share"))
+    if wanted is not None and wanted in share_ids:
+        initial["share"] = wanted
     form = NoteForm(request.POST or None, shares=choices, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

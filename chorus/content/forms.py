@@ -16,6 +16,7 @@ from chorus.content.models import (
     Source,
     Topic,
 )
+from chorus.lib.ids import IdMultipleChoiceField
 from chorus.lib.networks import LANGUAGE_CHOICES, Network
 from chorus.orgs.models import Organization, Team
 
@@ -51,6 +52,7 @@ class ContentItemForm(forms.ModelForm):
             "pinned",
             "internal_only",
         ]
+        field_classes = {"topics": IdMultipleChoiceField}
         widgets = {
             "publish_at": DATETIME,
             "expire_at": DATETIME,
@@ -130,6 +132,10 @@ class CampaignForm(forms.ModelForm):
             "priority",
             "kpis",
         ]
+        field_classes = {
+            "target_teams": IdMultipleChoiceField,
+            "target_personas": IdMultipleChoiceField,
+        }
         widgets = {
             "starts_on": DATE,
             "ends_on": DATE,
@@ -193,6 +199,7 @@ class SourceForm(forms.ModelForm):
             "daily_cap",
             "poll_minutes",
         ]
+        field_classes = {"default_topics": IdMultipleChoiceField}
         widgets = {"default_topics": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args: Any, org: Organization, **kwargs: Any) -> None:

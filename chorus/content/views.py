@@ -48,6 +48,7 @@ from chorus.content.models import (
     Suggestion,
     Topic,
 )
+from chorus.lib.ids import parse_id, parse_ids
 from chorus.lib.networks import Network
 from chorus.lib.text_metrics import check_all, check_caption
 from chorus.orgs.access import org_view, require_role
@@ -87,7 +88,7 @@ def library(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 def _bulk_action(request: HttpRequest, membership: Membership) -> HttpResponse:
     action = request.POST.get("action", "")
-    ids = [value for value in request.POST.getlist("items") if value.isdigit()]
+    ids = parse_ids(request.POST.getlist("items"))
     items = list(ContentItem.objects.filter(org=membership.org, pk__in=ids))
     if action not in (*BULK_STATUS, "delete") or not items:
         messages.error(request, _("Choose an action and at least one item."))
@@ -440,9 +441,9 @@ def curation(request: HttpRequest, membership: Membership) -> HttpResponse:
     status = request.GET.get("status", CuratedEntry.Status.NEW)
     if status in CuratedEntry.Status.values:
         entries = entries.filter(status=status)
-    source_id = request.GET.get("source", "")
-    if source_id.isdigit():
-        entries = entries.filter(source_id=int(source_id))
+    source_id = parse_id(request.GET.get("source"))
+    if source_id is not None:
+        entries = entries.filter(source_id=source_id)
     page = Paginator(entries.order_by("-published_at", "-id"), 30).get_page(request.GET.get("page"))
     context = {
         "page": page,

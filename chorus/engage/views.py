@@ -22,18 +22,12 @@ from chorus.engage.forms import ChallengeForm, PointsRulesForm
 from chorus.engage.leaderboards import PERIODS, is_visible, people_board, period_start, team_board
 from chorus.engage.models import BadgeAward, Challenge, ChallengeResult, Kind, PointsEntry
 from chorus.engage.points import rules_of
+from chorus.lib.ids import parse_id
 from chorus.orgs.access import org_view
 from chorus.orgs.models import Membership, Role, Team
 from chorus.program.models import is_participant
 
 RECENT_ENTRIES = 50
-
-
-def _row_id(value: str) -> int | None:
-    """A database id typed by the client, or None."""
-    if value.isascii() and value.isdigit() and len(value) <= 18:
-        return int(value)
-    return None
 
 
 def _board_teams(membership: Membership) -> list[Team]:
@@ -63,7 +57,7 @@ def leaderboard(request: HttpRequest, membership: Membership) -> HttpResponse:
     teams = _board_teams(membership)
     team = None
     if scope == "team":
-        team_id = _row_id(request.GET.get("team", ""))
+        team_id = parse_id(request.GET.get("team"))
         if team_id is None:
             team = next((found for found in teams if found.pk == membership.team_id), None)
             if team is None and teams:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chorus.content.models import Persona, Topic
 from chorus.feed.models import AudienceKind, AudienceSize, Profile
+from chorus.lib.ids import IdMultipleChoiceField
 from chorus.lib.networks import LANGUAGE_CHOICES, Network
 from chorus.orgs.models import Organization
 
@@ -59,6 +60,11 @@ class ProfileForm(forms.ModelForm):
             "weekly_cadence",
             "digest",
         ]
+        field_classes = {
+            "interests": IdMultipleChoiceField,
+            "expertise": IdMultipleChoiceField,
+            "personas": IdMultipleChoiceField,
+        }
         widgets = {
             "interests": forms.CheckboxSelectMultiple,
             "expertise": forms.CheckboxSelectMultiple,

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from chorus.lib.ids import parse_id
 from chorus.orgs.access import org_view
 from chorus.orgs.models import Membership, Role, Team
 from chorus.program import actions
@@ -26,14 +27,6 @@ from chorus.program.models import (
     WorkshopSignup,
 )
 from chorus.program.onboarding import checklist, checklists
-
-
-def _row_id(value: str) -> int | None:
-    """A database id typed by the client, or None ("²" is a digit to Python, not to int)."""
-    if value.isascii() and value.isdigit() and len(value) <= 18:
-        return int(value)
-    return None
-
 
 # --- Onboarding --------------------------------------------------------------------------
 
@@ -244,7 +237,7 @@ def workshop(request: HttpRequest, membership: Membership, workshop_id: int) -> 
             elif choice == "attendance" and can_manage:
                 present = {
                     signup_id
-                    for signup_id in map(_row_id, request.POST.getlist("present"))
+                    for signup_id in map(parse_id, request.POST.getlist("present"))
                     if signup_id is not None
                 }
                 actions.do_record_attendance(membership, found, present)
@@ -289,7 +282,7 @@ def ask(request: HttpRequest, membership: Membership) -> HttpResponse:
     items = ContentItem.objects.filter(org=membership.org)
     if not membership.can_manage_programme:
         items = items.live()
-    item_pk = _row_id(item_id)
+    item_pk = parse_id(item_id)
     item = items.filter(pk=item_pk).first() if item_pk is not None else None
     form = QuestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
