@@ -1,14 +1,14 @@
 """API for connections, shares and the originality check."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from chorus.api.common import ErrorOut, membership_of
+from chorus.api.common import ErrorOut, Id, Invalid, InvalidOut, membership_of
 from chorus.content.access import get_item
 from chorus.program.models import is_participant
 from chorus.sharing import actions
@@ -20,8 +20,8 @@ CHANNELS = [value for value, _label in CHANNEL_CHOICES]
 
 
 class CheckIn(Schema):
-    content: int = Field(..., description="The content item id.")
-    network: str
+    content: Id = Field(..., description="The content item id.")
+    network: str = Field(..., json_schema_extra={"enum": CHANNELS})
     text: str = Field(..., max_length=5000)
 
 
@@ -43,10 +43,12 @@ class ConnectionOut(Schema):
 
 
 class ShareIn(Schema):
-    content: int
-    network: str
+    content: Id
+    network: str = Field(..., json_schema_extra={"enum": CHANNELS})
     text: str = Field(..., max_length=5000)
-    when: str = Field("now", description="now, good (a good time for me) or at.")
+    when: Literal["now", "good", "at"] = Field(
+        "now", description="now, good (a good time for me) or at (then give `at`)."
+    )
     at: datetime | None = None
 
 
@@ -78,13 +80,14 @@ def _participant(request: HttpRequest) -> Any:
 
 def _network(network: str) -> str:
     if network not in CHANNELS:
-        raise HttpError(400, f"Unknown network: {network}. One of: {', '.join(CHANNELS)}.")
+        message = f"Unknown network: {network}. One of: {', '.join(CHANNELS)}."
+        raise Invalid({"network": [message]}, message)
     return network
 
 
 @router.post(
     "/shares/check",
-    response={200: CheckOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: CheckOut, 400: InvalidOut, 403: ErrorOut, 404: ErrorOut},
     summary="Originality and length of a text before sharing it",
 )
 def check(request: HttpRequest, payload: CheckIn) -> Any:
@@ -105,7 +108,7 @@ def list_connections(request: HttpRequest) -> Any:
     response={204: None, 404: ErrorOut},
     summary="Disconnect a network (the token is revoked where the network allows it)",
 )
-def delete_connection(request: HttpRequest, connection_id: int) -> Any:
+def delete_connection(request: HttpRequest, connection_id: Id) -> Any:
     membership = membership_of(request)
     connection = get_object_or_404(
         Connection.objects.exclude(status=Connection.Status.REVOKED),
@@ -126,14 +129,12 @@ def list_shares(request: HttpRequest, status: str = "") -> Any:
 
 @router.post(
     "/shares",
-    response={201: ShareOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={201: ShareOut, 400: InvalidOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Share a content item now, at a time, or at a good time",
 )
 def create_share(request: HttpRequest, payload: ShareIn) -> Any:
     membership = _participant(request)
     item = get_item(membership, payload.content)
-    if payload.when not in ("now", "good", "at"):
-        raise HttpError(400, "when must be now, good or at.")
     try:
         share = actions.do_compose(
             membership,
@@ -155,7 +156,7 @@ def create_share(request: HttpRequest, payload: ShareIn) -> Any:
     response={200: ShareOut, 404: ErrorOut, 409: ErrorOut},
     summary="Cancel a scheduled share",
 )
-def cancel_share(request: HttpRequest, share_id: int) -> Any:
+def cancel_share(request: HttpRequest, share_id: Id) -> Any:
     membership = membership_of(request)
     share = get_object_or_404(Share, membership=membership, pk=share_id)
     try:
