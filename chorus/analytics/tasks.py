@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import HUEY, db_periodic_task
+from huey.contrib.djhuey import db_periodic_task
+
+from chorus.lib.locks import lease_task
 
 
 @db_periodic_task(crontab(minute="*"))
-@HUEY.lock_task("analytics-rollups")
+@lease_task("analytics-rollups", every=60)
 def refresh_rollups() -> None:
     """Rebuild the days whose shares, clicks, conversions or engagement changed."""
     from chorus.analytics.rollups import refresh

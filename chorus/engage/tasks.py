@@ -6,7 +6,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from chorus.lib.locks import lease_task
 
 # Recent days are recomputed often: clicks arrive through the journal within minutes, and
 # shares, suggestions and answers can be decided a little after they happened.
@@ -15,7 +17,7 @@ FULL_RUN_HOUR = 3
 
 
 @db_periodic_task(crontab(minute="*/15"))
-@HUEY.lock_task("award-points")
+@lease_task("award-points", every=15 * 60)
 def award_points() -> None:
     """Every quarter of an hour, recompute the last days' points in every organisation; in
     the first run after 3 a.m., everything (late attendance records, changed rules, the

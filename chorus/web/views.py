@@ -15,11 +15,18 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 from django.views.static import serve
 
+from chorus.lib.locks import lease_report
+
 
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the app and its database answer, 503 otherwise."""
+    """200 when the app and its database answer, 503 otherwise.
+
+    The body also gives the state of each leased background task ("ok", "running", "not_run"
+    or "stuck", see chorus.lib.locks), for an operator to see; a stuck task does not turn the
+    answer into a 503, since the web app itself still serves.
+    """
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -28,7 +35,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
         return JsonResponse(
             {"status": "error", "database": str(error.__class__.__name__)}, status=503
         )
-    return JsonResponse({"status": "ok", "database": "ok"})
+    body: dict[str, object] = {"status": "ok", "database": "ok"}
+    try:
+        body["tasks"] = lease_report()
+    except Exception as error:  # the task queue's backend is down: say so, still serve
+        body["tasks_error"] = error.__class__.__name__
+    return JsonResponse(body)
 
 
 @require_GET
