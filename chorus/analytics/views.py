@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chorus.analytics import exports, figures
+from chorus.analytics.actions import do_change_analytics_settings
 from chorus.analytics.forms import AnalyticsSettingsForm, DashboardFilterForm
 from chorus.analytics.models import RollupState
 from chorus.orgs.access import org_view
-from chorus.orgs.actions import audit
 from chorus.orgs.models import Membership, Role
 
 
@@ -191,14 +191,8 @@ def settings_page(request: HttpRequest, membership: Membership) -> HttpResponse:
     form = AnalyticsSettingsForm(request.POST or None, instance=options)
     if request.method == "POST":
         if form.is_valid():
-            form.save()
-            audit(
-                membership.org,
-                membership.user,
-                "analytics.settings",
-                options,
-                {name: [None, str(form.cleaned_data[name])] for name in form.changed_data},
-            )
+            values = {name: form.cleaned_data[name] for name in AnalyticsSettingsForm.Meta.fields}
+            do_change_analytics_settings(membership, values)
             messages.success(request, _("Saved."))
             return redirect("dashboard", org=membership.org.slug)
         return render(request, "analytics/settings.html", {"form": form}, status=400)

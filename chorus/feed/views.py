@@ -10,17 +10,23 @@ from django.views.decorators.http import require_http_methods
 
 from chorus.feed.forms import ProfileForm
 from chorus.feed.models import Profile
+from chorus.notify.actions import digest_settings
 from chorus.orgs.access import org_view
 from chorus.orgs.actions import audit
 from chorus.orgs.models import Membership
 
 
 def profile_of(membership: Membership) -> Profile:
+    found = Profile.objects.filter(membership=membership).first()
+    if found is not None:
+        return found
+    # A new profile starts with the organisation's digest default.
     profile, _created = Profile.objects.get_or_create(
         membership=membership,
         defaults={
             "org": membership.org,
             "languages": [membership.user.language or membership.org.default_language],
+            "digest": digest_settings(membership.org).default_frequency,
         },
     )
     return profile

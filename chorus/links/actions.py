@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -11,9 +12,11 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from chorus.api.models import hash_token
 from chorus.content.models import ContentItem
 from chorus.links.models import Click, Conversion, LinkSettings, TrackedLink
 from chorus.links.utm import add_utm
+from chorus.orgs.actions import audit, do_change_settings
 from chorus.orgs.models import Membership, Organization
 
 
@@ -23,6 +26,25 @@ class LinkError(ValueError):
 
 def link_settings(org: Organization) -> LinkSettings:
     return LinkSettings.objects.get_or_create(org=org)[0]
+
+
+@transaction.atomic
+def do_new_conversion_key(actor: Membership) -> str:
+    """A new key for servers that report conversions; the previous one stops working.
+    Returns the key, shown once: only its hash and first characters are kept."""
+    options = LinkSettings.objects.select_for_update().get(pk=link_settings(actor.org).pk)
+    raw = "chorus_org_" + secrets.token_urlsafe(32)
+    before = options.api_key_hint
+    options.api_key_hash = hash_token(raw)
+    options.api_key_hint = raw[:15]
+    options.save(update_fields=["api_key_hash", "api_key_hint"])
+    audit(actor.org, actor.user, "links.key", options, {"api_key_hint": [before or None, raw[:15]]})
+    return raw
+
+
+def do_change_link_settings(actor: Membership, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Change the organisation's link settings; audited with each field's before and after."""
+    return do_change_settings(actor, link_settings(actor.org), values, "links.settings")
 
 
 def link_for(

@@ -3,8 +3,6 @@ the tracking script for the company's website."""
 
 from __future__ import annotations
 
-import secrets
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
@@ -14,12 +12,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
-from chorus.api.models import hash_token
-from chorus.links.actions import link_settings, short_url
+from chorus.links.actions import (
+    do_change_link_settings,
+    do_new_conversion_key,
+    link_settings,
+    short_url,
+)
 from chorus.links.forms import LinkSettingsForm
 from chorus.links.models import LinkSettings, TrackedLink
 from chorus.orgs.access import org_view
-from chorus.orgs.actions import audit
 from chorus.orgs.models import Membership, Role
 
 
@@ -30,25 +31,14 @@ def settings_page(request: HttpRequest, membership: Membership) -> HttpResponse:
     form = LinkSettingsForm(request.POST or None, instance=options)
     if request.method == "POST":
         if request.POST.get("new_key"):
-            raw = "chorus_org_" + secrets.token_urlsafe(32)
-            options.api_key_hash = hash_token(raw)
-            options.api_key_hint = raw[:15]
-            options.save(update_fields=["api_key_hash", "api_key_hint"])
-            audit(membership.org, membership.user, "links.key", options)
-            request.session["new_org_key"] = raw
+            request.session["new_org_key"] = do_new_conversion_key(membership)
             messages.success(
                 request, _("A new conversion key was created; the previous one no longer works.")
             )
             return redirect("link_settings", org=membership.org.slug)
         if form.is_valid():
-            form.save()
-            audit(
-                membership.org,
-                membership.user,
-                "links.settings",
-                options,
-                {field: [None, str(form.cleaned_data[field])] for field in form.changed_data},
-            )
+            values = {name: form.cleaned_data[name] for name in LinkSettingsForm.Meta.fields}
+            do_change_link_settings(membership, values)
             messages.success(request, _("Saved."))
             return redirect("link_settings", org=membership.org.slug)
     context = {

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.utils import translation
 
-from chorus.notify.models import Notification
-from chorus.orgs.models import Membership
+from chorus.notify.models import DigestSettings, Notification
+from chorus.orgs.actions import do_change_settings
+from chorus.orgs.models import Membership, Organization
 from chorus.program.models import is_participant
 
 
@@ -30,3 +32,14 @@ def notify(
 
 def unread_count(membership: Membership) -> int:
     return Notification.objects.filter(membership=membership).unread().count()
+
+
+def digest_settings(org: Organization) -> DigestSettings:
+    """The organisation's digest defaults (unsaved defaults until someone saves them)."""
+    found = DigestSettings.objects.filter(org=org).first()
+    return found if found is not None else DigestSettings(org=org)
+
+
+def do_change_digest_settings(actor: Membership, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Change the organisation's digest defaults; audited with each field's before and after."""
+    return do_change_settings(actor, digest_settings(actor.org), values, "digest.settings")

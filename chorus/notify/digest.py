@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 
 from chorus.feed.models import DigestFrequency, Profile
 from chorus.links.models import LinkDay
-from chorus.notify.models import DigestSend
+from chorus.notify.models import DigestSend, DigestSettings
 from chorus.orgs.models import Membership
 from chorus.program.models import Participation
 
@@ -30,7 +30,7 @@ PERIODS: dict[str, timedelta] = {
     DigestFrequency.MONTHLY: timedelta(days=30),
 }
 SALT = "chorus.digest.unsubscribe"
-ITEMS = 5
+ITEMS = 5  # suggestions per digest, unless the organisation chose another number
 
 
 def unsubscribe_token(membership: Membership) -> str:
@@ -99,7 +99,12 @@ def build(
     token = unsubscribe_token(membership)
     unsubscribe_url = base_url + reverse("digest_unsubscribe", kwargs={"token": token})
     with translation.override(language):
-        cards = feed_for(membership, k=ITEMS)
+        items = (
+            DigestSettings.objects.filter(org_id=membership.org_id)
+            .values_list("items", flat=True)
+            .first()
+        )
+        cards = feed_for(membership, k=items or ITEMS)
         context = {
             "membership": membership,
             "org": membership.org,

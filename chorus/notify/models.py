@@ -3,9 +3,11 @@ needs attention. Only programme members receive them (see `chorus.notify.notify`
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from chorus.feed.models import DigestFrequency
 from chorus.orgs.models import Membership, Organization
 
 
@@ -59,3 +61,30 @@ class DigestSend(models.Model):
 
     def __str__(self) -> str:
         return f"digest to {self.membership_id} at {self.sent_at}"
+
+
+class DigestSettings(models.Model):
+    """The organisation's digest defaults; each person may still choose their own frequency."""
+
+    org = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="digest_settings"
+    )
+    default_frequency = models.CharField(
+        _("digest frequency for newcomers"),
+        max_length=10,
+        choices=DigestFrequency.choices,
+        default=DigestFrequency.WEEKLY,
+        help_text=_("What a person's profile starts with; they can change it in their profile."),
+    )
+    items = models.PositiveSmallIntegerField(
+        _("suggestions per digest"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+    )
+
+    class Meta:
+        verbose_name = _("digest settings")
+        verbose_name_plural = _("digest settings")
+
+    def __str__(self) -> str:
+        return f"{self.org} digest settings"

@@ -1,17 +1,21 @@
-"""The person's notifications."""
+"""The person's notifications, and the organisation's digest defaults."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from chorus.notify.actions import digest_settings, do_change_digest_settings
+from chorus.notify.forms import DigestSettingsForm
 from chorus.notify.models import Notification
 from chorus.orgs.access import org_view
-from chorus.orgs.models import Membership
+from chorus.orgs.models import Membership, Role
 
 
 @require_http_methods(["GET"])
@@ -60,3 +64,18 @@ def digest_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request, "notify/unsubscribe.html", {"token": token, "org_name": membership.org.name}
     )
+
+
+@require_http_methods(["GET", "POST"])
+@org_view(Role.PROGRAM_MANAGER)
+def settings_page(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """How often newcomers get the digest, and how many suggestions it carries."""
+    form = DigestSettingsForm(request.POST or None, instance=digest_settings(membership.org))
+    if request.method == "POST":
+        if form.is_valid():
+            values = {name: form.cleaned_data[name] for name in DigestSettingsForm.Meta.fields}
+            do_change_digest_settings(membership, values)
+            messages.success(request, _("Saved."))
+            return redirect("digest_settings", org=membership.org.slug)
+        return render(request, "notify/settings.html", {"form": form}, status=400)
+    return render(request, "notify/settings.html", {"form": form})

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -167,3 +168,44 @@ def do_delete_team(actor: Membership, team: Team) -> None:
     """Delete a team; its members stay in the organisation without a team."""
     audit(actor.org, actor.user, "team.delete", team, {"name": [team.name, None]})
     team.delete()
+
+
+def audit_value(value: Any) -> Any:
+    """A value as the audit log keeps it: JSON numbers and text, times as HH:MM."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime.time):
+        return value.strftime("%H:%M")
+    return str(value)
+
+
+@transaction.atomic
+def do_change_settings(
+    actor: Membership, current: models.Model, values: dict[str, Any], action: str
+) -> dict[str, list[Any]]:
+    """Save an organisation's settings row (one per organisation) with `values`, already
+    validated, and audit what changed as {field: [before, after]}.
+
+    `current` may be an unsaved row of defaults (nothing saved yet) or an instance a form
+    has already changed in memory: the values before are read again from the database,
+    under a lock, so that two people saving at once each see what the other saved.
+    """
+    model = type(current)
+    saved = None
+    if current.pk is not None:
+        saved = model._default_manager.select_for_update().filter(pk=current.pk).first()
+    if saved is None:
+        saved = model(org=actor.org)  # type: ignore[call-arg]
+    changes: dict[str, list[Any]] = {}
+    for name, new in values.items():
+        old = getattr(saved, name)
+        if old != new:
+            changes[name] = [audit_value(old), audit_value(new)]
+            setattr(saved, name, new)
+    if changes:
+        if saved.pk is None:
+            saved.save()
+        else:
+            saved.save(update_fields=list(changes))
+        audit(actor.org, actor.user, action, saved, changes)
+    return changes

@@ -11,4 +11,5 @@ urlpatterns = [
     path("teams/<int:team_id>/", views.team_detail, name="team_detail"),
     path("teams/<int:team_id>/delete/", views.team_delete, name="team_delete"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("settings/", views.settings_index, name="org_settings"),
 ]

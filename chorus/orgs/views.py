@@ -239,3 +239,10 @@ def audit_log(request: HttpRequest, membership: Membership) -> HttpResponse:
     entries = AuditEntry.objects.filter(org=membership.org)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "orgs/audit.html", {"page": page})
+
+
+@require_http_methods(["GET"])
+@org_view(Role.PROGRAM_MANAGER)
+def settings_index(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The organisation's settings: one link per settings page."""
+    return render(request, "orgs/settings.html")

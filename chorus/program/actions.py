@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -16,12 +17,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from chorus.content.models import ContentItem
-from chorus.orgs.actions import audit, do_add_member
+from chorus.orgs.actions import audit, do_add_member, do_change_settings
 from chorus.orgs.models import Membership, Role
 from chorus.program.consent import consent_text
 from chorus.program.models import (
     CONSENT_VERSION,
     Cohort,
+    HealthThresholds,
     Participation,
     Question,
     Resource,
@@ -297,3 +299,10 @@ def do_nudge(actor: Membership, member: Membership) -> None:
 
     notify(member, Notification.Kind.NUDGE, message, next_step.url)
     audit(actor.org, actor.user, "onboarding.nudge", member)
+
+
+def do_change_thresholds(actor: Membership, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Change where the programme-health checks turn to watch and to act; audited."""
+    return do_change_settings(
+        actor, HealthThresholds.for_org(actor.org), values, "health.thresholds"
+    )

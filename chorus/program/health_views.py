@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from chorus.orgs.access import org_view
-from chorus.orgs.actions import audit
 from chorus.orgs.models import Membership, Role
+from chorus.program.actions import do_change_thresholds
 from chorus.program.forms import HealthThresholdsForm
 from chorus.program.health import health_report
 from chorus.program.models import HealthThresholds
@@ -50,17 +50,11 @@ def thresholds(request: HttpRequest, membership: Membership) -> HttpResponse:
     """Save where each check turns to watch and to act (the defaults until then)."""
     org = membership.org
     current = HealthThresholds.for_org(org)
-    before = {name: getattr(current, name) for name in HealthThresholdsForm.Meta.fields}
     form = HealthThresholdsForm(request.POST, instance=current)
     if not form.is_valid():
         # The checks keep using the thresholds in force, not the refused ones.
         return _page(request, membership, HealthThresholds.for_org(org), form, status=400)
-    saved = form.save()
-    changes = {
-        name: [old, getattr(saved, name)]
-        for name, old in before.items()
-        if old != getattr(saved, name)
-    }
-    audit(org, request.user, "health.thresholds", saved, changes)
+    values = {name: form.cleaned_data[name] for name in HealthThresholdsForm.Meta.fields}
+    do_change_thresholds(membership, values)
     messages.success(request, _("Saved."))
     return redirect("programme_health", org=org.slug)

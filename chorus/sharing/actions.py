@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -13,9 +14,10 @@ from django.utils.translation import gettext as _
 
 from chorus.content.models import Caption, ContentItem
 from chorus.lib.networks import Network
-from chorus.orgs.actions import audit
+from chorus.orgs.actions import audit, do_change_settings
 from chorus.orgs.models import Membership
 from chorus.sharing.models import API_NETWORKS, Connection, Share
+from chorus.sharing.scheduling import policy_of
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +72,13 @@ def on_participant_left(membership: Membership, *, anonymise: bool) -> None:
         Share.objects.filter(membership=membership).update(membership=None)
 
 
+def do_change_policy(actor: Membership, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Change the organisation's sharing policy with validated `values` (see
+    SharingPolicyForm); audited as "policy.change" with each field's before and after."""
+    policy = policy_of(actor.org_id)
+    return do_change_settings(actor, policy, values, "policy.change")
+
+
 # --- Composing and the queue ------------------------------------------------------------
 
 
@@ -106,7 +115,7 @@ def do_compose(
     from chorus.program.models import is_participant
     from chorus.sharing.checks import run
     from chorus.sharing.originality import signature
-    from chorus.sharing.scheduling import SlotRefused, check_slot, good_time, policy_of
+    from chorus.sharing.scheduling import SlotRefused, check_slot, good_time
 
     if not is_participant(member):
         raise ShareRefused(_("Join the ambassador programme to share."))
@@ -130,10 +139,7 @@ def do_compose(
             % {"length": result.length, "network": network, "limit": result.limit}
         )
     policy = policy_of(member.org_id)
-    if (
-        policy.originality == policy.Originality.REQUIRE
-        and result.originality * 100 < policy.min_own_words
-    ):
+    if policy.wants_more_own_words(result.originality):
         raise ShareRefused(
             _("Your organisation asks for at least %(min)s %% of your own words (now %(own)s %%).")
             % {"min": policy.min_own_words, "own": round(result.originality * 100)}

@@ -1,4 +1,4 @@
-"""API for connections, shares and the originality check."""
+"""API for connections, shares, the originality check and the organisation's sharing policy."""
 
 from datetime import datetime
 from typing import Any, Literal
@@ -7,13 +7,18 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import ConfigDict
 
-from chorus.api.common import ErrorOut, Id, Invalid, InvalidOut, membership_of
+from chorus.api.common import ErrorOut, Id, membership_of, require
 from chorus.content.access import get_item
+from chorus.content.api import Invalid, InvalidOut
+from chorus.orgs.models import Membership, Role
 from chorus.program.models import is_participant
 from chorus.sharing import actions
 from chorus.sharing.checks import run
-from chorus.sharing.models import CHANNEL_CHOICES, Connection, Share
+from chorus.sharing.forms import SharingPolicyForm
+from chorus.sharing.models import CHANNEL_CHOICES, MAX_STAGGER_MINUTES, Connection, Share
+from chorus.sharing.scheduling import org_zone, policy_of
 
 router = Router(tags=["sharing"])
 CHANNELS = [value for value, _label in CHANNEL_CHOICES]
@@ -163,3 +168,135 @@ def cancel_share(request: HttpRequest, share_id: Id) -> Any:
         return actions.do_cancel(membership, share)
     except actions.ShareRefused as refusal:
         raise HttpError(409, str(refusal)) from refusal
+
+
+# --- The organisation's sharing policy -----------------------------------------------------
+
+# API name → model field. The API names say what they mean to a caller; the bounds are the
+# model's (SharingPolicy), checked by the same form as the settings page.
+POLICY_FIELDS = {
+    "originality": "originality",
+    "min_own_words": "min_own_words",
+    "posts_per_day": "max_per_day",
+    "min_gap_hours": "min_hours_between",
+    "quiet_start": "quiet_start",
+    "quiet_end": "quiet_end",
+    "stagger_minutes": "stagger_minutes",
+}
+HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+class PolicyOut(Schema):
+    originality: str = Field(..., description="warn: the person decides; require: a minimum.")
+    min_own_words: int = Field(..., description="Own words required (%), when required.")
+    posts_per_day: int = Field(..., description="Posts per day and network, at most.")
+    min_gap_hours: int = Field(..., description="Hours between two of a person's posts.")
+    quiet_start: str = Field(..., description="Quiet hours start, HH:MM, organisation's time.")
+    quiet_end: str = Field(..., description="Quiet hours end, HH:MM; equal to start: none.")
+    stagger_minutes: int = Field(..., description="Window colleagues' shares are spread over.")
+    time_zone: str = Field(..., description="The organisation's time zone (read only).")
+
+
+def _bounded(description: str, minimum: int, maximum: int) -> Any:
+    return Field(
+        None,
+        description=f"{description} From {minimum} to {maximum}.",
+        json_schema_extra={"type": "integer", "minimum": minimum, "maximum": maximum},
+    )
+
+
+def _hhmm(description: str) -> Any:
+    return Field(
+        None,
+        description=f"{description} HH:MM, 24-hour, in the organisation's time zone.",
+        json_schema_extra={"type": "string", "pattern": HHMM, "example": "21:00"},
+    )
+
+
+class PolicyPatch(Schema):
+    """The fields to change; those left out stay as they are. Typed loosely on purpose:
+    every value is checked by the settings page's form, so that a bad one gets 400 with
+    the field's name, and nothing is changed unless every given field is valid."""
+
+    model_config = ConfigDict(extra="allow")
+
+    originality: Any = Field(
+        None,
+        description="warn (the person decides) or require (a minimum of own words).",
+        json_schema_extra={"type": "string", "enum": ["warn", "require"]},
+    )
+    min_own_words: Any = _bounded("Own words required (%), when the rule requires it.", 0, 100)
+    posts_per_day: Any = _bounded("Posts per day and network, at most.", 1, 20)
+    min_gap_hours: Any = _bounded("Hours between two of a person's posts, at least.", 0, 72)
+    quiet_start: Any = _hhmm("Quiet hours start.")
+    quiet_end: Any = _hhmm("Quiet hours end (may be before the start: wraps midnight).")
+    stagger_minutes: Any = _bounded(
+        "Colleagues' shares of one item spread over this window, in minutes.",
+        0,
+        MAX_STAGGER_MINUTES,
+    )
+
+
+def _policy_out(membership: Membership) -> PolicyOut:
+    policy = policy_of(membership.org_id)
+    return PolicyOut(
+        originality=policy.originality,
+        min_own_words=policy.min_own_words,
+        posts_per_day=policy.max_per_day,
+        min_gap_hours=policy.min_hours_between,
+        quiet_start=policy.quiet_start.strftime("%H:%M"),
+        quiet_end=policy.quiet_end.strftime("%H:%M"),
+        stagger_minutes=policy.stagger_minutes,
+        time_zone=str(org_zone(membership.org)),
+    )
+
+
+@router.get(
+    "/policy",
+    response={200: PolicyOut, 403: ErrorOut},
+    tags=["settings"],
+    summary="The organisation's sharing policy (org admins and program managers)",
+)
+def get_policy(request: HttpRequest) -> Any:
+    return _policy_out(require(request, Role.PROGRAM_MANAGER))
+
+
+@router.patch(
+    "/policy",
+    response={200: PolicyOut, 400: InvalidOut, 403: ErrorOut},
+    tags=["settings"],
+    summary="Change the sharing policy (org admins and program managers)",
+    description=(
+        "Send only the fields to change. Every given field is checked first: one bad value "
+        "answers 400 with its field named in `errors`, and nothing is changed. Composing and "
+        "POST /shares keep the new rules at once. Audited with the previous values."
+    ),
+)
+def patch_policy(request: HttpRequest, payload: PolicyPatch) -> Any:
+    membership = require(request, Role.PROGRAM_MANAGER)
+    unknown = sorted(payload.model_extra or {})
+    if unknown:
+        raise Invalid({name: ["Unknown field."] for name in unknown})
+    policy = policy_of(membership.org_id)
+    data: dict[str, Any] = {}
+    for model_name in POLICY_FIELDS.values():
+        value = getattr(policy, model_name)
+        data[model_name] = value.strftime("%H:%M") if hasattr(value, "strftime") else value
+    for api_name in payload.model_fields_set:
+        given = getattr(payload, api_name)
+        data[POLICY_FIELDS[api_name]] = "" if given is None else given
+    form = SharingPolicyForm(data, instance=policy)
+    if not form.is_valid():
+        names = {model_name: api_name for api_name, model_name in POLICY_FIELDS.items()}
+        raise Invalid(
+            {
+                names.get(field, field): [str(error) for error in errors]
+                for field, errors in form.errors.items()
+            }
+        )
+    values = {
+        POLICY_FIELDS[api_name]: form.cleaned_data[POLICY_FIELDS[api_name]]
+        for api_name in payload.model_fields_set
+    }
+    actions.do_change_policy(membership, values)
+    return _policy_out(membership)

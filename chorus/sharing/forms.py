@@ -3,9 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from chorus.sharing.models import CHANNEL_CHOICES
+from chorus.sharing.models import CHANNEL_CHOICES, SharingPolicy
 
 
 class ComposeForm(forms.Form):
@@ -71,3 +72,43 @@ class ConfirmForm(forms.Form):
     post_url = forms.URLField(
         label=_("Address of your post (optional)"), required=False, max_length=500
     )
+
+
+def _hhmm_field(label: Any, help_text: Any) -> forms.TimeField:
+    return forms.TimeField(
+        label=label,
+        help_text=help_text,
+        input_formats=["%H:%M"],
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": _("Enter a time as HH:MM, such as 21:00.")},
+    )
+
+
+class SharingPolicyForm(forms.ModelForm):
+    """The organisation's sharing policy: own words, cadence, quiet hours, spreading."""
+
+    class Meta:
+        model = SharingPolicy
+        fields = [
+            "originality",
+            "min_own_words",
+            "max_per_day",
+            "min_hours_between",
+            "quiet_start",
+            "quiet_end",
+            "stagger_minutes",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("quiet_start", "quiet_end"):
+            model_field = SharingPolicy._meta.get_field(name)
+            self.fields[name] = _hhmm_field(model_field.verbose_name, model_field.help_text)
+        # The model's bounds on the inputs too, so phones offer the right keypad and range.
+        for name, field in self.fields.items():
+            model_field = SharingPolicy._meta.get_field(name)
+            for validator in getattr(model_field, "validators", ()):
+                if isinstance(validator, MaxValueValidator):
+                    field.widget.attrs["max"] = validator.limit_value
+                elif isinstance(validator, MinValueValidator):
+                    field.widget.attrs["min"] = validator.limit_value

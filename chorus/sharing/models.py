@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,10 +20,18 @@ from chorus.orgs.models import Membership, Organization
 API_NETWORKS = (Network.MASTODON, Network.BLUESKY, Network.LINKEDIN, Network.X)
 # Where a share can go: the networks, plus messaging opened on the person's device.
 CHANNEL_CHOICES = [*Network.choices, ("whatsapp", "WhatsApp"), ("email", _("E-mail"))]
+# The widest window colleagues' shares of one item may be spread over: a day.
+MAX_STAGGER_MINUTES = 1440
 
 
 class SharingPolicy(models.Model):
-    """The organisation's rules; people's own preferences can only be stricter."""
+    """The organisation's rules; people's own preferences can only be stricter.
+
+    Quiet hours are local times in the organisation's time zone (see
+    `chorus.sharing.scheduling.org_zone`); they may wrap midnight (21:00 to 07:00), and the
+    same start and end mean no quiet hours. The bounds below are the ones the settings page
+    and `PATCH /api/v1/policy` accept.
+    """
 
     class Originality(models.TextChoices):
         WARN = "warn", _("Warn, the person decides")
@@ -34,18 +44,41 @@ class SharingPolicy(models.Model):
         _("originality rule"), max_length=10, choices=Originality.choices, default=Originality.WARN
     )
     min_own_words = models.PositiveSmallIntegerField(
-        _("minimum own words (%)"), default=30, help_text=_("Used when the rule requires it.")
+        _("minimum own words (%)"),
+        default=30,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Used when the rule requires it."),
     )
     max_per_day = models.PositiveSmallIntegerField(
-        _("posts per day and network, at most"), default=2
+        _("posts per day and network, at most"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
     )
     min_hours_between = models.PositiveSmallIntegerField(
-        _("hours between two posts, at least"), default=3
+        _("hours between two posts, at least"),
+        default=3,
+        validators=[MinValueValidator(0), MaxValueValidator(72)],
     )
-    quiet_start = models.PositiveSmallIntegerField(_("quiet hours start"), default=21)
-    quiet_end = models.PositiveSmallIntegerField(_("quiet hours end"), default=7)
-    stagger_hours = models.PositiveSmallIntegerField(
-        _("spread colleagues' shares of one item over (hours)"), default=8
+    quiet_start = models.TimeField(
+        _("quiet hours start"),
+        default=datetime.time(21, 0),
+        help_text=_("No post goes out from this time (the organisation's time zone)."),
+    )
+    quiet_end = models.TimeField(
+        _("quiet hours end"),
+        default=datetime.time(7, 0),
+        help_text=_(
+            "Posts go out again from this time. The same time as the start: no quiet hours."
+        ),
+    )
+    stagger_minutes = models.PositiveSmallIntegerField(
+        _("spread colleagues' shares of one item over (minutes)"),
+        default=480,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_STAGGER_MINUTES)],
+        help_text=_(
+            "A good time for one person falls somewhere in this window after the first "
+            "colleague's share of the same item. 0: as soon as the rules allow."
+        ),
     )
 
     class Meta:
@@ -53,6 +86,12 @@ class SharingPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org} sharing policy"
+
+    def wants_more_own_words(self, originality: float) -> bool:
+        """True when the rule requires more own words than `originality` (0 to 1) has."""
+        return (
+            self.originality == self.Originality.REQUIRE and originality * 100 < self.min_own_words
+        )
 
 
 class MastodonApp(models.Model):

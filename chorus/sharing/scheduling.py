@@ -2,7 +2,8 @@
 colleagues' shares of one item spread over a window instead of a burst.
 
 Rules for a person (a slot that breaks one is refused with the reason):
-- not in quiet hours (policy, local time);
+- not in quiet hours (policy, HH:MM in the organisation's time zone; 21:00 to 07:00 wraps
+  midnight, the same start and end mean none);
 - at most `max_per_day` posts per network and local day (policy);
 - at least `min_hours_between` hours between two of the person's posts (policy);
 - at most `weekly_cadence` posts in any 7 days (the person's own pace, from the profile).
@@ -11,6 +12,12 @@ A "good time" is the first slot, from ten minutes from now, in the person's pref
 and hours (working hours when they chose none) that keeps every rule above and where fewer
 than `PER_BUCKET` colleagues already have the same item in that ten-minute bucket; the
 minute inside the bucket is jittered so that even two shares never land together.
+
+The stagger window (policy, `stagger_minutes`) spreads colleagues' shares of one item: it
+opens at the first colleague's share of the item still inside it (or now, for the first
+person), and a person's good time is searched from a point drawn in that window (seeded by
+person and item, so the same person asking twice gets the same answer). The first sharer
+goes as soon as the rules allow; the next ones land anywhere in the window, not together.
 """
 
 from __future__ import annotations
@@ -20,16 +27,15 @@ import zoneinfo
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
-from django.conf import settings
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chorus.content.models import ContentItem
-from chorus.orgs.models import Membership
+from chorus.orgs.models import Membership, Organization
 from chorus.sharing.models import Share, SharingPolicy
 
 BUCKET = timedelta(minutes=10)
@@ -55,20 +61,16 @@ class SlotRefused(Exception):
 class Rules:
     max_per_day: int
     min_gap: timedelta
-    quiet_start: int
-    quiet_end: int
+    quiet_start: time
+    quiet_end: time
     weekly_cadence: int
     hours: set[int] = field(default_factory=set)
     days: set[int] = field(default_factory=set)
-    tz: zoneinfo.ZoneInfo = field(default_factory=lambda: zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    tz: zoneinfo.ZoneInfo = field(default_factory=lambda: zoneinfo.ZoneInfo("UTC"))
+    stagger: timedelta = timedelta(0)
 
     def is_quiet(self, local: datetime) -> bool:
-        hour = local.hour
-        if self.quiet_start == self.quiet_end:
-            return False
-        if self.quiet_start < self.quiet_end:
-            return self.quiet_start <= hour < self.quiet_end
-        return hour >= self.quiet_start or hour < self.quiet_end
+        return is_quiet(local.time(), self.quiet_start, self.quiet_end)
 
     def is_preferred(self, local: datetime) -> bool:
         if self.days and local.weekday() not in self.days:
@@ -78,7 +80,26 @@ class Rules:
         return WORKING_HOURS[0] <= local.hour < WORKING_HOURS[1] and local.weekday() < 5
 
 
+def is_quiet(moment: time, start: time, end: time) -> bool:
+    """True when the local time `moment` is within the quiet hours [start, end)."""
+    if start == end:
+        return False
+    if start < end:
+        return start <= moment < end
+    return moment >= start or moment < end  # wraps midnight, e.g. 21:00 to 07:00
+
+
+def org_zone(org: Organization) -> zoneinfo.ZoneInfo:
+    """The organisation's time zone, where its quiet hours are read; UTC when unknown."""
+    name = getattr(org, "time_zone", "") or "UTC"
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
 def policy_of(org_id: int) -> SharingPolicy:
+    """The organisation's sharing policy (made with the defaults the first time)."""
     return SharingPolicy.objects.get_or_create(org_id=org_id)[0]
 
 
@@ -104,6 +125,8 @@ def rules_for(membership: Membership, policy: SharingPolicy | None = None) -> Ru
         weekly_cadence=cadence,
         hours=hours,
         days=days,
+        tz=org_zone(membership.org),
+        stagger=timedelta(minutes=policy.stagger_minutes),
     )
 
 
@@ -126,10 +149,10 @@ def refusal(
     """Why `when` is not allowed, or "" when it is."""
     local = timezone.localtime(when, rules.tz)
     if rules.is_quiet(local):
-        return _("%(hour)s is in the quiet hours (%(start)s h – %(end)s h).") % {  # noqa: RUF001
+        return _("%(hour)s is in the quiet hours (%(start)s – %(end)s).") % {  # noqa: RUF001
             "hour": local.strftime("%H:%M"),
-            "start": rules.quiet_start,
-            "end": rules.quiet_end,
+            "start": rules.quiet_start.strftime("%H:%M"),
+            "end": rules.quiet_end.strftime("%H:%M"),
         }
     taken = list(taken)
     same_day = sum(
@@ -184,6 +207,21 @@ def item_load(item: ContentItem, exclude_membership: int | None = None) -> Count
     return Counter(_bucket(at) for at in shares.values_list("at", flat=True) if at is not None)
 
 
+def window_opened(
+    item: ContentItem, exclude_membership: int, now: datetime, stagger: timedelta
+) -> datetime | None:
+    """When the item's stagger window opened: its first colleague's share still inside the
+    window (past or planned), or None when nobody else shares it yet."""
+    shares = (
+        Share.objects.filter(item=item, status__in=COUNTED)
+        .filter(~Q(membership_id=exclude_membership) | Q(membership__isnull=True))
+        .annotate(at=Coalesce(F("scheduled_for"), F("published_at")))
+        .filter(at__gte=now - stagger)
+        .order_by("at")
+    )
+    return shares.values_list("at", flat=True).first()
+
+
 def good_time(
     membership: Membership,
     network: str,
@@ -198,9 +236,13 @@ def good_time(
     taken = _their_times(membership)
     load = item_load(item, membership.pk)
     jitter = random.Random(f"{seed}:{membership.pk}:{item.pk}")  # noqa: S311 - spreading, not security
-    start = datetime.fromtimestamp(
-        (_bucket(now + BUCKET) + 1) * BUCKET.total_seconds(), tz=now.tzinfo
-    )
+    earliest = now + BUCKET
+    if rules.stagger:
+        opened = window_opened(item, membership.pk, now, rules.stagger)
+        if opened is not None:
+            spread = int(rules.stagger.total_seconds())
+            earliest = max(earliest, opened + timedelta(seconds=jitter.randrange(0, spread)))
+    start = datetime.fromtimestamp((_bucket(earliest) + 1) * BUCKET.total_seconds(), tz=now.tzinfo)
     candidate = start
     end = now + HORIZON
     while candidate < end:

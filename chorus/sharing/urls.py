@@ -21,4 +21,5 @@ urlpatterns = [
     path("shares/<int:share_id>/intent/", views.intent, name="share_intent"),
     path("compose/<int:contentitem_id>/", views.compose, name="compose"),
     path("compose/<int:contentitem_id>/check/", views.compose_check, name="compose_check"),
+    path("settings/sharing/", views.policy_page, name="sharing_policy"),
 ]

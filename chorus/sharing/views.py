@@ -24,14 +24,21 @@ from chorus.content.models import Caption, ContentItem
 from chorus.lib.networks import Network
 from chorus.orgs.access import get_membership, org_view
 from chorus.orgs.actions import audit
-from chorus.orgs.models import Membership
+from chorus.orgs.models import Membership, Role
 from chorus.program.models import is_participant
 from chorus.sharing import actions
 from chorus.sharing.clients import oauth
 from chorus.sharing.clients.base import Account, PublishError
-from chorus.sharing.forms import BlueskyForm, ComposeForm, ConfirmForm, MastodonForm
+from chorus.sharing.forms import (
+    BlueskyForm,
+    ComposeForm,
+    ConfirmForm,
+    MastodonForm,
+    SharingPolicyForm,
+)
 from chorus.sharing.intents import URL_ONLY, intent_url
 from chorus.sharing.models import API_NETWORKS, Connection, MastodonApp, Share
+from chorus.sharing.scheduling import org_zone, policy_of
 
 logger = logging.getLogger(__name__)
 SESSION_KEY = "chorus_oauth"
@@ -303,19 +310,17 @@ def _check_context(
     from chorus.sharing.checks import run
 
     result = run(item, network, text, membership, (link_url,) if link_url else ())
+    policy = policy_of(membership.org_id)
     return {
         "check": result,
         "own_percent": round(result.originality * 100),
         "identical_percent": round(result.identical_share * 100),
-        "policy": actions_policy(membership),
+        "policy": policy,
+        # The same test as the one sharing applies (do_compose), so the panel never
+        # says "fine" to a text that will be refused.
+        "needs_more_words": policy.wants_more_own_words(result.originality),
         "text": text,
     }
-
-
-def actions_policy(membership: Membership) -> Any:
-    from chorus.sharing.scheduling import policy_of
-
-    return policy_of(membership.org_id)
 
 
 @require_http_methods(["GET", "POST"])
@@ -491,3 +496,25 @@ def share_action(request: HttpRequest, membership: Membership, share_id: int) ->
     except IntegrityError:  # pragma: no cover - concurrent edits
         messages.error(request, _("Try again."))
     return redirect("share_queue", org=membership.org.slug)
+
+
+# --- The organisation's sharing policy -----------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@org_view(Role.PROGRAM_MANAGER)
+def policy_page(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Own words, cadence, quiet hours and spreading: the rules every share keeps."""
+    policy = policy_of(membership.org_id)
+    form = SharingPolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST":
+        if form.is_valid():
+            values = {name: form.cleaned_data[name] for name in SharingPolicyForm.Meta.fields}
+            actions.do_change_policy(membership, values)
+            messages.success(request, _("Saved."))
+            return redirect("sharing_policy", org=membership.org.slug)
+        status = 400
+    else:
+        status = 200
+    context = {"form": form, "time_zone": str(org_zone(membership.org))}
+    return render(request, "sharing/policy.html", context, status=status)

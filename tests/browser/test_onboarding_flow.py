@@ -5,6 +5,7 @@ sees a personal feed with reasons; after leaving, nothing."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import time
 from typing import Any
 
 import pytest
@@ -25,7 +26,7 @@ def no_quiet_hours(demo: str) -> Iterator[None]:
     org = Organization.objects.get(slug="acme")
     policy, _created = SharingPolicy.objects.get_or_create(org=org)
     before = (policy.quiet_start, policy.quiet_end)
-    SharingPolicy.objects.filter(pk=policy.pk).update(quiet_start=0, quiet_end=0)
+    SharingPolicy.objects.filter(pk=policy.pk).update(quiet_start=time(0), quiet_end=time(0))
     yield
     SharingPolicy.objects.filter(pk=policy.pk).update(quiet_start=before[0], quiet_end=before[1])
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import time_machine
 from django.utils import timezone
@@ -25,7 +25,7 @@ class CadenceTests(OrgTestCase):
         super().setUpTestData()
         cls.item = make_item(cls.org)
         cls.policy = SharingPolicy.objects.create(
-            org=cls.org, max_per_day=2, min_hours_between=3, quiet_start=21, quiet_end=7
+            org=cls.org, max_per_day=2, min_hours_between=3, quiet_start=time(21), quiet_end=time(7)
         )
 
     def share_at(self, when: datetime, network: str = "linkedin") -> Share:

@@ -3,7 +3,7 @@ the worker's publishing engine, against the real local Mastodon mock."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 import pytest
@@ -227,7 +227,7 @@ class SharingFlowTests(OrgTestCase):
 
     def test_the_cadence_refuses_a_second_post_the_same_day_with_a_reason(self) -> None:
         SharingPolicy.objects.create(
-            org=self.org, max_per_day=1, min_hours_between=0, quiet_start=0, quiet_end=0
+            org=self.org, max_per_day=1, min_hours_between=0, quiet_start=time(0), quiet_end=time(0)
         )
         self.compose("linkedin", "First, in my words. " + CAPTION)
         Share.objects.update(status=Share.Status.PUBLISHED, published_at=timezone.now())
