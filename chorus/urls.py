@@ -20,6 +20,8 @@ urlpatterns = [
     path("profile/", account_views.profile, name="profile"),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("orgs/", org_views.organisations, name="organisations"),
+    # First-run set-up, the operator's organisations, an organisation's own settings.
+    path("", include("chorus.orgs.setup_urls")),
     path("o/<slug:org>/", include("chorus.orgs.urls")),
     path("o/<slug:org>/", include("chorus.content.urls")),
     path("o/<slug:org>/", include("chorus.links.urls")),

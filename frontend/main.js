@@ -20,6 +20,15 @@ function syncMenu() {
 wide.addEventListener("change", syncMenu);
 document.addEventListener("DOMContentLoaded", syncMenu);
 
+// The organisation's accent colour: a CSS custom property set through the CSSOM, which the
+// CSP allows (an inline style attribute it would refuse). Only #RRGGBB is taken.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const element of document.querySelectorAll("[data-accent-color]")) {
+    const color = element.getAttribute("data-accent-color") || "";
+    if (/^#[0-9a-fA-F]{6}$/.test(color)) element.style.setProperty("--org-accent", color);
+  }
+});
+
 // Select a freshly created token so it can be copied at once.
 document.addEventListener("DOMContentLoaded", () => {
   const token = document.getElementById("new-token");

@@ -8,7 +8,39 @@ import sys
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import DatabaseError
+
+from chorus.orgs.setup import SETUP_CODE_LIFETIME, instance_is_empty, issue_setup_code
+
+
+def setup_announcement(bind: str) -> list[str]:
+    """On an instance with no organisation, lines giving a fresh set-up code and its page.
+
+    Only the code's hash is stored: the console is the one place it is shown (an operator
+    who missed it runs `chorus setup-code`).
+    """
+    try:
+        if not instance_is_empty():
+            return []
+        code = issue_setup_code()
+    except DatabaseError:  # not migrated yet: `chorus migrate` first, pages fail anyway
+        return []
+    host = bind.rpartition(":")[0]
+    if host in ("", "0.0.0.0", "[::]", "::"):  # noqa: S104 - reading the bind, not binding
+        base = settings.CHORUS_BASE_URL.rstrip("/")
+    else:
+        base = f"http://{bind}"
+    hours = int(SETUP_CODE_LIFETIME.total_seconds() // 3600)
+    return [
+        "",
+        "This Chorus has no organisation yet. Set it up at:",
+        f"  {base}/setup/",
+        f"with the one-time set-up code:  {code}",
+        f"(valid {hours} hours; `chorus setup-code` prints a new one)",
+        "",
+    ]
 
 
 class Command(BaseCommand):
@@ -51,6 +83,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         self.stdout.write(f"Chorus is serving at http://{options['bind']}/ — Ctrl-C stops it.")
+        for line in setup_announcement(options["bind"]):
+            self.stdout.write(line)
         exit_code = 0
         while not stopping:
             for name, process in processes.items():
