@@ -67,7 +67,7 @@ run: setup var/secret_key
 	@export SECRET_KEY="$$(cat var/secret_key)"; \
 	$(CHORUS) migrate --no-input -v0 && \
 	$(CHORUS) collectstatic --no-input -v0 && \
-	$(CHORUS) demo && \
+	$(CHORUS) demo --if-enabled && \
 	exec $(CHORUS) serve
 
 demo: setup var/secret_key

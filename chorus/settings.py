@@ -293,6 +293,8 @@ LOGGING = {
 
 # --- API ---
 NINJA_PAGINATION_PER_PAGE = 50
+# `make run` loads the demo organisation unless this is off (then the set-up page makes the first).
+CHORUS_DEMO = env_bool("CHORUS_DEMO", True)
 CHORUS_DEMO_PASSWORD = env_str("CHORUS_DEMO_PASSWORD", "chorus-demo-2026")
 # The Django admin is for operators; off unless asked for.
 CHORUS_ADMIN_ENABLED = env_bool("CHORUS_ADMIN_ENABLED", False)

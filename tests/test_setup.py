@@ -536,3 +536,12 @@ class ExpiryWithFrozenTimeTests(TestCase):
             response = self.client.post("/setup/", setup_data(code))
         self.assertContains(response, "no valid set-up code", status_code=400)
         self.assertFalse(Organization.objects.exists())
+
+
+class MakeRunDemoSwitchTests(TestCase):
+    def test_demo_if_enabled_does_nothing_when_chorus_demo_is_off(self) -> None:
+        out = io.StringIO()
+        with self.settings(CHORUS_DEMO=False):
+            call_command("demo", "--if-enabled", stdout=out)
+        self.assertIn("CHORUS_DEMO is off", out.getvalue())
+        self.assertFalse(Organization.objects.exists())

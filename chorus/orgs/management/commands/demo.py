@@ -19,8 +19,16 @@ class Command(BaseCommand):
             default=settings.CHORUS_DEMO_PASSWORD,
             help="Password of the demo people (default: CHORUS_DEMO_PASSWORD).",
         )
+        parser.add_argument(
+            "--if-enabled",
+            action="store_true",
+            help="Do nothing when CHORUS_DEMO is off (what `make run` uses).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["if_enabled"] and not settings.CHORUS_DEMO:
+            self.stdout.write("CHORUS_DEMO is off: no demo organisation is loaded.")
+            return
         result = load_demo(options["password"])
         if result.created:
             self.stdout.write(
