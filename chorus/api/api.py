@@ -101,7 +101,12 @@ def me(request: HttpRequest) -> MeOut:
     )
 
 
-@api.get("/teams", response=list[TeamOut], tags=["people"], summary="Teams of the organisation")
+@api.get(
+    "/teams",
+    response={200: list[TeamOut], 403: ErrorOut},
+    tags=["people"],
+    summary="Teams of the organisation (team managers and above)",
+)
 def list_teams(request: HttpRequest) -> list[Team]:
     membership = require(request, Role.TEAM_MANAGER)
     teams = Team.objects.filter(org=membership.org)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
@@ -16,12 +17,25 @@ from ninja import Field, NinjaAPI, Schema
 from ninja.errors import HttpError, ValidationError
 from ninja.pagination import PageNumberPagination
 from ninja.parser import Parser
+from pydantic import BeforeValidator
 
 from chorus.lib.ids import MAX_ID
 from chorus.orgs.models import Membership
 
 # An id in a path, a query or a body: a positive integer the database can hold.
 Id = Annotated[int, Field(ge=1, le=MAX_ID, description="A database id.")]
+
+
+def _text_only(value: Any) -> Any:
+    """Dates and times come as ISO 8601 text, as documented; pydantic would also take numbers."""
+    if isinstance(value, (int, float)):
+        raise ValueError("Give ISO 8601 text, e.g. 2026-01-31 or 2026-01-31T09:00:00Z.")
+    return value
+
+
+# A date, or a date and time, in an input: ISO 8601 text only, as the document says.
+Date = Annotated[date, BeforeValidator(_text_only)]
+DateTime = Annotated[datetime, BeforeValidator(_text_only)]
 
 # Far beyond any real page, and (MAX_PAGE - 1) * MAX_PAGE_SIZE still fits an SQL OFFSET.
 MAX_PAGE = 1_000_000

@@ -11,7 +11,17 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from chorus.api.common import ErrorOut, Id, Invalid, InvalidOut, Pages, membership_of, require
+from chorus.api.common import (
+    Date,
+    DateTime,
+    ErrorOut,
+    Id,
+    Invalid,
+    InvalidOut,
+    Pages,
+    membership_of,
+    require,
+)
 from chorus.content import actions
 from chorus.content.access import get_item, get_suggestion
 from chorus.content.forms import (
@@ -89,8 +99,8 @@ class CampaignIn(Schema):
     slug: str
     objective: str
     description: str = ""
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: Date | None = None
+    ends_on: Date | None = None
     target_networks: list[str] = []
     target_teams: list[Id] = []
     target_personas: list[Id] = []
@@ -166,8 +176,8 @@ class ContentIn(Schema):
     topics: list[Id] = []
     campaign: Id | None = None
     status: str = ContentItem.Status.DRAFT
-    publish_at: datetime | None = None
-    expire_at: datetime | None = None
+    publish_at: DateTime | None = None
+    expire_at: DateTime | None = None
     pinned: bool = False
     internal_only: bool = False
 
@@ -184,8 +194,8 @@ class ContentPatch(Schema):
     topics: list[Id] | None = None
     campaign: Id | None = None
     status: str | None = None
-    publish_at: datetime | None = None
-    expire_at: datetime | None = None
+    publish_at: DateTime | None = None
+    expire_at: DateTime | None = None
     pinned: bool | None = None
     internal_only: bool | None = None
 

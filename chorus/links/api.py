@@ -1,6 +1,5 @@
 """API for tracked links and conversions."""
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +10,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
-from chorus.api.common import ErrorOut, Id, Invalid, InvalidOut, membership_of
+from chorus.api.common import DateTime, ErrorOut, Id, Invalid, InvalidOut, membership_of
 from chorus.content.models import ContentItem
 from chorus.links import actions
 from chorus.links.models import Conversion, LinkDay, LinkSettings, TrackedLink
@@ -132,7 +131,7 @@ class ConversionIn(Schema):
     value: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
     currency: str = Field("", max_length=3)
     external_id: str = Field("", max_length=200, description="Counted once per organisation.")
-    occurred_at: datetime | None = None
+    occurred_at: DateTime | None = None
 
 
 class ConversionOut(Schema):

@@ -9,7 +9,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict
 
-from chorus.api.common import ErrorOut, Id, membership_of, require
+from chorus.api.common import DateTime, ErrorOut, Id, membership_of, require
 from chorus.content.access import get_item
 from chorus.content.api import Invalid, InvalidOut
 from chorus.orgs.models import Membership, Role
@@ -54,7 +54,7 @@ class ShareIn(Schema):
     when: Literal["now", "good", "at"] = Field(
         "now", description="now, good (a good time for me) or at (then give `at`)."
     )
-    at: datetime | None = None
+    at: DateTime | None = None
 
 
 class ShareOut(Schema):
