@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from chorus.orgs.models import Organization, SetupCode
 from chorus.orgs.setup import check_setup_code
 from chorus.orgs.validators import (
-    LOGO_MAX_BYTES,
     time_zone_names,
     validate_accent_color,
     validate_logo,
@@ -135,8 +134,8 @@ class OrganisationSettingsForm(forms.Form):
         label=_("Logo"),
         required=False,
         validators=[validate_logo],
-        help_text=_("PNG, JPEG or WebP, %(size)s KB at most; shown in the header.")
-        % {"size": LOGO_MAX_BYTES // 1024},
+        # The same words as the model field's (LOGO_MAX_BYTES is 512 KB).
+        help_text=_("PNG, JPEG or WebP, 512 KB at most; shown in the header."),
         widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
     remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
