@@ -147,6 +147,9 @@ def populate_org(org: Organization, member: Membership) -> None:
     Persona.objects.create(org=org, name=f"Persona {next(_numbers)}")
     make_entry(make_source(org))
     make_suggestion(member)
+    from chorus.content.models import ImportJob
+
+    ImportJob.objects.create(org=org, created_by=member, filename="items.csv")
     from chorus.links.actions import link_for
 
     link_for(member, "linkedin", item=item)

@@ -10,6 +10,7 @@ from chorus.content.models import (
     Caption,
     ContentItem,
     CuratedEntry,
+    ImportJob,
     Persona,
     Source,
     Suggestion,
@@ -76,3 +77,10 @@ def get_suggestion(
             raise PermissionDenied
         suggestions = suggestions.filter(suggested_by=membership)
     return get_object_or_404(suggestions, pk=suggestion_id)
+
+
+def get_import_job(membership: Membership, job_id: int) -> ImportJob:
+    """An import of the member's org, for program managers."""
+    job = get_object_or_404(ImportJob, org=membership.org, pk=job_id)
+    require_role(membership, Role.PROGRAM_MANAGER)
+    return job

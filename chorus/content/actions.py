@@ -13,6 +13,7 @@ from chorus.content.models import (
     Caption,
     ContentItem,
     CuratedEntry,
+    ImportJob,
     Source,
     Suggestion,
     Topic,
@@ -334,3 +335,26 @@ def do_decline_suggestion(actor: Membership, suggestion: Suggestion, reason: str
     suggestion.decided_at = timezone.now()
     suggestion.save(update_fields=["status", "decline_reason", "decided_by", "decided_at"])
     audit(actor.org, actor.user, "suggestion.decline", suggestion, {"reason": [None, reason]})
+
+
+@transaction.atomic
+def do_start_import(
+    actor: Membership,
+    filename: str,
+    rows: list[tuple[int, dict[str, str]]],
+    left_out: list[tuple[int, str]],
+) -> ImportJob:
+    """Keep a checked CSV upload's rows as an import job; the worker imports them after commit."""
+    from chorus.content.tasks import run_import_job
+
+    job = ImportJob.objects.create(
+        org=actor.org,
+        created_by=actor,
+        filename=filename[:255],
+        rows=[[number, row] for number, row in rows],
+        rows_total=len(rows),
+        refused=[[number, reason] for number, reason in left_out],
+    )
+    audit(actor.org, actor.user, "content.import", job, {"rows": [None, len(rows)]})
+    transaction.on_commit(lambda: run_import_job(job.pk))
+    return job

@@ -388,3 +388,49 @@ class Suggestion(models.Model):
 
     def __str__(self) -> str:
         return self.url or self.text[:60]
+
+
+class ImportJob(models.Model):
+    """A CSV import run by the worker: the rows checked at upload, then progress and outcome.
+
+    The upload is read and checked in the request (size, encoding, columns, cells); the rows
+    wait here as JSON until the worker imports them, then are dropped to save room.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="import_jobs")
+    created_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    filename = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    rows = models.JSONField(default=list, blank=True)  # [[line number, {column: value}], ...]
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    refused = models.JSONField(default=list, blank=True)  # [[line number, reason], ...]
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return self.filename or f"import {self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.rows_total else min(100, self.rows_done * 100 // self.rows_total)

@@ -34,3 +34,11 @@ def poll_one_source(source_id: int) -> None:
     source = Source.objects.filter(pk=source_id, is_active=True).first()
     if source is not None and polling.claim(source, timezone.now()):
         polling.poll_source(source)
+
+
+@db_task()
+def run_import_job(job_id: int) -> None:
+    """Import a CSV upload's rows; claimed once, so a retried task never imports twice."""
+    from chorus.content import importing
+
+    importing.run_job(job_id)

@@ -6,6 +6,7 @@ urlpatterns = [
     path("content/", views.library, name="library"),
     path("content/new/", views.item_create, name="item_create"),
     path("content/import/", views.item_import, name="item_import"),
+    path("content/import/<int:importjob_id>/", views.import_job, name="import_job"),
     path("content/<int:contentitem_id>/", views.item_detail, name="item_detail"),
     path("content/<int:contentitem_id>/edit/", views.item_edit, name="item_edit"),
     path(

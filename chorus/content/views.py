@@ -18,6 +18,7 @@ from chorus.content.access import (
     get_campaign,
     get_caption,
     get_entry,
+    get_import_job,
     get_item,
     get_persona,
     get_source,
@@ -37,12 +38,13 @@ from chorus.content.forms import (
     SuggestionForm,
     TopicForm,
 )
-from chorus.content.importing import import_items
+from chorus.content.importing import ImportRefused, check_upload
 from chorus.content.library import search_items
 from chorus.content.models import (
     Campaign,
     ContentItem,
     CuratedEntry,
+    ImportJob,
     Persona,
     Source,
     Suggestion,
@@ -542,17 +544,28 @@ def suggestion_decline(
 @require_http_methods(["GET", "POST"])
 @org_view(Role.PROGRAM_MANAGER)
 def item_import(request: HttpRequest, membership: Membership) -> HttpResponse:
-    """Import items from CSV; each bad row is reported and skipped, good rows import."""
+    """Upload a CSV file: checked here (a bad file changes nothing), imported by the worker."""
     form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
     if request.method == "POST" and form.is_valid():
-        report = import_items(membership, form.cleaned_data["file"])
-        if report.imported:
-            messages.success(request, _("%(count)s item(s) imported.") % {"count": report.imported})
-    status = (
-        400
-        if request.method == "POST"
-        and (not form.is_valid() or (report and report.errors and not report.imported))
-        else 200
-    )
-    return render(request, "content/import.html", {"form": form, "report": report}, status=status)
+        upload = form.cleaned_data["file"]
+        try:
+            checked = check_upload(upload)
+        except ImportRefused as refusal:
+            form.add_error("file", refusal.message)
+        else:
+            job = actions.do_start_import(
+                membership, upload.name or "", checked.rows, checked.left_out
+            )
+            return redirect("import_job", org=membership.org.slug, importjob_id=job.pk)
+    context = {"form": form, "jobs": ImportJob.objects.filter(org=membership.org)[:10]}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "content/import.html", context, status=status)
+
+
+@require_http_methods(["GET"])
+@org_view(Role.PROGRAM_MANAGER)
+def import_job(request: HttpRequest, membership: Membership, importjob_id: int) -> HttpResponse:
+    """An import's progress (polled by htmx while it runs), then what it created and refused."""
+    job = get_import_job(membership, importjob_id)
+    template = "content/_import_job.html" if request.htmx else "content/import_job.html"  # type: ignore[attr-defined]
+    return render(request, template, {"job": job})
