@@ -18,6 +18,7 @@ urlpatterns = [
     path("offline/", web_views.offline, name="offline"),
     path("accounts/", include("allauth.urls")),
     path("profile/", account_views.profile, name="profile"),
+    path("profile/data.json", account_views.my_data, name="my_data"),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("orgs/", org_views.organisations, name="organisations"),
     # First-run set-up, the operator's organisations, an organisation's own settings.

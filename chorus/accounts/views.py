@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any, cast
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,10 +12,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from chorus.accounts.forms import ProfileForm
+from chorus.accounts.models import User
+from chorus.accounts.personal_data import export_person
 from chorus.api import tokens
 
 
@@ -35,6 +41,24 @@ def profile(request: HttpRequest) -> HttpResponse:
         "new_token": request.session.pop("new_token", None),
     }
     return render(request, "accounts/profile.html", context)
+
+
+def json_download(data: dict[str, Any], filename: str) -> HttpResponse:
+    """A JSON file the browser saves rather than shows."""
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@never_cache
+@require_GET
+@login_required
+def my_data(request: HttpRequest) -> HttpResponse:
+    """Download everything Chorus holds about the signed-in person, as a JSON file."""
+    user = cast(User, request.user)
+    return json_download(export_person(user), "chorus-my-data.json")
 
 
 @require_POST

@@ -20,8 +20,11 @@ def audit(
     action: str,
     target: Any,
     changes: dict[str, Any] | None = None,
+    *,
+    label: str | None = None,
 ) -> AuditEntry:
-    """Record that `actor` did `action` on `target` in `org`."""
+    """Record that `actor` did `action` on `target` in `org`; `label` replaces the target's
+    name (an erased person's entry must not carry it)."""
     return AuditEntry.objects.create(
         org=org,
         actor=actor if actor is not None and actor.is_authenticated else None,
@@ -29,7 +32,7 @@ def audit(
         action=action,
         target_type=target._meta.model_name,
         target_id=str(target.pk),
-        target_label=str(target)[:255],
+        target_label=(str(target) if label is None else label)[:255],
         changes=changes or {},
     )
 
@@ -48,7 +51,7 @@ def _diff(obj: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
     return changes
 
 
-def _check_keeps_an_admin(member: Membership, new_role: str | None, still_active: bool) -> None:
+def check_keeps_an_admin(member: Membership, new_role: str | None, still_active: bool) -> None:
     losing_admin = member.role == Role.ORG_ADMIN and (
         new_role != Role.ORG_ADMIN or not still_active
     )
@@ -128,7 +131,7 @@ def do_change_member(
 ) -> dict[str, list[Any]]:
     """Change a member's role, team or active state; refuses to leave the org without admin."""
     member = Membership.objects.select_for_update().get(pk=member.pk)
-    _check_keeps_an_admin(member, role, is_active)
+    check_keeps_an_admin(member, role, is_active)
     changes = _diff(member, {"role": role, "team": team, "is_active": is_active})
     if changes:
         member.save(update_fields=["role", "team", "is_active"])
@@ -139,7 +142,7 @@ def do_change_member(
 @transaction.atomic
 def do_remove_member(actor: Membership, member: Membership) -> None:
     """Remove a person from the organisation (their account stays)."""
-    _check_keeps_an_admin(member, None, False)
+    check_keeps_an_admin(member, None, False)
     Team.objects.filter(manager=member).update(manager=None)
     audit(actor.org, actor.user, "member.remove", member, {"role": [member.role, None]})
     member.delete()

@@ -1,12 +1,22 @@
 from django.urls import path
 
-from chorus.orgs import views
+from chorus.orgs import personal_data_views, views
 
 urlpatterns = [
     path("", views.org_home, name="org_home"),
     path("members/", views.members, name="members"),
     path("members/<int:membership_id>/", views.member_detail, name="member_detail"),
     path("members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path(
+        "members/<int:membership_id>/data.json",
+        personal_data_views.member_data,
+        name="member_data",
+    ),
+    path(
+        "members/<int:membership_id>/erase/",
+        personal_data_views.member_erase,
+        name="member_erase",
+    ),
     path("teams/", views.teams, name="teams"),
     path("teams/<int:team_id>/", views.team_detail, name="team_detail"),
     path("teams/<int:team_id>/delete/", views.team_delete, name="team_delete"),

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from chorus.accounts.personal_data import Scope, do_erase_person
 from chorus.content.models import ContentItem
 from chorus.orgs.actions import audit, do_add_member, do_change_settings
 from chorus.orgs.models import Membership, Role
@@ -131,14 +132,20 @@ def do_decline(member: Membership) -> Participation:
 
 @transaction.atomic
 def do_leave(member: Membership, *, anonymise: bool) -> Participation:
-    """Leave now: every app stops what it does for the person (participant_left)."""
+    """Leave now: every app stops what it does for the person (participant_left); with
+    `anonymise`, their contributions are erased (chorus.accounts.personal_data)."""
     participation = Participation.objects.select_for_update().get(membership=member)
     participation.status = Participation.Status.LEFT
     participation.left_at = timezone.now()
     participation.anonymised = anonymise
     participation.save(update_fields=["status", "left_at", "anonymised"])
     audit(member.org, member.user, "programme.leave", member, {"anonymise": [None, anonymise]})
-    participant_left.send(sender=Participation, membership=member, anonymise=anonymise)
+    if anonymise:
+        # Sends participant_left itself, then erases what the apps' receivers leave.
+        do_erase_person(member, member, scope=Scope.CONTRIBUTIONS)
+    else:
+        participant_left.send(sender=Participation, membership=member, anonymise=False)
+    participation.refresh_from_db()
     return participation
 
 

@@ -89,7 +89,13 @@ class LeaveForm(forms.Form):
         label=_("Your past shares"),
         choices=[
             ("keep", _("Keep them attributed to me in the programme's figures")),
-            ("anonymise", _("Anonymise them")),
+            (
+                "anonymise",
+                _(
+                    "Anonymise my contributions: my shares count without my name or my words; "
+                    "my points, suggestions, questions, coaching notes and profile are deleted"
+                ),
+            ),
         ],
         widget=forms.RadioSelect,
         initial="keep",

@@ -45,7 +45,7 @@ def test_invited_person_opts_in_sees_a_feed_then_leaves(demo: str, new_page: Any
     assert "Matches your topics: Cloud" in first.inner_text()
 
     page.goto(demo + "/o/acme/programme/leave/")
-    page.get_by_label("Anonymise them").check()
+    page.get_by_label("Anonymise my contributions", exact=False).check()
     page.get_by_role("button", name="Leave the programme").click()
     page.goto(demo + "/o/acme/feed/")
     assert page.locator("ul.feed li.item-card").count() == 0
