@@ -24,7 +24,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
 
@@ -124,7 +124,9 @@ class NearDuplicateIndex(Generic[Key]):
     texts that contain it (a sorted array searched by bisection), counts the 2-grams each
     shares and keeps those whose exact Dice similarity reaches the threshold: about a
     millisecond over 10,000 texts (benchmarks/near-duplicates). Texts sharing no 2-gram are
-    never returned. Keys are the caller's (a share id); give each text once.
+    never returned. Keys are the caller's (a share id); give each text once, and `discard` a
+    key before adding its new text. The index is meant to be kept and grown as shares arrive
+    (`chorus.sharing.checks.colleagues_index`), not rebuilt for every lookup.
     """
 
     # Texts added one by one wait in a short list, compared pairwise, until this many make a
@@ -138,6 +140,10 @@ class NearDuplicateIndex(Generic[Key]):
         self._owners = np.zeros(0, dtype=np.int32)
         self._pending: list[tuple[Key, bytes]] = []
         self._pending_sets: list[set[int]] = []
+        # Texts taken out (`discard`) stay in the arrays, masked, until a rebuild.
+        self._position: dict[Key, int] = {}
+        self._removed = np.zeros(0, dtype=bool)
+        self._removed_count = 0
         self._extend([(key, signature(text)) for key, text in texts])
 
     @classmethod
@@ -148,7 +154,29 @@ class NearDuplicateIndex(Generic[Key]):
         return index
 
     def __len__(self) -> int:
-        return len(self._keys) + len(self._pending)
+        return len(self._keys) - self._removed_count + len(self._pending)
+
+    def __contains__(self, key: object) -> bool:
+        position = self._position.get(key)  # type: ignore[call-overload]
+        if position is not None and not self._removed[position]:
+            return True
+        return any(pending_key == key for pending_key, _ in self._pending)
+
+    def discard(self, key: Key) -> None:
+        """Take a text out (a share cancelled, edited or too old); unknown keys are ignored."""
+        for position, (pending_key, _) in enumerate(self._pending):
+            if pending_key == key:
+                del self._pending[position], self._pending_sets[position]
+                return
+        position = self._position.get(key)
+        if position is not None and not self._removed[position]:
+            self._removed[position] = True
+            self._removed_count += 1
+
+    @property
+    def removed(self) -> int:
+        """How many texts were taken out but still take room in the arrays."""
+        return self._removed_count
 
     def add(self, key: Key, text: str, links: Iterable[str] = ()) -> bytes:
         """Add a colleague's text; return its signature, for the caller to store."""
@@ -187,6 +215,8 @@ class NearDuplicateIndex(Generic[Key]):
                 offsets = np.repeat(first - (np.cumsum(counts) - counts), counts)
                 owners = self._owners[offsets + np.arange(total)]
                 shared = np.bincount(owners, minlength=len(self._keys))
+                if self._removed_count:
+                    shared[self._removed] = 0
                 candidates = np.flatnonzero(shared)
                 scores = 2 * shared[candidates] / (hashes.size + self._sizes[candidates])
                 for position, score in zip(candidates.tolist(), scores.tolist(), strict=True):
@@ -210,6 +240,8 @@ class NearDuplicateIndex(Generic[Key]):
             raise ValueError("a signature is a whole number of 32-bit hashes")
         start = len(self._keys)
         self._keys.extend(key for key, _ in signatures)
+        self._position.update((key, start + n) for n, (key, _) in enumerate(signatures))
+        self._removed = np.concatenate([self._removed, np.zeros(len(signatures), dtype=bool)])
         sizes = np.array([len(value) // 4 for _, value in signatures], dtype=np.int32)
         owners = np.repeat(np.arange(start, start + len(signatures), dtype=np.int32), sizes)
         hashes = np.concatenate([self._hashes, _hashes(b"".join(value for _, value in signatures))])
@@ -235,10 +267,18 @@ class Check:
     max_similarity: float
 
 
+class ColleagueTexts(Protocol):
+    """What `check` asks of the colleagues' texts: a `NearDuplicateIndex`, or a view of one."""
+
+    def query(
+        self, text: str, threshold: float = ..., links: Iterable[str] = ...
+    ) -> list[tuple[Any, float]]: ...
+
+
 def check(
     text: str,
     suggestions: Sequence[str],
-    colleagues_index: NearDuplicateIndex[Any],
+    colleagues_index: ColleagueTexts,
     links: Iterable[str] = (),
     threshold: float = NEAR_DUPLICATE_THRESHOLD,
 ) -> Check:
