@@ -83,6 +83,7 @@ class _Kept:
     index: originality.NearDuplicateIndex[int]
     authors: dict[int, int | None] = field(default_factory=dict)  # every share seen: membership
     created: dict[int, datetime] = field(default_factory=dict)  # the indexed shares
+    changes: dict[int, datetime] = field(default_factory=dict)  # share: `updated_at` applied
     expiring: list[tuple[datetime, int]] = field(default_factory=list)  # heap of (created, share)
     stamp: tuple[Any, ...] = ()
     last_change: datetime | None = None
@@ -136,6 +137,7 @@ def _apply(kept: _Kept, rows: Any) -> None:
     """Add, replace or take out the shares read (the row is the share's state now)."""
     for pk, membership_id, status, created_at, updated_at, signature in rows:
         kept.authors[pk] = membership_id
+        kept.changes[pk] = updated_at
         kept.index.discard(pk)
         kept.created.pop(pk, None)
         if status not in NOT_COMPARED and signature is not None:
@@ -157,8 +159,17 @@ def _sync(kept: _Kept, item: ContentItem, now: datetime) -> None:
         if kept.last_change is None:  # nothing was shared when it was built
             stale = True
         else:
-            _apply(kept, _shares(item).filter(updated_at__gte=kept.last_change - OVERLAP)
-                   .values_list(*_COLUMNS))  # fmt: skip
+            # Which shares changed, then only those read whole (a busy item sees many
+            # shares within OVERLAP, already applied).
+            changed = [
+                pk
+                for pk, updated_at in _shares(item)
+                .filter(updated_at__gte=kept.last_change - OVERLAP)
+                .values_list("pk", "updated_at")
+                if kept.changes.get(pk) != updated_at
+            ]
+            if changed:
+                _apply(kept, _shares(item).filter(pk__in=changed).values_list(*_COLUMNS))
             named = sum(1 for who in kept.authors.values() if who is not None)
             stale = (len(kept.authors), named) != stamp[:2]
     if stale:
@@ -170,6 +181,7 @@ def _sync(kept: _Kept, item: ContentItem, now: datetime) -> None:
         ):
             fresh.authors[pk] = membership_id
         kept.index, kept.authors, kept.created = fresh.index, fresh.authors, fresh.created
+        kept.changes = fresh.changes
         kept.expiring, kept.last_change = fresh.expiring, fresh.last_change
         kept.built = time.monotonic()
     kept.stamp = stamp
