@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
@@ -48,6 +50,13 @@ class ApiContractTests(OrgTestCase):
         populate_org(cls.org, cls.paul_m)
         populate_org(cls.other_org, cls.oscar_m)
         link_for(cls.amy_m, "linkedin", url="https://www.example.com/")
+
+    def setUp(self) -> None:
+        # As Django's test client does: requests must not close the test's connection, which
+        # holds the test's transaction (PostgreSQL would lose it, and its data).
+        for signal in (request_started, request_finished):
+            signal.disconnect(close_old_connections)
+            self.addCleanup(signal.connect, close_old_connections)
 
     def assert_contract_kept(self, token: str) -> None:
         config = schemathesis.Config.from_dict(
