@@ -1,5 +1,6 @@
 """API for connections, shares, the originality check and the organisation's sharing policy."""
 
+import json
 from datetime import datetime
 from typing import Any, Literal
 
@@ -7,7 +8,6 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import ConfigDict
 
 from chorus.api.common import DateTime, ErrorOut, Id, membership_of, require
 from chorus.content.access import get_item
@@ -218,8 +218,6 @@ class PolicyPatch(Schema):
     every value is checked by the settings page's form, so that a bad one gets 400 with
     the field's name, and nothing is changed unless every given field is valid."""
 
-    model_config = ConfigDict(extra="allow")
-
     originality: Any = Field(
         None,
         description="warn (the person decides) or require (a minimum of own words).",
@@ -274,7 +272,10 @@ def get_policy(request: HttpRequest) -> Any:
 )
 def patch_policy(request: HttpRequest, payload: PolicyPatch) -> Any:
     membership = require(request, Role.PROGRAM_MANAGER)
-    unknown = sorted(payload.model_extra or {})
+    # The body as sent (ninja has parsed it already): which fields were given, and whether
+    # one is unknown, are read from it rather than from the loosely typed schema.
+    given = json.loads(request.body)
+    unknown = sorted(name for name in given if name not in POLICY_FIELDS)
     if unknown:
         raise Invalid({name: ["Unknown field."] for name in unknown})
     policy = policy_of(membership.org_id)
@@ -282,9 +283,11 @@ def patch_policy(request: HttpRequest, payload: PolicyPatch) -> Any:
     for model_name in POLICY_FIELDS.values():
         value = getattr(policy, model_name)
         data[model_name] = value.strftime("%H:%M") if hasattr(value, "strftime") else value
-    for api_name in payload.model_fields_set:
-        given = getattr(payload, api_name)
-        data[POLICY_FIELDS[api_name]] = "" if given is None else given
+    for api_name, value in given.items():
+        # The form reads text, as from a browser: 5 → "5", 2.5 → "2.5" (refused), true →
+        # "true" (refused), null → "" (required).
+        text = value if isinstance(value, str) else "" if value is None else json.dumps(value)
+        data[POLICY_FIELDS[api_name]] = text
     form = SharingPolicyForm(data, instance=policy)
     if not form.is_valid():
         names = {model_name: api_name for api_name, model_name in POLICY_FIELDS.items()}
@@ -295,8 +298,7 @@ def patch_policy(request: HttpRequest, payload: PolicyPatch) -> Any:
             }
         )
     values = {
-        POLICY_FIELDS[api_name]: form.cleaned_data[POLICY_FIELDS[api_name]]
-        for api_name in payload.model_fields_set
+        POLICY_FIELDS[api_name]: form.cleaned_data[POLICY_FIELDS[api_name]] for api_name in given
     }
     actions.do_change_policy(membership, values)
     return _policy_out(membership)
