@@ -1,6 +1,9 @@
 """Settings for the test suite: production settings with test-friendly services."""
 
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789-abcdefghijklmnop")
 
@@ -16,6 +19,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tasks run inline; the real worker is exercised by the `serve` test.
 HUEY = {**HUEY, "immediate": True}
+# Shared feed contexts (chorus.feed.shared) in a folder of this test process, removed at exit.
+FEED_CONTEXT_DIR = tempfile.mkdtemp(prefix="chorus-test-feed-")
+atexit.register(shutil.rmtree, FEED_CONTEXT_DIR, True)
 # Rate limits are switched on by the tests that check them.
 ACCOUNT_RATE_LIMITS = False
 # LinkedIn and X are offered in tests; their API addresses point at the local stand-ins.

@@ -230,6 +230,25 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) + offsets
 
 
+class SortedVocabulary(Mapping[str, int]):
+    """Term -> column, read from the sorted array of terms (a term's column is its rank)."""
+
+    def __init__(self, terms_: np.ndarray):
+        self.terms = terms_
+
+    def __getitem__(self, term: str) -> int:
+        position = int(np.searchsorted(self.terms, term))
+        if position < len(self.terms) and self.terms[position] == term:
+            return position
+        raise KeyError(term)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.terms.tolist())
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+
 class TextIndex:
     """TF-IDF vectors of the items' texts, with fast item-item and query-item cosine.
 
@@ -277,6 +296,24 @@ class TextIndex:
         self._remembered: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self._remembered_limit = max(16, REMEMBERED_BYTES // max(4 * n, 1))
         self._blocks: OrderedDict[bytes, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, object]:
+        """What is pickled to share the index between processes: the arrays (memory-mapped
+        where they are loaded, see chorus.feed.shared), not the caches, and the vocabulary
+        as one sorted array of terms rather than a dict of millions of strings."""
+        state = self.__dict__.copy()
+        for name in ("_remembered", "_blocks", "_lock", "_postings"):
+            state.pop(name, None)
+        if not isinstance(self.vocabulary, SortedVocabulary):
+            state["vocabulary"] = SortedVocabulary(np.array(list(self.vocabulary), dtype=str))
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._postings = None
+        self._remembered = OrderedDict()
+        self._blocks = OrderedDict()
         self._lock = threading.Lock()
 
     def _weights(self, count: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -527,25 +564,6 @@ class FeedContext:
         self.site_index = {s: n for n, s in enumerate(self.sites)}
         self.persona_index = {a: n for n, a in enumerate(self.personas)}
 
-        # Past interactions, only up to now: the future is what evaluation holds out.
-        self.history: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
-        share_pairs: list[tuple[int, int]] = []
-        share_delays: list[tuple[int, float, int]] = []
-        for interaction in interactions:
-            if interaction.at > now or interaction.kind not in INTERACTION_KINDS:
-                continue
-            column = self.item_index.get(interaction.item)
-            if column is None:
-                continue
-            self.history[interaction.person][column].add(interaction.kind)
-            person_row = self.person_index.get(interaction.person)
-            if interaction.kind == "share" and person_row is not None:
-                share_pairs.append((person_row, column))
-                published = self.items[column].published_at
-                delay = (interaction.at - published).total_seconds() / 3600
-                share_delays.append((int(self.item_kind[column]), max(delay, 0.0), column))
-        self.shelf_life_hours = self._learn_shelf_life(share_delays)
-
         texts = self.item_texts(self.items)
         if text is None or text.n != n_items or text.analyzer != self.weights.text_analyzer:
             text = TextIndex(texts, self.weights.text_analyzer)
@@ -554,10 +572,6 @@ class FeedContext:
         # (`rank_all`) in a catalogue small enough; `rank` uses the sparse vectors.
         self.text_similarity: DenseSimilarity | TextIndex = self.text
 
-        # Shares per team / site, and the item-item co-share cosine (collaborative part).
-        # A person sharing an item on several networks counts once.
-        pairs = np.array(sorted(set(share_pairs)), dtype=np.int64).reshape(-1, 2)
-        share_people, share_items = pairs[:, 0], pairs[:, 1]
         team_of = np.array([self.team_index[p.team] for p in self.people], dtype=np.int64)
         site_of = np.array([self.site_index[p.site] for p in self.people], dtype=np.int64)
         self.team_of, self.site_of = team_of, site_of
@@ -567,12 +581,6 @@ class FeedContext:
         self.persona_size = np.array(
             [max(1, persona_count[a]) for a in self.personas], dtype=np.float32
         )
-        self.team_shares = _count_by(team_of[share_people], share_items, len(self.teams), n_items)
-        self.site_shares = _count_by(site_of[share_people], share_items, len(self.sites), n_items)
-        self.share_counts = np.bincount(share_items, minlength=n_items).astype(np.float32)
-        self.co_share_similarity = self._co_share(share_people, share_items)
-
-        self._learn_fit(share_people, share_items)
         self.persona_matrix = np.zeros((len(self.people), len(self.personas)), dtype=bool)
         for row, someone in enumerate(self.people):
             self.persona_matrix[row, [self.persona_index[a] for a in someone.audience]] = True
@@ -596,7 +604,72 @@ class FeedContext:
         self.targeted_campaigns = [
             (self.items[rows[0]], np.array(rows, dtype=np.int64)) for rows in targeted.values()
         ]
-        self.profiles = [self.profile(person) for person in self.people]
+        self._learn(interactions)
+
+    def _learn(self, interactions: Iterable[Interaction]) -> None:
+        """Everything the past interactions decide: histories, shelf lives, shares per team
+        and site, co-shares, the fit of kinds; profiles are derived again when asked for."""
+        now, n_items = self.now, len(self.items)
+        # Past interactions, only up to now: the future is what evaluation holds out.
+        history: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+        share_pairs: list[tuple[int, int]] = []
+        share_delays: list[tuple[int, float, int]] = []
+        for interaction in interactions:
+            if interaction.at > now or interaction.kind not in INTERACTION_KINDS:
+                continue
+            column = self.item_index.get(interaction.item)
+            if column is None:
+                continue
+            history[interaction.person][column].add(interaction.kind)
+            person_row = self.person_index.get(interaction.person)
+            if interaction.kind == "share" and person_row is not None:
+                share_pairs.append((person_row, column))
+                published = self.items[column].published_at
+                delay = (interaction.at - published).total_seconds() / 3600
+                share_delays.append((int(self.item_kind[column]), max(delay, 0.0), column))
+        # Plain dicts: a context is pickled to be shared between processes (chorus.feed.shared).
+        self.history = {person: dict(kinds) for person, kinds in history.items()}
+        self.shelf_life_hours = self._learn_shelf_life(share_delays)
+        # Shares per team / site, and the item-item co-share cosine (collaborative part).
+        # A person sharing an item on several networks counts once.
+        pairs = np.array(sorted(set(share_pairs)), dtype=np.int64).reshape(-1, 2)
+        share_people, share_items = pairs[:, 0], pairs[:, 1]
+        self.team_shares = _count_by(
+            self.team_of[share_people], share_items, len(self.teams), n_items
+        )
+        self.site_shares = _count_by(
+            self.site_of[share_people], share_items, len(self.sites), n_items
+        )
+        self.share_counts = np.bincount(share_items, minlength=n_items).astype(np.float32)
+        self.co_share_similarity = self._co_share(share_people, share_items)
+        self._learn_fit(share_people, share_items)
+        self._profiles: list[_Profile] | None = None
+
+    @property
+    def profiles(self) -> list[_Profile]:
+        """Everyone's profile from the context's histories, derived on first use: the live
+        feed derives the asking person's from what they did a second ago instead."""
+        if self._profiles is None:
+            self._profiles = [self.profile(person) for person in self.people]
+        return self._profiles
+
+    @profiles.setter
+    def profiles(self, value: list[_Profile]) -> None:
+        self._profiles = value
+
+    def with_interactions(self, interactions: Iterable[Interaction]) -> FeedContext:
+        """A copy learnt from other interactions (e.g. with a colleague's new share): what
+        the items, people and campaigns decide — the text index, topics, languages,
+        freshness — is shared with this context, not computed again. Ranks exactly as a
+        context built from scratch with these interactions (tested)."""
+        clone = replace_context(self)
+        clone._learn(interactions)
+        return clone
+
+    def __getstate__(self) -> dict[str, object]:
+        state = self.__dict__.copy()
+        state["_profiles"] = None  # derived again where needed
+        return state
 
     @staticmethod
     def item_texts(items: Sequence[Item]) -> list[str]:

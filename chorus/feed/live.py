@@ -11,8 +11,9 @@ and the cards' rows, fetched for the chosen items only and checked live again.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.db.models import Min
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from chorus.content.models import Campaign, ContentItem
-from chorus.feed import cache
+from chorus.feed import cache, shared
 from chorus.feed.engine import FeedContext, Holding, Interaction, Item, Person, Suggestion
 from chorus.feed.models import Feedback, Profile
 from chorus.links.models import TrackedLink
@@ -52,7 +53,7 @@ class OrgFeed:
     holding: Holding  # who shared which item
     built_at: datetime
     valid_until: datetime  # an item goes live or expires, or a campaign day starts
-    texts_key: int  # the item texts the context's text index was built from
+    texts_key: str  # the item texts the context's text index was built from
 
 
 def _person(member: Membership, profile: Profile | None, org: Organization) -> Person:
@@ -136,18 +137,21 @@ def _items(org: Organization, now: datetime) -> tuple[list[Item], datetime | Non
     return items, live.aggregate(first=Min("expire_at"))["first"]
 
 
+def _texts_key(texts: list[str]) -> str:
+    """A digest of the items' texts, the same in every process (unlike `hash`)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for text in texts:
+        digest.update(text.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
 # Shares that neither took a slot nor went out.
 SHARE_NOT_COUNTED = (Share.Status.CANCELLED, Share.Status.FAILED, Share.Status.DRAFT)
 
 
-def build_org_feed(org: Organization, now: datetime, previous: OrgFeed | None = None) -> OrgFeed:
-    """Read the organisation once and build its ranking context.
-
-    The text index (the slow part) is taken from `previous` when the items' texts did not
-    change, e.g. when only a colleague's share is new.
-    """
-    people = _people(org)
-    items, first_expiry = _items(org, now)
+def org_interactions(org: Organization) -> tuple[list[Interaction], dict[str, set[str]]]:
+    """Everybody's shares and "not for me", and who holds (queued or shared) each item."""
     # Queued or shared: a share (scheduled, published…) or a tracked link taken to share.
     taken: dict[tuple[str, str], datetime] = {}
     for person, item, at in TrackedLink.objects.filter(
@@ -172,7 +176,27 @@ def build_org_feed(org: Organization, now: datetime, previous: OrgFeed | None = 
     for interaction in interactions:
         if interaction.kind == "share":
             holders[interaction.item].add(interaction.person)
-    texts_key = hash(tuple(FeedContext.item_texts(items)))
+    return interactions, holders
+
+
+def with_new_shares(org: Organization, org_feed: OrgFeed) -> OrgFeed:
+    """The context learnt again from the organisation's shares and "not for me" as they are
+    now, on the same items and people: what a colleague's share changes, without a rebuild."""
+    interactions, holders = org_interactions(org)
+    context = org_feed.context.with_interactions(interactions)
+    return replace(org_feed, context=context, holding=context.holding(holders))
+
+
+def build_org_feed(org: Organization, now: datetime, previous: OrgFeed | None = None) -> OrgFeed:
+    """Read the organisation once and build its ranking context.
+
+    The text index (the slow part) is taken from `previous` when the items' texts did not
+    change, e.g. when only a campaign changed.
+    """
+    people = _people(org)
+    items, first_expiry = _items(org, now)
+    interactions, holders = org_interactions(org)
+    texts_key = _texts_key(FeedContext.item_texts(items))
     text = previous.context.text if previous and previous.texts_key == texts_key else None
     context = FeedContext(people, items, interactions, now, text=text)
     next_publication = ContentItem.objects.filter(
@@ -183,6 +207,15 @@ def build_org_feed(org: Organization, now: datetime, previous: OrgFeed | None = 
         moment for moment in (first_expiry, next_publication, tomorrow) if moment is not None
     )
     return OrgFeed(context, context.holding(holders), now, valid_until, texts_key)
+
+
+def refresh_shared_context(org: Organization) -> bool:
+    """Make sure the organisation's shared context is current (the worker, after a change);
+    True when it had to be built."""
+    before = shared.current(org.pk)
+    cache.organisation_feed(org, timezone.now(), build_org_feed, with_new_shares)
+    after = shared.current(org.pk)
+    return (before or {}).get("directory") != (after or {}).get("directory")
 
 
 def _own_interactions(membership: Membership) -> list[Interaction]:
@@ -234,7 +267,7 @@ def feed_for(membership: Membership, k: int = 20, filters: Filters | None = None
     if not is_participant(membership):
         return []
     org, now = membership.org, timezone.now()
-    org_feed = cache.organisation_feed(org, now, build_org_feed)
+    org_feed = cache.organisation_feed(org, now, build_org_feed, with_new_shares)
     if not org_feed.context.items:
         return []
     profile = (
