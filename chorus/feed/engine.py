@@ -606,10 +606,11 @@ class FeedContext:
         ]
         self._learn(interactions)
 
-    def _learn(self, interactions: Iterable[Interaction]) -> None:
-        """Everything the past interactions decide: histories, shelf lives, shares per team
-        and site, co-shares, the fit of kinds; profiles are derived again when asked for."""
-        now, n_items = self.now, len(self.items)
+    def _learn(self, interactions: Iterable[Interaction], until: datetime | None = None) -> None:
+        """Everything the past interactions (up to `until`, else the context's `now`) decide:
+        histories, shelf lives, shares per team and site, co-shares, the fit of kinds;
+        profiles are derived again when asked for."""
+        now, n_items = until or self.now, len(self.items)
         # Past interactions, only up to now: the future is what evaluation holds out.
         history: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
         share_pairs: list[tuple[int, int]] = []
@@ -657,13 +658,17 @@ class FeedContext:
     def profiles(self, value: list[_Profile]) -> None:
         self._profiles = value
 
-    def with_interactions(self, interactions: Iterable[Interaction]) -> FeedContext:
+    def with_interactions(
+        self, interactions: Iterable[Interaction], now: datetime | None = None
+    ) -> FeedContext:
         """A copy learnt from other interactions (e.g. with a colleague's new share): what
         the items, people and campaigns decide — the text index, topics, languages,
         freshness — is shared with this context, not computed again. Ranks exactly as a
-        context built from scratch with these interactions (tested)."""
+        context built from scratch with these interactions (tested). Interactions up to
+        `now` count (a share made since the context was built); ages stay counted from the
+        context's `now`, as `rank(now=...)` does."""
         clone = replace_context(self)
-        clone._learn(interactions)
+        clone._learn(interactions, until=now)
         return clone
 
     def __getstate__(self) -> dict[str, object]:

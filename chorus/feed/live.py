@@ -183,7 +183,7 @@ def with_new_shares(org: Organization, org_feed: OrgFeed) -> OrgFeed:
     """The context learnt again from the organisation's shares and "not for me" as they are
     now, on the same items and people: what a colleague's share changes, without a rebuild."""
     interactions, holders = org_interactions(org)
-    context = org_feed.context.with_interactions(interactions)
+    context = org_feed.context.with_interactions(interactions, timezone.now())
     return replace(org_feed, context=context, holding=context.holding(holders))
 
 

@@ -1,0 +1,149 @@
+"""One ranking context per organisation, shared by processes and learnt again after a share.
+
+- the engine: a context learnt again from new interactions ranks exactly like one built
+  from scratch with them (dense and sparse similarities);
+- the live feed: a context written once is mapped by another process, or by this one
+  after its cache is reset, with the same ranking and without a rebuild; a colleague's
+  share is learnt without a rebuild and gives the ranking a full rebuild gives.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+import pytest
+from django.conf import settings
+
+from chorus.feed import cache, engine, live, shared
+from chorus.feed.engine import FeedContext, Person
+from chorus.feed.live import feed_for
+from chorus.feed.simulate import generate
+from chorus.links.actions import link_for
+from tests.factory import make_member
+from tests.test_live_feed import FeedTestCase
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _ranking(context: FeedContext, **kwargs: object) -> dict[str, list[tuple[str, float]]]:
+    return {
+        person: [(s.item_id, round(s.score, 6)) for s in suggestions]
+        for person, suggestions in context.rank_all(k=10, **kwargs).items()  # type: ignore[arg-type]
+    }
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_learning_new_interactions_equals_a_full_rebuild(monkeypatch, dense: bool) -> None:  # type: ignore[no-untyped-def]
+    if not dense:
+        monkeypatch.setattr(engine, "DENSE_ITEMS_LIMIT", 0)
+    dataset = generate(seed=4, people=60, items=150)
+    past = dataset.train()
+    earlier = [i for i in past if i.kind != "share"] + [i for i in past if i.kind == "share"][:-40]
+    old = FeedContext(dataset.people, dataset.items, earlier, dataset.now)
+    learnt = old.with_interactions(past)
+    rebuilt = FeedContext(dataset.people, dataset.items, past, dataset.now)
+    assert learnt.text is old.text  # the text index is shared, not rebuilt
+    assert _ranking(learnt) == _ranking(rebuilt)
+    assert _ranking(learnt) != _ranking(old)  # the new shares did change something
+    person = dataset.people[0]
+    assert [s.reasons for s in learnt.rank(person, 10, interactions=past)] == [
+        s.reasons for s in rebuilt.rank(person, 10, interactions=past)
+    ]
+
+
+_SECOND_PROCESS = """
+import json, sys
+import django
+from django.conf import settings
+django.setup()
+settings.FEED_CONTEXT_DIR = sys.argv[1]  # the test process's folder; no database read
+from chorus.feed import shared
+from chorus.feed.engine import Person
+feed = shared.load(int(sys.argv[2]), sys.argv[3])
+person = Person(**json.loads(sys.argv[4]))
+print(json.dumps([
+    [s.item_id, round(s.score, 6), s.reasons]
+    for s in feed.context.rank(person, 10, queued_or_shared_by=feed.holding, now=feed.built_at)
+]))
+"""
+
+
+class SharedFeedTests(FeedTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        shared.forget_files(self.org.pk)
+        self.addCleanup(shared.forget_files, self.org.pk)
+        self.profile.interests.set([self.cloud])
+        self.colleagues = [make_member(self.org, team=self.team) for _ in range(3)]
+
+    def cards(self) -> list[tuple[str, list[str]]]:
+        return [(card.item.title, card.reasons) for card in feed_for(self.amy_m)]
+
+    def test_a_second_process_maps_the_context_and_ranks_the_same(self) -> None:
+        link_for(self.colleagues[0], "linkedin", item=self.cloud_items[1])
+        with mock.patch.object(shared, "MAPPED_BYTES", 1):  # map even this small catalogue
+            self.assertTrue(feed_for(self.amy_m))
+        pointer = shared.current(self.org.pk)
+        assert pointer is not None
+        feed = shared.load(self.org.pk, pointer["directory"])
+        mapped = [
+            value
+            for value in vars(feed.context.text).values()
+            if isinstance(value, np.memmap) or isinstance(getattr(value, "base", None), np.memmap)
+        ]
+        self.assertTrue(mapped, "the arrays are memory-mapped")
+        person = Person(id=str(self.amy_m.pk), team=str(self.team.pk), languages=["en"],
+                        topics=["Cloud"])  # fmt: skip
+        here = [
+            [s.item_id, round(s.score, 6), s.reasons]
+            for s in feed.context.rank(
+                person, 10, queued_or_shared_by=feed.holding, now=feed.built_at
+            )
+        ]
+        output = subprocess.run(
+            [sys.executable, "-c", _SECOND_PROCESS, str(shared.root(self.org.pk).parent),
+             str(self.org.pk), pointer["directory"], json.dumps(vars(person))],
+            capture_output=True, text=True, cwd=ROOT, timeout=120, check=True,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"},
+        )  # fmt: skip
+        self.assertEqual(json.loads(output.stdout), json.loads(json.dumps(here)))
+        self.assertTrue(here)
+
+    def test_after_a_cache_reset_the_shared_context_is_mapped_not_rebuilt(self) -> None:
+        before = self.cards()
+        cache.forget()
+        with mock.patch.object(live, "build_org_feed", wraps=live.build_org_feed) as build:
+            self.assertEqual(self.cards(), before)
+        build.assert_not_called()
+
+    def test_a_colleagues_share_is_learnt_without_a_rebuild_as_a_rebuild_would_rank(self) -> None:
+        self.cards()
+        with mock.patch.object(live, "build_org_feed", wraps=live.build_org_feed) as build:
+            for colleague in self.colleagues:
+                link_for(colleague, "linkedin", item=self.cloud_items[0])
+            learnt = self.cards()
+        build.assert_not_called()
+        cache.forget()
+        shared.forget_files(self.org.pk)
+        self.assertEqual(learnt, self.cards())  # built from scratch
+        self.assertTrue(any("colleague" in " ".join(reasons) for _, reasons in learnt))
+
+    def test_a_change_to_the_items_rebuilds_and_shares_the_new_context(self) -> None:
+        self.cards()
+        first = shared.current(self.org.pk)
+        self.cloud_items[0].title = "Cloud costs explained again"
+        self.cloud_items[0].save()
+        self.assertIn("Cloud costs explained again", [title for title, _ in self.cards()])
+        second = shared.current(self.org.pk)
+        assert first is not None and second is not None
+        self.assertNotEqual(first["directory"], second["directory"])
+
+    def test_the_context_lives_in_the_configured_folder(self) -> None:
+        self.cards()
+        self.assertTrue(str(shared.root(self.org.pk)).startswith(str(settings.FEED_CONTEXT_DIR)))
