@@ -26,7 +26,7 @@ CHANNELS = [value for value, _label in CHANNEL_CHOICES]
 
 class CheckIn(Schema):
     content: Id = Field(..., description="The content item id.")
-    network: str = Field(..., json_schema_extra={"enum": CHANNELS})
+    network: str = Field(..., json_schema_extra={"enum": [*CHANNELS]})
     text: str = Field(..., max_length=5000)
 
 
@@ -49,7 +49,7 @@ class ConnectionOut(Schema):
 
 class ShareIn(Schema):
     content: Id
-    network: str = Field(..., json_schema_extra={"enum": CHANNELS})
+    network: str = Field(..., json_schema_extra={"enum": [*CHANNELS]})
     text: str = Field(..., max_length=5000)
     when: Literal["now", "good", "at"] = Field(
         "now", description="now, good (a good time for me) or at (then give `at`)."
