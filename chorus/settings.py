@@ -363,3 +363,5 @@ CHORUS_BLUESKY_APPVIEW_URL = env_url(
 
 # --- E-mails sent by the worker (digests) link back here ---
 CHORUS_BASE_URL = env_url("CHORUS_BASE_URL", "http://127.0.0.1:8000", schemes=("http", "https"))
+# Days an invitation link stays valid (resending one gives a new link and kills the old).
+CHORUS_INVITATION_DAYS = env_int("CHORUS_INVITATION_DAYS", 7, minimum=1)

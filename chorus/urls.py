@@ -6,6 +6,7 @@ from chorus.accounts import views as account_views
 from chorus.links import redirect as link_redirect
 from chorus.links import views as link_views
 from chorus.notify import views as notify_views
+from chorus.orgs import invitation_views
 from chorus.orgs import views as org_views
 from chorus.sharing import views as sharing_views
 from chorus.web import views as web_views
@@ -23,6 +24,12 @@ urlpatterns = [
     path("orgs/", org_views.organisations, name="organisations"),
     # First-run set-up, the operator's organisations, an organisation's own settings.
     path("", include("chorus.orgs.setup_urls")),
+    path("invitations/<str:token>/", invitation_views.accept, name="invitation_accept"),
+    path(
+        "invitations/<str:token>/ask-again/",
+        invitation_views.request_new,
+        name="invitation_request_new",
+    ),
     path("o/<slug:org>/", include("chorus.orgs.urls")),
     path("o/<slug:org>/", include("chorus.content.urls")),
     path("o/<slug:org>/", include("chorus.links.urls")),

@@ -17,13 +17,22 @@ from django.db import models, transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from chorus.orgs.actions import audit
+from chorus.orgs.invitations import do_create_invitation
 from tests.base import OrgTestCase
 from tests.factory import make_token, populate_org
 
 # Public by design, reached through unguessable values rather than ids: uploaded files
 # (random names), tracked-link redirects (random codes) and the website tracking script
 # (the organisation's public site key).
-PUBLIC_ROUTES = {"media", "link_redirect", "tracking_script", "digest_unsubscribe"}
+PUBLIC_ROUTES = {
+    "media",
+    "link_redirect",
+    "tracking_script",
+    "digest_unsubscribe",
+    # Invitation links carry a random token (only its hash is stored).
+    "invitation_accept",
+    "invitation_request_new",
+}
 PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
 
@@ -98,6 +107,7 @@ class OutsiderIsolationTests(OrgTestCase):
         cls.acme_token, cls.alice_raw_token = make_token(cls.alice_m)
         audit(cls.org, cls.alice, "test.entry", cls.team)
         populate_org(cls.org, cls.amy_m)
+        do_create_invitation(cls.org, "invited@acme.example", "ambassador", send=False)
         cls.oscar_token = make_token(cls.oscar_m)[1]
 
     def victim_object(self, model: type[models.Model]) -> models.Model:

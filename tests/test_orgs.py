@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core import mail
 
+from chorus.orgs.invitations import do_create_invitation
 from chorus.orgs.models import AuditEntry, Membership, Role, Team
 from tests.base import OrgTestCase
 from tests.factory import make_member, make_org
@@ -89,17 +90,21 @@ class MemberListTests(OrgTestCase):
     def test_query_count_does_not_grow_with_members(self) -> None:
         self.login(self.alice)
         self.client.get(self.url)
-        for _ in range(10):
+        for number in range(10):
             make_member(self.org, team=self.team)
-        # Session, user, membership, count, unread notifications, page of members, teams.
-        with self.assertNumQueries(7):
+            do_create_invitation(
+                self.org, f"invited{number}@acme.example", Role.AMBASSADOR, send=False
+            )
+        # Session, user, membership, count, pending invitations, unread notifications,
+        # page of members, teams.
+        with self.assertNumQueries(8):
             self.client.get(self.url)
 
 
 class AddMemberTests(OrgTestCase):
     url = "/o/acme/members/"
 
-    def test_admin_adds_a_new_person_who_gets_a_password_link(self) -> None:
+    def test_admin_adds_a_new_person_who_gets_an_invitation(self) -> None:
         self.login(self.alice)
         with self.captureOnCommitCallbacks(execute=True):
             response = self.client.post(
@@ -112,7 +117,8 @@ class AddMemberTests(OrgTestCase):
         self.assertFalse(member.user.has_usable_password())
         self.assertEqual(len(mail.outbox), 1)
         self.assertEqual(mail.outbox[0].to, ["new.person@acme.example"])
-        self.assertIn("/accounts/password/reset/key/", mail.outbox[0].body)
+        self.assertIn("http://testserver/invitations/", mail.outbox[0].body)
+        self.assertNotIn("password reset", mail.outbox[0].body.lower())
         entry = AuditEntry.objects.get(org=self.org, action="member.add")
         self.assertEqual(entry.actor, self.alice)
 

@@ -44,7 +44,8 @@ class InviteTests(OrgTestCase):
         self.assertTrue(all(p.cohort == cohort for p in invited))
         invitations = [m for m in mail.outbox if "ambassador programme" in m.subject]
         self.assertEqual(len(invitations), 4)
-        self.assertIn("/o/acme/programme/join/", invitations[0].body)
+        self.assertIn("http://testserver/invitations/", invitations[0].body)
+        self.assertFalse([m for m in mail.outbox if "password" in m.subject.lower()])
         # Amy and Maya of the team had already opted in: not invited again.
         self.assertEqual(Participation.objects.get(membership=self.amy_m).status, "active")
 

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
-from chorus.orgs.models import Membership, Role, Team
+from chorus.orgs.models import Invitation, Membership, Role, Team
 
 View = Callable[..., HttpResponse]
 
@@ -78,3 +78,29 @@ def get_member(membership: Membership, membership_id: int, *, manage: bool = Fal
     )
     require_role(membership, Role.ORG_ADMIN if manage else Role.PROGRAM_MANAGER)
     return member
+
+
+def may_manage_invitation(membership: Membership, invitation: Invitation) -> bool:
+    """Org admins resend and revoke every invitation; program managers those to the
+    programme of ambassadors, as they may invite them."""
+    if membership.org_id != invitation.org_id:
+        return False
+    if membership.is_org_admin:
+        return True
+    return (
+        membership.can_manage_programme
+        and invitation.programme
+        and invitation.role == Role.AMBASSADOR
+    )
+
+
+def get_invitation(membership: Membership, invitation_id: int) -> Invitation:
+    """An invitation of the member's organisation that they may resend or revoke."""
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("org", "team", "membership__user"),
+        org=membership.org,
+        pk=invitation_id,
+    )
+    if not may_manage_invitation(membership, invitation):
+        raise PermissionDenied
+    return invitation

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from chorus.orgs.models import AuditEntry, Membership, Organization, Role, Team
@@ -82,13 +81,35 @@ def do_add_member(
     role: str,
     team: Team | None = None,
     *,
-    request: HttpRequest | None = None,
     first_name: str = "",
     last_name: str = "",
 ) -> Membership:
     """Add a person (creating their account if needed) to the actor's organisation.
 
-    A new account has no password; the person receives a link to choose one.
+    Nobody is e-mailed here: chorus.orgs.invitations sends the invitation whose link lets
+    the person choose a password (a new account has none) or sign in, and join.
+    """
+    if Membership.objects.filter(org=actor.org, user__email=email.strip().lower()).exists():
+        raise ValidationError(_("This person is already a member."))
+    return add_person(
+        actor.org, email, role, team, actor=actor.user, first_name=first_name, last_name=last_name
+    )
+
+
+def add_person(
+    org: Organization,
+    email: str,
+    role: str,
+    team: Team | None = None,
+    *,
+    actor: Any = None,
+    first_name: str = "",
+    last_name: str = "",
+) -> Membership:
+    """Make `email` a member of `org`, creating an account without a password if needed.
+
+    The caller holds the transaction and has checked the person is not a member yet;
+    `actor` is the user who added them (None: the system, e.g. a command).
     """
     User = get_user_model()
     email = email.strip().lower()
@@ -98,31 +119,15 @@ def do_add_member(
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
-    if Membership.objects.filter(org=actor.org, user=user).exists():
-        raise ValidationError(_("This person is already a member."))
-    membership = Membership.objects.create(org=actor.org, user=user, role=role, team=team)
+    membership = Membership.objects.create(org=org, user=user, role=role, team=team)
     audit(
-        actor.org,
-        actor.user,
+        org,
+        actor,
         "member.add",
         membership,
         {"role": [None, role], "team": [None, str(team) if team else None]},
     )
-    if request is not None:
-        transaction.on_commit(lambda: _send_welcome(request, user))
     return membership
-
-
-def _send_welcome(request: HttpRequest, user: Any) -> None:
-    """E-mail the new member a link to choose a password (allauth's reset flow)."""
-    from allauth.account.forms import ResetPasswordForm
-    from allauth.core.context import request_context
-
-    # Runs after the commit, outside allauth's middleware: give it the request explicitly.
-    with request_context(request):
-        form = ResetPasswordForm(data={"email": user.email})
-        if form.is_valid():
-            form.save(request)
 
 
 @transaction.atomic

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chorus.orgs.validators import (
@@ -164,6 +167,89 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_email} {self.action} {self.target_label}"
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self) -> InvitationQuerySet:
+        """Neither accepted nor revoked (possibly expired: inviting again replaces it)."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+
+class Invitation(models.Model):
+    """An e-mailed link that lets one person into an organisation (and its programme).
+
+    Only a SHA-256 hash of the link's token is kept: a copy of the database does not let
+    anyone in. chorus/orgs/invitations.py creates, sends, accepts and revokes them.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        EXPIRED = "expired", _("Expired")
+        ACCEPTED = "accepted", _("Accepted")
+        REVOKED = "revoked", _("Revoked")
+        REPLACED = "replaced", _("Replaced by a newer invitation")
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.AMBASSADOR)
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    # The membership is made when the person is invited (see invitations.py); a removed
+    # member's invitation no longer lets anyone in.
+    membership = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitations"
+    )
+    # True when the membership was made for this invitation (or the one it replaced):
+    # revoking it before the person ever signed in takes them out again.
+    created_membership = models.BooleanField(default=False)
+    invited_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # An invitation to the ambassador programme: accepting leads to its opt-in page.
+    programme = models.BooleanField(default=False)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # When the invitee last asked for a new link (at most one request a day is passed on).
+    renewal_requested_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_pending",
+            )
+        ]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return self.email
+
+    def state(self, now: datetime | None = None) -> str:
+        if self.accepted_at is not None:
+            return self.State.ACCEPTED
+        if self.replaced_by_id is not None:
+            return self.State.REPLACED
+        if self.revoked_at is not None or self.membership_id is None:
+            return self.State.REVOKED
+        if self.expires_at <= (now or timezone.now()):
+            return self.State.EXPIRED
+        return self.State.PENDING
+
+    @property
+    def is_expired(self) -> bool:
+        return self.state() == self.State.EXPIRED
 
 
 class SetupCode(models.Model):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chorus.orgs import personal_data_views, views
+from chorus.orgs import invitation_views, personal_data_views, views
 
 urlpatterns = [
     path("", views.org_home, name="org_home"),
@@ -16,6 +16,16 @@ urlpatterns = [
         "members/<int:membership_id>/erase/",
         personal_data_views.member_erase,
         name="member_erase",
+    ),
+    path(
+        "members/invitations/<int:invitation_id>/resend/",
+        invitation_views.resend,
+        name="invitation_resend",
+    ),
+    path(
+        "members/invitations/<int:invitation_id>/revoke/",
+        invitation_views.revoke,
+        name="invitation_revoke",
     ),
     path("teams/", views.teams, name="teams"),
     path("teams/<int:team_id>/", views.team_detail, name="team_detail"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,10 +17,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from chorus.accounts.models import User
-from chorus.orgs import actions
-from chorus.orgs.access import get_member, get_team, org_view, require_role
+from chorus.orgs import actions, invitations
+from chorus.orgs.access import (
+    get_member,
+    get_team,
+    may_manage_invitation,
+    org_view,
+    require_role,
+)
 from chorus.orgs.forms import AddMemberForm, ChangeMemberForm, TeamForm
-from chorus.orgs.models import AuditEntry, Membership, Role, Team
+from chorus.orgs.models import AuditEntry, Invitation, Membership, Role, Team
+
+# Pending invitations listed on the members page, newest first.
+PENDING_SHOWN = 100
 
 
 @login_required
@@ -92,7 +102,7 @@ def members(request: HttpRequest, membership: Membership) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                added = actions.do_add_member(
+                invitation, _url = invitations.do_invite_member(
                     membership,
                     data["email"],
                     data["role"],
@@ -106,8 +116,8 @@ def members(request: HttpRequest, membership: Membership) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("%(email)s was added and received a link to choose a password.")
-                    % {"email": added.user.email},
+                    _("%(email)s was added and received an invitation by e-mail.")
+                    % {"email": invitation.email},
                 )
                 return redirect("members", org=membership.org.slug)
     query = request.GET.get("q", "").strip()
@@ -124,8 +134,22 @@ def members(request: HttpRequest, membership: Membership) -> HttpResponse:
             | Q(team__name__icontains=query)
         )
     page = Paginator(people, 25).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "query": query}
+    context: dict[str, object] = {
+        "form": form,
+        "page": page,
+        "query": query,
+        "invitation_days": settings.CHORUS_INVITATION_DAYS,
+    }
     template = "orgs/_member_rows.html" if request.htmx else "orgs/members.html"  # type: ignore[attr-defined]
+    if not request.htmx:  # type: ignore[attr-defined]
+        pending = (
+            Invitation.objects.pending()
+            .filter(org=membership.org, membership__isnull=False)
+            .select_related("invited_by__user", "team")[:PENDING_SHOWN]
+        )
+        context["invitations"] = [
+            (invitation, may_manage_invitation(membership, invitation)) for invitation in pending
+        ]
     status = 400 if request.method == "POST" else 200
     return render(request, template, context, status=status)
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.http import HttpRequest
@@ -18,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from chorus.accounts.personal_data import Scope, do_erase_person
 from chorus.content.models import ContentItem
-from chorus.orgs.actions import audit, do_add_member, do_change_settings
+from chorus.orgs.actions import audit, do_change_settings
+from chorus.orgs.invitations import do_create_invitation
 from chorus.orgs.models import Membership, Role
 from chorus.program.consent import consent_text
 from chorus.program.models import (
@@ -51,7 +50,11 @@ def do_invite(
     *,
     request: HttpRequest | None = None,
 ) -> InviteReport:
-    """Invite each address (adding unknown people to the organisation as ambassadors)."""
+    """Invite each address (adding unknown people to the organisation as ambassadors).
+
+    Each person gets an invitation e-mail (chorus.orgs.invitations) whose link leads, once
+    they are signed in, to the programme's opt-in page.
+    """
     report = InviteReport()
     for raw in emails:
         email = raw.strip().lower()
@@ -63,13 +66,22 @@ def do_invite(
             report.errors.append((email, _("not an e-mail address")))
             continue
         with transaction.atomic():
-            member = Membership.objects.filter(org=actor.org, user__email=email).first()
-            if member is None:
-                member = do_add_member(actor, email, Role.AMBASSADOR, request=request)
-            participation = Participation.objects.filter(membership=member).first()
+            participation = Participation.objects.filter(
+                org=actor.org, membership__user__email=email
+            ).first()
             if participation is not None and participation.is_active:
                 report.already_in.append(email)
                 continue
+            invitation, _url = do_create_invitation(
+                actor.org,
+                email,
+                Role.AMBASSADOR,
+                invited_by=actor,
+                request=request,
+                programme=True,
+            )
+            member = invitation.membership
+            assert member is not None  # just made or found by do_create_invitation
             if participation is None:
                 participation = Participation(org=actor.org, membership=member)
             participation.status = Participation.Status.INVITED
@@ -80,27 +92,8 @@ def do_invite(
             audit(
                 actor.org, actor.user, "programme.invite", member, {"cohort": [None, str(cohort)]}
             )
-            if request is not None:
-                transaction.on_commit(partial(_send_invitation, request, member))
         report.invited.append(email)
     return report
-
-
-def _send_invitation(request: HttpRequest, member: Membership) -> None:
-    url = request.build_absolute_uri(reverse("programme_join", kwargs={"org": member.org.slug}))
-    language = member.user.language or member.org.default_language
-    with translation.override(language):
-        send_mail(
-            _("You are invited to %(org)s's ambassador programme") % {"org": member.org.name},
-            _(
-                "Hello,\n\nYou are invited to join %(org)s's ambassador programme on Chorus: "
-                "share the company's news on your own networks, in your own words, if and when "
-                "you wish.\n\nRead what it involves and decide here: %(url)s\n"
-            )
-            % {"org": member.org.name, "url": url},
-            None,
-            [member.user.email],
-        )
 
 
 @transaction.atomic
