@@ -305,10 +305,10 @@ def connect() -> None:
         uid = f"chorus.feed.cache:{model._meta.label}"
         post_save.connect(_changed, sender=model, dispatch_uid=f"{uid}:save")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"{uid}:delete")
-    for model in (TrackedLink, Share, Feedback):
-        uid = f"chorus.feed.cache:{model._meta.label}"
-        post_save.connect(_shares_changed, sender=model, dispatch_uid=f"{uid}:save")
-        post_delete.connect(_shares_changed, sender=model, dispatch_uid=f"{uid}:delete")
+    for shares_model in (TrackedLink, Share, Feedback):
+        uid = f"chorus.feed.cache:{shares_model._meta.label}"
+        post_save.connect(_shares_changed, sender=shares_model, dispatch_uid=f"{uid}:save")
+        post_delete.connect(_shares_changed, sender=shares_model, dispatch_uid=f"{uid}:delete")
     for relation in (
         ContentItem.topics,
         Campaign.target_teams,

@@ -25,6 +25,7 @@ import heapq
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -113,8 +114,8 @@ class Colleagues:
         self,
         text: str,
         threshold: float = originality.NEAR_DUPLICATE_THRESHOLD,
-        links: tuple[str, ...] | list[str] = (),
-    ) -> list[tuple[int, float]]:
+        links: Iterable[str] = (),
+    ) -> list[tuple[Any, float]]:
         with self._kept.lock:
             found = self._kept.index.query(text, threshold, links)
         if not self._own:

@@ -157,7 +157,7 @@ class NearDuplicateIndex(Generic[Key]):
         return len(self._keys) - self._removed_count + len(self._pending)
 
     def __contains__(self, key: object) -> bool:
-        position = self._position.get(key)  # type: ignore[call-overload]
+        position = self._position.get(key)  # type: ignore[call-overload,arg-type]
         if position is not None and not self._removed[position]:
             return True
         return any(pending_key == key for pending_key, _ in self._pending)
@@ -168,9 +168,9 @@ class NearDuplicateIndex(Generic[Key]):
             if pending_key == key:
                 del self._pending[position], self._pending_sets[position]
                 return
-        position = self._position.get(key)
-        if position is not None and not self._removed[position]:
-            self._removed[position] = True
+        found = self._position.get(key)
+        if found is not None and not self._removed[found]:
+            self._removed[found] = True
             self._removed_count += 1
 
     @property
