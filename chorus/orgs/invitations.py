@@ -190,7 +190,7 @@ def do_accept_invitation(
     """Mark the invitation accepted by `user`, who must be the invited person; a new
     person's chosen `password` (already validated) is set at the same time."""
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("org", "membership__user")
         .get(pk=invitation.pk)
     )
