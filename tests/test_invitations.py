@@ -237,7 +237,7 @@ class ClosedLinkTests(InvitationTestCase):
         self.client.post(path, {"new_password1": password, "new_password2": password})
         self.client.logout()
         page = self.client.get(path)
-        self.assertContains(page, "It was already used", status_code=410)
+        self.assertContains(page, "It has already been used", status_code=410)
 
     def test_revoked_link_says_so(self) -> None:
         path = self.invite_to_programme("new@acme.example")

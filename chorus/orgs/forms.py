@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.contrib.auth.forms import SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
 from chorus.orgs.models import Membership, Organization, Role, Team
@@ -69,3 +70,14 @@ class TeamForm(forms.Form):
         if teams.exists():
             raise forms.ValidationError(_("A team with this name already exists."))
         return name
+
+
+class ChoosePasswordForm(SetPasswordForm):
+    """A new person's first password, from their invitation (Django's validators apply)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Someone who never had a password chooses one; "new password" would puzzle them.
+        self.fields["new_password1"].label = _("Password")
+        self.fields["new_password2"].label = _("Password (again)")
+        self.fields["new_password1"].help_text = ""

@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from chorus.orgs import invitations
 from chorus.orgs.access import get_invitation, org_view
+from chorus.orgs.forms import ChoosePasswordForm
 from chorus.orgs.models import Invitation, Membership, Role
 
 CLOSED = "orgs/invitation_closed.html"
@@ -55,7 +55,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
         query = urlencode({"next": request.path})
         sign_in_url = f"{reverse('account_login')}?{query}"
         return render(request, ACCEPT, {**context, "sign_in_url": sign_in_url})
-    form = SetPasswordForm(invitee, request.POST or None)
+    form = ChoosePasswordForm(invitee, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             invitations.do_accept_invitation(
