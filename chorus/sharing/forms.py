@@ -102,8 +102,8 @@ class SharingPolicyForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("quiet_start", "quiet_end"):
-            model_field = SharingPolicy._meta.get_field(name)
-            self.fields[name] = _hhmm_field(model_field.verbose_name, model_field.help_text)
+            time_field = self.fields[name]
+            self.fields[name] = _hhmm_field(time_field.label, time_field.help_text)
         # The model's bounds on the inputs too, so phones offer the right keypad and range.
         for name, field in self.fields.items():
             model_field = SharingPolicy._meta.get_field(name)

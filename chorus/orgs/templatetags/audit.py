@@ -70,14 +70,15 @@ def audit_changes(entry: AuditEntry) -> list[tuple[Any, Any, Any]]:
     rows = []
     for name, values in entry.changes.items():
         before, after = values if isinstance(values, list) and len(values) == 2 else (None, values)
-        field = None
+        field: models.Field[Any, Any] | None = None
         label: Any = name
         if model is not None:
             try:
-                field = model._meta.get_field(name)
+                found = model._meta.get_field(name)
             except FieldDoesNotExist:
-                field = None
-            else:
-                label = capfirst(getattr(field, "verbose_name", name))
+                found = None
+            if isinstance(found, models.Field):
+                field = found
+                label = capfirst(found.verbose_name)
         rows.append((label, _shown(field, before), _shown(field, after)))
     return rows
