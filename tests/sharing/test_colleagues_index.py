@@ -30,15 +30,12 @@ QUERIES = [CAPTION, "Proud of the team! Our new plant in Lyon runs on solar powe
 
 def rebuilt(item, membership) -> NearDuplicateIndex[int]:  # type: ignore[no-untyped-def]
     """The index as it used to be built for every request, from every stored signature."""
-    shares = (
-        Share.objects.filter(
-            org_id=item.org_id,
-            item=item,
-            signature__isnull=False,
-            created_at__gte=timezone.now() - checks.RECENT,
-        )
-        .exclude(status__in=[Share.Status.CANCELLED, Share.Status.DRAFT])
-    )
+    shares = Share.objects.filter(
+        org_id=item.org_id,
+        item=item,
+        signature__isnull=False,
+        created_at__gte=timezone.now() - checks.RECENT,
+    ).exclude(status__in=[Share.Status.CANCELLED, Share.Status.DRAFT])
     if membership is not None:
         shares = shares.exclude(membership=membership)
     return NearDuplicateIndex.from_signatures(
