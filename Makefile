@@ -14,6 +14,7 @@ CHORUS_TEST_POSTGRES_URL ?=
 
 help:
 	@echo "make run   set everything up and serve the demo at http://127.0.0.1:8000"
+	@echo "           (CHORUS_DEMO=0 make run: an empty instance, set up at /setup/ with the printed code)"
 	@echo "make test  set everything up and run lint, the suite (SQLite, PostgreSQL) and browser tests"
 
 # --- set-up: each step is redone only when its inputs change ---
@@ -62,7 +63,7 @@ setup: $(BIN)/.installed $(DIST)/app.js messages
 
 setup-dev: setup $(BIN)/.installed-dev
 
-# --- run: the embedded profile, web + worker, with the demo organisation ---
+# --- run: the embedded profile, web + worker, with the demo organisation unless CHORUS_DEMO=0 ---
 run: setup var/secret_key
 	@export SECRET_KEY="$$(cat var/secret_key)"; \
 	$(CHORUS) migrate --no-input -v0 && \
