@@ -361,7 +361,7 @@ def test_a_worker_stopped_mid_ingestion_leaves_no_lock_behind(
             redis_client().flushdb()
 
 
-def test_the_lease_helper_runs_alongside_the_task_s_thread() -> None:
+def test_a_failed_run_frees_the_lease_without_noting_a_completion() -> None:
     # The renewal thread ends with the block, whatever the block does.
     store = MemoryLeaseStore()
     before = threading.active_count()
