@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -87,6 +87,7 @@ class _Kept:
     changes: dict[int, datetime] = field(default_factory=dict)  # share: `updated_at` applied
     expiring: list[tuple[datetime, int]] = field(default_factory=list)  # heap of (created, share)
     stamp: tuple[Any, ...] = ()
+    compared: set[int] = field(default_factory=set)  # shares whose status is compared
     last_change: datetime | None = None
     built: float = -MAX_AGE  # never: the first request builds it
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -129,9 +130,13 @@ def _shares(item: ContentItem):  # type: ignore[no-untyped-def]
 
 def _stamp(item: ContentItem) -> tuple[Any, ...]:
     found = _shares(item).aggregate(
-        count=Count("id"), named=Count("membership"), changed=Max("updated_at")
+        count=Count("id"),
+        named=Count("membership"),
+        changed=Max("updated_at"),
+        # A status changed by a bulk update() leaves `updated_at` as it was: counted here.
+        compared=Count("id", filter=~Q(status__in=NOT_COMPARED)),
     )
-    return found["count"], found["named"], found["changed"]
+    return found["count"], found["named"], found["changed"], found["compared"]
 
 
 def _apply(kept: _Kept, rows: Any) -> None:
@@ -139,6 +144,10 @@ def _apply(kept: _Kept, rows: Any) -> None:
     for pk, membership_id, status, created_at, updated_at, signature in rows:
         kept.authors[pk] = membership_id
         kept.changes[pk] = updated_at
+        if status in NOT_COMPARED:
+            kept.compared.discard(pk)
+        else:
+            kept.compared.add(pk)
         kept.index.discard(pk)
         kept.created.pop(pk, None)
         if status not in NOT_COMPARED and signature is not None:
@@ -173,16 +182,22 @@ def _sync(kept: _Kept, item: ContentItem, now: datetime) -> None:
                 _apply(kept, _shares(item).filter(pk__in=changed).values_list(*_COLUMNS))
             named = sum(1 for who in kept.authors.values() if who is not None)
             stale = (len(kept.authors), named) != stamp[:2]
+            if len(kept.compared) != stamp[3]:
+                stale = True  # statuses changed by a bulk update, which leaves `updated_at`
     if stale:
         fresh = _Kept(originality.NearDuplicateIndex())
         _apply(fresh, _shares(item).filter(created_at__gte=now - RECENT).values_list(*_COLUMNS))
         # Older shares are counted as seen without being read: only their number matters.
-        for pk, membership_id in (
-            _shares(item).filter(created_at__lt=now - RECENT).values_list("pk", "membership_id")
+        for pk, membership_id, status in (
+            _shares(item)
+            .filter(created_at__lt=now - RECENT)
+            .values_list("pk", "membership_id", "status")
         ):
             fresh.authors[pk] = membership_id
+            if status not in NOT_COMPARED:
+                fresh.compared.add(pk)
         kept.index, kept.authors, kept.created = fresh.index, fresh.authors, fresh.created
-        kept.changes = fresh.changes
+        kept.changes, kept.compared = fresh.changes, fresh.compared
         kept.expiring, kept.last_change = fresh.expiring, fresh.last_change
         kept.built = time.monotonic()
     kept.stamp = stamp
