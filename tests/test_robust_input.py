@@ -59,6 +59,13 @@ class ApiProbeTests(OrgTestCase):
         self.assertIn(field, body["errors"], body)
         self.assertTrue(all(isinstance(m, str) for m in body["errors"][field]))
 
+    def test_status_filters_take_their_listed_values_only(self) -> None:
+        # A NUL character reached PostgreSQL, which refuses it in a string: 500 before.
+        for path in ("/suggestions?status=a%00b", "/curation?status=%00", "/shares?status=nope"):
+            self.assert_refused(self.call("get", path), 422, "status")
+        self.assertEqual(self.call("get", "/suggestions?status=pending").status_code, 200)
+        self.assertEqual(self.call("get", "/links/ab%00cd").status_code, 404)
+
     def test_huge_integers_in_queries_and_paths_are_422_not_500(self) -> None:
         for path, field in (
             (f"/content?page={HUGE}", "page"),

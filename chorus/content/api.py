@@ -446,7 +446,9 @@ def get_source(request: HttpRequest, source_id: Id) -> Any:
 
 @router.get("/curation", response={200: list[EntryOut], 403: ErrorOut}, summary="Curation inbox")
 @paginate(Pages)
-def list_curation(request: HttpRequest, source: Id | None = None, status: str | None = None) -> Any:
+def list_curation(
+    request: HttpRequest, source: Id | None = None, status: CuratedEntry.Status | None = None
+) -> Any:
     membership = require(request, Role.PROGRAM_MANAGER)
     entries = CuratedEntry.objects.filter(org=membership.org)
     if source is not None:
@@ -499,7 +501,7 @@ def create_suggestion(request: HttpRequest, payload: SuggestionIn) -> Any:
     response=list[SuggestionOut],
     summary="Suggestions (yours, or all for program managers)",
 )
-def list_suggestions(request: HttpRequest, status: str | None = None) -> Any:
+def list_suggestions(request: HttpRequest, status: Suggestion.Status | None = None) -> Any:
     membership = membership_of(request)
     suggestions = Suggestion.objects.filter(org=membership.org).select_related("suggested_by__user")
     if not membership.can_manage_programme:

@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -14,6 +14,7 @@ from chorus.api.common import DateTime, ErrorOut, Id, Invalid, InvalidOut, membe
 from chorus.content.models import ContentItem
 from chorus.links import actions
 from chorus.links.models import Conversion, LinkDay, LinkSettings, TrackedLink
+from chorus.links.redirect import CODE
 from chorus.orgs.models import Membership, Organization
 
 router = Router(tags=["links"])
@@ -91,6 +92,8 @@ def create_link(request: HttpRequest, payload: LinkIn) -> Any:
 )
 def get_link(request: HttpRequest, trackedlink_code: str) -> Any:
     member = membership_of(request)
+    if not CODE.fullmatch(trackedlink_code):
+        raise Http404
     links = TrackedLink.objects.filter(org=member.org).select_related("ambassador__user")
     if not member.can_manage_programme:
         links = links.filter(ambassador=member)

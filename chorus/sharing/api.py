@@ -125,7 +125,7 @@ def delete_connection(request: HttpRequest, connection_id: Id) -> Any:
 
 
 @router.get("/shares", response=list[ShareOut], summary="My shares, newest first")
-def list_shares(request: HttpRequest, status: str = "") -> Any:
+def list_shares(request: HttpRequest, status: Share.Status | None = None) -> Any:
     shares = Share.objects.filter(membership=membership_of(request))
     if status:
         shares = shares.filter(status=status)
