@@ -85,13 +85,18 @@ def test_kill_9_under_load_loses_no_received_click(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    # Wait for the application, not only the port: the first redirect answered.
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
+        probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
+            probe.request("HEAD", f"/l/{code}")  # HEAD is not a click
+            if probe.getresponse().status == 302:
                 break
         except OSError:
             time.sleep(0.2)
+        finally:
+            probe.close()
 
     received = 0
     lock = threading.Lock()
@@ -120,7 +125,10 @@ def test_kill_9_under_load_loses_no_received_click(tmp_path: Path) -> None:
     threads = [threading.Thread(target=load) for _ in range(16)]
     for thread in threads:
         thread.start()
-    time.sleep(3)
+    # Kill it in the middle of the load, once more than 100 redirects were served.
+    deadline = time.monotonic() + 60
+    while received <= 100 and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert received > 100, "the load did not get going"
     os.killpg(server.pid, signal.SIGKILL)
     server.wait(timeout=10)
