@@ -16,9 +16,16 @@ from chorus.lib import env
 from tests.base import OrgTestCase
 from tests.factory import PASSWORD
 
+SETTINGS_SHOWN = (
+    "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
+    "getattr(s, 'SECURE_HSTS_SECONDS', 0))"
+)
 
-def run_settings(**environ: str) -> subprocess.CompletedProcess[str]:
-    """Import chorus.settings in a fresh interpreter with the given environment."""
+
+def run_settings(show: str = SETTINGS_SHOWN, **environ: str) -> subprocess.CompletedProcess[str]:
+    """Import chorus.settings in a fresh interpreter with the given environment, then run
+    `show` (Python, with the settings as `s`); CHORUS_VAR_DIR is a new empty directory unless
+    given."""
     clean = {
         k: v
         for k, v in os.environ.items()
@@ -28,11 +35,7 @@ def run_settings(**environ: str) -> subprocess.CompletedProcess[str]:
     clean["CHORUS_ENV_FILE"] = os.devnull
     clean.update(environ)
     var_dir = clean.setdefault("CHORUS_VAR_DIR", tempfile.mkdtemp(prefix="chorus-settings-"))
-    code = (
-        "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
-        "getattr(s, 'SECURE_HSTS_SECONDS', 0))"
-    )
+    code = "import django; django.setup(); from django.conf import settings as s; " + show
     try:
         return subprocess.run(
             [sys.executable, "-c", code], env=clean, capture_output=True, text=True, timeout=60
@@ -59,44 +62,13 @@ class ProductionSettingsTests(OrgTestCase):
         with tempfile.TemporaryDirectory() as var_dir:
             key_file = Path(var_dir) / "secret_key"
             key_file.write_text("s" * 60 + "\n")
-            code = (
-                "import django; django.setup(); "
-                "from django.conf import settings as s; print(s.SECRET_KEY)"
-            )
-            environ = {
-                k: v
-                for k, v in os.environ.items()
-                if not k.startswith(("CHORUS_", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"))
-            }
-            environ.update(
-                DJANGO_SETTINGS_MODULE="chorus.settings",
-                CHORUS_ENV_FILE=os.devnull,
-                CHORUS_VAR_DIR=var_dir,
-            )
-            result = subprocess.run(
-                [sys.executable, "-c", code],
-                env=environ,
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
+            show_key = "print(s.SECRET_KEY)"
+            result = run_settings(show_key, CHORUS_VAR_DIR=var_dir)
             self.assertEqual(result.stdout.strip(), "s" * 60, result.stderr)
             # Without a key file, the first start makes one that only its owner reads.
             key_file.unlink()
-            first = subprocess.run(
-                [sys.executable, "-c", code],
-                env=environ,
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
-            second = subprocess.run(
-                [sys.executable, "-c", code],
-                env=environ,
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
+            first = run_settings(show_key, CHORUS_VAR_DIR=var_dir)
+            second = run_settings(show_key, CHORUS_VAR_DIR=var_dir)
             self.assertGreaterEqual(len(first.stdout.strip()), 50, first.stderr)
             self.assertEqual(first.stdout, second.stdout)
             self.assertEqual(stat.S_IMODE(key_file.stat().st_mode), 0o600)
