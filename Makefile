@@ -54,25 +54,20 @@ $(DIST)/app.js: node_modules/.installed $(wildcard frontend/*)
 
 messages: $(MO_FILES)
 
-var/secret_key:
-	@mkdir -p var
-	@$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
-	@chmod 600 $@
-
 setup: $(BIN)/.installed $(DIST)/app.js messages
 
 setup-dev: setup $(BIN)/.installed-dev
 
 # --- run: the embedded profile, web + worker, with the demo organisation unless CHORUS_DEMO=0 ---
-run: setup var/secret_key
-	@export SECRET_KEY="$$(cat var/secret_key)"; \
-	$(CHORUS) migrate --no-input -v0 && \
+# SECRET_KEY: the embedded profile reads (or makes) var/secret_key itself (chorus/settings.py).
+run: setup
+	@$(CHORUS) migrate --no-input -v0 && \
 	$(CHORUS) collectstatic --no-input -v0 && \
 	$(CHORUS) demo --if-enabled && \
 	exec $(CHORUS) serve
 
-demo: setup var/secret_key
-	@SECRET_KEY="$$(cat var/secret_key)" $(CHORUS) demo
+demo: setup
+	$(CHORUS) demo
 
 # --- test: lint, the suite on SQLite, on PostgreSQL when configured, then Chromium ---
 test: setup-dev $(PDS_INSTALLED) lint test-sqlite test-postgres test-browser
