@@ -1,5 +1,5 @@
-"""The programme's figures, read from the rollups: one place for the dashboard, its exports,
-the team view and "my results".
+"""The programme's figures: one place for the dashboard, its exports, "my results", the team
+view, coaching, the digest and the programme's health checks.
 
 A `Scope` says what to count: an organisation, a period of UTC days (both ends included)
 and optional filters (team, campaign, network, one person)::
@@ -18,8 +18,16 @@ and optional filters (team, campaign, network, one person)::
     figures.campaign_kpis(scope, figures.settings_for(org.pk))
     figures.dashboard(scope)                           # all of the above, as the page shows it
 
-Everything reads the rollups (a few queries whatever the size of the programme), never the
-raw events; `chorus.analytics.rollups` keeps them up to date.
+The organisation-wide figures read the rollups (a few queries whatever the size of the
+programme), never the raw events; `chorus.analytics.rollups` keeps them up to date. The
+figures of one person or a few (`person`, `people`, `summary`: my results, the team view,
+coaching, the digest) and the health checks' latest shares (`share_facts`,
+`engagement_by_share`) read the raw events of those few, with the same meanings: they count
+a share the moment it is published and keep the detail the rollups drop (the hour of each
+click, the post that drew it)::
+
+    figures.person(figures.Scope(org.pk, start, today, membership_id=42)).clicks
+    figures.people(figures.Scope(org.pk, start, today), [42, 43]).members[42].shares
 
 What each measure means (`Measures`):
 
@@ -53,6 +61,7 @@ from typing import Any, Literal
 
 from django.db import connection
 from django.db.models import (
+    Avg,
     Case,
     Count,
     Exists,
@@ -65,6 +74,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce, TruncHour
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -81,6 +91,9 @@ from chorus.analytics.models import (
     ShareDay,
 )
 from chorus.analytics.rollups import MEASURES, fine_facts_sql
+from chorus.links.models import Click, Conversion, LinkDay
+from chorus.sharing.metrics import latest_engagement, total_engagement
+from chorus.sharing.models import Share
 
 Dimension = Literal["day", "team", "campaign", "network", "item", "membership"]
 Step = Literal["day", "week", "month"]
@@ -693,6 +706,21 @@ def _participations(scope: Scope) -> Any:
     return rows
 
 
+def programme_people(org_id: int) -> list[int]:
+    """Membership ids of the people in the programme now: active members (of an active
+    account) whose participation is active (opted in, not left)."""
+    from chorus.program.models import Participation
+
+    return list(
+        Participation.objects.filter(
+            org_id=org_id,
+            status=Participation.Status.ACTIVE,
+            membership__is_active=True,
+            membership__user__is_active=True,
+        ).values_list("membership_id", flat=True)
+    )
+
+
 def ever_shared(scope: Scope, among: Any = None) -> int:
     """How many people (of the scope's team; of `among`, a queryset of membership ids, when
     given) shared at least once by the end of the scope."""
@@ -1065,3 +1093,328 @@ def activity_rows(scope: Scope) -> Iterator[tuple[Any, ...]]:
             if not batch:
                 break
             yield from batch
+
+
+# --- A person or a few people, live: my results, the team view, coaching, digests -----------
+#
+# These read the raw events of the few people they are about (a handful of indexed queries):
+# a share counts the moment it is published, before the worker rolls its day up, and the
+# detail the rollups do not keep is there (the hour of each click, the post that drew it).
+# The measures mean what they mean above: published shares on `published_at`, human clicks
+# and unique visitors from the links' daily rollup (`LinkDay`), engagement as last measured.
+
+
+def day_start(day: date) -> datetime:
+    """Midnight (UTC) at the start of a day."""
+    return datetime.combine(day, datetime.min.time(), UTC)
+
+
+def _person_shares(scope: Scope, since: datetime | None = None) -> Any:
+    """Published shares of the scope's person (or of everyone of the organisation), from
+    `since` (the start of the scope by default) to the end of the scope."""
+    found = Share.objects.published_between(
+        since or day_start(scope.start), _end_moment(scope)
+    ).filter(org_id=scope.org_id)
+    if scope.membership_id is not None:
+        found = found.filter(membership_id=scope.membership_id)
+    return found
+
+
+@dataclass
+class ShareFigures:
+    """One published share and the human clicks that came after it on its link."""
+
+    pk: int
+    network: str
+    published_at: datetime
+    originality: float | None
+    link_id: int | None
+    clicks: int = 0
+
+    @property
+    def local_hour(self) -> int:
+        return timezone.localtime(self.published_at).hour
+
+
+@dataclass
+class PersonFigures:
+    """One person's figures over a scope, as "my results" shows them.
+
+    `shares`: their published shares, oldest first, each with the clicks it drew;
+    `clicks_by_day` and `visitors_by_day`: human clicks and unique visitors on their links
+    per UTC day; `click_hours`: (link, hour of the site's time zone, human clicks);
+    `conversions`: conversions attributed to them; `engagement`: the latest interactions
+    on their shares added up (None when none was measured)."""
+
+    shares: list[ShareFigures]
+    clicks_by_day: dict[date, int]
+    visitors_by_day: dict[date, int]
+    click_hours: list[tuple[int, datetime, int]]
+    conversions: int
+    engagement: int | None
+
+    @property
+    def clicks(self) -> int:
+        return sum(self.clicks_by_day.values())
+
+    @property
+    def unique_visitors(self) -> int:
+        return sum(self.visitors_by_day.values())
+
+
+def attribute_clicks(
+    shares: list[ShareFigures], buckets: Iterable[tuple[int, datetime, int]]
+) -> None:
+    """Give each hour of clicks on a link to the latest share of that link published by then.
+
+    A link is one person's, for one item and network; it is shared once, rarely twice.
+    Clicks that came before any share of the period (e.g. a link pasted by hand) stay
+    unattributed: they count in the totals, not for a particular post.
+    """
+    by_link: dict[int, list[ShareFigures]] = defaultdict(list)
+    for share in sorted(shares, key=lambda share: share.published_at):
+        if share.link_id is not None:
+            by_link[share.link_id].append(share)
+    for link_id, bucket, count in buckets:
+        candidates = by_link.get(link_id)
+        if not candidates:
+            continue
+        bucket_end = bucket + timedelta(hours=1)
+        owner = None
+        for share in candidates:
+            if share.published_at < bucket_end:
+                owner = share
+        if owner is not None:
+            owner.clicks += count
+
+
+def engagement_total(share_ids: list[int]) -> int | None:
+    """Reactions, comments, reposts and quotes on these shares, as last measured.
+
+    None when none of them was measured: shares made through share intents, networks that
+    give no counts, posts too recent (see chorus.sharing.metrics)."""
+    if not share_ids:
+        return 0
+    total = total_engagement(share_ids)
+    return total.total if total.taken_at is not None else None
+
+
+def link_days(scope: Scope) -> list[tuple[date, int, int]]:
+    """(day, human clicks, unique visitors) on the links of the scope's person, per day."""
+    rows = LinkDay.objects.filter(org_id=scope.org_id, day__gte=scope.start, day__lte=scope.end)
+    if scope.membership_id is not None:
+        rows = rows.filter(link__ambassador_id=scope.membership_id)
+    return [
+        (as_date(row["day"]), row["clicks"] or 0, row["visitors"] or 0)
+        for row in rows.values("day")
+        .annotate(clicks=Sum("clicks"), visitors=Sum("unique_visitors"))
+        .order_by()
+    ]
+
+
+def person(scope: Scope) -> PersonFigures:
+    """The figures of the scope's person (`membership_id`), in a fixed number of queries."""
+    if scope.membership_id is None:
+        raise ValueError("A person's figures need a scope with a person.")
+    start = day_start(scope.start)
+    shares = [
+        ShareFigures(pk, network, published_at, originality, link_id)
+        for pk, network, published_at, originality, link_id in _person_shares(scope)
+        .order_by("published_at", "id")
+        .values_list("pk", "network", "published_at", "originality", "link_id")
+        if published_at is not None  # published shares always have it; mypy can't know
+    ]
+    buckets = [
+        (row["link_id"], row["bucket"], row["clicks"])
+        for row in Click.objects.filter(
+            org_id=scope.org_id,
+            link__ambassador_id=scope.membership_id,
+            is_bot=False,
+            occurred_at__gte=start,
+            occurred_at__lt=_end_moment(scope),
+        )
+        # Hours of the site's time zone (some are offset by half an hour from UTC).
+        .annotate(bucket=TruncHour("occurred_at"))
+        .values("link_id", "bucket")
+        .annotate(clicks=Count("id"))
+        .order_by()
+    ]
+    attribute_clicks(shares, buckets)
+    clicks: dict[date, int] = defaultdict(int)
+    visitors: dict[date, int] = defaultdict(int)
+    for day, day_clicks, day_visitors in link_days(scope):
+        clicks[day] += day_clicks
+        visitors[day] += day_visitors
+    conversions = Conversion.objects.filter(
+        org_id=scope.org_id,
+        ambassador_id=scope.membership_id,
+        occurred_at__gte=start,
+        occurred_at__lt=_end_moment(scope),
+    ).count()
+    return PersonFigures(
+        shares=shares,
+        clicks_by_day=dict(clicks),
+        visitors_by_day=dict(visitors),
+        click_hours=buckets,
+        conversions=conversions,
+        engagement=engagement_total([share.pk for share in shares]),
+    )
+
+
+@dataclass
+class MemberFigures:
+    """One person's line in the team view."""
+
+    shares: int = 0
+    clicks: int = 0
+    originality: float | None = None
+    last_shared_at: datetime | None = None
+
+
+@dataclass
+class PeopleFigures:
+    """Each person's figures over a scope, and the mean originality of all their shares."""
+
+    members: dict[int, MemberFigures]
+    originality: float | None
+
+    @property
+    def shares(self) -> int:
+        return sum(entry.shares for entry in self.members.values())
+
+    @property
+    def clicks(self) -> int:
+        return sum(entry.clicks for entry in self.members.values())
+
+    @property
+    def active(self) -> int:
+        """People who shared at least once in the scope."""
+        return sum(1 for entry in self.members.values() if entry.shares)
+
+
+def people(scope: Scope, membership_ids: list[int]) -> PeopleFigures:
+    """The figures of these people over the scope (three queries whatever their number)."""
+    found = {pk: MemberFigures() for pk in membership_ids}
+    if not membership_ids:
+        return PeopleFigures(found, None)
+    published = _person_shares(scope).filter(membership_id__in=membership_ids)
+    for row in (
+        published.values("membership_id")
+        .annotate(shares=Count("id"), originality=Avg("originality"), last=Max("published_at"))
+        .order_by()
+    ):
+        entry = found[row["membership_id"]]
+        entry.shares = row["shares"]
+        entry.originality = row["originality"]
+        entry.last_shared_at = row["last"]
+    for row in (
+        LinkDay.objects.filter(
+            org_id=scope.org_id,
+            link__ambassador_id__in=membership_ids,
+            day__gte=scope.start,
+            day__lte=scope.end,
+        )
+        .values("link__ambassador_id")
+        .annotate(clicks=Sum("clicks"))
+        .order_by()
+    ):
+        found[row["link__ambassador_id"]].clicks = row["clicks"] or 0
+    originality = published.aggregate(originality=Avg("originality"))["originality"]
+    return PeopleFigures(found, originality)
+
+
+@dataclass
+class Summary:
+    """A person's shares since a moment and the clicks and visitors of those days."""
+
+    shares: int
+    clicks: int
+    visitors: int
+
+
+def shares_since(scope: Scope, since: datetime) -> int:
+    """How many shares the scope's person published from `since` to the end of the scope."""
+    return int(_person_shares(scope, since).count())
+
+
+def summary(scope: Scope, since: datetime) -> Summary:
+    """The scope's person's published shares from `since` to the end of the scope, and the
+    human clicks and unique visitors on their links over the scope's days (the digest)."""
+    days = link_days(scope)
+    return Summary(
+        shares=shares_since(scope, since),
+        clicks=sum(clicks for _day, clicks, _visitors in days),
+        visitors=sum(visitors for _day, _clicks, visitors in days),
+    )
+
+
+# --- The latest shares of an organisation, to the minute: the programme's health checks -------
+
+
+@dataclass(frozen=True)
+class ShareFact:
+    """The few fields of a published share the health checks read. `at` is `published_at`
+    (its creation time when a share intent left it empty)."""
+
+    id: int
+    membership_id: int | None
+    item_id: int
+    at: datetime
+    originality: float | None
+    near_duplicates: int
+    link_id: int | None
+
+
+def share_facts(org_id: int, since: datetime, until: datetime) -> list[ShareFact]:
+    """The organisation's published shares from `since` to `until` (both included), oldest
+    first."""
+    rows = (
+        Share.objects.published()
+        .filter(org_id=org_id)
+        .annotate(at=Coalesce("published_at", "created_at"))
+        .filter(at__gte=since, at__lte=until)
+        .order_by("at", "id")
+        .values_list(
+            "id", "membership_id", "item_id", "at", "originality", "near_duplicates", "link_id"
+        )
+    )
+    return [ShareFact(*row) for row in rows]
+
+
+def has_shared(person: str = "membership_id") -> Exists:
+    """For a queryset whose `person` field is a membership id: whether that person ever
+    published a share."""
+    return Exists(Share.objects.published().filter(membership_id=OuterRef(person)))
+
+
+def engagement_by_share(shares: list[ShareFact]) -> dict[int, int]:
+    """Engagement each share drew, by share id, for the shares that can be measured.
+
+    Engagement is what readers did because of the post:
+    - interactions on the network (reactions, comments, reposts, quotes), from the share's
+      latest engagement snapshot (chorus.sharing.metrics), when its network was read;
+    - human clicks on the share's tracked link (LinkDay.clicks, bots excluded) from the
+      (UTC) day it was published; when a link was shared more than once, each day's clicks
+      go to the latest share of it published by then.
+    A share with neither a snapshot nor a tracked link cannot be measured and is left out.
+    This is the one place to extend when new engagement signals are recorded.
+    """
+    engagement: dict[int, int] = {}
+    by_link: dict[int, list[ShareFact]] = defaultdict(list)
+    for share in shares:
+        if share.link_id is not None:
+            by_link[share.link_id].append(share)
+            engagement[share.id] = 0
+    if by_link:
+        first_day = min(share.at.astimezone(UTC).date() for share in shares)
+        days = LinkDay.objects.filter(link_id__in=by_link, day__gte=first_day).values_list(
+            "link_id", "day", "clicks"
+        )
+        for link_id, day, clicks in days:
+            published = [s for s in by_link[link_id] if s.at.astimezone(UTC).date() <= day]
+            if published:
+                engagement[published[-1].id] += clicks
+    if shares:
+        for share_id, counts in latest_engagement([share.id for share in shares]).items():
+            engagement[share_id] = engagement.get(share_id, 0) + counts.total
+    return engagement

@@ -181,12 +181,8 @@ def _build_share_days(org_id: int, first: date, last: date) -> int:
     engagement, impressions = share_engagement()
     original = original_condition(original_threshold(org_id))
     shares = (
-        Share.objects.filter(
-            org_id=org_id,
-            status=Share.Status.PUBLISHED,
-            published_at__gte=start,
-            published_at__lt=end,
-        )
+        Share.objects.published_between(start, end)
+        .filter(org_id=org_id)
         .annotate(
             share_reach=potential_reach_expression(),
             share_engagement=engagement,
@@ -561,7 +557,8 @@ def first_event_day(org_id: int) -> date | None:
         LinkDay.objects.filter(org_id=org_id).order_by("day").values_list("day", flat=True).first()
     ]
     for moment in (
-        Share.objects.filter(org_id=org_id, status=Share.Status.PUBLISHED)
+        Share.objects.published()
+        .filter(org_id=org_id)
         .order_by("published_at")
         .values_list("published_at", flat=True)
         .first(),

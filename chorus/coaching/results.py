@@ -1,9 +1,6 @@
-"""The figures behind "my results" and a team's results, computed from the raw data.
-
-Sources: published shares (`sharing.Share`), the daily link rollups (`links.LinkDay`: human
-clicks and unique visitors), raw human clicks for the hours of the day (`links.Click`,
-bots excluded), conversions attributed to the person (`links.Conversion`) and engagement
-as last measured on the networks (`sharing.metrics`).
+"""What "my results" and a team's results show, from the figures of
+`chorus.analytics.figures` (`person`, `people`): the period a person chooses, weekly series,
+bars for the charts.
 
 Weeks are counted back from today in UTC days, as the rollups are; hours of the day are
 shown in the site's time zone.
@@ -11,19 +8,20 @@ shown in the site's time zone.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from django.db.models import Avg, Count, Max, Sum
-from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from chorus.links.models import Click, Conversion, LinkDay
+from chorus.analytics import figures
+from chorus.analytics.figures import MemberFigures, ShareFigures
 from chorus.orgs.models import Membership
-from chorus.sharing.metrics import total_engagement
 from chorus.sharing.models import Share
+
+__all__ = ["MemberFigures", "ShareFigures"]
 
 # The periods a person can choose, in weeks; the first page shows the default.
 PERIOD_WEEKS = (4, 12, 26)
@@ -59,24 +57,17 @@ class Period:
     def week_starts(self) -> list[date]:
         return [self.first_day + timedelta(days=7 * index) for index in range(self.weeks)]
 
+    def scope(self, org_id: int, **filters: Any) -> figures.Scope:
+        """The period's days (its last is today, UTC), for `chorus.analytics.figures`."""
+        last_day = self.first_day + timedelta(days=self.weeks * 7 - 1)
+        return figures.Scope(org_id=org_id, start=self.first_day, end=last_day, **filters)
+
 
 def bar_width(value: float, maximum: float) -> int:
     """The width of a bar in percent, in 5% steps (CSS classes w-0 … w-100)."""
     if value <= 0 or maximum <= 0:
         return 0
     return max(5, min(100, round(value / maximum * 20) * 5))
-
-
-def engagement_of(share_ids: Sequence[int]) -> int | None:
-    """Reactions, comments, reposts and quotes on these shares, as last measured.
-
-    None when none of them was measured: shares made through share intents, networks that
-    give no counts, posts too recent (see chorus.sharing.metrics).
-    """
-    if not share_ids:
-        return 0
-    total = total_engagement(share_ids)
-    return total.total if total.taken_at is not None else None
 
 
 @dataclass
@@ -95,22 +86,6 @@ def with_widths(bars: list[Bar]) -> list[Bar]:
     for bar in bars:
         bar.width = bar_width(bar.value, maximum)
     return bars
-
-
-@dataclass
-class ShareFigures:
-    """One published share and the human clicks that came after it on its link."""
-
-    pk: int
-    network: str
-    published_at: datetime
-    originality: float | None
-    link_id: int | None
-    clicks: int = 0
-
-    @property
-    def local_hour(self) -> int:
-        return timezone.localtime(self.published_at).hour
 
 
 @dataclass
@@ -200,87 +175,22 @@ class PersonalResults:
         return with_widths(bars)
 
 
-def _attribute_clicks(
-    shares: list[ShareFigures], buckets: Iterable[tuple[int, datetime, int]]
-) -> None:
-    """Give each hour of clicks on a link to the latest share of that link published by then.
-
-    A link is one person's, for one item and network; it is shared once, rarely twice.
-    Clicks that came before any share of the period (e.g. a link pasted by hand) stay
-    unattributed: they count in the totals, not for a particular post.
-    """
-    by_link: dict[int, list[ShareFigures]] = defaultdict(list)
-    for share in sorted(shares, key=lambda share: share.published_at):
-        if share.link_id is not None:
-            by_link[share.link_id].append(share)
-    for link_id, bucket, count in buckets:
-        candidates = by_link.get(link_id)
-        if not candidates:
-            continue
-        bucket_end = bucket + timedelta(hours=1)
-        owner = None
-        for share in candidates:
-            if share.published_at < bucket_end:
-                owner = share
-        if owner is not None:
-            owner.clicks += count
-
-
 def personal_results(member: Membership, period: Period) -> PersonalResults:
-    """The person's own figures over the period (a fixed number of queries)."""
-    start = period.start
-    shares = [
-        ShareFigures(pk, network, published_at, originality, link_id)
-        for pk, network, published_at, originality, link_id in Share.objects.filter(
-            org_id=member.org_id,
-            membership=member,
-            status=Share.Status.PUBLISHED,
-            published_at__gte=start,
-        )
-        .order_by("published_at", "id")
-        .values_list("pk", "network", "published_at", "originality", "link_id")
-        if published_at is not None  # published shares always have it; mypy can't know
-    ]
-    buckets = [
-        (row["link_id"], row["bucket"], row["clicks"])
-        for row in Click.objects.filter(
-            org_id=member.org_id,
-            link__ambassador=member,
-            is_bot=False,
-            occurred_at__gte=start,
-        )
-        # Hours of the site's time zone (some are offset by half an hour from UTC).
-        .annotate(bucket=TruncHour("occurred_at"))
-        .values("link_id", "bucket")
-        .annotate(clicks=Count("id"))
-        .order_by()
-    ]
-    _attribute_clicks(shares, buckets)
-    click_hours = [0] * 24
-    for _link_id, bucket, count in buckets:
-        click_hours[bucket.hour] += count
-
+    """The person's own figures over the period, per week of it."""
+    found = figures.person(period.scope(member.org_id, membership_id=member.pk))
     weekly_clicks = [0] * period.weeks
-    clicks = unique_visitors = 0
-    for row in (
-        LinkDay.objects.filter(
-            org_id=member.org_id, link__ambassador=member, day__gte=period.first_day
-        )
-        .values("day")
-        .annotate(clicks=Sum("clicks"), visitors=Sum("unique_visitors"))
-        .order_by()
-    ):
-        week = period.week_of(row["day"])
-        if week is None:
-            continue
-        weekly_clicks[week] += row["clicks"]
-        clicks += row["clicks"]
-        unique_visitors += row["visitors"]
+    for day, clicks in found.clicks_by_day.items():
+        week = period.week_of(day)
+        if week is not None:
+            weekly_clicks[week] += clicks
+    click_hours = [0] * 24
+    for _link_id, bucket, count in found.click_hours:
+        click_hours[bucket.hour] += count
 
     weekly_shares = [0] * period.weeks
     originality_sums = [0.0] * period.weeks
     originality_counts = [0] * period.weeks
-    for share in shares:
+    for share in found.shares:
         week = period.week_of(share.published_at.astimezone(UTC).date())
         if week is None:
             continue
@@ -292,17 +202,14 @@ def personal_results(member: Membership, period: Period) -> PersonalResults:
         total / count if count else None
         for total, count in zip(originality_sums, originality_counts, strict=True)
     ]
-    leads = Conversion.objects.filter(
-        org_id=member.org_id, ambassador=member, occurred_at__gte=start
-    ).count()
     return PersonalResults(
         member=member,
         period=period,
-        shares=shares,
-        clicks=clicks,
-        unique_visitors=unique_visitors,
-        leads=leads,
-        engagement=engagement_of([share.pk for share in shares]),
+        shares=found.shares,
+        clicks=found.clicks,
+        unique_visitors=found.unique_visitors,
+        leads=found.conversions,
+        engagement=found.engagement,
         weekly_shares=weekly_shares,
         weekly_clicks=weekly_clicks,
         weekly_originality=weekly_originality,
@@ -311,14 +218,6 @@ def personal_results(member: Membership, period: Period) -> PersonalResults:
 
 
 # --- A team ---------------------------------------------------------------------------------
-
-
-@dataclass
-class MemberFigures:
-    shares: int = 0
-    clicks: int = 0
-    originality: float | None = None
-    last_shared_at: datetime | None = None
 
 
 @dataclass
@@ -336,45 +235,14 @@ class TeamResults:
 
 
 def team_results(members: Sequence[Membership], period: Period) -> TeamResults:
-    """Each member's figures and the team's totals over the period (three queries)."""
+    """Each member's figures and the team's totals over the period."""
     if not members:
         return TeamResults(period, {}, 0, 0, None)
-    org_id = members[0].org_id
-    ids = [member.pk for member in members]
-    figures = {pk: MemberFigures() for pk in ids}
-    published = Share.objects.filter(
-        org_id=org_id,
-        membership_id__in=ids,
-        status=Share.Status.PUBLISHED,
-        published_at__gte=period.start,
-    )
-    for row in (
-        published.values("membership_id")
-        .annotate(
-            shares=Count("id"),
-            originality=Avg("originality"),
-            last=Max("published_at"),
-        )
-        .order_by()
-    ):
-        entry = figures[row["membership_id"]]
-        entry.shares = row["shares"]
-        entry.originality = row["originality"]
-        entry.last_shared_at = row["last"]
-    for row in (
-        LinkDay.objects.filter(
-            org_id=org_id, link__ambassador_id__in=ids, day__gte=period.first_day
-        )
-        .values("link__ambassador_id")
-        .annotate(clicks=Sum("clicks"))
-        .order_by()
-    ):
-        figures[row["link__ambassador_id"]].clicks = row["clicks"] or 0
-    totals = published.aggregate(originality=Avg("originality"))
+    found = figures.people(period.scope(members[0].org_id), [member.pk for member in members])
     return TeamResults(
         period=period,
-        members=figures,
-        shares=sum(entry.shares for entry in figures.values()),
-        clicks=sum(entry.clicks for entry in figures.values()),
-        originality=totals["originality"],
+        members=found.members,
+        shares=found.shares,
+        clicks=found.clicks,
+        originality=found.originality,
     )

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from chorus.analytics import figures
 from chorus.coaching.results import PersonalResults, ShareFigures
-from chorus.sharing.models import Share
 
 # Own words from this share of the text on (the default minimum of the sharing policy).
 OWN_WORDS_FROM = 0.3
@@ -141,12 +141,14 @@ def weekly_target(results: PersonalResults) -> Suggestion | None:
     weeks = min(TARGET_WEEKS, (now - member.joined_at).days // 7)
     if weeks < 1:
         return None  # too soon to tell
-    shared = Share.objects.filter(
+    since = now - timedelta(weeks=weeks)
+    scope = figures.Scope(
         org_id=member.org_id,
-        membership=member,
-        status=Share.Status.PUBLISHED,
-        published_at__gte=now - timedelta(weeks=weeks),
-    ).count()
+        start=since.astimezone(UTC).date(),
+        end=now.astimezone(UTC).date(),
+        membership_id=member.pk,
+    )
+    shared = figures.shares_since(scope, since)
     average = shared / weeks
     if average >= target:
         return None

@@ -126,7 +126,8 @@ def coach(request: HttpRequest, membership: Membership, membership_id: int) -> H
     subject = get_coachee(membership, membership_id)
     # The person's latest shares to choose from (a sliced queryset cannot be filtered).
     share_ids = list(
-        Share.objects.filter(org=membership.org, membership=subject, status=Share.Status.PUBLISHED)
+        Share.objects.published()
+        .filter(org=membership.org, membership=subject)
         .order_by("-published_at", "-id")
         .values_list("pk", flat=True)[:SHARES_LISTED]
     )

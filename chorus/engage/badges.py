@@ -123,7 +123,7 @@ def _figures(
     from chorus.sharing.models import Share
 
     ids = [member.pk for member in members]
-    published = Share.objects.filter(org=org, membership_id__in=ids, status=Share.Status.PUBLISHED)
+    published = Share.objects.published().filter(org=org, membership_id__in=ids)
     return {
         "original_shares": _by_member(
             published.filter(original_q(rules))

@@ -56,13 +56,11 @@ def _events(
     end = day_start(challenge.ends_on + timedelta(days=1))
     metric = challenge.metric
     if metric == Challenge.Metric.ORIGINAL_SHARES:
-        shares = Share.objects.filter(
-            org=challenge.org_id,
-            membership_id__in=member_ids,
-            status=Share.Status.PUBLISHED,
-            published_at__gte=start,
-            published_at__lt=end,
-        ).filter(original_q(rules))
+        shares = (
+            Share.objects.published_between(start, end)
+            .filter(org=challenge.org_id, membership_id__in=member_ids)
+            .filter(original_q(rules))
+        )
         if challenge.topic_id is not None:
             shares = shares.filter(item__topics=challenge.topic_id)
         if challenge.campaign_id is not None:

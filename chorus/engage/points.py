@@ -142,11 +142,8 @@ def _share_candidates(
 ) -> tuple[list[Candidate], list[Candidate]]:
     from chorus.sharing.models import Share
 
-    shares = Share.objects.filter(
-        org=org,
-        membership_id__in=member_ids,
-        status=Share.Status.PUBLISHED,
-        published_at__isnull=False,
+    shares = Share.objects.published().filter(
+        org=org, membership_id__in=member_ids, published_at__isnull=False
     )
     if start is not None:
         shares = shares.filter(published_at__gte=day_start(start))

@@ -5,19 +5,17 @@ unsubscribe (RFC 8058). Only programme members who have not unsubscribed get one
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from chorus.analytics.figures import Scope, Summary, summary
 from chorus.feed.models import DigestFrequency, Profile
-from chorus.links.models import LinkDay
 from chorus.notify.models import DigestSend, DigestSettings
 from chorus.orgs.models import Membership
 from chorus.program.models import Participation
@@ -68,23 +66,17 @@ def due_recipients(now: datetime | None = None) -> list[Membership]:
     return due
 
 
-@dataclass
-class Results:
-    shares: int
-    clicks: int
-    visitors: int
-
-
-def results(membership: Membership, since: datetime) -> Results:
-    from chorus.sharing.models import Share
-
-    shares = Share.objects.filter(
-        membership=membership, status=Share.Status.PUBLISHED, published_at__gte=since
-    ).count()
-    days = LinkDay.objects.filter(link__ambassador=membership, day__gte=since.date()).aggregate(
-        clicks=Sum("clicks"), visitors=Sum("unique_visitors")
+def results(membership: Membership, since: datetime, until: datetime | None = None) -> Summary:
+    """The person's shares since `since` and the clicks and visitors of those (UTC) days, up
+    to `until` (now by default)."""
+    until = until or timezone.now()
+    scope = Scope(
+        org_id=membership.org_id,
+        start=since.astimezone(UTC).date(),
+        end=until.astimezone(UTC).date(),
+        membership_id=membership.pk,
     )
-    return Results(shares, days["clicks"] or 0, days["visitors"] or 0)
+    return summary(scope, since)
 
 
 def build(
@@ -109,7 +101,7 @@ def build(
             "membership": membership,
             "org": membership.org,
             "cards": cards,
-            "results": results(membership, now - period),
+            "results": results(membership, now - period, now),
             "base_url": base_url,
             "feed_url": base_url + reverse("feed", kwargs={"org": membership.org.slug}),
             "unsubscribe_url": unsubscribe_url,

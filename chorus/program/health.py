@@ -26,25 +26,23 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from chorus.analytics import figures
+from chorus.analytics.figures import ShareFact, engagement_by_share
 from chorus.content.models import Campaign, ContentItem, Suggestion
 from chorus.feed.models import Profile
-from chorus.links.models import LinkDay
 from chorus.orgs.models import Membership, Organization
 from chorus.program.models import Cohort, HealthThresholds, Participation
-from chorus.sharing.metrics import latest_engagement
-from chorus.sharing.models import Share
 
 # Below this many published shares, ratios of shares are shown but not judged.
 MIN_SHARES = 5
@@ -182,19 +180,6 @@ def _below(value: float | None, threshold: float) -> bool:
     return value is not None and value * 100 < threshold - 1e-9
 
 
-@dataclass(frozen=True)
-class ShareFact:
-    """The few fields of a published share the checks read, loaded once."""
-
-    id: int
-    membership_id: int | None
-    item_id: int
-    at: datetime
-    originality: float | None
-    near_duplicates: int
-    link_id: int | None
-
-
 @dataclass
 class Facts:
     """What the checks read, each piece loaded once and only when a check asks for it."""
@@ -217,16 +202,7 @@ class Facts:
     @cached_property
     def recent_shares(self) -> list[ShareFact]:
         """Published shares of the period and the previous one, oldest first."""
-        rows = (
-            Share.objects.filter(org=self.org, status=Share.Status.PUBLISHED)
-            .annotate(at=Coalesce("published_at", "created_at"))
-            .filter(at__gte=self.previous_since, at__lte=self.now)
-            .order_by("at", "id")
-            .values_list(
-                "id", "membership_id", "item_id", "at", "originality", "near_duplicates", "link_id"
-            )
-        )
-        return [ShareFact(*row) for row in rows]
+        return figures.share_facts(self.org.pk, self.previous_since, self.now)
 
     @cached_property
     def shares(self) -> list[ShareFact]:
@@ -240,14 +216,7 @@ class Facts:
     @cached_property
     def participants(self) -> list[int]:
         """Membership ids of the people in the programme."""
-        return list(
-            Participation.objects.filter(
-                org=self.org,
-                status=Participation.Status.ACTIVE,
-                membership__is_active=True,
-                membership__user__is_active=True,
-            ).values_list("membership_id", flat=True)
-        )
+        return figures.programme_people(self.org.pk)
 
 
 # --- 1. Everyone enrolled at once ---------------------------------------------------------
@@ -296,14 +265,7 @@ def check_rollout(facts: Facts) -> Check:
             opted_in=Count("id"),
             activated=Count(
                 "id",
-                filter=Q(
-                    Exists(
-                        Share.objects.filter(
-                            membership_id=OuterRef("membership_id"),
-                            status=Share.Status.PUBLISHED,
-                        )
-                    )
-                ),
+                filter=Q(figures.has_shared("membership_id")),
             ),
         )
         opt_in = _ratio(counts["opted_in"], wave["people"])
@@ -697,39 +659,6 @@ def check_adoption(facts: Facts) -> Check:
 
 
 # --- 5. Relaying instead of engaging ------------------------------------------------------
-
-
-def engagement_by_share(shares: Sequence[ShareFact]) -> dict[int, int]:
-    """Engagement each share drew, by share id, for the shares that can be measured.
-
-    Engagement is what readers did because of the post:
-    - interactions on the network (reactions, comments, reposts, quotes), from the share's
-      latest engagement snapshot (chorus.sharing.metrics), when its network was read;
-    - human clicks on the share's tracked link (LinkDay.clicks, bots excluded) from the
-      (UTC) day it was published; when a link was shared more than once, each day's clicks
-      go to the latest share of it published by then.
-    A share with neither a snapshot nor a tracked link cannot be measured and is left out.
-    This is the one place to extend when new engagement signals are recorded.
-    """
-    engagement: dict[int, int] = {}
-    by_link: dict[int, list[ShareFact]] = defaultdict(list)
-    for share in shares:
-        if share.link_id is not None:
-            by_link[share.link_id].append(share)
-            engagement[share.id] = 0
-    if by_link:
-        first_day = min(share.at.astimezone(UTC).date() for share in shares)
-        days = LinkDay.objects.filter(link_id__in=by_link, day__gte=first_day).values_list(
-            "link_id", "day", "clicks"
-        )
-        for link_id, day, clicks in days:
-            published = [s for s in by_link[link_id] if s.at.astimezone(UTC).date() <= day]
-            if published:
-                engagement[published[-1].id] += clicks
-    if shares:
-        for share_id, counts in latest_engagement([share.id for share in shares]).items():
-            engagement[share_id] = engagement.get(share_id, 0) + counts.total
-    return engagement
 
 
 def check_engagement(facts: Facts) -> Check:

@@ -88,9 +88,7 @@ def checklists(org: Organization, members: Iterable[Membership]) -> dict[int, Ch
         connected=Exists(
             Connection.objects.filter(membership=OuterRef("pk"), status=Connection.Status.ACTIVE)
         ),
-        shared=Exists(
-            Share.objects.filter(membership=OuterRef("pk"), status=Share.Status.PUBLISHED)
-        ),
+        shared=Exists(Share.objects.published().filter(membership=OuterRef("pk"))),
         read_guide=Exists(ResourceRead.objects.filter(membership=OuterRef("pk"), resource=guide))
         if guide is not None
         else Value(False, output_field=BooleanField()),

@@ -141,8 +141,22 @@ class Connection(models.Model):
 
 
 class ShareQuerySet(models.QuerySet["Share"]):
+    """Named filters for shares, so that "published" means the same everywhere."""
+
     def pending(self) -> ShareQuerySet:
         return self.filter(status__in=Share.PENDING)
+
+    def published(self) -> ShareQuerySet:
+        """Shares that went out: published by Chorus, or confirmed after a share intent."""
+        return self.filter(status=Share.Status.PUBLISHED)
+
+    def published_between(
+        self, since: datetime.datetime, until: datetime.datetime | None = None
+    ) -> ShareQuerySet:
+        """Published shares whose `published_at` is from `since` (included) to `until`
+        (excluded; no end when None)."""
+        found = self.published().filter(published_at__gte=since)
+        return found if until is None else found.filter(published_at__lt=until)
 
 
 class Share(models.Model):
