@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from chorus.links.actions import LinkError, link_for
 from chorus.links.models import Conversion, TrackedLink
-from chorus.orgs.models import Membership
+from chorus.orgs.models import AuditEntry, Membership
 from chorus.program.models import CONSENT_VERSION, Cohort, Participation
 from tests.base import OrgTestCase
 from tests.factory import make_item, make_member, make_token, make_user
@@ -48,6 +48,21 @@ class InviteTests(OrgTestCase):
         self.assertFalse([m for m in mail.outbox if "password" in m.subject.lower()])
         # Amy and Maya of the team had already opted in: not invited again.
         self.assertEqual(Participation.objects.get(membership=self.amy_m).status, "active")
+
+    def test_a_cohort_is_created_audited_and_its_name_used_once(self) -> None:
+        self.login(self.paul)
+        form = {"form": "cohort", "name": "Wave 2", "kind": "wave", "description": ""}
+        response = self.client.post("/o/acme/programme/", form)
+        self.assertEqual(response.status_code, 302)
+        cohort = Cohort.objects.get(org=self.org, name="Wave 2")
+        entry = AuditEntry.objects.get(org=self.org, action="cohort.create")
+        self.assertEqual((entry.target_id, entry.actor), (str(cohort.pk), self.paul))
+        # The same name in other letters: a clear error, nothing saved, nothing audited.
+        response = self.client.post("/o/acme/programme/", {**form, "name": "WAVE 2"})
+        self.assertEqual(response.status_code, 400)
+        self.assertContains(response, "This name is already used.", status_code=400)
+        self.assertEqual(Cohort.objects.filter(org=self.org).count(), 1)
+        self.assertEqual(AuditEntry.objects.filter(action="cohort.create").count(), 1)
 
     def test_bad_input_and_roles(self) -> None:
         self.login(self.paul)

@@ -8,11 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from chorus.feed.actions import do_save_profile
 from chorus.feed.forms import ProfileForm
 from chorus.feed.models import Profile
 from chorus.notify.actions import digest_settings
 from chorus.orgs.access import org_view
-from chorus.orgs.actions import audit
 from chorus.orgs.models import Membership
 
 
@@ -39,8 +39,7 @@ def my_profile(request: HttpRequest, membership: Membership) -> HttpResponse:
     profile = profile_of(membership)
     form = ProfileForm(request.POST or None, instance=profile, org=membership.org)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        audit(membership.org, membership.user, "profile.change", profile)
+        do_save_profile(membership, form)
         messages.success(request, _("Your ambassador profile was saved."))
         return redirect("my_profile", org=membership.org.slug)
     status = 400 if request.method == "POST" else 200

@@ -97,6 +97,19 @@ def do_invite(
 
 
 @transaction.atomic
+def do_create_cohort(actor: Membership, cohort: Cohort) -> Cohort:
+    """Save a new cohort (built by CohortForm, not saved yet) in the actor's organisation,
+    and audit it. A name the organisation already uses (in any case) raises ValidationError
+    on `name`, and nothing is saved."""
+    if Cohort.objects.filter(org=actor.org, name__iexact=cohort.name).exists():
+        raise ValidationError({"name": _("This name is already used.")})
+    cohort.org = actor.org
+    cohort.save()
+    audit(actor.org, actor.user, "cohort.create", cohort)
+    return cohort
+
+
+@transaction.atomic
 def do_opt_in(member: Membership) -> Participation:
     """Join, recording the consent text shown (in the active language) and the time."""
     participation = Participation.objects.select_for_update().get(membership=member)

@@ -4,6 +4,7 @@ leaving (everyone)."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from chorus.orgs.access import org_view
-from chorus.orgs.actions import audit
 from chorus.orgs.models import Membership, Role
 from chorus.program import actions
 from chorus.program.consent import consent_paragraphs
@@ -52,15 +52,11 @@ def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
                 messages.error(request, f"{email}: {reason}")
             return redirect("programme", org=org.slug)
         if cohort_form.is_bound and cohort_form.is_valid():
-            if Cohort.objects.filter(
-                org=org, name__iexact=cohort_form.cleaned_data["name"]
-            ).exists():
-                cohort_form.add_error("name", _("This name is already used."))
+            try:
+                actions.do_create_cohort(membership, cohort_form.save(commit=False))
+            except ValidationError as error:
+                cohort_form.add_error(None, error)
             else:
-                cohort = cohort_form.save(commit=False)
-                cohort.org = org
-                cohort.save()
-                audit(org, membership.user, "cohort.create", cohort)
                 messages.success(request, _("Saved."))
                 return redirect("programme", org=org.slug)
         status = 400

@@ -1,0 +1,18 @@
+"""Changing an ambassador's own profile."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from chorus.feed.forms import ProfileForm
+from chorus.feed.models import Profile
+from chorus.orgs.actions import audit
+from chorus.orgs.models import Membership
+
+
+@transaction.atomic
+def do_save_profile(member: Membership, form: ProfileForm) -> Profile:
+    """Save the person's profile from a valid form, and audit the change."""
+    profile = form.save()
+    audit(member.org, member.user, "profile.change", profile)
+    return profile
