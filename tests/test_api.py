@@ -132,6 +132,18 @@ class ApiRoleTests(OrgTestCase):
         )
         self.assertEqual(self.client.get("/api/v1/members/abc", **bearer(raw)).status_code, 422)
 
+    def test_one_member_needs_a_program_manager_and_says_why_in_json(self) -> None:
+        ambassador = make_token(self.amy_m)[1]
+        response = self.client.get(f"/api/v1/members/{self.maya_m.pk}", **bearer(ambassador))
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(response.json(), {"detail": "Your role does not allow this."})
+        # Someone of another organisation is not there at all, whatever the role.
+        response = self.client.get(f"/api/v1/members/{self.oscar_m.pk}", **bearer(ambassador))
+        self.assertEqual(response.status_code, 404)
+        manager = make_token(self.paul_m)[1]
+        response = self.client.get(f"/api/v1/members/{self.maya_m.pk}", **bearer(manager))
+        self.assertEqual(response.json()["email"], self.maya.email)
+
 
 class ProfileTokenTests(OrgTestCase):
     def test_create_list_and_revoke_in_the_profile(self) -> None:

@@ -12,6 +12,7 @@ from ninja.security import HttpBearer
 
 from chorus.api.common import ChorusAPI, ErrorOut, Id, membership_of, require
 from chorus.api.tokens import authenticate_token
+from chorus.orgs import access
 from chorus.orgs.models import Membership, Role, Team
 
 
@@ -148,12 +149,7 @@ def list_members(request: HttpRequest) -> list[MemberOut]:
     summary="One member",
 )
 def get_member(request: HttpRequest, membership_id: Id) -> MemberOut:
-    membership = membership_of(request)
-    member = get_object_or_404(
-        Membership.objects.select_related("user"), org=membership.org, pk=membership_id
-    )
-    require(request, Role.PROGRAM_MANAGER)
-    return _member_out(member)
+    return _member_out(access.get_member(membership_of(request), membership_id))
 
 
 def _add_routers() -> None:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated, Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import HttpError, ValidationError
@@ -42,6 +43,7 @@ MAX_PAGE = 1_000_000
 MAX_PAGE_SIZE = 100
 
 INVALID = "The input is not valid."
+ROLE_TOO_LOW = "Your role does not allow this."
 
 
 class ErrorOut(Schema):
@@ -116,6 +118,8 @@ class ChorusAPI(NinjaAPI):
         self.add_exception_handler(Invalid, self._invalid)  # type: ignore[arg-type]
         self.add_exception_handler(HttpError, self._http_error)  # type: ignore[arg-type]
         self.add_exception_handler(ValidationError, self._validation_error)  # type: ignore[arg-type]
+        # The access getters the pages use (chorus.*.access) refuse with PermissionDenied.
+        self.add_exception_handler(PermissionDenied, self._permission_denied)  # type: ignore[arg-type]
 
     def _invalid(self, request: HttpRequest, error: Invalid) -> HttpResponse:
         return self.create_response(
@@ -134,6 +138,9 @@ class ChorusAPI(NinjaAPI):
             else:
                 body["errors"] = {"__all__": [str(error)]}
         return self.create_response(request, body, status=error.status_code)
+
+    def _permission_denied(self, request: HttpRequest, error: PermissionDenied) -> HttpResponse:
+        return self.create_response(request, {"detail": ROLE_TOO_LOW}, status=403)
 
     def _validation_error(self, request: HttpRequest, error: ValidationError) -> HttpResponse:
         return self.create_response(
@@ -172,5 +179,5 @@ def require(request: HttpRequest, role: str) -> Membership:
     """The token's member, or 403 if their role is below `role`."""
     membership = membership_of(request)
     if not membership.has_role(role):
-        raise HttpError(403, "Your role does not allow this.")
+        raise HttpError(403, ROLE_TOO_LOW)
     return membership

@@ -21,14 +21,12 @@ from chorus.orgs.models import Membership, Role
 
 
 def get_item(membership: Membership, item_id: int, *, manage: bool = False) -> ContentItem:
-    """An item of the member's org; ambassadors only see live items, managing needs PM."""
-    items = ContentItem.objects.filter(org=membership.org)
-    if not membership.can_manage_programme:
-        if manage:
-            # 404 for what they cannot see, 403 for what they see but may not change.
-            get_object_or_404(items.live(), pk=item_id)
-            raise PermissionDenied
-        items = items.live()
+    """An item of the member's org they may see (`ContentItem.objects.visible_to`), or 404;
+    managing needs PM (403 for an item they see but may not change)."""
+    items = ContentItem.objects.visible_to(membership)
+    if manage and not membership.can_manage_programme:
+        get_object_or_404(items, pk=item_id)
+        raise PermissionDenied
     return get_object_or_404(items.select_related("campaign"), pk=item_id)
 
 

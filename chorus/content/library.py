@@ -10,14 +10,9 @@ from chorus.content.models import ContentItem
 from chorus.orgs.models import Membership
 
 
-def visible_items(membership: Membership) -> QuerySet[ContentItem]:
-    """Program managers see every item; other members the live ones."""
-    items = ContentItem.objects.filter(org=membership.org)
-    return items if membership.can_manage_programme else items.live()
-
-
 def search_items(membership: Membership, filters: dict[str, Any]) -> QuerySet[ContentItem]:
-    items = visible_items(membership)
+    """The items the member may see (`ContentItem.objects.visible_to`) that match the filters."""
+    items = ContentItem.objects.visible_to(membership)
     query = (filters.get("q") or "").strip()
     if query:
         for word in query.split()[:8]:

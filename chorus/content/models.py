@@ -150,6 +150,12 @@ class ContentItemQuerySet(models.QuerySet["ContentItem"]):
     def shareable(self, now: datetime | None = None) -> ContentItemQuerySet:
         return self.live(now).filter(internal_only=False)
 
+    def visible_to(self, member: Membership) -> ContentItemQuerySet:
+        """The items of the member's organisation they may see, on pages and through the
+        API alike: every one for program managers, only the live ones for other members."""
+        items = self.filter(org_id=member.org_id)
+        return items if member.can_manage_programme else items.live()
+
 
 class ContentItem(models.Model):
     class Kind(models.TextChoices):

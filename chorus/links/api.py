@@ -72,10 +72,7 @@ def create_link(request: HttpRequest, payload: LinkIn) -> Any:
         )
     item = None
     if payload.content is not None:
-        items = ContentItem.objects.filter(org=member.org)
-        item = get_object_or_404(
-            items if member.can_manage_programme else items.live(), pk=payload.content
-        )
+        item = get_object_or_404(ContentItem.objects.visible_to(member), pk=payload.content)
     elif not payload.url:
         raise Invalid({"url": ["Give a url or a content id."]}, "Give a url or a content id.")
     try:

@@ -279,9 +279,7 @@ def ask(request: HttpRequest, membership: Membership) -> HttpResponse:
         source = ""
     item_id = request.POST.get("item") or request.GET.get("item") or ""
     # Only an item the person can see: its title is shown back on the page.
-    items = ContentItem.objects.filter(org=membership.org)
-    if not membership.can_manage_programme:
-        items = items.live()
+    items = ContentItem.objects.visible_to(membership)
     item_pk = parse_id(item_id)
     item = items.filter(pk=item_pk).first() if item_pk is not None else None
     form = QuestionForm(request.POST or None)
