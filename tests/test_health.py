@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from unittest import mock
 
+import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection as database
@@ -23,8 +24,10 @@ from chorus.orgs.models import AuditEntry, Membership, Organization, Role
 from chorus.program.health import (
     Check,
     Figure,
+    Status,
     count_bursts,
     health_report,
+    verdict,
 )
 from chorus.program.models import Cohort, HealthThresholds, Participation
 from chorus.sharing.models import EngagementSnapshot, Share
@@ -40,6 +43,8 @@ from tests.factory import (
 )
 from tests.factory_health import backdate, publish
 
+# A Monday morning in the middle of a month.
+NOW = datetime(2026, 6, 15, 9, 30, tzinfo=UTC)
 KEYS = ["rollout", "parrot", "strategy", "adoption", "engagement", "cadence", "control"]
 
 
@@ -57,7 +62,29 @@ def days_ago(days: float) -> datetime:
     return timezone.now() - timedelta(days=days)
 
 
-class HealthTestCase(OrgTestCase):
+class FrozenTestCase(OrgTestCase):
+    """The clock stands still at NOW for the whole class, its shared data included: periods
+    of days and weeks never straddle a real midnight or month end."""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.clock = time_machine.travel(NOW, tick=False)
+        cls.clock.start()
+        try:
+            super().setUpClass()
+        except BaseException:
+            cls.clock.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        try:
+            super().tearDownClass()
+        finally:
+            cls.clock.stop()
+
+
+class HealthTestCase(FrozenTestCase):
     """Each test builds its own small organisation, so the checks see only its data."""
 
     def setUp(self) -> None:
@@ -564,6 +591,22 @@ class ControlCheckTests(HealthTestCase):
 
 
 class ReportTests(HealthTestCase):
+    def test_the_verdict_is_the_worst_status_with_the_ok_advice_only_when_ok(self) -> None:
+        self.assertEqual(timezone.now(), NOW)  # the clock stands still
+        ok = verdict("cadence", [], ["Do this."], ["All fine."], figures=(), rule="r", closing="z")
+        self.assertEqual(
+            (ok.status, ok.advice, ok.number, ok.title),
+            ("ok", "Do this. All fine. z", 6, "Quality over quantity"),
+        )
+        watch = verdict(
+            "cadence", [Status.OK, Status.WATCH], ["Do this."], ["All fine."], figures=(), rule="r"
+        )
+        self.assertEqual((watch.status, watch.advice), ("watch", "Do this."))
+        act = verdict(
+            "control", [Status.ACT, Status.WATCH], [], ["All fine."], figures=(), rule="r"
+        )
+        self.assertEqual((act.status, act.advice, act.number), ("act", "", 7))
+
     def test_seven_checks_in_the_order_of_the_failures(self) -> None:
         checks = health_report(self.acme2)
         self.assertEqual([check.key for check in checks], KEYS)
@@ -612,7 +655,7 @@ class ReportTests(HealthTestCase):
 # --- The page -----------------------------------------------------------------------------
 
 
-class HealthPageTests(OrgTestCase):
+class HealthPageTests(FrozenTestCase):
     url = "/o/acme/programme/health/"
     save_url = "/o/acme/programme/health/thresholds/"
 
@@ -728,7 +771,7 @@ class HealthPageTests(OrgTestCase):
 # --- The command --------------------------------------------------------------------------
 
 
-class HealthCommandTests(OrgTestCase):
+class HealthCommandTests(FrozenTestCase):
     def run_command(self, *args: str) -> str:
         out = io.StringIO()
         call_command("health-check", *args, stdout=out)
@@ -772,7 +815,7 @@ class HealthCommandTests(OrgTestCase):
         self.assertEqual(exit_info.exception.code, 1)
 
 
-class DashboardPanelTests(OrgTestCase):
+class DashboardPanelTests(FrozenTestCase):
     def test_the_dashboard_loads_the_checks_as_a_panel(self) -> None:
         self.login(self.paul)
         page = self.client.get("/o/acme/dashboard/")

@@ -34,6 +34,24 @@ from chorus.content.models import Campaign, ContentItem
 from chorus.orgs.models import Membership, Organization, Team
 
 
+def derived_key(to: type[models.Model], *, required: bool = False) -> models.ForeignKey:  # type: ignore[type-arg]
+    """A foreign key of a rollup row, unchecked by the database (the rows are derived from
+    events; see above). `required`: the row goes with what it points to (an organisation,
+    a person); else the key is emptied."""
+    if required:
+        return models.ForeignKey(
+            to, on_delete=models.CASCADE, related_name="+", db_constraint=False
+        )
+    return models.ForeignKey(
+        to,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
+
+
 class AnalyticsSettings(models.Model):
     """How the organisation values its results (earned media value) and who counts as regular.
 
@@ -95,44 +113,14 @@ class AnalyticsSettings(models.Model):
 class ShareDay(models.Model):
     """Published shares of one day, per person, item, network and method."""
 
-    org = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False
-    )
+    org = derived_key(Organization, required=True)
     day = models.DateField()
     # Empty when the person left and asked to be anonymised (the team then goes too).
-    membership = models.ForeignKey(
-        Membership,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-    )
+    membership = derived_key(Membership)
     # The person's team and the item's campaign when the day was rolled up.
-    team = models.ForeignKey(
-        Team,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-    )
-    item = models.ForeignKey(
-        ContentItem,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-    )
-    campaign = models.ForeignKey(
-        Campaign,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-    )
+    team = derived_key(Team)
+    item = derived_key(ContentItem)
+    campaign = derived_key(Campaign)
     network = models.CharField(max_length=20)
     method = models.CharField(max_length=10)
     shares = models.PositiveIntegerField(default=0)
@@ -157,42 +145,12 @@ class ShareDay(models.Model):
 class ConversionDay(models.Model):
     """Conversions of one day per attributed person, item, campaign, network and kind."""
 
-    org = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False
-    )
+    org = derived_key(Organization, required=True)
     day = models.DateField()
-    membership = models.ForeignKey(
-        Membership,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-    )
-    team = models.ForeignKey(
-        Team,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-    )
-    item = models.ForeignKey(
-        ContentItem,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-    )
-    campaign = models.ForeignKey(
-        Campaign,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-    )
+    membership = derived_key(Membership)
+    team = derived_key(Team)
+    item = derived_key(ContentItem)
+    campaign = derived_key(Campaign)
     network = models.CharField(max_length=20, blank=True)
     kind = models.CharField(max_length=10)
     conversions = models.PositiveIntegerField(default=0)
@@ -230,44 +188,16 @@ class Level(models.IntegerChoices):
 LEVEL_BITS = {"team": 1, "campaign": 2, "network": 4, "item": 8}
 
 
-class SegmentDay(models.Model):
-    """Every measure of one day at one level of detail (see `Level`).
+class Segment(models.Model):
+    """What `SegmentDay` and `SegmentMonth` rows share: the level and its dimensions, and
+    every measure (`chorus.analytics.rollups.MEASURES`, read by `figures.Measures`)."""
 
-    A dimension that the level adds up is empty (NULL, or "" for the network); one that it
-    keeps is empty only for what has none (people without a team, content without a
-    campaign), so "no team" and "all teams" are never confused: the level tells them apart.
-    """
-
-    org = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False
-    )
-    day = models.DateField()
+    org = derived_key(Organization, required=True)
     level = models.PositiveSmallIntegerField(choices=Level.choices)
-    team = models.ForeignKey(
-        Team,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-    )
-    campaign = models.ForeignKey(
-        Campaign,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-    )
+    team = derived_key(Team)
+    campaign = derived_key(Campaign)
     network = models.CharField(max_length=20, blank=True)
-    item = models.ForeignKey(
-        ContentItem,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-    )
+    item = derived_key(ContentItem)
     shares = models.PositiveIntegerField(default=0)
     original_shares = models.PositiveIntegerField(default=0)
     api_shares = models.PositiveIntegerField(default=0)
@@ -282,6 +212,20 @@ class SegmentDay(models.Model):
     conversions = models.PositiveIntegerField(default=0)
     leads = models.PositiveIntegerField(default=0)
     conversion_value = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
+
+    class Meta:
+        abstract = True
+
+
+class SegmentDay(Segment):
+    """Every measure of one day at one level of detail (see `Level`).
+
+    A dimension that the level adds up is empty (NULL, or "" for the network); one that it
+    keeps is empty only for what has none (people without a team, content without a
+    campaign), so "no team" and "all teams" are never confused: the level tells them apart.
+    """
+
+    day = models.DateField()
 
     class Meta:
         indexes = [
@@ -303,54 +247,11 @@ class SegmentDay(models.Model):
         return f"{self.day} level {self.level}: {self.shares} shares, {self.clicks} clicks"
 
 
-class SegmentMonth(models.Model):
+class SegmentMonth(Segment):
     """`SegmentDay` added up per calendar month: long periods read their whole months here
     and only their first and last days from SegmentDay."""
 
-    org = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False
-    )
     month = models.DateField(help_text="The first day of the month.")
-    level = models.PositiveSmallIntegerField(choices=Level.choices)
-    team = models.ForeignKey(
-        Team,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-    )
-    campaign = models.ForeignKey(
-        Campaign,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-    )
-    network = models.CharField(max_length=20, blank=True)
-    item = models.ForeignKey(
-        ContentItem,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-    )
-    shares = models.PositiveIntegerField(default=0)
-    original_shares = models.PositiveIntegerField(default=0)
-    api_shares = models.PositiveIntegerField(default=0)
-    originality_sum = models.FloatField(default=0)
-    originality_count = models.PositiveIntegerField(default=0)
-    potential_reach = models.BigIntegerField(default=0)
-    engagement = models.BigIntegerField(default=0)
-    impressions = models.BigIntegerField(default=0)
-    clicks = models.PositiveIntegerField(default=0)
-    bot_clicks = models.PositiveIntegerField(default=0)
-    unique_visitors = models.PositiveIntegerField(default=0)
-    conversions = models.PositiveIntegerField(default=0)
-    leads = models.PositiveIntegerField(default=0)
-    conversion_value = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
 
     class Meta:
         indexes = [
@@ -376,31 +277,13 @@ class MemberMonth(models.Model):
     team as rolled up): who shared during the whole months of a long period, when a
     network or campaign is chosen, and the people per campaign."""
 
-    org = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False
-    )
+    org = derived_key(Organization, required=True)
     month = models.DateField(help_text="The first day of the month.")
-    membership = models.ForeignKey(
-        Membership, on_delete=models.CASCADE, related_name="+", db_constraint=False
-    )
+    membership = derived_key(Membership, required=True)
     network = models.CharField(max_length=20, default="")
-    team = models.ForeignKey(
-        Team,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-    )
+    team = derived_key(Team)
     # The item's campaign (empty for content without one).
-    campaign = models.ForeignKey(
-        Campaign,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-    )
+    campaign = derived_key(Campaign)
     shares = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -424,21 +307,10 @@ class PersonMonth(models.Model):
     in: the funnel, the retention table and the people active over long periods, in one
     row per person and month."""
 
-    org = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="+", db_constraint=False
-    )
+    org = derived_key(Organization, required=True)
     month = models.DateField(help_text="The first day of the month.")
-    membership = models.ForeignKey(
-        Membership, on_delete=models.CASCADE, related_name="+", db_constraint=False
-    )
-    team = models.ForeignKey(
-        Team,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_constraint=False,
-    )
+    membership = derived_key(Membership, required=True)
+    team = derived_key(Team)
     shares = models.PositiveIntegerField(default=0)
     networks = models.PositiveIntegerField(default=0)
     # The month of the opt-in and how many months later this one is (0: the month itself);

@@ -167,6 +167,34 @@ class Check:
         }
 
 
+def verdict(
+    key: str,
+    statuses: Sequence[str],
+    advice: Sequence[str],
+    ok_advice: Sequence[str],
+    *,
+    figures: tuple[Figure, ...],
+    rule: str,
+    note: str = "",
+    closing: str = "",
+) -> Check:
+    """The check `key` from what its figures gave: its status is the worst of `statuses`
+    (ok without any); its advice is `advice`, then `ok_advice` when the status is ok, then
+    `closing` whatever the status."""
+    status = worst(statuses)
+    said = [*advice, *(ok_advice if status == Status.OK else ()), *([closing] if closing else [])]
+    return Check(
+        key=key,
+        number=list(TITLES).index(key) + 1,
+        title=str(TITLES[key]),
+        status=status,
+        figures=figures,
+        advice=" ".join(said),
+        note=note,
+        rule=rule,
+    )
+
+
 def _ratio(part: int | float, whole: int | float) -> float | None:
     return part / whole if whole else None
 
@@ -318,26 +346,26 @@ def check_rollout(facts: Facts) -> Check:
             _("With fewer than %(count)s members, the pace of invitations is not judged.")
             % {"count": SMALL_ORGANISATION}
         )
-    status = worst(statuses)
-    if status == Status.OK and (judged or activation is not None):
-        advice.append(
+    ok_advice: list[str] = []
+    if judged or activation is not None:
+        ok_advice.append(
             _(
                 "The rollout goes at a healthy pace. Keep adding volunteers in waves, as the "
                 "current ones show results."
             )
         )
-    elif status == Status.OK:
-        advice.append(
+    else:
+        ok_advice.append(
             _(
                 "Nothing to judge yet. Start with a pilot of volunteers, then open the "
                 "programme in waves."
             )
         )
-    return Check(
-        key="rollout",
-        number=1,
-        title=str(TITLES["rollout"]),
-        status=status,
+    return verdict(
+        "rollout",
+        statuses,
+        advice,
+        ok_advice,
         figures=(
             Figure("rollout_pace", _("People invited in the period"), pace, "share"),
             Figure("pilot", _("Pilot cohort"), int(has_pilot), "flag"),
@@ -346,7 +374,6 @@ def check_rollout(facts: Facts) -> Check:
                 "last_wave_activation", _("Last wave: shared at least once"), activation, "share"
             ),
         ),
-        advice=" ".join(advice),
         note=" ".join(notes),
         rule=_(
             "Act when more than %(pace)s%% of members are invited within the period or when "
@@ -441,11 +468,11 @@ def check_parrot(facts: Facts) -> Check:
                 "shares so they are spread out (the sharing policy's spreading window)."
             )
         )
-    status = worst(statuses)
-    if status == Status.OK and judged:
-        advice.append(_("People write in their own words and spread their posts. Keep it so."))
-    elif status == Status.OK:
-        advice.append(
+    ok_advice: list[str] = []
+    if judged:
+        ok_advice.append(_("People write in their own words and spread their posts. Keep it so."))
+    else:
+        ok_advice.append(
             _("Too few shares to judge yet. From the first ones, ask for a personal comment.")
         )
     note = ""
@@ -453,17 +480,16 @@ def check_parrot(facts: Facts) -> Check:
         note = _("Too few shares in the period to judge the index (%(count)s).") % {
             "count": len(shares)
         }
-    return Check(
-        key="parrot",
-        number=2,
-        title=str(TITLES["parrot"]),
-        status=status,
+    return verdict(
+        "parrot",
+        statuses,
+        advice,
+        ok_advice,
         figures=(
             Figure("parrot_index", _("Near-identical or mostly suggested text"), index, "share"),
             Figure("bursts", _("Bursts of colleagues posting together"), bursts, "count"),
             Figure("shares", _("Shares in the period"), len(shares), "count"),
         ),
-        advice=" ".join(advice),
         note=note,
         rule=_(
             "Act from %(act)s%%, watch from %(watch)s%% or at the first burst (%(colleagues)s "
@@ -536,23 +562,23 @@ def check_strategy(facts: Facts) -> Check:
                 "objective and KPIs, and tie content to it."
             )
         )
-    status = worst(statuses)
-    if status == Status.OK and (campaigns or items["total"]):
-        advice.append(
+    ok_advice: list[str] = []
+    if campaigns or items["total"]:
+        ok_advice.append(
             _("Campaigns have aims and content is tagged: keep reviewing results against them.")
         )
-    elif status == Status.OK:
-        advice.append(
+    else:
+        ok_advice.append(
             _(
                 "No campaign and no new content yet: start with a campaign, its objective and "
                 "the KPIs that will show whether it is reached."
             )
         )
-    return Check(
-        key="strategy",
-        number=3,
-        title=str(TITLES["strategy"]),
-        status=status,
+    return verdict(
+        "strategy",
+        statuses,
+        advice,
+        ok_advice,
         figures=(
             Figure(
                 "campaigns_without_aims",
@@ -566,7 +592,6 @@ def check_strategy(facts: Facts) -> Check:
             ),
             Figure("content", _("New content in the period"), items["total"], "count"),
         ),
-        advice=" ".join(advice),
         rule=_("Act from %(act)s%%, watch from %(watch)s%% or with no current campaign.")
         % {"act": limits.strategy_act_percent, "watch": limits.strategy_watch_percent},
     )
@@ -629,22 +654,21 @@ def check_adoption(facts: Facts) -> Check:
                     "and welcome ambassadors' suggestions."
                 )
             )
-    status = worst(statuses)
-    if status == Status.OK and participants:
-        advice.append(_("People share through Chorus and the hub is fed. Keep it so."))
-    elif status == Status.OK:
-        advice.append(_("Invite a first group of volunteers to the programme."))
-    return Check(
-        key="adoption",
-        number=4,
-        title=str(TITLES["adoption"]),
-        status=status,
+    ok_advice: list[str] = []
+    if participants:
+        ok_advice.append(_("People share through Chorus and the hub is fed. Keep it so."))
+    else:
+        ok_advice.append(_("Invite a first group of volunteers to the programme."))
+    return verdict(
+        "adoption",
+        statuses,
+        advice,
+        ok_advice,
         figures=(
             Figure("adoption", _("People who shared in the period"), adoption, "share"),
             Figure("participants", _("People in the programme"), len(participants), "count"),
             Figure("content_flow", _("New content"), flow, "per_100_weekly"),
         ),
-        advice=" ".join(advice),
         note="" if participants else _("Nobody has joined the programme yet."),
         rule=_(
             "Act below %(act)s%% or with no new content; watch below %(watch)s%% or under "
@@ -694,29 +718,35 @@ def check_engagement(facts: Facts) -> Check:
     relayed = _ratio(sum(relayed_counts), len(relayed_counts))
     lift = personal / relayed if personal is not None and relayed else None
     judged = len(measured) >= MIN_SHARES
-    status = Status.OK.value
+    statuses, advice = [], []
     if judged and _at_least(silent, limits.silent_act_percent):
-        status = Status.ACT.value
-        advice = _(
-            "Most shares draw no reaction at all: relaying is not enough. Add a question or an "
-            "opinion to each post, answer comments, and train people to engage with others' "
-            "posts too (engagement tips and conversation starters on each item)."
+        statuses.append(Status.ACT)
+        advice.append(
+            _(
+                "Most shares draw no reaction at all: relaying is not enough. Add a question or "
+                "an opinion to each post, answer comments, and train people to engage with "
+                "others' posts too (engagement tips and conversation starters on each item)."
+            )
         )
     elif judged and _at_least(silent, limits.silent_watch_percent):
-        status = Status.WATCH.value
-        advice = _(
-            "Many shares draw no reaction: suggest conversation starters and ask people to "
-            "say why the content matters to them."
+        statuses.append(Status.WATCH)
+        advice.append(
+            _(
+                "Many shares draw no reaction: suggest conversation starters and ask people to "
+                "say why the content matters to them."
+            )
         )
-    elif judged:
-        advice = _("Shares start conversations. Keep asking questions and answering comments.")
-    else:
-        advice = _(
+    ok_advice = [
+        _("Shares start conversations. Keep asking questions and answering comments.")
+        if judged
+        else _(
             "Too few measured shares to judge yet. Give each item a conversation starter from "
             "the beginning."
         )
+    ]
+    closing = ""
     if lift is not None and lift > 1:
-        advice += " " + _(
+        closing = _(
             "Posts in people's own words drew %(ratio)s times the engagement of plain relays."
         ) % {"ratio": number_format(lift, decimal_pos=1)}
     note = ""
@@ -724,11 +754,12 @@ def check_engagement(facts: Facts) -> Check:
         note = _("Too few measured shares in the period to judge (%(count)s).") % {
             "count": len(measured)
         }
-    return Check(
-        key="engagement",
-        number=5,
-        title=str(TITLES["engagement"]),
-        status=status,
+    return verdict(
+        "engagement",
+        statuses,
+        advice,
+        ok_advice,
+        closing=closing,
         figures=(
             Figure(
                 "engagement_per_share",
@@ -740,7 +771,6 @@ def check_engagement(facts: Facts) -> Check:
             Figure("personal_vs_relay", _("Own words against plain relays"), lift, "ratio"),
             Figure("measured_shares", _("Shares measured"), len(measured), "count"),
         ),
-        advice=advice,
         note=note,
         rule=_("Act from %(act)s%% of shares without engagement, watch from %(watch)s%%.")
         % {"act": limits.silent_act_percent, "watch": limits.silent_watch_percent},
@@ -828,16 +858,16 @@ def check_cadence(facts: Facts) -> Check:
                 "people that their insight is what makes a post worth reading."
             )
         )
-    status = worst(statuses)
-    if status == Status.OK and participants:
-        advice.append(_("People post regularly, within their targets, in their own words."))
-    elif status == Status.OK:
-        advice.append(_("Invite a first group of volunteers to the programme."))
-    return Check(
-        key="cadence",
-        number=6,
-        title=str(TITLES["cadence"]),
-        status=status,
+    ok_advice: list[str] = []
+    if participants:
+        ok_advice.append(_("People post regularly, within their targets, in their own words."))
+    else:
+        ok_advice.append(_("Invite a first group of volunteers to the programme."))
+    return verdict(
+        "cadence",
+        statuses,
+        advice,
+        ok_advice,
         figures=(
             Figure("above_cadence", _("People above their cadence"), above_share, "share"),
             Figure("far_below_target", _("People far below their target"), below_share, "share"),
@@ -845,7 +875,6 @@ def check_cadence(facts: Facts) -> Check:
                 "quality_trend", _("Own words, change from the previous period"), trend, "points"
             ),
         ),
-        advice=" ".join(advice),
         note="" if participants else _("Nobody has joined the programme yet."),
         rule=_(
             "Act when %(act)s%% of people or more post over %(factor)s times their target; "
@@ -923,13 +952,13 @@ def check_control(facts: Facts) -> Check:
                 "or trust the people who suggest and publish their ideas directly."
             )
         )
-    status = worst(statuses)
-    if status == Status.OK and judged:
-        advice.append(_("People make the suggested texts their own."))
-    if status == Status.OK and delay is not None:
-        advice.append(_("The team decides on suggestions quickly."))
-    if status == Status.OK and not judged and delay is None:
-        advice.append(
+    ok_advice: list[str] = []
+    if judged:
+        ok_advice.append(_("People make the suggested texts their own."))
+    if delay is not None:
+        ok_advice.append(_("The team decides on suggestions quickly."))
+    if not judged and delay is None:
+        ok_advice.append(
             _(
                 "Too little activity to judge yet. Present suggested texts as a starting point, "
                 "never as the text to post."
@@ -946,18 +975,17 @@ def check_control(facts: Facts) -> Check:
             _("Too few shares in the period to judge unedited texts (%(count)s).")
             % {"count": len(originalities)}
         )
-    return Check(
-        key="control",
-        number=7,
-        title=str(TITLES["control"]),
-        status=status,
+    return verdict(
+        "control",
+        statuses,
+        advice,
+        ok_advice,
         figures=(
             Figure("unedited_captions", _("Suggested texts posted unedited"), unedited, "share"),
             Figure(
                 "suggestion_decision_hours", _("Time to decide on a suggestion"), delay, "hours"
             ),
         ),
-        advice=" ".join(advice),
         note=" ".join(notes),
         rule=_(
             "Act from %(act)s%% unedited or a decision after %(act_hours)s hours; watch from "
