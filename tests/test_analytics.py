@@ -23,7 +23,6 @@ from django.test import TestCase
 from django.urls import reverse
 
 from chorus.analytics import figures, rollups
-from chorus.analytics.engagement import snapshot_model
 from chorus.analytics.figures import Measures, Scope
 from chorus.analytics.models import (
     AnalyticsSettings,
@@ -36,7 +35,7 @@ from chorus.analytics.models import (
 from chorus.links.models import Click, Conversion
 from chorus.orgs.models import Membership
 from chorus.program.models import Participation
-from chorus.sharing.models import Share
+from chorus.sharing.models import EngagementSnapshot, Share
 from tests.base import OrgTestCase
 from tests.factory import make_item, make_member
 from tests.factory_analytics import make_dataset
@@ -63,15 +62,12 @@ class Raw:
         )
         self.clicks = list(Click.objects.filter(org=org).select_related("link"))
         self.conversions = list(Conversion.objects.filter(org=org))
-        model = snapshot_model()
         self.engagement: dict[int, tuple[int, int]] = {}
-        if model is not None:
-            for snapshot in model._default_manager.filter(org=org).order_by("taken_at", "id"):
-                counts: Any = snapshot
-                self.engagement[counts.share_id] = (
-                    counts.reactions + counts.comments + counts.reposts + counts.quotes,
-                    counts.impressions or 0,
-                )
+        for snapshot in EngagementSnapshot.objects.filter(org=org).order_by("taken_at", "id"):
+            self.engagement[snapshot.share_id] = (
+                snapshot.reactions + snapshot.comments + snapshot.reposts + snapshot.quotes,
+                snapshot.impressions or 0,
+            )
 
     def share_keys(self, share: Share) -> dict[str, Any]:
         return {
@@ -211,14 +207,11 @@ class DatasetTestCase(OrgTestCase):
 
     @classmethod
     def add_engagement(cls) -> None:
-        model = snapshot_model()
-        if model is None:
-            return
         shares = Share.objects.filter(org=cls.org, status=Share.Status.PUBLISHED).order_by("pk")
         for number, share in enumerate(shares[::3]):
             # Two readings; only the latest counts.
             for reading in (1, 2):
-                model._default_manager.create(
+                EngagementSnapshot.objects.create(
                     org=cls.org,
                     share=share,
                     taken_at=NOW - timedelta(hours=10 - reading),
@@ -428,12 +421,9 @@ class FiguresEqualRawEventsTests(DatasetTestCase):
         self.assertEqual(
             launch["reach"], per_campaign[self.data.campaigns[0].pk]["potential_reach"]
         )
-        if snapshot_model() is None:
-            self.assertIsNone(launch["engagement"])
-        else:
-            self.assertEqual(
-                launch["engagement"], per_campaign[self.data.campaigns[0].pk]["engagement"]
-            )
+        self.assertEqual(
+            launch["engagement"], per_campaign[self.data.campaigns[0].pk]["engagement"]
+        )
 
     def test_another_organisations_events_never_count(self) -> None:
         scope = Scope.last_days(self.other_org.pk, 365)
@@ -523,13 +513,10 @@ class RollupMaintenanceTests(DatasetTestCase):
         self.assert_figures_match()
 
     def test_engagement_measured_later_reaches_the_rollups(self) -> None:
-        model = snapshot_model()
-        if model is None:
-            self.skipTest("Engagement is not measured in this installation.")
         rollups.refresh()  # the first pass reads the snapshots made with the dataset
         share = Share.objects.filter(org=self.org, status=Share.Status.PUBLISHED).last()
         assert share is not None
-        model._default_manager.create(
+        EngagementSnapshot.objects.create(
             org=self.org, share=share, reactions=40, comments=2, reposts=1, quotes=0
         )
         self.assertGreaterEqual(rollups.refresh(), 1)
@@ -734,14 +721,11 @@ class DashboardPageTests(DatasetTestCase):
         with self.assertNumQueries(28):
             self.client.get(self.url, {"period": "365", "team": self.team.pk})
 
-    def test_engagement_is_marked_not_available_without_measurements(self) -> None:
+    def test_engagement_is_what_the_latest_measurements_say(self) -> None:
         self.login(self.paul)
         response = self.client.get(self.url)
-        if snapshot_model() is None:
-            self.assertContains(response, "Not available yet")
-        else:
-            raw = self.raw.measures(Scope.last_days(self.org.pk, 30))[None]
-            self.assertContains(response, f'data-figure="engagement">{raw["engagement"]:,}<')
+        raw = self.raw.measures(Scope.last_days(self.org.pk, 30))[None]
+        self.assertContains(response, f'data-figure="engagement">{raw["engagement"]:,}<')
 
 
 class ExportTests(DatasetTestCase):

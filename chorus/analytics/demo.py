@@ -40,13 +40,12 @@ OWN_WORDS = [
 
 def load_analytics_demo(org: Organization, rng: random.Random) -> int:
     """Create the demo shares, clicks and conversions once, then build the rollups."""
-    from chorus.analytics.engagement import snapshot_model
     from chorus.analytics.rollups import rebuild
     from chorus.feed.models import Profile
     from chorus.links.actions import LinkError, link_for
     from chorus.links.ingest import rebuild_days
     from chorus.links.models import Click, Conversion, TrackedLink
-    from chorus.sharing.models import Share
+    from chorus.sharing.models import EngagementSnapshot, Share
 
     if Share.objects.filter(org=org, remote_id__startswith=MARK).exists():
         return 0
@@ -193,26 +192,24 @@ def load_analytics_demo(org: Organization, rng: random.Random) -> int:
         )
         created += 1
 
-    model = snapshot_model()
-    if model is not None:
-        snapshots = []
-        for share in shares:
-            published = share.published_at
-            if share.method != "api" or published is None or published > now - timedelta(hours=2):
-                continue
-            snapshots.append(
-                model(
-                    org=org,
-                    share=share,
-                    taken_at=min(published + timedelta(days=3), now),
-                    reactions=rng.randint(0, 25),
-                    comments=rng.randint(0, 4),
-                    reposts=rng.randint(0, 3),
-                    quotes=0,
-                    impressions=rng.randint(80, 2500) if share.network == "x" else None,
-                )
+    snapshots = []
+    for share in shares:
+        published = share.published_at
+        if share.method != "api" or published is None or published > now - timedelta(hours=2):
+            continue
+        snapshots.append(
+            EngagementSnapshot(
+                org=org,
+                share=share,
+                taken_at=min(published + timedelta(days=3), now),
+                reactions=rng.randint(0, 25),
+                comments=rng.randint(0, 4),
+                reposts=rng.randint(0, 3),
+                quotes=0,
+                impressions=rng.randint(80, 2500) if share.network == "x" else None,
             )
-        model._default_manager.bulk_create(snapshots, batch_size=500)
+        )
+    EngagementSnapshot.objects.bulk_create(snapshots, batch_size=500)
 
     rebuild(org)
     return created

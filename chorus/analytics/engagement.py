@@ -4,32 +4,17 @@ The counts come from `chorus.sharing.models.EngagementSnapshot`, which the engag
 adds at each step of its schedule: a share's latest snapshot holds its running totals (see
 `chorus.sharing.metrics`). The rollups add up, per day of publishing, the latest counts of
 the day's shares; when new snapshots arrive, `new_snapshot_days` says which days to redo.
-
-The model is looked up at run time so that analytics keeps working (engagement shown as
-not available) in an installation that does not have it.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date
 
-from django.apps import apps
 from django.db import models
 from django.db.models import F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, TruncDate
 
-
-def snapshot_model() -> type[models.Model] | None:
-    """The EngagementSnapshot model, or None where the sharing app has none."""
-    try:
-        return apps.get_model("sharing", "EngagementSnapshot")
-    except LookupError:
-        return None
-
-
-def engagement_available() -> bool:
-    """True when engagement is measured at all (the dashboard says "not available" otherwise)."""
-    return snapshot_model() is not None
+from chorus.sharing.models import EngagementSnapshot
 
 
 def share_engagement() -> tuple[models.Expression, models.Expression]:
@@ -38,14 +23,11 @@ def share_engagement() -> tuple[models.Expression, models.Expression]:
     Interactions are reactions + comments + reposts + quotes; impressions are 0 where the
     network does not report them (only X does). Both are 0 for a share never measured.
     """
-    model = snapshot_model()
     zero = Value(0, output_field=models.BigIntegerField())
-    if model is None:
-        return zero, zero
-    latest = model._default_manager.filter(share_id=OuterRef("pk")).order_by("-taken_at", "-id")
+    latest = EngagementSnapshot.objects.filter(share_id=OuterRef("pk")).order_by("-taken_at", "-id")
     interactions = latest.annotate(
-        total=F("reactions") + F("comments") + F("reposts") + F("quotes")
-    ).values("total")[:1]
+        interactions=F("reactions") + F("comments") + F("reposts") + F("quotes")
+    ).values("interactions")[:1]
     impressions = latest.values("impressions")[:1]
     return (
         Coalesce(Subquery(interactions), zero, output_field=models.BigIntegerField()),
@@ -56,11 +38,8 @@ def share_engagement() -> tuple[models.Expression, models.Expression]:
 def new_snapshot_days(org_id: int, after_id: int) -> tuple[set[date], int]:
     """Days of publishing of the shares measured since snapshot `after_id`, and the new
     watermark (the largest snapshot id seen)."""
-    model = snapshot_model()
-    if model is None:
-        return set(), after_id
     rows = (
-        model._default_manager.filter(org_id=org_id, pk__gt=after_id)
+        EngagementSnapshot.objects.filter(org_id=org_id, pk__gt=after_id)
         .annotate(published_day=TruncDate("share__published_at", tzinfo=UTC))
         .values_list("pk", "published_day")
     )
@@ -75,8 +54,5 @@ def new_snapshot_days(org_id: int, after_id: int) -> tuple[set[date], int]:
 
 def latest_snapshot_id(org_id: int) -> int:
     """The largest snapshot id of the organisation (0 when none)."""
-    model = snapshot_model()
-    if model is None:
-        return 0
-    found = model._default_manager.filter(org_id=org_id).aggregate(top=models.Max("pk"))["top"]
+    found = EngagementSnapshot.objects.filter(org_id=org_id).aggregate(top=models.Max("pk"))["top"]
     return int(found or 0)

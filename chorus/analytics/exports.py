@@ -48,7 +48,7 @@ class Table:
     guarded: bool = False
 
 
-def measure_columns(engagement: bool) -> list[tuple[str, Callable[[Measures], Cell]]]:
+def measure_columns() -> list[tuple[str, Callable[[Measures], Cell]]]:
     """The measure columns of every table, in order."""
     columns: list[tuple[str, Callable[[Measures], Cell]]] = [
         (_("Shares"), lambda m: m.shares),
@@ -58,7 +58,7 @@ def measure_columns(engagement: bool) -> list[tuple[str, Callable[[Measures], Ce
         (_("Human clicks"), lambda m: m.clicks),
         (_("Unique visitors"), lambda m: m.unique_visitors),
         (_("Bot clicks"), lambda m: m.bot_clicks),
-        (_("Engagement"), lambda m: m.engagement if engagement else None),
+        (_("Engagement"), lambda m: m.engagement),
         (_("Conversions"), lambda m: m.conversions),
         (_("Leads"), lambda m: m.leads),
         (_("Conversion value"), lambda m: m.conversion_value),
@@ -67,7 +67,7 @@ def measure_columns(engagement: bool) -> list[tuple[str, Callable[[Measures], Ce
 
 
 def _rows_table(name: str, title: str, first: str, rows: list[Row], board: Dashboard) -> Table:
-    columns = measure_columns(board.engagement_available)
+    columns = measure_columns()
     with_active = any(row.active is not None for row in rows)
     headers = [first, *([_("Active ambassadors")] if with_active else [])]
     headers += [label for label, _getter in columns]
@@ -98,8 +98,8 @@ def summary_rows(board: Dashboard) -> list[list[Cell]]:
         [_("Human clicks"), m.clicks],
         [_("Unique visitors"), m.unique_visitors],
         [_("Bot clicks"), m.bot_clicks],
-        [_("Engagement"), m.engagement if board.engagement_available else None],
-        [_("Measured impressions"), m.impressions if board.engagement_available else None],
+        [_("Engagement"), m.engagement],
+        [_("Measured impressions"), m.impressions],
         [_("Conversions"), m.conversions],
         [_("Leads"), m.leads],
         [_("Conversion value"), m.conversion_value],
@@ -114,7 +114,7 @@ def summary_rows(board: Dashboard) -> list[list[Cell]]:
 
 def tables(board: Dashboard) -> dict[str, Table]:
     """Every table of the dashboard, by name (the activity detail apart: `activity_table`)."""
-    columns = measure_columns(board.engagement_available)
+    columns = measure_columns()
     retention_headers = [_("Joined in"), _("People")] + [
         _("Month %(number)s (%%)") % {"number": index} for index in range(board.retention.months)
     ]
@@ -160,9 +160,9 @@ def tables(board: Dashboard) -> dict[str, Table]:
     }
 
 
-def activity_table(scope: Scope, engagement: bool) -> Table:
+def activity_table(scope: Scope) -> Table:
     """Per day, person, team, campaign, content and network: the detail behind the figures."""
-    columns = measure_columns(engagement)
+    columns = measure_columns()
     # The measures of a row by position, in the order of the columns (the rows are plain
     # tuples: this table can be long).
     wanted = [
@@ -179,7 +179,6 @@ def activity_table(scope: Scope, engagement: bool) -> Table:
         "conversion_value",
     ]
     positions = [6 + MEASURES.index(name) for name in wanted]
-    engagement_column = wanted.index("engagement")
 
     def rows() -> Iterator[list[Cell]]:
         labels: dict[str, dict[Any, str]] = defaultdict(dict)
@@ -210,8 +209,6 @@ def activity_table(scope: Scope, engagement: bool) -> Table:
                 networks[row[5]],
             ]
             cells.extend(row[position] for position in positions)
-            if not engagement:
-                cells[6 + engagement_column] = None
             cells[-1] = money(cells[-1])
             yield cells
 

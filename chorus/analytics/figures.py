@@ -79,7 +79,6 @@ from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chorus.analytics.engagement import engagement_available
 from chorus.analytics.models import (
     LEVEL_BITS,
     AnalyticsSettings,
@@ -910,7 +909,7 @@ def earned_media_value(measures: Measures, settings: AnalyticsSettings) -> Earne
 class Kpi:
     code: str
     label: str
-    value: int | Decimal | None  # None: not measured (engagement before it is available)
+    value: int | Decimal | None
     money: bool = False
 
 
@@ -932,7 +931,7 @@ def kpi_value(
     from chorus.content.models import Kpi as Code
 
     if code == Code.ENGAGEMENT:
-        return (measures.engagement if engagement_available() else None), False
+        return measures.engagement, False
     if code == Code.CONVERSION_VALUE:
         return measures.conversion_value, True
     if code == Code.EARNED_MEDIA_VALUE:
@@ -1020,7 +1019,6 @@ class Dashboard:
     funnel: Funnel
     retention: Retention
     campaign_kpis: list[CampaignResult]
-    engagement_available: bool
 
 
 def step_for(scope: Scope) -> Step:
@@ -1061,7 +1059,6 @@ def dashboard(scope: Scope, settings: AnalyticsSettings | None = None, top: int 
         funnel=funnel(scope, settings.regular_shares, people.shares),
         retention=retention(scope),
         campaign_kpis=campaign_kpis(scope, settings, campaigns),
-        engagement_available=engagement_available(),
     )
 
 

@@ -155,7 +155,7 @@ def export_csv(request: HttpRequest, membership: Membership) -> HttpResponse:
     scope = form.scope()
     if table_name == "activity":
         # The detail needs none of the other figures.
-        table = exports.activity_table(scope, figures.engagement_available())
+        table = exports.activity_table(scope)
     else:
         table = exports.tables(figures.dashboard(scope))[table_name]
     response = StreamingHttpResponse(exports.csv_lines(table), content_type="text/csv")
