@@ -217,6 +217,24 @@ class Segment(models.Model):
         abstract = True
 
 
+def segment_indexes(table: str, period: str) -> list[models.Index]:
+    """The indexes of a table of segments by `period` (day or month): by level, and content
+    per network (and team), read a network at a time."""
+    return [
+        models.Index(fields=["org", "level", period], name=f"{table}_level_{period}"),
+        models.Index(
+            fields=["org", "network", period],
+            name=f"{table}_finest_network",
+            condition=models.Q(level=Level.ITEM_TEAM_NETWORK),
+        ),
+        models.Index(
+            fields=["org", "network", period],
+            name=f"{table}_item_network",
+            condition=models.Q(level=Level.ITEM_NETWORK),
+        ),
+    ]
+
+
 class SegmentDay(Segment):
     """Every measure of one day at one level of detail (see `Level`).
 
@@ -228,20 +246,7 @@ class SegmentDay(Segment):
     day = models.DateField()
 
     class Meta:
-        indexes = [
-            models.Index(fields=["org", "level", "day"], name="segmentday_level_day"),
-            # Content per network (and team) reads a network at a time.
-            models.Index(
-                fields=["org", "network", "day"],
-                name="segmentday_finest_network",
-                condition=models.Q(level=15),
-            ),
-            models.Index(
-                fields=["org", "network", "day"],
-                name="segmentday_item_network",
-                condition=models.Q(level=14),
-            ),
-        ]
+        indexes = segment_indexes("segmentday", "day")
 
     def __str__(self) -> str:
         return f"{self.day} level {self.level}: {self.shares} shares, {self.clicks} clicks"
@@ -254,19 +259,7 @@ class SegmentMonth(Segment):
     month = models.DateField(help_text="The first day of the month.")
 
     class Meta:
-        indexes = [
-            models.Index(fields=["org", "level", "month"], name="segmentmonth_level_month"),
-            models.Index(
-                fields=["org", "network", "month"],
-                name="segmentmonth_finest_network",
-                condition=models.Q(level=15),
-            ),
-            models.Index(
-                fields=["org", "network", "month"],
-                name="segmentmonth_item_network",
-                condition=models.Q(level=14),
-            ),
-        ]
+        indexes = segment_indexes("segmentmonth", "month")
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} level {self.level}: {self.shares} shares"

@@ -346,21 +346,17 @@ def check_rollout(facts: Facts) -> Check:
             _("With fewer than %(count)s members, the pace of invitations is not judged.")
             % {"count": SMALL_ORGANISATION}
         )
-    ok_advice: list[str] = []
-    if judged or activation is not None:
-        ok_advice.append(
-            _(
-                "The rollout goes at a healthy pace. Keep adding volunteers in waves, as the "
-                "current ones show results."
-            )
+    ok_advice = [
+        _(
+            "The rollout goes at a healthy pace. Keep adding volunteers in waves, as the "
+            "current ones show results."
         )
-    else:
-        ok_advice.append(
-            _(
-                "Nothing to judge yet. Start with a pilot of volunteers, then open the "
-                "programme in waves."
-            )
+        if judged or activation is not None
+        else _(
+            "Nothing to judge yet. Start with a pilot of volunteers, then open the "
+            "programme in waves."
         )
+    ]
     return verdict(
         "rollout",
         statuses,
@@ -468,13 +464,11 @@ def check_parrot(facts: Facts) -> Check:
                 "shares so they are spread out (the sharing policy's spreading window)."
             )
         )
-    ok_advice: list[str] = []
-    if judged:
-        ok_advice.append(_("People write in their own words and spread their posts. Keep it so."))
-    else:
-        ok_advice.append(
-            _("Too few shares to judge yet. From the first ones, ask for a personal comment.")
-        )
+    ok_advice = [
+        _("People write in their own words and spread their posts. Keep it so.")
+        if judged
+        else _("Too few shares to judge yet. From the first ones, ask for a personal comment.")
+    ]
     note = ""
     if not judged:
         note = _("Too few shares in the period to judge the index (%(count)s).") % {
@@ -562,18 +556,14 @@ def check_strategy(facts: Facts) -> Check:
                 "objective and KPIs, and tie content to it."
             )
         )
-    ok_advice: list[str] = []
-    if campaigns or items["total"]:
-        ok_advice.append(
-            _("Campaigns have aims and content is tagged: keep reviewing results against them.")
+    ok_advice = [
+        _("Campaigns have aims and content is tagged: keep reviewing results against them.")
+        if campaigns or items["total"]
+        else _(
+            "No campaign and no new content yet: start with a campaign, its objective and "
+            "the KPIs that will show whether it is reached."
         )
-    else:
-        ok_advice.append(
-            _(
-                "No campaign and no new content yet: start with a campaign, its objective and "
-                "the KPIs that will show whether it is reached."
-            )
-        )
+    ]
     return verdict(
         "strategy",
         statuses,
@@ -654,11 +644,11 @@ def check_adoption(facts: Facts) -> Check:
                     "and welcome ambassadors' suggestions."
                 )
             )
-    ok_advice: list[str] = []
-    if participants:
-        ok_advice.append(_("People share through Chorus and the hub is fed. Keep it so."))
-    else:
-        ok_advice.append(_("Invite a first group of volunteers to the programme."))
+    ok_advice = [
+        _("People share through Chorus and the hub is fed. Keep it so.")
+        if participants
+        else _("Invite a first group of volunteers to the programme.")
+    ]
     return verdict(
         "adoption",
         statuses,
@@ -858,11 +848,11 @@ def check_cadence(facts: Facts) -> Check:
                 "people that their insight is what makes a post worth reading."
             )
         )
-    ok_advice: list[str] = []
-    if participants:
-        ok_advice.append(_("People post regularly, within their targets, in their own words."))
-    else:
-        ok_advice.append(_("Invite a first group of volunteers to the programme."))
+    ok_advice = [
+        _("People post regularly, within their targets, in their own words.")
+        if participants
+        else _("Invite a first group of volunteers to the programme.")
+    ]
     return verdict(
         "cadence",
         statuses,
