@@ -195,6 +195,18 @@ def verdict(
     )
 
 
+def graded(
+    value: float | None, act: float, watch: float, act_advice: str, watch_advice: str
+) -> tuple[list[str], list[str]]:
+    """(statuses, advice) for a share (0-1) that acts at or above `act` and watches at or
+    above `watch` (whole percentages); nothing for None (not measured, or not judged)."""
+    if _at_least(value, act):
+        return [Status.ACT], [act_advice]
+    if _at_least(value, watch):
+        return [Status.WATCH], [watch_advice]
+    return [], []
+
+
 def _ratio(part: int | float, whole: int | float) -> float | None:
     return part / whole if whole else None
 
@@ -438,24 +450,20 @@ def check_parrot(facts: Facts) -> Check:
     index = _ratio(parrots, len(shares))
     bursts = count_bursts(shares, limits.burst_colleagues, limits.burst_minutes)
     judged = len(shares) >= MIN_SHARES
-    statuses, advice = [], []
-    if judged and _at_least(index, limits.parrot_act_percent):
-        statuses.append(Status.ACT)
-        advice.append(
-            _(
-                "Many posts say the same thing in the same words, and readers stop reading "
-                "them. Ask for a personal comment, offer several caption variants, and "
-                "consider requiring a minimum of own words in the sharing policy."
-            )
-        )
-    elif judged and _at_least(index, limits.parrot_watch_percent):
-        statuses.append(Status.WATCH)
-        advice.append(
-            _(
-                "Some posts repeat a colleague's or the suggested text. Share examples of "
-                "personal posts and offer talking points instead of ready-made text."
-            )
-        )
+    statuses, advice = graded(
+        index if judged else None,
+        limits.parrot_act_percent,
+        limits.parrot_watch_percent,
+        _(
+            "Many posts say the same thing in the same words, and readers stop reading "
+            "them. Ask for a personal comment, offer several caption variants, and "
+            "consider requiring a minimum of own words in the sharing policy."
+        ),
+        _(
+            "Some posts repeat a colleague's or the suggested text. Share examples of "
+            "personal posts and offer talking points instead of ready-made text."
+        ),
+    )
     if bursts:
         statuses.append(Status.WATCH)
         advice.append(
@@ -708,24 +716,20 @@ def check_engagement(facts: Facts) -> Check:
     relayed = _ratio(sum(relayed_counts), len(relayed_counts))
     lift = personal / relayed if personal is not None and relayed else None
     judged = len(measured) >= MIN_SHARES
-    statuses, advice = [], []
-    if judged and _at_least(silent, limits.silent_act_percent):
-        statuses.append(Status.ACT)
-        advice.append(
-            _(
-                "Most shares draw no reaction at all: relaying is not enough. Add a question or "
-                "an opinion to each post, answer comments, and train people to engage with "
-                "others' posts too (engagement tips and conversation starters on each item)."
-            )
-        )
-    elif judged and _at_least(silent, limits.silent_watch_percent):
-        statuses.append(Status.WATCH)
-        advice.append(
-            _(
-                "Many shares draw no reaction: suggest conversation starters and ask people to "
-                "say why the content matters to them."
-            )
-        )
+    statuses, advice = graded(
+        silent if judged else None,
+        limits.silent_act_percent,
+        limits.silent_watch_percent,
+        _(
+            "Most shares draw no reaction at all: relaying is not enough. Add a question or "
+            "an opinion to each post, answer comments, and train people to engage with "
+            "others' posts too (engagement tips and conversation starters on each item)."
+        ),
+        _(
+            "Many shares draw no reaction: suggest conversation starters and ask people to "
+            "say why the content matters to them."
+        ),
+    )
     ok_advice = [
         _("Shares start conversations. Keep asking questions and answering comments.")
         if judged
