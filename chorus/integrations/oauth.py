@@ -23,8 +23,7 @@ from urllib.parse import quote, urlencode
 
 from urllib3.exceptions import ConnectTimeoutError
 
-from chorus.lib.safe_fetch import FetchError, Response, request
-from chorus.sharing.clients.base import (
+from chorus.integrations.base import (
     Credentials,
     PermanentError,
     PublishError,
@@ -32,6 +31,7 @@ from chorus.sharing.clients.base import (
     RetryableError,
     UnknownOutcome,
 )
+from chorus.lib.safe_fetch import FetchError, Response, request
 
 
 def new_state() -> str:
