@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
 from chorus.integrations import oauth
 from chorus.integrations.base import Credentials
-from chorus.integrations.capabilities import (
-    Connected,
-    ConnectFlow,
-    Consent,
-    Integration,
-    ServerApps,
-)
+from chorus.integrations.capabilities import Integration
 from chorus.integrations.x import client as x
 from chorus.lib.networks import Network
 
@@ -23,27 +16,6 @@ def intent(text: str, url: str, credentials: Credentials) -> str:
     return "https://x.com/intent/tweet?" + urlencode({"text": text})
 
 
-class XConnect(ConnectFlow):
-    order = 40
-    sends_back = True
-
-    def enabled(self) -> bool:
-        return x.client.is_enabled()
-
-    def start(
-        self, data: dict[str, Any], redirect_uri: str, state: str, apps: ServerApps
-    ) -> Connected | Consent:
-        verifier = oauth.new_code_verifier()
-        target = x.client.authorize_url(redirect_uri, state, oauth.code_challenge(verifier))
-        return Consent(target, {"verifier": verifier})
-
-    def finish(
-        self, pending: dict[str, str], code: str, redirect_uri: str, apps: ServerApps
-    ) -> Connected:
-        credentials = x.client.exchange_code(code, redirect_uri, pending["verifier"])
-        return Connected(x.client.verify(credentials), credentials)
-
-
 integration = Integration(
     key=Network.X.value,
     label=Network.X.label,
@@ -51,7 +23,7 @@ integration = Integration(
     client=x.client,
     reconcile="look",
     metrics=x.client,
-    connect=XConnect(),
+    connect=oauth.CodeFlow(x.client, order=40, pkce=True),
     length_rule="x",
     link_network=Network.X.value,
 )
