@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from chorus.accounts import views as account_views
+from chorus.integrations import registry
 from chorus.links import redirect as link_redirect
 from chorus.links import views as link_views
 from chorus.notify import views as notify_views
@@ -47,7 +48,7 @@ urlpatterns = [
             {"network": network},
             name=f"connection_callback_{network}",
         )
-        for network in ("mastodon", "linkedin", "x")
+        for network in registry.callback_networks()
     ],
     path(
         "digest/unsubscribe/<str:token>/",

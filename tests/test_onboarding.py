@@ -12,12 +12,12 @@ from django.db import connection as database
 from django.test.utils import CaptureQueriesContext
 
 from chorus.feed.models import Profile
+from chorus.integrations.base import Account
 from chorus.notify.models import Notification
 from chorus.orgs.models import Membership, Role
 from chorus.program.onboarding import checklist, checklists
-from chorus.sharing.clients.base import Account
+from chorus.sharing.actions import do_connect
 from chorus.sharing.models import Connection, Share
-from chorus.sharing.views import _save_connection
 from tests.base import OrgTestCase
 from tests.factory import (
     make_connection,
@@ -100,7 +100,7 @@ class StepTests(OrgTestCase):
         expired.save(update_fields=["status"])
         before = self.steps()
         self.assertFalse(before["network"], "an expired connection does not count")
-        _save_connection(
+        do_connect(
             self.amy_m,
             "mastodon",
             Account(remote_id="1", handle="@amy@mastodon.example"),

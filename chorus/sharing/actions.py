@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chorus.content.models import Caption, ContentItem
-from chorus.lib.networks import Network
+from chorus.integrations import registry
+from chorus.integrations.base import Account
 from chorus.orgs.actions import audit, do_change_settings
 from chorus.orgs.models import Membership
-from chorus.sharing.models import API_NETWORKS, Connection, Share
+from chorus.sharing.models import Connection, MastodonApp, Share
 from chorus.sharing.scheduling import policy_of
 
 logger = logging.getLogger(__name__)
@@ -36,15 +37,50 @@ def has_shared(membership: Membership) -> bool:
 
 def revoke_remote(connection: Connection) -> None:
     """Ask the network to revoke the token, where it allows it; never fails the caller."""
-    from chorus.sharing.publishing import client_for
-
-    client = client_for(connection.network)
+    client = registry.client_for(connection.network)
     if client is None:
         return
     try:
         client.revoke(connection.credentials)
     except Exception:  # a network that is down must not keep the token alive here
         logger.warning("revoking %s failed", connection.pk, exc_info=True)
+
+
+@transaction.atomic
+def do_connect(
+    membership: Membership, network: str, account: Account, credentials: dict[str, Any]
+) -> Connection:
+    """Create the connection, or refresh the existing one (reconnecting in one step);
+    audited as "connection.connect"."""
+    expires = credentials.get("expires_at")
+    connection = (
+        Connection.objects.select_for_update()
+        .filter(membership=membership, network=network)
+        .exclude(status=Connection.Status.REVOKED)
+        .first()
+    ) or Connection(org=membership.org, membership=membership, network=network)
+    connection.handle = account.handle[:255]
+    connection.remote_id = account.remote_id[:255]
+    connection.credentials = credentials
+    connection.status = Connection.Status.ACTIVE
+    connection.expires_at = datetime.fromisoformat(expires) if expires else None
+    connection.expiry_warned_at = None
+    connection.last_error = ""
+    connection.save()
+    audit(membership.org, membership.user, "connection.connect", connection)
+    return connection
+
+
+class ServerApps:
+    """Chorus's OAuth applications on the servers people name (`MastodonApp`, encrypted),
+    as connect flows ask for them (`integrations.capabilities.ServerApps`)."""
+
+    def get(self, server: str) -> dict[str, str] | None:
+        app = MastodonApp.objects.filter(instance=server).first()
+        return dict(app.secrets) if app is not None else None
+
+    def save(self, server: str, secrets: dict[str, str]) -> None:
+        MastodonApp.objects.update_or_create(instance=server, defaults={"secrets": secrets})
 
 
 @transaction.atomic
@@ -86,9 +122,6 @@ class ShareRefused(Exception):
     """A share the rules do not allow; the message is for the person."""
 
 
-INTENT_ONLY = ("facebook", "whatsapp", "email")
-
-
 def compose_text(text: str, link_url: str) -> str:
     """The person's text with their tracked link, added at the end if they removed it."""
     text = text.strip()
@@ -123,9 +156,11 @@ def do_compose(
     ContentItem.objects.select_for_update().filter(pk=item.pk).first()
     if not item.is_live() or item.internal_only:
         raise ShareRefused(_("This content cannot be shared."))
-    link_network = network if network in Network.values else "facebook"
+    integration = registry.find(network)
+    if integration is None:
+        raise ShareRefused(_("Unknown network."))
     try:
-        link = link_for(member, link_network, item=item) if item.url else None
+        link = link_for(member, integration.link_network, item=item) if item.url else None
     except LinkError as error:
         raise ShareRefused(str(error)) from error
     link_url = short_url(link, request) if link is not None else ""
@@ -147,7 +182,7 @@ def do_compose(
     connection = Connection.objects.filter(
         membership=member, network=network, status=Connection.Status.ACTIVE
     ).first()
-    api = network in API_NETWORKS and connection is not None and network not in INTENT_ONLY
+    api = integration.publishes and connection is not None
     share = Share(
         org=member.org,
         membership=member,

@@ -12,16 +12,18 @@ from ninja.errors import HttpError
 from chorus.api.common import DateTime, ErrorOut, Id, membership_of, require
 from chorus.content.access import get_item
 from chorus.content.api import Invalid, InvalidOut
+from chorus.integrations import registry
 from chorus.orgs.models import Membership, Role
 from chorus.program.models import is_participant
 from chorus.sharing import actions
 from chorus.sharing.checks import run
 from chorus.sharing.forms import SharingPolicyForm
-from chorus.sharing.models import CHANNEL_CHOICES, MAX_STAGGER_MINUTES, Connection, Share
+from chorus.sharing.models import MAX_STAGGER_MINUTES, Connection, Share
 from chorus.sharing.scheduling import org_zone, policy_of
 
 router = Router(tags=["sharing"])
-CHANNELS = [value for value, _label in CHANNEL_CHOICES]
+# The networks of the schema (the registry's built-in ones); `_network` asks the registry.
+CHANNELS = registry.keys()
 
 
 class CheckIn(Schema):
@@ -84,8 +86,8 @@ def _participant(request: HttpRequest) -> Any:
 
 
 def _network(network: str) -> str:
-    if network not in CHANNELS:
-        message = f"Unknown network: {network}. One of: {', '.join(CHANNELS)}."
+    if registry.find(network) is None:
+        message = f"Unknown network: {network}. One of: {', '.join(registry.keys())}."
         raise Invalid({"network": [message]}, message)
     return network
 

@@ -6,7 +6,8 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from chorus.sharing.models import CHANNEL_CHOICES, SharingPolicy
+from chorus.integrations import registry
+from chorus.sharing.models import SharingPolicy
 
 
 class ComposeForm(forms.Form):
@@ -15,7 +16,8 @@ class ComposeForm(forms.Form):
         ("good", _("At a good time for me")),
         ("at", _("At a time I choose")),
     ]
-    network = forms.ChoiceField(label=_("Network"), choices=CHANNEL_CHOICES)
+    # Every registered network, read each time the choices are listed.
+    network = forms.ChoiceField(label=_("Network"), choices=registry.choices)
     text = forms.CharField(
         label=_("Your post"),
         max_length=5000,
@@ -35,37 +37,6 @@ class ComposeForm(forms.Form):
         if data.get("when") == "at" and not data.get("at"):
             self.add_error("at", _("Choose the date and time."))
         return data
-
-
-class BlueskyForm(forms.Form):
-    identifier = forms.CharField(
-        label=_("Handle or e-mail"),
-        max_length=255,
-        widget=forms.TextInput(attrs={"autocomplete": "username"}),
-    )
-    app_password = forms.CharField(
-        label=_("App password"),
-        max_length=100,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
-        help_text=_(
-            "Create one in Bluesky: Settings → Privacy and security → App passwords. "
-            "Never your main password."
-        ),
-    )
-    pds = forms.URLField(
-        label=_("Server"),
-        required=False,
-        initial="https://bsky.social",
-        help_text=_("Leave as is unless your account lives on another server."),
-    )
-
-
-class MastodonForm(forms.Form):
-    instance = forms.CharField(
-        label=_("Your server"),
-        max_length=255,
-        help_text=_("For example mastodon.social, or your full handle @you@server."),
-    )
 
 
 class ConfirmForm(forms.Form):

@@ -56,20 +56,18 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from importlib import import_module
 from itertools import groupby
 
-from django.conf import settings
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from chorus.lib.networks import Network
-from chorus.sharing.clients.base import (
-    MetricsClient,
+from chorus.integrations import registry
+from chorus.integrations.base import (
     MetricsUnavailable,
     PermanentError,
     ReconnectError,
     RetryableError,
+    backoff,
 )
 from chorus.sharing.models import Connection, EngagementSnapshot, Share
 
@@ -96,12 +94,6 @@ CLAIM_LEASE = timedelta(minutes=30)
 BASE_DELAY = timedelta(minutes=15)
 MAX_DELAY = timedelta(hours=12)
 MAX_FAILURES = 6
-CLIENT_MODULES: dict[str, str] = {
-    Network.MASTODON: "chorus.sharing.clients.mastodon",
-    Network.BLUESKY: "chorus.sharing.clients.bluesky",
-    Network.LINKEDIN: "chorus.sharing.clients.linkedin",
-    Network.X: "chorus.sharing.clients.x",
-}
 
 
 # --- Reading the results ------------------------------------------------------------------
@@ -174,14 +166,6 @@ def next_step(published_at: datetime, after: datetime) -> datetime | None:
     return None
 
 
-def measured_networks() -> list[str]:
-    """The networks whose counts Chorus can read on this server."""
-    networks: list[str] = [Network.MASTODON, Network.X, Network.LINKEDIN]
-    if settings.CHORUS_BLUESKY_APPVIEW_URL:
-        networks.append(Network.BLUESKY)
-    return networks
-
-
 def due_shares(now: datetime) -> QuerySet[Share]:
     """The shares whose counts are due now, on a live connection."""
     first_step = now - SCHEDULE[0]
@@ -191,7 +175,7 @@ def due_shares(now: datetime) -> QuerySet[Share]:
             status=Share.Status.PUBLISHED,
             method=Share.Method.API,
             metrics_done=False,
-            network__in=measured_networks(),
+            network__in=registry.measured_networks(),
             connection__status=Connection.Status.ACTIVE,
             published_at__gte=window_start,
         )
@@ -270,7 +254,7 @@ def _sync_connection(
 ) -> None:
     """Read one connection's due shares in batches; stop at the first failure, which
     decides for the shares not read yet."""
-    client = _client_for(connection.network)
+    client = registry.metrics_client_for(connection.network)
     if client is None:
         _advance(shares, now, report, measured=False)
         return
@@ -323,14 +307,6 @@ def _sync_connection(
             connection.save(update_fields=["credentials", "updated_at"])
 
 
-def _client_for(network: str) -> MetricsClient | None:
-    module = CLIENT_MODULES.get(network)
-    if module is None:
-        return None
-    client = import_module(module).client
-    return client if hasattr(client, "fetch_metrics") else None
-
-
 def _advance(shares: list[Share], now: datetime, report: SyncReport, *, measured: bool) -> None:
     """Move the shares to their next step, or end their schedule after the last one."""
     for share in shares:
@@ -354,22 +330,14 @@ def _postpone(
         if share.metrics_failures > MAX_FAILURES:
             given_up.append(share)
         else:
-            share.metrics_next_at = now + backoff(share.metrics_failures, retry_after)
+            share.metrics_next_at = now + backoff(
+                share.metrics_failures, retry_after, base=BASE_DELAY, cap=MAX_DELAY
+            )
             waiting.append(share)
     report.postponed += len(waiting)
     Share.objects.bulk_update(waiting, ["metrics_next_at", "metrics_failures"])
     if given_up:
         _advance(given_up, now, report, measured=False)
-
-
-def backoff(failures: int, retry_after: float | None) -> timedelta:
-    """How long to wait after `failures` retryable errors in a row: BASE_DELAY doubled
-    each time up to MAX_DELAY, with jitter, and never less than the network asked."""
-    delay = min(MAX_DELAY, BASE_DELAY * 2 ** max(0, failures - 1))
-    delay = delay * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not security
-    if retry_after is not None:
-        delay = max(delay, timedelta(seconds=retry_after))
-    return delay
 
 
 def _reconnect(

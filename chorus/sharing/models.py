@@ -11,15 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chorus.content.models import Caption, ContentItem
+from chorus.integrations import registry
 from chorus.lib.crypto import EncryptedJSONField
 from chorus.lib.networks import Network
 from chorus.links.models import TrackedLink
 from chorus.orgs.models import Membership, Organization
 
-# Networks Chorus can publish to through their API; the others use share intents.
-API_NETWORKS = (Network.MASTODON, Network.BLUESKY, Network.LINKEDIN, Network.X)
 # Where a share can go: the networks, plus messaging opened on the person's device.
-CHANNEL_CHOICES = [*Network.choices, ("whatsapp", "WhatsApp"), ("email", _("E-mail"))]
+# Every channel a share goes through (networks, messaging, e-mail), as registered.
+CHANNEL_CHOICES = registry.choices()
 # The widest window colleagues' shares of one item may be spread over: a day.
 MAX_STAGGER_MINUTES = 1440
 

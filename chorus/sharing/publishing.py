@@ -15,46 +15,32 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 import socket
 from datetime import timedelta
-from importlib import import_module
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from chorus.links.actions import short_url
-from chorus.sharing.clients.base import (
-    Client,
+from chorus.integrations import registry
+from chorus.integrations.base import (
     PermanentError,
     Post,
     Published,
     ReconnectError,
     RetryableError,
     UnknownOutcome,
+    backoff,
 )
+from chorus.links.actions import short_url
 from chorus.sharing.models import Attempt, Connection, Share
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-BASE_DELAY = 60  # seconds; doubled at each attempt, with jitter
-MAX_DELAY = 6 * 3600
+BASE_DELAY = timedelta(seconds=60)  # doubled at each attempt, with jitter
+MAX_DELAY = timedelta(hours=6)
 CLAIM_TIMEOUT = timedelta(minutes=10)
-CLIENT_MODULES = {
-    "mastodon": "chorus.sharing.clients.mastodon",
-    "bluesky": "chorus.sharing.clients.bluesky",
-    "linkedin": "chorus.sharing.clients.linkedin",
-    "x": "chorus.sharing.clients.x",
-}
-
-
-def client_for(network: str) -> Client | None:
-    module = CLIENT_MODULES.get(network)
-    if module is None:
-        return None
-    return import_module(module).client  # type: ignore[no-any-return]
 
 
 def worker_name() -> str:
@@ -89,14 +75,6 @@ def claim(share_id: int, worker: str) -> bool:
     )
 
 
-def backoff(attempts: int, retry_after: float | None) -> timedelta:
-    delay = min(MAX_DELAY, BASE_DELAY * 2 ** max(0, attempts - 1))
-    delay = delay * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not security
-    if retry_after is not None:
-        delay = max(delay, retry_after)
-    return timedelta(seconds=delay)
-
-
 def post_for(share: Share) -> Post:
     item = share.item
     url = short_url(share.link) if share.link is not None else item.url
@@ -123,28 +101,33 @@ def publish_share(share_id: int, worker: str | None = None) -> str:
         return _stop(share, "no_connection", "The network is not connected.")
     if connection.status != Connection.Status.ACTIVE:
         return _stop(share, "reconnect", "The network must be reconnected.")
-    client = client_for(share.network)
-    if client is None:
+    integration = registry.find(share.network)
+    client = integration.client if integration is not None else None
+    if integration is None or client is None:
         return _stop(share, "unsupported", "This network cannot be published to by Chorus.")
     post = post_for(share)
     credentials = dict(connection.credentials)
 
     previous = share.publish_attempts.filter(Q(outcome="") | Q(outcome="unknown")).exists()
-    if previous and share.network != "mastodon":
-        # An earlier attempt may have posted: look before posting again. (Mastodon
-        # deduplicates by Idempotency-Key, so re-sending is the reconciliation there.)
+    if previous and integration.reconcile == "ask":
+        # The network cannot tell whether the earlier attempt posted: the person looks.
+        return _park(
+            share, "unknown_outcome", f"{integration.label} cannot tell whether it was posted."
+        )
+    if previous and integration.reconcile == "look":
+        # An earlier attempt may have posted: look before posting again. (A network that
+        # deduplicates by idempotency key, "resend", is reconciled by sending again.)
         try:
             found = client.find_published(credentials, post)
-        except (RetryableError, PermanentError) as error:
+        except RetryableError as error:
+            logger.info("reconciling share %s failed: %s", share.pk, error)
+            return _park(share, "unknown_outcome", error.message)
+        except PermanentError as error:
             found = None
             logger.info("reconciling share %s failed: %s", share.pk, error)
-            if share.network == "linkedin" or isinstance(error, RetryableError):
-                return _park(share, "unknown_outcome", error.message)
         if found is not None:
             _save_credentials(connection, credentials)
             return _done(share, found, None)
-        if share.network == "linkedin":
-            return _park(share, "unknown_outcome", "LinkedIn cannot tell whether it was posted.")
 
     attempt = Attempt.objects.create(share=share, worker=worker)
     try:
@@ -205,7 +188,9 @@ def _retry(share: Share, attempt: Attempt, error: RetryableError, *, outcome: st
         _tell(share)
         return share.status
     share.status = Share.Status.SCHEDULED
-    share.next_attempt_at = timezone.now() + backoff(share.attempts, error.retry_after)
+    share.next_attempt_at = timezone.now() + backoff(
+        share.attempts, error.retry_after, base=BASE_DELAY, cap=MAX_DELAY
+    )
     share.claimed_by = ""
     share.claimed_at = None
     share.save()
@@ -232,6 +217,6 @@ def _stop(share: Share, code: str, message: str) -> str:
 
 
 def _tell(share: Share) -> None:
-    from chorus.sharing.messages import notify_share_problem
+    from chorus.sharing.notices import notify_share_problem
 
     notify_share_problem(share)

@@ -9,6 +9,8 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from chorus.integrations import registry
+
 
 @db_task()
 def publish_share_task(share_id: int) -> str:
@@ -44,16 +46,20 @@ EXPIRY_WARNING = timedelta(days=7)
 @db_periodic_task(crontab(minute="17", hour="*"))
 def warn_expiring_connections() -> None:
     """A week before a token expires (LinkedIn: 60 days), tell the person to reconnect."""
-    from chorus.sharing.messages import notify_expiring
     from chorus.sharing.models import Connection
+    from chorus.sharing.notices import notify_expiring
 
     soon = timezone.now() + EXPIRY_WARNING
     for connection in Connection.objects.filter(
         status=Connection.Status.ACTIVE,
         expires_at__lte=soon,
         expiry_warned_at__isnull=True,
-        # X tokens live two hours and refresh themselves: only networks without refresh.
-        network__in=["linkedin"],
+        # Only networks whose tokens do not refresh themselves (X's live two hours).
+        network__in=[
+            integration.key
+            for integration in registry.integrations()
+            if integration.warn_before_expiry
+        ],
     ).select_related("membership__user", "membership__org", "org"):
         notify_expiring(connection)
         connection.expiry_warned_at = timezone.now()

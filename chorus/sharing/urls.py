@@ -1,18 +1,20 @@
 from django.urls import path
 
+from chorus.integrations import registry
 from chorus.sharing import views
 
 urlpatterns = [
     path("networks/", views.connections, name="connections"),
-    path("networks/bluesky/", views.connect_bluesky, name="connect_bluesky"),
-    path("networks/mastodon/", views.connect_mastodon, name="connect_mastodon"),
-    path(
-        "networks/linkedin/",
-        views.connect_oauth,
-        {"network": "linkedin"},
-        name="connect_linkedin",
-    ),
-    path("networks/x/", views.connect_oauth, {"network": "x"}, name="connect_x"),
+    # One address a network with a connect flow: connect_bluesky, connect_mastodon…
+    *[
+        path(
+            f"networks/{integration.key}/",
+            views.connect,
+            {"network": integration.key},
+            name=f"connect_{integration.key}",
+        )
+        for integration in registry.with_connect_flow()
+    ],
     path(
         "networks/<int:connection_id>/disconnect/", views.disconnect, name="connection_disconnect"
     ),

@@ -3,15 +3,14 @@ originality check, share intents, and my queue."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,23 +20,15 @@ from django.views.decorators.http import require_http_methods
 
 from chorus.content.access import get_item
 from chorus.content.models import Caption, ContentItem
-from chorus.lib.networks import Network
+from chorus.integrations import oauth, registry
+from chorus.integrations.base import PublishError
+from chorus.integrations.capabilities import Connected, Consent
 from chorus.orgs.access import get_membership, org_view
-from chorus.orgs.actions import audit
 from chorus.orgs.models import Membership, Role
 from chorus.program.models import is_participant
 from chorus.sharing import actions
-from chorus.sharing.clients import oauth
-from chorus.sharing.clients.base import Account, PublishError
-from chorus.sharing.forms import (
-    BlueskyForm,
-    ComposeForm,
-    ConfirmForm,
-    MastodonForm,
-    SharingPolicyForm,
-)
-from chorus.sharing.intents import URL_ONLY, intent_url
-from chorus.sharing.models import API_NETWORKS, Connection, MastodonApp, Share
+from chorus.sharing.forms import ComposeForm, ConfirmForm, SharingPolicyForm
+from chorus.sharing.models import Connection, Share
 from chorus.sharing.scheduling import org_zone, policy_of
 
 logger = logging.getLogger(__name__)
@@ -47,54 +38,51 @@ SESSION_KEY = "chorus_oauth"
 # --- Connections --------------------------------------------------------------------------
 
 
-def _oauth_networks() -> list[str]:
-    offered = []
-    if settings.CHORUS_LINKEDIN_CLIENT_ID:
-        offered.append("linkedin")
-    if settings.CHORUS_X_CLIENT_ID:
-        offered.append("x")
-    return offered
+def _panels(membership: Membership, bound: tuple[str, forms.Form] | None = None) -> list[Any]:
+    """One panel a network the person can connect here, with its form (bound after a
+    refused attempt, so the page shows what went wrong)."""
+    panels = []
+    for integration in registry.connectable():
+        flow = integration.connect
+        assert flow is not None  # connectable() returns networks with a flow
+        form = None
+        if bound is not None and bound[0] == integration.key:
+            form = bound[1]
+        elif flow.form_class is not None:
+            form = flow.form_class()
+        panels.append(
+            {
+                "key": integration.key,
+                "label": integration.label,
+                "form": form,
+                "url_name": f"connect_{integration.key}",
+            }
+        )
+    return panels
 
 
-@require_http_methods(["GET"])
-@org_view()
-def connections(request: HttpRequest, membership: Membership) -> HttpResponse:
+def _connections_page(
+    request: HttpRequest,
+    membership: Membership,
+    bound: tuple[str, forms.Form] | None = None,
+    status: int = 200,
+) -> HttpResponse:
     found = Connection.objects.filter(membership=membership).exclude(
         status=Connection.Status.REVOKED
     )
     context = {
         "connections": found,
         "participant": is_participant(membership),
-        "bluesky_form": BlueskyForm(),
-        "mastodon_form": MastodonForm(),
-        "oauth_networks": [(key, Network(key).label) for key in _oauth_networks()],
+        "connect_panels": _panels(membership, bound),
         "soon": timezone.now() + timedelta(days=7),
     }
-    return render(request, "sharing/connections.html", context)
+    return render(request, "sharing/connections.html", context, status=status)
 
 
-def _save_connection(
-    membership: Membership, network: str, account: Account, credentials: dict[str, Any]
-) -> Connection:
-    """Create the connection, or refresh the existing one (reconnecting in one step)."""
-    expires = credentials.get("expires_at")
-    with transaction.atomic():
-        connection = (
-            Connection.objects.select_for_update()
-            .filter(membership=membership, network=network)
-            .exclude(status=Connection.Status.REVOKED)
-            .first()
-        ) or Connection(org=membership.org, membership=membership, network=network)
-        connection.handle = account.handle[:255]
-        connection.remote_id = account.remote_id[:255]
-        connection.credentials = credentials
-        connection.status = Connection.Status.ACTIVE
-        connection.expires_at = datetime.fromisoformat(expires) if expires else None
-        connection.expiry_warned_at = None
-        connection.last_error = ""
-        connection.save()
-        audit(membership.org, membership.user, "connection.connect", connection)
-    return connection
+@require_http_methods(["GET"])
+@org_view()
+def connections(request: HttpRequest, membership: Membership) -> HttpResponse:
+    return _connections_page(request, membership)
 
 
 def _refuse_outsiders(request: HttpRequest, membership: Membership) -> bool:
@@ -102,40 +90,6 @@ def _refuse_outsiders(request: HttpRequest, membership: Membership) -> bool:
         return False
     messages.error(request, _("Join the ambassador programme to connect a network."))
     return True
-
-
-@require_http_methods(["POST"])
-@org_view()
-def connect_bluesky(request: HttpRequest, membership: Membership) -> HttpResponse:
-    from chorus.sharing.clients.bluesky import client
-
-    if _refuse_outsiders(request, membership):
-        return redirect("connections", org=membership.org.slug)
-    form = BlueskyForm(request.POST)
-    if form.is_valid():
-        credentials = {
-            "pds": (form.cleaned_data["pds"] or "https://bsky.social").rstrip("/"),
-            "identifier": form.cleaned_data["identifier"].strip().lstrip("@"),
-            "app_password": form.cleaned_data["app_password"],
-        }
-        try:
-            account = client.verify(credentials)
-        except PublishError as error:
-            form.add_error(None, _("Bluesky refused: %(reason)s") % {"reason": error.message})
-        else:
-            _save_connection(membership, "bluesky", account, credentials)
-            messages.success(request, _("Bluesky is connected."))
-            return redirect("connections", org=membership.org.slug)
-    context = {
-        "connections": Connection.objects.filter(membership=membership).exclude(
-            status=Connection.Status.REVOKED
-        ),
-        "participant": True,
-        "bluesky_form": form,
-        "mastodon_form": MastodonForm(),
-        "oauth_networks": [(key, Network(key).label) for key in _oauth_networks()],
-    }
-    return render(request, "sharing/connections.html", context, status=400)
 
 
 def _callback_uri(request: HttpRequest, network: str) -> str:
@@ -150,67 +104,51 @@ def _remember(request: HttpRequest, state: str, data: dict[str, str]) -> None:
     request.session[SESSION_KEY] = pending
 
 
-@require_http_methods(["POST"])
-@org_view()
-def connect_mastodon(request: HttpRequest, membership: Membership) -> HttpResponse:
-    from chorus.sharing.clients.mastodon import client, normalize_instance_url
-
-    if _refuse_outsiders(request, membership):
-        return redirect("connections", org=membership.org.slug)
-    form = MastodonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give your Mastodon server."))
-        return redirect("connections", org=membership.org.slug)
-    redirect_uri = _callback_uri(request, "mastodon")
-    try:
-        instance = normalize_instance_url(form.cleaned_data["instance"])
-        app = MastodonApp.objects.filter(instance=instance).first()
-        if app is None or app.secrets.get("redirect_uri") != redirect_uri:
-            registered = client.register_app(instance, redirect_uri)
-            secrets = {**registered, "redirect_uri": redirect_uri}
-            app, _created = MastodonApp.objects.update_or_create(
-                instance=instance, defaults={"secrets": secrets}
-            )
-    except PublishError as error:
-        messages.error(
-            request,
-            _("That Mastodon server did not answer: %(reason)s") % {"reason": error.message},
-        )
-        return redirect("connections", org=membership.org.slug)
-    state = oauth.new_state()
-    _remember(
-        request, state, {"org": membership.org.slug, "network": "mastodon", "instance": instance}
-    )
-    return _continue(
-        request,
-        "Mastodon",
-        client.authorize_url(instance, app.secrets["client_id"], redirect_uri, state),
-    )
+def _connected(request: HttpRequest, membership: Membership, network: str, step: Connected) -> None:
+    actions.do_connect(membership, network, step.account, step.credentials)
+    label = registry.get(network).label
+    messages.success(request, _("%(network)s is connected.") % {"network": label})
 
 
 @require_http_methods(["POST"])
 @org_view()
-def connect_oauth(request: HttpRequest, membership: Membership, network: str) -> HttpResponse:
-    """LinkedIn and X: off to the network's consent page."""
-    if network not in _oauth_networks():
+def connect(request: HttpRequest, membership: Membership, network: str) -> HttpResponse:
+    """Start connecting a network: check what the person gave, then connect at once (an
+    app password) or send them to the network's consent page (OAuth)."""
+    integration = registry.find(network)
+    flow = integration.connect if integration is not None else None
+    if integration is None or flow is None or not flow.enabled():
         raise Http404
+    target = redirect("connections", org=membership.org.slug)
     if _refuse_outsiders(request, membership):
-        return redirect("connections", org=membership.org.slug)
+        return target
+    form = flow.form_class(request.POST) if flow.form_class is not None else None
+    if form is not None and not form.is_valid():
+        invalid = flow.invalid()
+        if invalid is None:
+            return _connections_page(request, membership, (network, form), status=400)
+        messages.error(request, invalid)
+        return target
     state = oauth.new_state()
-    redirect_uri = _callback_uri(request, network)
-    data = {"org": membership.org.slug, "network": network}
-    if network == "x":
-        from chorus.sharing.clients.x import client as x_client
-
-        verifier = oauth.new_code_verifier()
-        data["verifier"] = verifier
-        target = x_client.authorize_url(redirect_uri, state, oauth.code_challenge(verifier))
-    else:
-        from chorus.sharing.clients.linkedin import client as linkedin_client
-
-        target = linkedin_client.authorize_url(redirect_uri, state)
-    _remember(request, state, data)
-    return _continue(request, Network(network).label, target)
+    redirect_uri = _callback_uri(request, network) if flow.sends_back else ""
+    try:
+        step = flow.start(
+            form.cleaned_data if form is not None else {},
+            redirect_uri,
+            state,
+            actions.ServerApps(),
+        )
+    except PublishError as error:
+        if flow.refusal_on_form and form is not None:
+            form.add_error(None, flow.refused_at_start(error.message))
+            return _connections_page(request, membership, (network, form), status=400)
+        messages.error(request, flow.refused_at_start(error.message))
+        return target
+    if isinstance(step, Consent):
+        _remember(request, state, {"org": membership.org.slug, "network": network, **step.pending})
+        return _continue(request, str(integration.label), step.target)
+    _connected(request, membership, network, step)
+    return target
 
 
 def _continue(request: HttpRequest, network: str, target: str) -> HttpResponse:
@@ -230,48 +168,22 @@ def connection_callback(request: HttpRequest, network: str) -> HttpResponse:
     request.session[SESSION_KEY] = pending
     if data is None or data.get("network") != network:
         raise Http404
+    integration = registry.find(network)
+    flow = integration.connect if integration is not None else None
+    if flow is None or not flow.sends_back:
+        raise Http404
     membership = get_membership(request.user, data["org"])
     target = redirect("connections", org=membership.org.slug)
     code = request.GET.get("code", "")
     if not code:
         messages.error(request, _("The connection was not allowed."))
         return target
-    redirect_uri = _callback_uri(request, network)
     try:
-        if network == "mastodon":
-            from chorus.sharing.clients.mastodon import client as mastodon_client
-
-            app = get_object_or_404(MastodonApp, instance=data["instance"])
-            credentials = mastodon_client.exchange_code(
-                data["instance"],
-                app.secrets["client_id"],
-                app.secrets["client_secret"],
-                redirect_uri,
-                code,
-            )
-            account = mastodon_client.verify(credentials)
-            with contextlib.suppress(PublishError):  # else the default limit applies
-                limits = mastodon_client.instance_limits(data["instance"])
-                credentials["max_characters"] = limits[0]
-        elif network == "x":
-            from chorus.sharing.clients.x import client as x_client
-
-            credentials = x_client.exchange_code(code, redirect_uri, data["verifier"])
-            account = x_client.verify(credentials)
-        elif network == "linkedin":
-            from chorus.sharing.clients.linkedin import client as linkedin_client
-
-            credentials = linkedin_client.exchange_code(code, redirect_uri)
-            account = linkedin_client.verify(credentials)
-        else:
-            raise Http404
+        step = flow.finish(data, code, _callback_uri(request, network), actions.ServerApps())
     except PublishError as error:
-        messages.error(
-            request, _("The network refused the connection: %(reason)s") % {"reason": error.message}
-        )
+        messages.error(request, flow.refused(error.message))
         return target
-    _save_connection(membership, network, account, credentials)
-    messages.success(request, _("%(network)s is connected.") % {"network": Network(network).label})
+    _connected(request, membership, network, step)
     return target
 
 
@@ -337,16 +249,14 @@ def compose(request: HttpRequest, membership: Membership, contentitem_id: int) -
             membership=membership, status=Connection.Status.ACTIVE
         )
     }
-    if network not in dict(ComposeForm.base_fields["network"].choices):  # type: ignore[attr-defined]
-        network = next(iter(connected), "linkedin")
+    if registry.find(network) is None:
+        network = next(iter(connected), registry.default())
     language = translation.get_language() or membership.org.default_language
     caption = _caption_for(item, network, language)
     link_url = ""
     if participant and item.url:
         try:
-            link = link_for(
-                membership, network if network in Network.values else "facebook", item=item
-            )
+            link = link_for(membership, registry.get(network).link_network, item=item)
             link_url = short_url(link, request)
         except LinkError:
             link_url = ""
@@ -386,7 +296,7 @@ def compose(request: HttpRequest, membership: Membership, contentitem_id: int) -
         "network": network,
         "caption": caption,
         "participant": participant,
-        "connected": network in connected and network in API_NETWORKS,
+        "connected": network in connected and registry.get(network).publishes,
         "link_url": link_url,
         "angles": [
             line.strip("-• ").strip() for line in item.talking_points.splitlines() if line.strip()
@@ -403,7 +313,7 @@ def compose_check(
 ) -> HttpResponse:
     """The live originality panel (htmx), as the person types."""
     item = get_item(membership, contentitem_id)
-    network = request.POST.get("network", "linkedin")
+    network = request.POST.get("network", registry.default())
     text = request.POST.get("text", "")[:5000]
     link_url = request.POST.get("link_url", "")[:300]
     context = _check_context(membership, item, network, text, link_url)
@@ -428,17 +338,16 @@ def intent(request: HttpRequest, membership: Membership, share_id: int) -> HttpR
     from chorus.links.actions import short_url
 
     link_url = short_url(share.link, request) if share.link is not None else share.item.url
-    mastodon = Connection.objects.filter(membership=membership, network="mastodon").first()
+    integration = registry.get(share.network)
+    # The person's own server where the network has several (Mastodon's share page).
+    connection = Connection.objects.filter(membership=membership, network=share.network).first()
     context = {
         "share": share,
         "form": form,
-        "open_url": intent_url(
-            share.network,
-            share.text,
-            link_url,
-            instance=mastodon.credentials.get("instance", "") if mastodon else "",
+        "open_url": integration.intent(
+            share.text, link_url, connection.credentials if connection else {}
         ),
-        "url_only": share.network in URL_ONLY,
+        "url_only": integration.url_only,
     }
     return render(request, "sharing/intent.html", context, status=400 if form.errors else 200)
 
@@ -457,7 +366,7 @@ def queue(request: HttpRequest, membership: Membership) -> HttpResponse:
         status__in=[Share.Status.FAILED, Share.Status.CHECK, Share.Status.DRAFT]
     ).order_by("-updated_at")
     done = shares.filter(status=Share.Status.PUBLISHED).order_by("-published_at")[:30]
-    from chorus.sharing.messages import advice
+    from chorus.sharing.notices import advice
 
     context = {
         "upcoming": list(upcoming),

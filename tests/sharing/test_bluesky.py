@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 from pytest_django.fixtures import Settings
 
-from chorus.lib import safe_fetch
-from chorus.sharing.clients.base import (
+from chorus.integrations.base import (
     PermanentError,
     Post,
     ReconnectError,
     RetryableError,
     UnknownOutcome,
 )
-from chorus.sharing.clients.bluesky import BlueskyClient, client, link_facets
+from chorus.integrations.bluesky.client import BlueskyClient, client, link_facets
+from chorus.lib import safe_fetch
 from tests.servers import local_server
 from tests.sharing.mastodon_server import AnswerLosingProxy
 from tests.sharing.pds_server import (

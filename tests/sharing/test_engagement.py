@@ -20,19 +20,19 @@ import time_machine
 from django.core.management import call_command
 from pytest_django.fixtures import DjangoAssertNumQueries, Settings
 
-from chorus.orgs.models import Membership
-from chorus.sharing import metrics
-from chorus.sharing.clients import oauth
-from chorus.sharing.clients.base import (
+from chorus.integrations import oauth
+from chorus.integrations.base import (
     Credentials,
     MetricsUnavailable,
     Post,
     RetryableError,
 )
-from chorus.sharing.clients.bluesky import client as bluesky
-from chorus.sharing.clients.linkedin import client as linkedin
-from chorus.sharing.clients.mastodon import client as mastodon_client
-from chorus.sharing.clients.x import client as x_client
+from chorus.integrations.bluesky.client import client as bluesky
+from chorus.integrations.linkedin.client import client as linkedin
+from chorus.integrations.mastodon.client import client as mastodon_client
+from chorus.integrations.x.client import client as x_client
+from chorus.orgs.models import Membership
+from chorus.sharing import metrics
 from chorus.sharing.metrics import Engagement, latest_engagement, sync_due, total_engagement
 from chorus.sharing.models import Connection, EngagementSnapshot, Share
 from chorus.sharing.tasks import sync_engagement

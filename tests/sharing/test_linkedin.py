@@ -11,9 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import time_machine
 
-from chorus.lib import safe_fetch
-from chorus.sharing.clients import linkedin
-from chorus.sharing.clients.base import (
+from chorus.integrations.base import (
     Credentials,
     PermanentError,
     Post,
@@ -21,7 +19,9 @@ from chorus.sharing.clients.base import (
     RetryableError,
     UnknownOutcome,
 )
-from chorus.sharing.clients.linkedin import client, escape_little_text
+from chorus.integrations.linkedin import client as linkedin
+from chorus.integrations.linkedin.client import client, escape_little_text
+from chorus.lib import safe_fetch
 from tests.sharing.standins import LinkedInMember, LinkedInStandIn, decode_little_text
 
 REDIRECT_URI = "https://chorus.example/connections/linkedin/callback"

@@ -11,14 +11,14 @@ import time_machine
 from django.test import override_settings
 from pytest_django.fixtures import Settings
 
-from chorus.sharing.clients.base import (
+from chorus.integrations.base import (
     PermanentError,
     Post,
     ReconnectError,
     RetryableError,
     UnknownOutcome,
 )
-from chorus.sharing.clients.mastodon import MastodonClient, client, normalize_instance_url
+from chorus.integrations.mastodon.client import MastodonClient, client, normalize_instance_url
 from tests.servers import local_server
 from tests.sharing.mastodon_server import (
     AnswerLosingProxy,

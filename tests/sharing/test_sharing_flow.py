@@ -13,14 +13,14 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from chorus.integrations.base import Account
 from chorus.notify.models import Notification
 from chorus.program import actions as program_actions
 from chorus.sharing import actions
-from chorus.sharing.clients.base import Account
+from chorus.sharing.actions import do_connect
 from chorus.sharing.models import Connection, Share, SharingPolicy
 from chorus.sharing.publishing import claim, publish_share
 from chorus.sharing.tasks import publish_due
-from chorus.sharing.views import _save_connection
 from tests.base import OrgTestCase
 from tests.factory import make_caption, make_item, make_member, make_token, make_user
 from tests.sharing.mastodon_server import MockMastodon, mastodon_fixture  # noqa: F401
@@ -57,7 +57,7 @@ class SharingFlowTests(OrgTestCase):
     def connect_mastodon(self, member: Any = None) -> Connection:
         member = member or self.amy_m
         account = Account(remote_id="1", handle="@amy@mock")
-        return _save_connection(member, "mastodon", account, self.mastodon.credentials())
+        return do_connect(member, "mastodon", account, self.mastodon.credentials())
 
     def compose(self, network: str, text: str, **extra: Any) -> Any:
         self.login(self.amy)
@@ -150,7 +150,7 @@ class SharingFlowTests(OrgTestCase):
         self.assertTrue(Notification.objects.filter(membership=self.amy_m, kind="share").exists())
 
     def test_an_expired_token_asks_to_reconnect(self) -> None:
-        connection = _save_connection(
+        connection = do_connect(
             self.amy_m,
             "mastodon",
             Account(remote_id="1", handle="@amy@mock"),
@@ -194,7 +194,7 @@ class SharingFlowTests(OrgTestCase):
             scheduled_for=timezone.now(),
         )
         # A first worker posted, then died before recording the result.
-        from chorus.sharing.clients.mastodon import client
+        from chorus.integrations.mastodon.client import client
         from chorus.sharing.models import Attempt
         from chorus.sharing.publishing import post_for
 

@@ -11,9 +11,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import time_machine
 
-from chorus.lib import safe_fetch
-from chorus.sharing.clients import oauth
-from chorus.sharing.clients.base import (
+from chorus.integrations import oauth
+from chorus.integrations.base import (
     Credentials,
     PermanentError,
     Post,
@@ -21,7 +20,8 @@ from chorus.sharing.clients.base import (
     RetryableError,
     UnknownOutcome,
 )
-from chorus.sharing.clients.x import client
+from chorus.integrations.x.client import client
+from chorus.lib import safe_fetch
 from tests.sharing.standins import XStandIn, XUser
 
 REDIRECT_URI = "https://chorus.example/connections/x/callback"

@@ -10,18 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import re
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from bs4 import BeautifulSoup, Tag
-from django.utils.dateparse import parse_datetime
 from urllib3.exceptions import ConnectTimeoutError, SSLError
 
-from chorus.lib import safe_fetch
-from chorus.lib.safe_fetch import FetchError
-from chorus.sharing.clients.base import (
+from chorus.integrations.base import (
     Account,
     Credentials,
     Metrics,
@@ -33,7 +28,10 @@ from chorus.sharing.clients.base import (
     RetryableError,
     UnknownOutcome,
     metric_count,
+    retry_after,
 )
+from chorus.lib import safe_fetch
+from chorus.lib.safe_fetch import FetchError
 
 CLIENT_NAME = "Chorus"
 SCOPES = "write:statuses read:accounts"
@@ -41,6 +39,8 @@ DEFAULT_MAX_CHARACTERS = 500
 DEFAULT_CHARACTERS_PER_URL = 23
 # A lost answer is reconciled minutes later, so the post is among the latest few.
 RECENT_STATUSES = 40
+# Mastodon sends an ISO 8601 time (some proxies an epoch) in this header.
+RATE_LIMIT_RESET = "x-ratelimit-reset"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 REFUSED_ADDRESS = ("invalid_url", "blocked_address")
 # Mastodon says "Text character limit of 500 exceeded"; other servers "Text is too long".
@@ -351,7 +351,11 @@ def _status_error(response: safe_fetch.Response) -> PublishError:
     if status == 401:
         return ReconnectError("unauthorized", message)
     if status == 429:
-        return RetryableError("rate_limited", message, retry_after=_retry_after(response.headers))
+        return RetryableError(
+            "rate_limited",
+            message,
+            retry_after=retry_after(response.headers, reset=RATE_LIMIT_RESET),
+        )
     if status >= 500:
         # Even if the status was made before the error, the retry carries the same
         # Idempotency-Key and gets that status back instead of a second one.
@@ -374,41 +378,6 @@ def _error_message(response: safe_fetch.Response) -> str:
             if isinstance(data.get(key), str) and data[key]:
                 return str(data[key])
     return f"The server answered HTTP {response.status}."
-
-
-def _retry_after(headers: dict[str, str]) -> float | None:
-    """Seconds to wait, from X-RateLimit-Reset (Mastodon sends an ISO 8601 time; some
-    proxies an epoch) or else Retry-After (seconds or an HTTP date)."""
-    now = datetime.now(UTC)
-    reset = headers.get("x-ratelimit-reset", "").strip()
-    if reset:
-        if reset.isdigit():
-            return max(0.0, float(reset) - now.timestamp())
-        moment = _parse_iso(reset)
-        if moment is not None:
-            return max(0.0, (moment - now).total_seconds())
-    retry_after = headers.get("retry-after", "").strip()
-    if retry_after.isdigit():
-        return float(retry_after)
-    if retry_after:
-        try:
-            moment = parsedate_to_datetime(retry_after)
-        except (TypeError, ValueError):
-            return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return max(0.0, (moment - now).total_seconds())
-    return None
-
-
-def _parse_iso(value: str) -> datetime | None:
-    try:
-        moment = parse_datetime(value)
-    except ValueError:
-        return None
-    if moment is not None and moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment
 
 
 # --- Reading statuses back ------------------------------------------------------------

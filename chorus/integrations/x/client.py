@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import html
 import logging
-import time
 import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -30,10 +29,8 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from chorus.lib.safe_fetch import Response
-from chorus.lib.text_metrics import check_caption, normalize_caption
-from chorus.sharing.clients import oauth
-from chorus.sharing.clients.base import (
+from chorus.integrations import oauth
+from chorus.integrations.base import (
     Account,
     Credentials,
     Metrics,
@@ -44,7 +41,10 @@ from chorus.sharing.clients.base import (
     ReconnectError,
     RetryableError,
     metric_count,
+    retry_after,
 )
+from chorus.lib.safe_fetch import Response
+from chorus.lib.text_metrics import check_caption, normalize_caption
 
 with warnings.catch_warnings():
     # twitter-text-parser still imports pkg_resources; its deprecation notice is not ours.
@@ -62,6 +62,8 @@ RECENT_POSTS = 10
 # The most post ids one lookup takes.
 MAX_IDS_PER_LOOKUP = 100
 
+# An epoch time, on 429s.
+RATE_LIMIT_RESET = "x-rate-limit-reset"
 T = TypeVar("T")
 
 
@@ -322,18 +324,14 @@ def _error(response: Response) -> PublishError:
     if status == 403:
         return PermanentError("forbidden", message)
     if status == 429:
-        return RetryableError("rate_limited", message, retry_after=_retry_after(response))
+        return RetryableError(
+            "rate_limited",
+            message,
+            retry_after=retry_after(response.headers, reset=RATE_LIMIT_RESET),
+        )
     if status >= 500:
         return RetryableError("server_error", message)
     return PermanentError("rejected", message)
-
-
-def _retry_after(response: Response) -> float | None:
-    reset = response.headers.get("x-rate-limit-reset", "").strip()
-    if reset.isdigit():
-        return max(0.0, int(reset) - time.time())
-    retry_after = response.headers.get("retry-after", "").strip()
-    return float(retry_after) if retry_after.isdigit() else None
 
 
 def _metrics(public_metrics: dict[str, Any]) -> Metrics:

@@ -23,8 +23,7 @@ from urllib.parse import quote, urlencode
 
 from urllib3.exceptions import ConnectTimeoutError
 
-from chorus.lib.safe_fetch import FetchError, Response, request
-from chorus.sharing.clients.base import (
+from chorus.integrations.base import (
     Credentials,
     PermanentError,
     PublishError,
@@ -32,6 +31,8 @@ from chorus.sharing.clients.base import (
     RetryableError,
     UnknownOutcome,
 )
+from chorus.integrations.capabilities import Connected, ConnectFlow, Consent, ServerApps
+from chorus.lib.safe_fetch import FetchError, Response, request
 
 
 def new_state() -> str:
@@ -156,3 +157,36 @@ def post_form(
     if 400 <= response.status < 500:
         raise ReconnectError("oauth_refused", message)
     raise RetryableError("oauth_bad_answer", message)
+
+
+class CodeFlow(ConnectFlow):
+    """Connecting with the OAuth 2.0 code flow on one consent page (LinkedIn, X), with
+    PKCE when `pkce`; offered when the server has the network's client id."""
+
+    sends_back = True
+
+    def __init__(self, client: Any, *, order: int, pkce: bool = False) -> None:
+        # The network's client: is_enabled, authorize_url, exchange_code (both with the
+        # PKCE argument when `pkce`) and verify.
+        self.client = client
+        self.order = order
+        self.pkce = pkce
+
+    def enabled(self) -> bool:
+        return self.client.is_enabled()
+
+    def start(
+        self, data: dict[str, Any], redirect_uri: str, state: str, apps: ServerApps
+    ) -> Connected | Consent:
+        if not self.pkce:
+            return Consent(self.client.authorize_url(redirect_uri, state), {})
+        verifier = new_code_verifier()
+        target = self.client.authorize_url(redirect_uri, state, code_challenge(verifier))
+        return Consent(target, {"verifier": verifier})
+
+    def finish(
+        self, pending: dict[str, str], code: str, redirect_uri: str, apps: ServerApps
+    ) -> Connected:
+        verifier = (pending["verifier"],) if self.pkce else ()
+        credentials = self.client.exchange_code(code, redirect_uri, *verifier)
+        return Connected(self.client.verify(credentials), credentials)

@@ -17,17 +17,13 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import time
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 
-from chorus.lib import safe_fetch
-from chorus.lib.safe_fetch import FetchError
-from chorus.lib.text_metrics import BLUESKY_MAX_BYTES, check_caption, normalize_caption
-from chorus.sharing.clients.base import (
+from chorus.integrations.base import (
     Account,
     Credentials,
     Metrics,
@@ -39,7 +35,11 @@ from chorus.sharing.clients.base import (
     RetryableError,
     UnknownOutcome,
     metric_count,
+    retry_after,
 )
+from chorus.lib import safe_fetch
+from chorus.lib.safe_fetch import FetchError
+from chorus.lib.text_metrics import BLUESKY_MAX_BYTES, check_caption, normalize_caption
 
 DEFAULT_PDS = "https://bsky.social"
 POST_COLLECTION = "app.bsky.feed.post"
@@ -57,6 +57,10 @@ NOT_SENT = frozenset({"invalid_url", "blocked_address", "dns"})
 _URL = re.compile(r"(?:^|(?<=[\s(]))https?://[^\s]+", re.IGNORECASE)
 # Punctuation that ends the sentence rather than the URL.
 _TRAILING_PUNCTUATION = ".,;:!?\"'"
+
+
+# An epoch time.
+RATE_LIMIT_RESET = "ratelimit-reset"
 
 
 def link_facets(text: str) -> list[dict[str, Any]]:
@@ -371,9 +375,17 @@ def _check(response: safe_fetch.Response, *, creates: bool = False) -> dict[str,
         return data
     message = _error_message(response, f"Bluesky answered HTTP {status}.")
     if status == 429 or _error_name(response) == "RateLimitExceeded":
-        raise RetryableError("rate_limited", message, retry_after=_retry_after(response))
+        raise RetryableError(
+            "rate_limited",
+            message,
+            retry_after=retry_after(response.headers, reset=RATE_LIMIT_RESET),
+        )
     if status >= 500:
-        raise RetryableError("server_error", message, retry_after=_retry_after(response))
+        raise RetryableError(
+            "server_error",
+            message,
+            retry_after=retry_after(response.headers, reset=RATE_LIMIT_RESET),
+        )
     if status == 401:
         raise ReconnectError("reconnect", message)
     if status == 403:
@@ -383,17 +395,6 @@ def _check(response: safe_fetch.Response, *, creates: bool = False) -> dict[str,
     if status == 400 and _error_name(response) == "InvalidRequest":
         raise PermanentError("invalid_request", message)
     raise PermanentError(_code_for(_error_name(response)) or f"http_{status}", message)
-
-
-def _retry_after(response: safe_fetch.Response) -> float | None:
-    """Seconds to wait: `ratelimit-reset` is an epoch time, Retry-After a delay."""
-    reset = response.headers.get("ratelimit-reset", "").strip()
-    if reset.isdigit():
-        return max(0.0, int(reset) - time.time())
-    delay = response.headers.get("retry-after", "").strip()
-    if delay.isdigit():
-        return float(delay)
-    return None
 
 
 def _error_name(response: safe_fetch.Response) -> str:

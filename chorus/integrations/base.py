@@ -1,4 +1,5 @@
-"""What every network client promises.
+"""What every network client promises, and the two helpers every network shares:
+`backoff()` after retryable errors and `retry_after()` from rate-limit headers.
 
 A client is a plain module-level object with no Django models: the worker hands it the
 connection's decrypted credentials (a dict it may update, e.g. a refreshed session, which the
@@ -9,8 +10,14 @@ below. Clients talk to user-given servers (Mastodon, a Bluesky PDS) only through
 
 from __future__ import annotations
 
+import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
+
+from django.utils.dateparse import parse_datetime
 
 Credentials = dict[str, Any]
 
@@ -140,3 +147,62 @@ class MetricsClient(Protocol):
         connection) or PermanentError. `credentials` may be updated like in `publish`.
         """
         ...
+
+
+# --- Waiting after a retryable error -------------------------------------------------------
+
+
+def backoff(
+    failures: int, retry_after: float | None, *, base: timedelta, cap: timedelta
+) -> timedelta:
+    """Return how long to wait after `failures` retryable errors in a row.
+
+    `base` doubled each time up to `cap`, with jitter (half to all of it, so that workers
+    that failed together do not come back together), and never less than the network asked
+    (`retry_after`, in seconds).
+    """
+    delay = min(cap, base * 2 ** max(0, failures - 1))
+    delay = delay * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not security
+    if retry_after is not None:
+        delay = max(delay, timedelta(seconds=retry_after))
+    return delay
+
+
+def retry_after(headers: Mapping[str, str], *, reset: str = "") -> float | None:
+    """Return the seconds a network asks to wait, from its answer's headers, or None.
+
+    `reset` names the network's own rate-limit reset header (X: `x-rate-limit-reset`,
+    Bluesky: `ratelimit-reset`, Mastodon: `x-ratelimit-reset`), an epoch time or an
+    ISO 8601 time; it wins over `Retry-After` (seconds or an HTTP date), which any server
+    or proxy may send. Header names are lower case, as `safe_fetch` gives them.
+    """
+    now = datetime.now(UTC)
+    value = headers.get(reset, "").strip() if reset else ""
+    if value:
+        if value.isdigit():
+            return max(0.0, float(value) - now.timestamp())
+        moment = _parse_iso(value)
+        if moment is not None:
+            return max(0.0, (moment - now).total_seconds())
+    value = headers.get("retry-after", "").strip()
+    if value.isdigit():
+        return float(value)
+    if value:
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return max(0.0, (moment - now).total_seconds())
+    return None
+
+
+def _parse_iso(value: str) -> datetime | None:
+    try:
+        moment = parse_datetime(value)
+    except ValueError:
+        return None
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment

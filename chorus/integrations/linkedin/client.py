@@ -25,10 +25,8 @@ import regex
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from chorus.lib.safe_fetch import Response
-from chorus.lib.text_metrics import check_caption, normalize_caption
-from chorus.sharing.clients import oauth
-from chorus.sharing.clients.base import (
+from chorus.integrations import oauth
+from chorus.integrations.base import (
     Account,
     Credentials,
     Metrics,
@@ -40,7 +38,10 @@ from chorus.sharing.clients.base import (
     ReconnectError,
     RetryableError,
     metric_count,
+    retry_after,
 )
+from chorus.lib.safe_fetch import Response
+from chorus.lib.text_metrics import check_caption, normalize_caption
 
 logger = logging.getLogger(__name__)
 
@@ -323,10 +324,8 @@ def _is_duplicate(details: dict[str, Any]) -> bool:
 
 def _retry_after(response: Response) -> float:
     # LinkedIn's limits are daily and its 429 carries no Retry-After; honour one if it comes.
-    value = response.headers.get("retry-after", "").strip()
-    if value.isdigit():
-        return float(value)
-    return seconds_until_midnight_utc()
+    found = retry_after(response.headers)
+    return seconds_until_midnight_utc() if found is None else found
 
 
 client = LinkedInClient()

@@ -1,0 +1,142 @@
+"""What an integration declares: the `Integration` each network package exports, and the
+pieces of a connect flow.
+
+A network's package (`chorus/integrations/<key>/__init__.py`) builds one `Integration`
+and names it `integration`; `registry` lists the packages. Everything the rest of Chorus
+does differently per network is read from these fields, so no code outside the package
+branches on a network's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from django import forms
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+
+from chorus.integrations.base import Account, Client, Credentials, MetricsClient
+
+# What publishing does when an earlier attempt's outcome is unknown (see sharing.publishing):
+# "resend": the network deduplicates by idempotency key, so sending again is the check;
+# "look": ask the network (`find_published`) and post again only if it is not there;
+# "ask": the network cannot tell, so the person looks at their profile and says.
+Reconcile = Literal["resend", "look", "ask"]
+
+
+def _always() -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Integration:
+    """One network (or channel) and what Chorus can do with it."""
+
+    key: str  # the code stored on shares and connections, and used in URLs and the API
+    label: str | Promise
+    # The network's own share page, opened on the person's device: (text, url, the
+    # person's connection credentials or {}) -> address. Every channel has one.
+    intent: Callable[[str, str, Credentials], str]
+    # The share page takes only the link: the person's text goes to the clipboard.
+    url_only: bool = False
+    # Publishes through the network's API for a connected person; None: share intents only.
+    client: Client | None = None
+    reconcile: Reconcile = "look"
+    # Reads posts' counts back, when `measures()` says so on this server.
+    metrics: MetricsClient | None = None
+    measures: Callable[[], bool] = _always
+    # How a person connects an account on the "My networks" page; None: nothing to connect.
+    connect: ConnectFlow | None = None
+    # Tokens that expire without refreshing themselves: warn the person a week before.
+    warn_before_expiry: bool = False
+    # The network whose counting rule (`lib.text_metrics`) measures a caption's length.
+    length_rule: str = "facebook"
+    # The network a tracked link made for this channel counts under (`lib.networks`).
+    link_network: str = "facebook"
+
+    @property
+    def publishes(self) -> bool:
+        """Whether Chorus can publish for a connected person (else: share intents only)."""
+        return self.client is not None
+
+    @property
+    def intent_only(self) -> bool:
+        return self.client is None
+
+    def measured(self) -> bool:
+        """Whether Chorus reads posts' counts back from this network on this server."""
+        return self.metrics is not None and self.measures()
+
+
+# --- Connect flows --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Connected:
+    """The account is connected at once (an app password): save these credentials."""
+
+    account: Account
+    credentials: Credentials
+
+
+@dataclass(frozen=True)
+class Consent:
+    """Send the person to the network's consent page (`target`); `pending` waits in their
+    session, under the OAuth `state`, until the network sends them back with a code."""
+
+    target: str
+    pending: dict[str, str]
+
+
+class ServerApps(Protocol):
+    """Chorus's OAuth applications on servers people name (Mastodon): one per server,
+    registered on first use and kept (encrypted) by the caller."""
+
+    def get(self, server: str) -> dict[str, str] | None: ...
+
+    def save(self, server: str, secrets: dict[str, str]) -> None: ...
+
+
+class ConnectFlow:
+    """How a person connects an account; a network's package subclasses it.
+
+    The "My networks" page shows one panel a flow (in `order`), with `form_class` when the
+    flow asks something (an app password, a server). Posting it calls `start`, which
+    either connects at once (`Connected`) or sends the person to the network (`Consent`);
+    then, when `sends_back`, the network's callback calls `finish` with the code. Both
+    raise `base.PublishError` when the network refuses.
+    """
+
+    order = 100
+    form_class: type[forms.Form] | None = None
+    sends_back = False
+    # A refusal is shown on the page under the form (else as a message on the page).
+    refusal_on_form = False
+
+    def enabled(self) -> bool:
+        """Whether this server offers the flow (e.g. an OAuth client id is configured)."""
+        return True
+
+    def invalid(self) -> str | None:
+        """The message for a form that does not validate; None shows the form's errors."""
+        return None
+
+    def refused(self, reason: str) -> str:
+        """What the person is told when the network refuses on the way back (`finish`)."""
+        return _("The network refused the connection: %(reason)s") % {"reason": reason}
+
+    def refused_at_start(self, reason: str) -> str:
+        """What the person is told when the network refuses in `start`."""
+        return self.refused(reason)
+
+    def start(
+        self, data: dict[str, Any], redirect_uri: str, state: str, apps: ServerApps
+    ) -> Connected | Consent:
+        raise NotImplementedError
+
+    def finish(
+        self, pending: dict[str, str], code: str, redirect_uri: str, apps: ServerApps
+    ) -> Connected:
+        raise NotImplementedError

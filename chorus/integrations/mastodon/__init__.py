@@ -1,0 +1,34 @@
+"""Mastodon: OAuth on the person's own server; publish, deduplicated by Idempotency-Key;
+counts read back status by status."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from chorus.integrations.base import Credentials
+from chorus.integrations.capabilities import Integration
+from chorus.integrations.mastodon import client as mastodon
+from chorus.integrations.mastodon.connect import MastodonConnect
+from chorus.lib.networks import Network
+
+DEFAULT_SHARE_SERVER = "https://mastodon.social"
+
+
+def intent(text: str, url: str, credentials: Credentials) -> str:
+    # The share page of the person's own server when they connected one.
+    host = str(credentials.get("instance") or DEFAULT_SHARE_SERVER)
+    return f"{host.rstrip('/')}/share?" + urlencode({"text": text})
+
+
+integration = Integration(
+    key=Network.MASTODON.value,
+    label=Network.MASTODON.label,
+    intent=intent,
+    client=mastodon.client,
+    # The server answers a repeated Idempotency-Key with the status it already made.
+    reconcile="resend",
+    metrics=mastodon.client,
+    connect=MastodonConnect(),
+    length_rule="mastodon",
+    link_network=Network.MASTODON.value,
+)
