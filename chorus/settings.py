@@ -85,6 +85,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Body limits, from Content-Length, before anything reads the body (chorus/web/limits.py).
+    "chorus.web.limits.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -310,6 +312,12 @@ CHORUS_FETCH_USER_AGENT = env_str(
 # The largest feed body read when polling a source.
 CHORUS_FEED_MAX_BYTES = env_int("CHORUS_FEED_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6 behaviour, chosen now
+# Request bodies (chorus/web/limits.py): the most any page or API call takes, and the most a
+# page taking a content item's image takes; the other uploads have their own, smaller limits.
+CHORUS_MAX_BODY_BYTES = env_int("CHORUS_MAX_BODY_BYTES", 1024 * 1024, minimum=64 * 1024)
+CHORUS_MAX_UPLOAD_BYTES = env_int("CHORUS_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1024 * 1024)
+# /healthz answers 503 when the worker's heartbeat (a task run every minute) is older than this.
+CHORUS_WORKER_SILENT_AFTER = env_int("CHORUS_WORKER_SILENT_AFTER", 180, minimum=90)
 # Serve MEDIA_ROOT from the app (embedded profile); turn off when a web server or S3 does it.
 CHORUS_SERVE_MEDIA = env_bool("CHORUS_SERVE_MEDIA", True)
 

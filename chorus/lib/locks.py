@@ -516,8 +516,8 @@ def lease_report(store: LeaseStore | None = None, now: float | None = None) -> d
             "lease_expires_in": (
                 round(state.expires_at - now, 1) if state.expires_at is not None else None
             ),
-            "last_started": _iso(state.started_at),
-            "last_completed": _iso(state.completed_at),
+            "last_started": iso(state.started_at),
+            "last_completed": iso(state.completed_at),
             "every_seconds": state.every,
         }
         if reason:
@@ -526,7 +526,21 @@ def lease_report(store: LeaseStore | None = None, now: float | None = None) -> d
     return report
 
 
-def _iso(timestamp: float | None) -> str | None:
+def seconds_since_completed(
+    name: str, store: LeaseStore | None = None, now: float | None = None
+) -> tuple[float, float] | None:
+    """(seconds since the task `name` last completed, that time), or None if it never did.
+
+    The worker's heartbeat is such a task (chorus.web.tasks.worker_heartbeat).
+    """
+    now = time.time() if now is None else now
+    for state in (store or lease_store()).states():
+        if state.name == name and state.completed_at is not None:
+            return now - state.completed_at, state.completed_at
+    return None
+
+
+def iso(timestamp: float | None) -> str | None:
     if timestamp is None:
         return None
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))

@@ -15,13 +15,19 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 from django.views.static import serve
 
-from chorus.lib.locks import lease_report
+from chorus.lib.locks import iso, lease_report, seconds_since_completed
+from chorus.web.tasks import HEARTBEAT
 
 
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the app and its database answer, 503 otherwise.
+    """200 when the app, its database and the worker answer, 503 otherwise.
+
+    The worker beats every minute (chorus.web.tasks.worker_heartbeat); a last beat older than
+    CHORUS_WORKER_SILENT_AFTER seconds answers 503 with `"worker": {"state": "silent", ...}`,
+    for an orchestrator or a monitoring probe to act. No beat at all yet ("unknown": a new
+    instance, or one run without its worker) is not an error.
 
     The body also gives the state of each leased background task ("ok", "running", "not_run"
     or "stuck", see chorus.lib.locks), for an operator to see; a stuck task does not turn the
@@ -36,11 +42,28 @@ def healthz(request: HttpRequest) -> JsonResponse:
             {"status": "error", "database": str(error.__class__.__name__)}, status=503
         )
     body: dict[str, object] = {"status": "ok", "database": "ok"}
+    status = 200
     try:
         body["tasks"] = lease_report()
+        beat = seconds_since_completed(HEARTBEAT)
     except Exception as error:  # the task queue's backend is down: say so, still serve
         body["tasks_error"] = error.__class__.__name__
-    return JsonResponse(body)
+    else:
+        limit = settings.CHORUS_WORKER_SILENT_AFTER
+        if beat is None:
+            body["worker"] = {"state": "unknown", "last_heartbeat": None}
+        else:
+            age, at = beat
+            body["worker"] = {
+                "state": "silent" if age > limit else "ok",
+                "last_heartbeat": iso(at),
+                "seconds_since_heartbeat": round(age, 1),
+            }
+            if age > limit:
+                body["status"] = "error"
+                body["error"] = f"worker: no heartbeat for {round(age)} s (limit {limit} s)"
+                status = 503
+    return JsonResponse(body, status=status)
 
 
 @require_GET
