@@ -99,9 +99,9 @@ class BodyLimitMiddleware:
             return refuse(request, _("The Content-Length header is not a number."), 400)
         if length is None and request.META.get("HTTP_TRANSFER_ENCODING"):
             return refuse(request, _("A request body needs a Content-Length header."), 411)
-        largest = largest_limit()
-        if length is not None and length > largest:
-            return too_large(request, largest)
+        if length is not None and length > largest_limit():
+            # Over every page's limit; the message gives this page's.
+            return too_large(request, limit_for_path(request.path_info))
         return self.get_response(request)
 
     def process_view(

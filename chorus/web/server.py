@@ -79,16 +79,18 @@ def limited_channel(limit_for_path: Callable[[str], int]) -> type:
     from waitress.utilities import RequestEntityTooLarge  # type: ignore[import-untyped]
 
     class Parser(HTTPRequestParser):  # type: ignore[misc]
-        checked = False
+        limit: int | None = None
 
         def received(self, data: bytes) -> int:
             consumed: int = super().received(data)
-            if self.headers_finished and not self.checked:
-                self.checked = True
-                limit = limit_for_path(self.path or "/")
-                if getattr(self, "error", None) is None and self.content_length > limit:
-                    self.error = RequestEntityTooLarge(f"This page takes {limit} bytes at most.")
-                    self.completed = True
+            if not self.headers_finished or getattr(self, "error", None) is not None:
+                return consumed
+            if self.limit is None:
+                self.limit = limit_for_path(self.path or "/")
+            # The declared length at once; a chunked body's length as it arrives.
+            if max(self.content_length, self.body_bytes_received) > self.limit:
+                self.error = RequestEntityTooLarge(f"This page takes {self.limit} bytes at most.")
+                self.completed = True
             return consumed
 
     class Channel(HTTPChannel):  # type: ignore[misc]
