@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> None:
 
     logging.getLogger("chorus.access").setLevel(logging.INFO)
     listener = socket.socket(fileno=args.fd)
+    limit_for_path("/")  # load the URL configuration now, not in the first request's loop
     channel = limited_channel(limit_for_path)
     server = create_server(
         access_log(wsgi.application),
