@@ -46,6 +46,12 @@ $(PDS_INSTALLED): tests/pds/package.json tests/pds/package-lock.json
 	cd tests/pds && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# A real OpenID Provider for the single sign-on tests (tests/oidc/server.mjs).
+OIDC_INSTALLED := tests/oidc/node_modules/.installed
+$(OIDC_INSTALLED): tests/oidc/package.json tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 $(DIST)/app.js: node_modules/.installed $(wildcard frontend/*)
 	npm run --silent build
 
@@ -70,26 +76,26 @@ demo: setup
 	$(CHORUS) demo
 
 # --- test: lint, the suite on SQLite, on PostgreSQL when configured, then Chromium ---
-test: setup-dev $(PDS_INSTALLED) lint test-sqlite test-postgres test-browser
+test: setup-dev $(PDS_INSTALLED) $(OIDC_INSTALLED) lint test-sqlite test-postgres test-browser
 
 lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	CHORUS_DEBUG=1 $(BIN)/mypy chorus
 
-test-sqlite: setup-dev $(PDS_INSTALLED)
+test-sqlite: setup-dev $(PDS_INSTALLED) $(OIDC_INSTALLED)
 	$(BIN)/pytest -m "not browser and not postgres" -q
 
-test-postgres: setup-dev $(PDS_INSTALLED)
+test-postgres: setup-dev $(PDS_INSTALLED) $(OIDC_INSTALLED)
 	@if [ -n "$(CHORUS_TEST_POSTGRES_URL)" ]; then \
 	  DATABASE_URL="$(CHORUS_TEST_POSTGRES_URL)" $(BIN)/pytest -m "not browser" -q; \
 	else \
 	  echo "CHORUS_TEST_POSTGRES_URL is not set: the PostgreSQL run is left out."; \
 	fi
 
-test-browser: setup-dev
+test-browser: setup-dev $(OIDC_INSTALLED)
 	@test -x "$(CHROMIUM)" || { echo "Chromium is missing at $(CHROMIUM): apt-get install -y chromium (or set CHROMIUM)."; exit 1; }
 	CHROMIUM="$(CHROMIUM)" $(BIN)/pytest -m browser -q
 
 clean:
-	rm -rf $(VENV) node_modules tests/pds/node_modules $(DIST) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules tests/pds/node_modules tests/oidc/node_modules $(DIST) var .pytest_cache .mypy_cache .ruff_cache
