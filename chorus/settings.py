@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "chorus.coaching",
     "chorus.api",
     "chorus.web",
+    "chorus.sso",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -78,6 +79,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "huey.contrib.djhuey",
     "django_htmx",
     "csp",
@@ -179,6 +182,8 @@ else:
 # --- Accounts: e-mail login through django-allauth ---
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses passwords where the organisation requires single sign-on (chorus/sso).
+    "chorus.sso.backends.RequireSSOBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -210,6 +215,12 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
 }
 CHORUS_OPEN_SIGNUP = env_bool("CHORUS_OPEN_SIGNUP", False)
+# Single sign-on: each organisation's OpenID Connect provider, set on its settings page
+# (chorus/sso); allauth runs the protocol, Chorus decides who gets in.
+SOCIALACCOUNT_ADAPTER = "chorus.sso.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env_int("CHORUS_SSO_TIMEOUT", 10, minimum=1)
 
 # --- E-mail: SMTP when a host is configured, else printed on the console ---
 EMAIL_HOST = env_str("CHORUS_EMAIL_HOST")

@@ -25,6 +25,7 @@ urlpatterns = [
     path("orgs/", org_views.organisations, name="organisations"),
     # First-run set-up, the operator's organisations, an organisation's own settings.
     path("", include("chorus.orgs.setup_urls")),
+    path("", include("chorus.sso.urls")),
     path("invitations/<str:token>/", invitation_views.accept, name="invitation_accept"),
     path(
         "invitations/<str:token>/ask-again/",

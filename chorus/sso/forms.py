@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from chorus.orgs.models import Membership, Organization, Role
+from chorus.sso.models import IdentityProvider
+
+
+class ProviderForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name shown on the sign-in button"),
+        max_length=80,
+        help_text=_('People see "Sign in with <name>", e.g. "Sign in with Acme Okta".'),
+    )
+    issuer_url = forms.URLField(
+        label=_("Issuer URL"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_(
+            "The provider's issuer, e.g. https://login.example.com/realms/acme; the rest is "
+            "read from its discovery document."
+        ),
+    )
+    client_id = forms.CharField(label=_("Client ID"), max_length=255)
+    client_secret = forms.CharField(
+        label=_("Client secret"),
+        required=False,
+        max_length=2000,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Stored encrypted. Leave empty to keep the current secret."),
+    )
+    enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
+    team_claim = forms.CharField(
+        label=_("Team claim"),
+        max_length=100,
+        required=False,
+        help_text=_(
+            "The claim naming the person's team, e.g. department or groups; the first value "
+            "that names one of your teams is used. Empty: teams are not set by sign-in."
+        ),
+    )
+    role_claim = forms.CharField(
+        label=_("Role claim"),
+        max_length=100,
+        required=False,
+        help_text=_(
+            "The claim whose value gives the role, e.g. groups. A person with none of the "
+            "values below is an ambassador."
+        ),
+    )
+    role_org_admin = forms.CharField(
+        label=_("Value for organisation admins"), max_length=200, required=False
+    )
+    role_program_manager = forms.CharField(
+        label=_("Value for program managers"), max_length=200, required=False
+    )
+    role_team_manager = forms.CharField(
+        label=_("Value for team managers"), max_length=200, required=False
+    )
+
+    def __init__(self, *args: Any, provider: IdentityProvider | None, **kwargs: Any) -> None:
+        if provider is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": provider.name,
+                    "issuer_url": provider.issuer_url,
+                    "client_id": provider.client_id,
+                    "enabled": provider.enabled,
+                    "team_claim": provider.team_claim,
+                    "role_claim": provider.role_claim,
+                    **{
+                        f"role_{role}": value
+                        for role, value in (provider.role_values or {}).items()
+                    },
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.provider = provider
+        for name in ("issuer_url", "client_id", "team_claim", "role_claim"):
+            self.fields[name].widget.attrs["translate"] = "no"
+        if provider is None:
+            self.fields["client_secret"].required = True
+            self.fields["client_secret"].help_text = _("Stored encrypted.")
+
+    def clean_issuer_url(self) -> str:
+        url = cast(str, self.cleaned_data["issuer_url"]).strip()
+        if "?" in url or "#" in url:
+            raise forms.ValidationError(_("An issuer URL has no query and no fragment."))
+        return url
+
+    def role_values(self) -> dict[str, str]:
+        return {
+            Role.ORG_ADMIN: self.cleaned_data["role_org_admin"],
+            Role.PROGRAM_MANAGER: self.cleaned_data["role_program_manager"],
+            Role.TEAM_MANAGER: self.cleaned_data["role_team_manager"],
+        }
+
+
+class DomainForm(forms.Form):
+    domain = forms.CharField(
+        label=_("E-mail domain"),
+        max_length=253,
+        help_text=_("e.g. example.com. An instance operator confirms that it is yours."),
+        widget=forms.TextInput(attrs={"translate": "no", "autocomplete": "off"}),
+    )
+
+
+class RulesForm(forms.Form):
+    require_sso = forms.BooleanField(
+        label=_("Require single sign-on"),
+        required=False,
+        help_text=_(
+            "Members' passwords stop working: they sign in with the identity provider. "
+            "The break-glass admin keeps a password for the day it is down."
+        ),
+    )
+    break_glass = forms.ModelChoiceField(
+        label=_("Break-glass admin"),
+        queryset=Membership.objects.none(),
+        required=False,
+        help_text=_("Each of their sign-ins with a password is recorded in the audit log."),
+    )
+
+    def __init__(self, *args: Any, org: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["break_glass"])
+        field.queryset = (
+            Membership.objects.active().filter(org=org, role=Role.ORG_ADMIN).select_related("user")
+        )
+        field.widget.attrs["translate"] = "no"
+
+
+class LookupForm(forms.Form):
+    login = forms.EmailField(label=_("Work e-mail address"))

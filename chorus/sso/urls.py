@@ -1,0 +1,17 @@
+"""Addresses of single sign-on pages (included at the root: some are not an org's)."""
+
+from django.urls import path
+
+from chorus.sso import views
+
+urlpatterns = [
+    path("sso/", views.lookup, name="sso_lookup"),
+    path("operator/domains/", views.operator_domains, name="operator_domains"),
+    path("o/<slug:org>/settings/sso/", views.sso_settings, name="sso_settings"),
+    path("o/<slug:org>/settings/sso/test/", views.sso_test, name="sso_test"),
+    path(
+        "o/<slug:org>/settings/sso/domains/<int:domain_id>/remove/",
+        views.domain_remove,
+        name="sso_domain_remove",
+    ),
+]
