@@ -18,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from chorus.orgs.actions import audit
 from chorus.orgs.invitations import do_create_invitation
+from chorus.sso.actions import do_add_domain
 from tests.base import OrgTestCase
 from tests.factory import make_token, populate_org
 
@@ -32,6 +33,8 @@ PUBLIC_ROUTES = {
     # Invitation links carry a random token (only its hash is stored).
     "invitation_accept",
     "invitation_request_new",
+    # The sign-in page's "Continue to <provider>" step, for anyone about to sign in.
+    "sso_start",
 }
 PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
@@ -108,6 +111,7 @@ class OutsiderIsolationTests(OrgTestCase):
         audit(cls.org, cls.alice, "test.entry", cls.team)
         populate_org(cls.org, cls.amy_m)
         do_create_invitation(cls.org, "invited@acme.example", "ambassador", send=False)
+        do_add_domain(cls.alice_m, "acme.example")
         cls.oscar_token = make_token(cls.oscar_m)[1]
 
     def victim_object(self, model: type[models.Model]) -> models.Model:

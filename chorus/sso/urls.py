@@ -6,11 +6,12 @@ from chorus.sso import views
 
 urlpatterns = [
     path("sso/", views.lookup, name="sso_lookup"),
+    path("sso/<slug:provider_id>/", views.start, name="sso_start"),
     path("operator/domains/", views.operator_domains, name="operator_domains"),
     path("o/<slug:org>/settings/sso/", views.sso_settings, name="sso_settings"),
     path("o/<slug:org>/settings/sso/test/", views.sso_test, name="sso_test"),
     path(
-        "o/<slug:org>/settings/sso/domains/<int:domain_id>/remove/",
+        "o/<slug:org>/settings/sso/domains/<int:emaildomain_id>/remove/",
         views.domain_remove,
         name="sso_domain_remove",
     ),

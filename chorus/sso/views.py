@@ -10,12 +10,14 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -144,8 +146,10 @@ def sso_test(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @require_POST
 @org_view(Role.ORG_ADMIN)
-def domain_remove(request: HttpRequest, membership: Membership, domain_id: int) -> HttpResponse:
-    domain = get_domain(membership, domain_id)
+def domain_remove(
+    request: HttpRequest, membership: Membership, emaildomain_id: int
+) -> HttpResponse:
+    domain = get_domain(membership, emaildomain_id)
     do_remove_domain(membership, domain)
     messages.success(request, _("The domain was removed."))
     return redirect("sso_settings", org=membership.org.slug)
@@ -186,13 +190,44 @@ def lookup(request: HttpRequest) -> HttpResponse:
             org__email_domains__domain=domain, org__email_domains__verified_at__isnull=False
         )
         providers = [
-            {
-                "name": row.name,
-                "url": reverse("openid_connect_login", kwargs={"provider_id": row.provider_id}),
-            }
-            for row in rows
+            {"name": row.name, "url": reverse("sso_start", args=[row.provider_id])} for row in rows
         ]
     context = {"form": form, "providers": providers, "looked_up": form.is_valid()}
     if getattr(request, "htmx", False):
         return render(request, "sso/_providers.html", context)
     return render(request, "sso/lookup.html", context)
+
+
+@never_cache
+@require_GET
+def start(request: HttpRequest, provider_id: str) -> HttpResponse:
+    """Continue to the organisation's provider: a page whose form starts the sign-in.
+
+    allauth starts a sign-in on POST only (a GET could be forged by any site), and the
+    browser applies our Content-Security-Policy's form-action to the redirect that follows
+    the POST: this page, and only it, allows this provider's authorization endpoint.
+    """
+    provider = get_object_or_404(IdentityProvider.objects.usable(), provider_id=provider_id)
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    response = render(
+        request,
+        "sso/start.html",
+        {
+            "provider": provider,
+            "login_url": reverse("openid_connect_login", kwargs={"provider_id": provider_id}),
+            "next": next_url,
+        },
+    )
+    origin = _origin(str(provider.discovery.get("authorization_endpoint", "")))
+    if origin:
+        response._csp_update = {"form-action": [origin]}  # type: ignore[attr-defined]
+    return response
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
