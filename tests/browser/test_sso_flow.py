@@ -36,6 +36,7 @@ def sso_button(page: Any, email: str) -> Any:
 def test_sso_set_up_then_just_in_time_member_foreign_domain_and_required_sso(
     transactional_db: None, live_server: Any, settings: Any, new_page: Any, tmp_path: Path
 ) -> None:
+    from allauth.socialaccount.models import SocialAccount
     from django.contrib.auth import get_user_model
 
     from chorus.orgs.models import Membership, Role
@@ -138,3 +139,4 @@ def test_sso_set_up_then_just_in_time_member_foreign_domain_and_required_sso(
         ben_page.wait_for_url(re.compile(re.escape(base) + r"/(o/acme/)?$"))
         ben_page.goto(f"{base}/profile/")
         assert "ben@acme.test" in ben_page.locator("main").inner_text()
+        assert SocialAccount.objects.filter(user=ben.user, provider="org-acme").exists()
