@@ -9,6 +9,7 @@ from typing import Any
 
 import time_machine
 from allauth.account.models import EmailAddress, EmailConfirmation
+from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.apps import apps
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -90,6 +91,10 @@ def make_everything(
         action_flag=ADDITION,
     )
     make_token(person, "script")
+    sso_account = SocialAccount.objects.create(
+        user=user, provider=f"org-{org.slug}", uid=f"{MARKER}-sub", extra_data={"email": MARKER}
+    )
+    SocialToken.objects.create(account=sso_account, token=f"{MARKER}-token")
     Invitation.objects.create(
         org=org,
         email=user.email,

@@ -53,6 +53,7 @@ from functools import partial
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
 from django.contrib.admin.models import LogEntry
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -147,6 +148,15 @@ PERSONAL_DATA: dict[str, Personal | NotPersonal] = {
     ),
     "admin.LogEntry": Personal("user", DELETED, account=True, contributions=False),
     "api.Token": Personal("user", DELETED, account=True, contributions=False),
+    # Single sign-on: the link to the person at their organisation's identity provider.
+    "socialaccount.SocialAccount": Personal("user", DELETED, account=True, contributions=False),
+    "socialaccount.SocialToken": Personal(
+        "account__user", DELETED, account=True, contributions=False, why="never stored"
+    ),
+    "socialaccount.SocialApp": NotPersonal("unused: chorus/sso builds the apps from its providers"),
+    "sso.IdentityProvider": NotPersonal(_SETTINGS),
+    "sso.EmailDomain": NotPersonal("an organisation's e-mail domain and who asked for it"),
+    "sso.SSOSettings": NotPersonal(_SETTINGS),
     "auth.Permission": NotPersonal("the list of permissions"),
     "auth.Group": NotPersonal("named groups of permissions, unused by Chorus"),
     "contenttypes.ContentType": NotPersonal("the list of models"),
@@ -298,6 +308,10 @@ def export_person(user: User, org: Organization | None = None) -> dict[str, Any]
             "email_addresses": [
                 {"email": address.email, "verified": address.verified, "primary": address.primary}
                 for address in EmailAddress.objects.filter(user=user).order_by("id")
+            ],
+            "single_sign_on": [
+                {"provider": account.provider, "uid": account.uid, "claims": account.extra_data}
+                for account in SocialAccount.objects.filter(user=user).order_by("id")
             ],
         },
         "organisations": [_export_membership(member) for member in memberships.order_by("org")],
@@ -848,6 +862,9 @@ def _erase_account(user: User, report: Erasure) -> None:
     report.count("api.Token", Token.objects.filter(user=user).delete()[0])
     report.count("orgs.Invitation", Invitation.objects.filter(email__iexact=user.email).delete()[0])
     _count, per_model = EmailAddress.objects.filter(user=user).delete()
+    for label, number in per_model.items():
+        report.count(label, number)
+    _count, per_model = SocialAccount.objects.filter(user=user).delete()
     for label, number in per_model.items():
         report.count(label, number)
     report.count("admin.LogEntry", LogEntry.objects.filter(user=user).delete()[0])
