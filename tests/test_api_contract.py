@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from chorus.links.actions import link_for
+from chorus.links.actions import link_for, link_settings
 from tests.base import OrgTestCase
 from tests.factory import make_token, populate_org
 
@@ -49,6 +49,9 @@ class ApiContractTests(OrgTestCase):
         super().setUpTestData()
         populate_org(cls.org, cls.paul_m)
         populate_org(cls.other_org, cls.oscar_m)
+        options = link_settings(cls.org)
+        options.allowed_domains = "example.com"  # where an ambassador may link
+        options.save()
         link_for(cls.amy_m, "linkedin", url="https://www.example.com/")
 
     def setUp(self) -> None:

@@ -294,6 +294,9 @@ class LinkApiTests(LinkTestCase):
         self.assertEqual(self.call("get", f"/links/{body['code']}", maya).status_code, 404)
 
     def test_links_for_a_url_and_permission_rules(self) -> None:
+        options = link_settings(self.org)
+        options.allowed_domains = "example.com"  # ambassadors link to allowed domains only
+        options.save()
         amy = make_token(self.amy_m)[1]
         response = self.call(
             "post", "/links", amy, {"url": "https://blog.example.com/a?x=1", "network": "mastodon"}

@@ -1,4 +1,13 @@
-"""Creating tracked links and recording conversions."""
+"""Creating tracked links and recording conversions.
+
+Who may point a link where (`link_for`): anyone at the organisation's content items (their
+own URLs); people below programme manager otherwise only at the domains the organisation
+allows (`LinkSettings.domains`: its list, and its own site, the fallback URL's), so that no
+member can mint a phishing link under the company's short domain. Programme managers and
+admins may link anywhere, also for someone else. Links made before this rule keep working:
+they were posted by real people who would see their posts break, the hole was minting new
+ones, and a programme manager sees every link (with its destination) on the links page.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +15,14 @@ import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from w3lib.url import safe_url_string
 
 from chorus.api.models import hash_token
 from chorus.content.models import ContentItem
@@ -22,6 +34,10 @@ from chorus.orgs.models import Membership, Organization
 
 class LinkError(ValueError):
     """The link cannot be made (content not shareable, bad URL, unknown network)."""
+
+
+class LinkNotAllowed(LinkError):
+    """The destination is outside what the organisation lets this person link to (403)."""
 
 
 def link_settings(org: Organization) -> LinkSettings:
@@ -47,10 +63,49 @@ def do_change_link_settings(actor: Membership, values: dict[str, Any]) -> dict[s
     return do_change_settings(actor, link_settings(actor.org), values, "links.settings")
 
 
+def check_destination(by: Membership, url: str) -> None:
+    """Refuse (LinkNotAllowed) a URL that `by` may not make a tracked link for.
+
+    Programme managers may link anywhere. Others: the URL of one of the organisation's
+    published content items (not a draft, which may come from someone's suggestion), or a
+    host on an allowed domain (`LinkSettings.allows_host`: the domain itself or a subdomain).
+    A URL a browser could read differently from us (user info, backslashes,
+    spaces or control characters in it) is refused outright.
+    """
+    if by.can_manage_programme:
+        return
+    published = ContentItem.objects.filter(org=by.org, status=ContentItem.Status.PUBLISHED)
+    if published.filter(url=url).exists():
+        return
+    # The host as the destination will carry it (add_utm reads the URL as a browser does).
+    parts = urlsplit(safe_url_string(url))
+    host = parts.hostname or ""
+    ambiguous = "@" in parts.netloc or any(char in "\\ " or ord(char) < 32 for char in url)
+    if not ambiguous and link_settings(by.org).allows_host(host):
+        return
+    raise LinkNotAllowed(
+        _(
+            "Tracked links may point only at your organisation's content or at the domains it "
+            "allows, and %(host)s is not one of them. Ask a programme manager to add the domain "
+            "to the link settings, or to make this link for you."
+        )
+        % {"host": host or url[:100]}
+    )
+
+
 def link_for(
-    ambassador: Membership, network: str, *, item: ContentItem | None = None, url: str = ""
+    ambassador: Membership,
+    network: str,
+    *,
+    item: ContentItem | None = None,
+    url: str = "",
+    by: Membership | None = None,
 ) -> TrackedLink:
-    """The ambassador's link for this item (or URL) on this network: reused, else created."""
+    """The ambassador's link for this item (or URL) on this network: reused, else created.
+
+    `by` is who asks (the ambassador themself unless given): a URL outside the organisation's
+    content and allowed domains needs a programme manager (`check_destination`).
+    """
     from chorus.lib.networks import Network
     from chorus.program.models import is_participant
 
@@ -69,6 +124,7 @@ def link_for(
     else:
         if not url.startswith(("http://", "https://")):
             raise LinkError("A tracked link needs an http(s) URL.")
+        check_destination(by or ambassador, url)
         existing = TrackedLink.objects.filter(
             ambassador=ambassador, item__isnull=True, url=url, network=network
         )

@@ -60,6 +60,8 @@ def _link_out(request: HttpRequest, link: TrackedLink) -> dict[str, Any]:
     summary="Get (or create) an ambassador's tracked link",
 )
 def create_link(request: HttpRequest, payload: LinkIn) -> Any:
+    """Below programme manager, a `url` must be one of the organisation's published content
+    items' or on a domain of the link settings (403 otherwise, saying whom to ask)."""
     member = membership_of(request)
     ambassador = member
     if payload.ambassador and payload.ambassador.lower() != member.user.email:
@@ -76,7 +78,9 @@ def create_link(request: HttpRequest, payload: LinkIn) -> Any:
     elif not payload.url:
         raise Invalid({"url": ["Give a url or a content id."]}, "Give a url or a content id.")
     try:
-        link = actions.link_for(ambassador, payload.network, item=item, url=payload.url)
+        link = actions.link_for(ambassador, payload.network, item=item, url=payload.url, by=member)
+    except actions.LinkNotAllowed as error:
+        raise HttpError(403, str(error)) from None
     except actions.LinkError as error:
         raise Invalid({"__all__": [str(error)]}, str(error)) from None
     return Status(201, _link_out(request, link))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +44,15 @@ class LinkSettings(models.Model):
         help_text=_("e.g. go.example.com, pointed at this server. Empty: this server's address."),
     )
     attribution_days = models.PositiveSmallIntegerField(_("attribution window (days)"), default=30)
+    allowed_domains = models.TextField(
+        _("domains ambassadors may link to"),
+        blank=True,
+        help_text=_(
+            "One domain per line; each also allows its subdomains (example.com allows "
+            "blog.example.com). Your content and the fallback URL's site are always allowed. "
+            "Programme managers may link anywhere."
+        ),
+    )
     # Public key the website's tracking script sends with conversions (it is not a secret).
     site_key = models.CharField(max_length=32, unique=True, default=random_ref)
     # Secret key for server-to-server conversions (SHA-256 digest stored, never the key).
@@ -55,6 +65,20 @@ class LinkSettings(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org} link settings"
+
+    def domains(self) -> list[str]:
+        """The domains links may point at: the list, and the fallback URL's (your own site)."""
+        listed = [line.strip().lower().rstrip(".") for line in self.allowed_domains.splitlines()]
+        own = (urlsplit(self.fallback_url).hostname or "") if self.fallback_url else ""
+        return sorted({domain for domain in [*listed, own.rstrip(".")] if domain})
+
+    def allows_host(self, host: str) -> bool:
+        """True if `host` is an allowed domain or a subdomain of one (never a mere suffix:
+        example.com does not allow badexample.com)."""
+        host = host.lower().rstrip(".")
+        return bool(host) and any(
+            host == domain or host.endswith("." + domain) for domain in self.domains()
+        )
 
 
 class TrackedLink(models.Model):
