@@ -166,7 +166,17 @@ if REDIS_URL:
         "consumer": {"workers": env_int("CHORUS_WORKER_THREADS", 2, minimum=1)},
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # A table of the database, not each process's memory: login rate limits ("5 failures per
+    # 5 minutes per account") count every web process's attempts and survive restarts.
+    # `chorus migrate` creates the table (chorus.accounts.apps). Entries are many and small;
+    # a low MAX_ENTRIES would let a flood of new keys cull the counters that matter.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "chorus_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
     VAR_DIR.mkdir(parents=True, exist_ok=True)  # Huey's SQLite file lives there.
     HUEY = {
         "huey_class": "huey.SqliteHuey",

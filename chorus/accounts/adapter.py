@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.http import HttpRequest
@@ -12,3 +14,10 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return bool(settings.CHORUS_OPEN_SIGNUP)
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        """Count failed logins per account only (allauth's key also holds the request's host
+        with its port: "chorus.example:1", ":2"… would each get five more tries, since
+        ALLOWED_HOSTS ignores the port; and processes on different ports would not share)."""
+        login = credentials.get("email", credentials.get("username", ""))
+        return f"login:{str(login).lower()}"
