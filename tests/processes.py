@@ -24,11 +24,8 @@ def free_port() -> int:
 
 def clean_environ(**values: str) -> dict[str, str]:
     """This process's environment without Chorus' own variables, plus `values`."""
-    environ = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("CHORUS_", "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"))
-    }
+    own = ("CHORUS_", "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY")
+    environ = {key: value for key, value in os.environ.items() if not key.startswith(own)}
     environ.update(
         CHORUS_ENV_FILE=os.devnull,
         CHORUS_STATIC_MANIFEST="0",
