@@ -86,9 +86,12 @@ lint: setup-dev
 test-sqlite: setup-dev $(PDS_INSTALLED) $(OIDC_INSTALLED)
 	$(BIN)/pytest -m "not browser and not postgres" -q
 
+# The API contract (schemathesis, a fixed budget of derandomised cases) and the tests that run
+# the embedded profile in processes of their own (backups, shared rate limits) run in the SQLite
+# pass only: what they check does not depend on the suite's database, and they cost minutes.
 test-postgres: setup-dev $(PDS_INSTALLED) $(OIDC_INSTALLED)
 	@if [ -n "$(CHORUS_TEST_POSTGRES_URL)" ]; then \
-	  DATABASE_URL="$(CHORUS_TEST_POSTGRES_URL)" $(BIN)/pytest -m "not browser" -q; \
+	  DATABASE_URL="$(CHORUS_TEST_POSTGRES_URL)" $(BIN)/pytest -m "not browser and not contract and not embedded" -q; \
 	else \
 	  echo "CHORUS_TEST_POSTGRES_URL is not set: the PostgreSQL run is left out."; \
 	fi

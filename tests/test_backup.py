@@ -15,6 +15,9 @@ from django.test import override_settings
 
 from tests.processes import Process, chorus, clean_environ, free_port, start_web, wait_for
 
+# The SQLite pass runs it; it does not use the suite's database (see the Makefile).
+pytestmark = pytest.mark.embedded
+
 SETUP = """
 import json
 from django.contrib.auth import get_user_model

@@ -14,7 +14,12 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.processes import Process, chorus, clean_environ, free_port, start_web
+
+# The SQLite pass runs it; it does not use the suite's database (see the Makefile).
+pytestmark = pytest.mark.embedded
 
 TOO_MANY = "Too many failed login attempts"
 CREATE_USER = (
