@@ -6,7 +6,7 @@ allows (`LinkSettings.domains`: its list, and its own site, the fallback URL's),
 member can mint a phishing link under the company's short domain. Programme managers and
 admins may link anywhere, also for someone else. Links made before this rule keep working:
 they were posted by real people who would see their posts break, the hole was minting new
-ones, and a programme manager sees every link (with its destination) on the links page.
+ones, and a programme manager sees every link (with its address) on the links page.
 """
 
 from __future__ import annotations
