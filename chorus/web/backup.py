@@ -63,7 +63,7 @@ def embedded_only() -> None:
 def _locations() -> dict[str, Path]:
     return {
         "database": Path(settings.DATABASES["default"]["NAME"]),
-        "huey": Path(settings.HUEY["filename"]),
+        "huey": Path(str(settings.HUEY["filename"])),
         "clicks": Path(settings.CHORUS_CLICK_JOURNAL_DIR),
         "secret_key": Path(settings.VAR_DIR) / "secret_key",
         "media": Path(settings.MEDIA_ROOT),
