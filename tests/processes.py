@@ -89,10 +89,12 @@ class Process:
 
 
 def answers(port: int, path: str = "/healthz") -> bool:
+    """True once the application answers (a 503 from /healthz for a silent worker counts:
+    the web process itself is up)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
     try:
         connection.request("GET", path)
-        return connection.getresponse().status == 200
+        return connection.getresponse().status in (200, 503)
     except OSError:
         return False
     finally:
