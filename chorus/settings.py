@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "chorus.engage",
     "chorus.coaching",
     "chorus.api",
+    "chorus.scim",
     "chorus.web",
     "chorus.sso",
     "django.contrib.admin",

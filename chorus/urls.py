@@ -59,6 +59,8 @@ urlpatterns = [
     path("l/<str:code>", link_redirect.follow, name="link_redirect"),
     path("t/<str:site_key>.js", link_views.tracking_script, name="tracking_script"),
     path("", include("chorus.api.urls")),
+    # SCIM 2.0 provisioning, one base URL per organisation (chorus/scim/views.py).
+    path("scim/v2/<slug:org>/", include("chorus.scim.urls")),
 ]
 
 if settings.CHORUS_SERVE_MEDIA:

@@ -266,6 +266,16 @@ PERSONAL_DATA: dict[str, Personal | NotPersonal] = {
         why="notes about the person; notes they wrote to a colleague stay with the colleague",
     ),
     "coaching.CoachingReply": Personal("note__subject", DELETED),
+    # Provisioning.
+    "scim.ScimToken": NotPersonal("an organisation's provisioning token; its maker is audited"),
+    "scim.ScimSettings": NotPersonal(_SETTINGS),
+    "scim.ScimUser": Personal(
+        "membership",
+        DELETED,
+        contributions=False,
+        why="the directory's ids and e-mail list for the person; goes with the membership",
+    ),
+    "scim.ScimGroup": NotPersonal("the directory's id for a team"),
 }
 
 
@@ -868,7 +878,7 @@ def _erase_account(user: User, report: Erasure) -> None:
     for label, number in per_model.items():
         report.count(label, number)
     report.count("admin.LogEntry", LogEntry.objects.filter(user=user).delete()[0])
-    report.count("sessions.Session", _delete_sessions(user))
+    report.count("sessions.Session", delete_sessions(user))
     user.email = replacement
     user.first_name = ""
     user.last_name = ""
@@ -885,7 +895,7 @@ def _erase_account(user: User, report: Erasure) -> None:
     report.account_erased = True
 
 
-def _delete_sessions(user: User) -> int:
+def delete_sessions(user: Any) -> int:
     """Sessions keep the user's id in signed data: each is decoded to find theirs."""
     mine = [
         session.pk

@@ -137,15 +137,23 @@ def do_decline(member: Membership) -> Participation:
 
 
 @transaction.atomic
-def do_leave(member: Membership, *, anonymise: bool) -> Participation:
+def do_leave(member: Membership, *, anonymise: bool, actor: Any = None) -> Participation:
     """Leave now: every app stops what it does for the person (participant_left); with
-    `anonymise`, their contributions are erased (chorus.accounts.personal_data)."""
+    `anonymise`, their contributions are erased (chorus.accounts.personal_data).
+
+    `actor` is who made them leave when it was not the person (the directory, by SCIM)."""
     participation = Participation.objects.select_for_update().get(membership=member)
     participation.status = Participation.Status.LEFT
     participation.left_at = timezone.now()
     participation.anonymised = anonymise
     participation.save(update_fields=["status", "left_at", "anonymised"])
-    audit(member.org, member.user, "programme.leave", member, {"anonymise": [None, anonymise]})
+    audit(
+        member.org,
+        member.user if actor is None else actor,
+        "programme.leave",
+        member,
+        {"anonymise": [None, anonymise]},
+    )
     if anonymise:
         # Sends participant_left itself, then erases what the apps' receivers leave.
         do_erase_person(member, member, scope=Scope.CONTRIBUTIONS)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ScimConfig(AppConfig):
+    name = "chorus.scim"
+    verbose_name = _("SCIM provisioning")
