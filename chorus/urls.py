@@ -42,6 +42,7 @@ urlpatterns = [
     path("o/<slug:org>/", include("chorus.analytics.urls")),
     path("o/<slug:org>/", include("chorus.engage.urls")),
     path("o/<slug:org>/", include("chorus.coaching.urls")),
+    path("o/<slug:org>/", include("chorus.scim.settings_urls")),
     *[
         path(
             f"networks/{network}/callback/",

@@ -162,6 +162,9 @@ def populate_org(org: Organization, member: Membership) -> None:
     owner = Membership.objects.filter(org=org, role=Role.ORG_ADMIN).first() or member
     Notification.objects.create(org=org, membership=owner, kind="nudge", message="Hello")
     make_share(owner, item, connection=make_connection(owner, "mastodon"))
+    from chorus.scim.tokens import do_create_scim_token
+
+    do_create_scim_token(org, None, "directory")
     populate_results(org, member)
 
 

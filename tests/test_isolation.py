@@ -54,6 +54,9 @@ def iter_routes(
             # unguessable keys rather than object ids; our views and the API are walked.
             ours = entry.callback.__module__.startswith(("chorus.", "ninja."))
             ours = ours and entry.name not in PUBLIC_ROUTES
+            # SCIM authenticates the directory by its organisation's token, not a person:
+            # another organisation's token is 401 there (tests/scim/test_scim_api.py).
+            ours = ours and not route.startswith("scim/")
             if ours:
                 names = [match.group("name") for match in PARAMETER.finditer(route)]
                 yield route, names

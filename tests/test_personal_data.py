@@ -46,6 +46,7 @@ from chorus.program.models import (
     Workshop,
     WorkshopSignup,
 )
+from chorus.scim.models import ScimUser
 from chorus.sharing.models import Connection, EngagementSnapshot, Share
 from tests.base import OrgTestCase
 from tests.factory import make_item, make_member, make_share, make_suggestion, make_token
@@ -95,6 +96,7 @@ def make_everything(
         user=user, provider=f"org-{org.slug}", uid=f"{MARKER}-sub", extra_data={"email": MARKER}
     )
     SocialToken.objects.create(account=sso_account, token=f"{MARKER}-token")
+    ScimUser.objects.create(membership=person, user_name=user.email, emails=[{"value": user.email}])
     Invitation.objects.create(
         org=org,
         email=user.email,
