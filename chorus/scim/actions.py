@@ -118,7 +118,8 @@ def read_user(resource: User, *, active_default: bool) -> UserValues:
 
 
 def _user_name_holder(org: Organization, user_name: str) -> Membership | None:
-    return all_people(org).filter(scim_user_name__iexact=user_name).first()
+    # The annotation made by all_people(), which the type checker cannot see.
+    return all_people(org).filter(**{"scim_user_name__iexact": user_name}).first()
 
 
 def _is_deleted(member: Membership) -> bool:

@@ -50,9 +50,7 @@ class ScimSettings(models.Model):
         KEEP = "keep", _("Keep their contributions, with their name")
         ANONYMISE = "anonymise", _("Anonymise their contributions")
 
-    org = models.OneToOneField(
-        Organization, on_delete=models.CASCADE, related_name="scim_settings"
-    )
+    org = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="scim_settings")
     on_deactivation = models.CharField(
         _("when the directory deactivates someone"),
         max_length=10,

@@ -136,12 +136,14 @@ def service_provider_config() -> ServiceProviderConfig:
         sort=Sort(supported=False),
         etag=ETag(supported=False),
         authentication_schemes=[
-            AuthenticationScheme(
-                type="oauthbearertoken",
-                name="Bearer token",
-                description="A token made on the organisation's SCIM settings page or by "
-                "`chorus scim-token --org SLUG`, sent as `Authorization: Bearer <token>`.",
-                primary=True,
+            AuthenticationScheme.model_validate(
+                {
+                    "type": "oauthbearertoken",
+                    "name": "Bearer token",
+                    "description": "A token made on the organisation's SCIM settings page or "
+                    "by `chorus scim-token --org SLUG`, sent as `Authorization: Bearer <token>`.",
+                    "primary": True,
+                }
             )
         ],
         meta=Meta(resource_type="ServiceProviderConfig"),
@@ -150,22 +152,20 @@ def service_provider_config() -> ServiceProviderConfig:
 
 def resource_types() -> list[ResourceType]:
     return [
-        ResourceType(
-            id="User",
-            name="User",
-            description="A member of the organisation",
-            endpoint="/Users",
-            schema_=USER_SCHEMA,
-            meta=Meta(resource_type="ResourceType"),
-        ),
-        ResourceType(
-            id="Group",
-            name="Group",
-            description="A team of the organisation",
-            endpoint="/Groups",
-            schema_=GROUP_SCHEMA,
-            meta=Meta(resource_type="ResourceType"),
-        ),
+        ResourceType.model_validate(
+            {
+                "id": name,
+                "name": name,
+                "description": description,
+                "endpoint": f"/{name}s",
+                "schema": schema,
+                "meta": {"resourceType": "ResourceType"},
+            }
+        )
+        for name, description, schema in (
+            ("User", "A member of the organisation", USER_SCHEMA),
+            ("Group", "A team of the organisation", GROUP_SCHEMA),
+        )
     ]
 
 

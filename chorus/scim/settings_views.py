@@ -44,7 +44,9 @@ def scim_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
     elif request.method == "POST":
         settings_form = ScimSettingsForm(request.POST, instance=options)
         if settings_form.is_valid():
-            values = {name: settings_form.cleaned_data[name] for name in ScimSettingsForm.Meta.fields}
+            values = {
+                name: settings_form.cleaned_data[name] for name in ScimSettingsForm.Meta.fields
+            }
             try:
                 do_change_settings(membership, options, values, "scim.settings")
             except ValidationError as error:
@@ -65,7 +67,9 @@ def scim_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @require_POST
 @org_view(Role.ORG_ADMIN)
-def scim_token_revoke(request: HttpRequest, membership: Membership, scimtoken_id: int) -> HttpResponse:
+def scim_token_revoke(
+    request: HttpRequest, membership: Membership, scimtoken_id: int
+) -> HttpResponse:
     token = get_object_or_404(ScimToken, org=membership.org, pk=scimtoken_id)
     do_revoke_scim_token(membership.user, token)
     messages.success(request, _("The token %(name)s was revoked.") % {"name": token.name})

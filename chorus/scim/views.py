@@ -144,7 +144,8 @@ def service_provider_config(request: HttpRequest, client: Provisioner) -> HttpRe
 
 
 def _listed(items: list[Any]) -> dict[str, Any]:
-    listing = ListResponse[type(items[0])](  # type: ignore[misc]
+    model: Any = type(items[0])
+    listing = ListResponse[model](  # type: ignore[valid-type]
         total_results=len(items), start_index=1, items_per_page=len(items), resources=items
     )
     return listing.model_dump(scim_ctx=Context.SEARCH_RESPONSE)  # type: ignore[no-any-return]
@@ -243,7 +244,9 @@ def as_group(team: Team, base: str) -> Group:
     except ScimGroup.DoesNotExist:
         scim = None
     members = [
-        GroupMember(value=str(member.pk), ref=f"{base}Users/{member.pk}", type="User")
+        GroupMember.model_validate(
+            {"value": str(member.pk), "$ref": f"{base}Users/{member.pk}", "type": "User"}
+        )
         for member in team.members.all()
     ]
     modified = max(filter(None, [team.created_at, scim.updated_at if scim else None]))
@@ -305,7 +308,9 @@ def _condition(node: Any, fields: dict[str, tuple[str, bool]]) -> Q:
     if isinstance(node, Present):
         lookup, _insensitive = _field(node.attr_path, fields)
         present = Q(**{f"{lookup}__isnull": False})
-        return present & ~Q(**{lookup: ""}) if lookup.endswith(("_id", "email", "name")) else present
+        return (
+            present & ~Q(**{lookup: ""}) if lookup.endswith(("_id", "email", "name")) else present
+        )
     if isinstance(node, Comparison):
         lookup, insensitive = _field(node.attr_path, fields)
         operator = node.op.value
@@ -313,17 +318,21 @@ def _condition(node: Any, fields: dict[str, tuple[str, bool]]) -> Q:
         if lookup == "is_active":
             if operator not in ("eq", "ne") or not isinstance(value, bool):
                 raise InvalidFilterException(detail="active compares with eq or ne and a boolean.")
-            condition = Q(is_active=value, user__is_active=True) if value else (
-                Q(is_active=False) | Q(user__is_active=False)
+            condition = (
+                Q(is_active=value, user__is_active=True)
+                if value
+                else (Q(is_active=False) | Q(user__is_active=False))
             )
             return condition if operator == "eq" else ~condition
         if lookup.endswith("pk"):
             if operator not in ("eq", "ne"):
                 raise InvalidFilterException(detail=f"{node.attr_path} compares with eq or ne.")
             text = str(value)
-            condition = Q(**{lookup: int(text)}) if text.isascii() and text.isdigit() and len(
-                text
-            ) <= 18 else Q(pk__in=[])
+            condition = (
+                Q(**{lookup: int(text)})
+                if text.isascii() and text.isdigit() and len(text) <= 18
+                else Q(pk__in=[])
+            )
             return condition if operator == "eq" else ~condition
         if not isinstance(value, str):
             raise InvalidFilterException(detail=f"{node.attr_path} compares with a string.")
@@ -431,7 +440,9 @@ def user(request: HttpRequest, client: Provisioner, resource_id: str) -> HttpRes
         )
         context = Context.RESOURCE_REPLACEMENT_RESPONSE
     else:
-        patch = PatchOp[User].model_validate(_body(request), scim_ctx=Context.RESOURCE_PATCH_REQUEST)
+        patch = PatchOp[User].model_validate(
+            _body(request), scim_ctx=Context.RESOURCE_PATCH_REQUEST
+        )
         resource = current
         patch.patch(resource)
         context = Context.RESOURCE_PATCH_RESPONSE

@@ -75,9 +75,7 @@ class ScimTestCase(OrgTestCase):
             url, data=data, content_type="application/scim+json", **headers
         )
 
-    def assertScimError(  # noqa: N802
-        self, response: Any, status: int, scim_type: str | None = None
-    ) -> None:
+    def assertScimError(self, response: Any, status: int, scim_type: str | None = None) -> None:
         self.assertEqual(response.status_code, status, response.content)
         self.assertEqual(response["Content-Type"], "application/scim+json")
         body = response.json()
@@ -144,7 +142,9 @@ class TokenTests(ScimTestCase):
         self.assertTrue(self.raw.startswith("chorus_scim_"))
         stored = ScimToken.objects.get(pk=self.scim_token.pk)
         self.assertEqual(stored.key_hash, hash_token(self.raw))
-        self.assertNotIn(self.raw, json.dumps(list(ScimToken.objects.values()), default=str), "raw kept")
+        self.assertNotIn(
+            self.raw, json.dumps(list(ScimToken.objects.values()), default=str), "raw kept"
+        )
         self.assertIsNone(stored.last_used_at)
         self.assertEqual(self.call("get", "Users").status_code, 200)
         stored.refresh_from_db()
@@ -325,7 +325,9 @@ class UserTests(ScimTestCase):
         self.assertScimError(self.call("get", f"Users/{self.oscar_m.pk}"), 404)
         self.assertScimError(
             self.call(
-                "patch", f"Users/{self.amy_m.pk}", patch({"op": "replace", "path": "id", "value": 1})
+                "patch",
+                f"Users/{self.amy_m.pk}",
+                patch({"op": "replace", "path": "id", "value": 1}),
             ),
             400,
         )
@@ -383,7 +385,9 @@ class GroupTests(ScimTestCase):
         marketing = Team.objects.get(org=self.org, name="Marketing")
         self.amy_m.refresh_from_db()
         self.assertEqual(self.amy_m.team, marketing)  # one team per person: moved
-        self.assertEqual(created.json()["members"][0]["$ref"].rsplit("/", 1)[-1], str(self.amy_m.pk))
+        self.assertEqual(
+            created.json()["members"][0]["$ref"].rsplit("/", 1)[-1], str(self.amy_m.pk)
+        )
 
         added = self.call(
             "patch",
@@ -391,7 +395,9 @@ class GroupTests(ScimTestCase):
             patch({"op": "add", "path": "members", "value": [{"value": str(self.paul_m.pk)}]}),
         )
         self.assertEqual(added.status_code, 200, added.content)
-        self.assertEqual(set(marketing.members.values_list("pk", flat=True)), {self.amy_m.pk, self.paul_m.pk})
+        self.assertEqual(
+            set(marketing.members.values_list("pk", flat=True)), {self.amy_m.pk, self.paul_m.pk}
+        )
         removed = self.call(
             "patch",
             f"Groups/{marketing.pk}",
@@ -409,7 +415,11 @@ class GroupTests(ScimTestCase):
             self.call(
                 "post",
                 "Groups",
-                {"schemas": [GROUP], "displayName": "X", "members": [{"value": str(self.oscar_m.pk)}]},
+                {
+                    "schemas": [GROUP],
+                    "displayName": "X",
+                    "members": [{"value": str(self.oscar_m.pk)}],
+                },
             ),
             400,
             "invalidValue",
@@ -421,7 +431,9 @@ class GroupTests(ScimTestCase):
         self.paul_m.refresh_from_db()
         self.assertIsNone(self.paul_m.team)
         self.assertTrue(self.paul_m.is_active)
-        self.assertTrue(AuditEntry.objects.filter(action="team.delete", actor_email="SCIM: Okta").exists())
+        self.assertTrue(
+            AuditEntry.objects.filter(action="team.delete", actor_email="SCIM: Okta").exists()
+        )
 
 
 @time_machine.travel(NOON, tick=False)
@@ -549,7 +561,9 @@ class DeactivationTests(ScimTestCase):
         self.assertEqual(response.status_code, 204)
         self.assert_deprovisioned(before)
         self.assertFalse(Share.objects.filter(membership=self.amy_m).exists())
-        self.assertEqual(Share.objects.filter(membership=None, status=Share.Status.PUBLISHED).count(), 1)
+        self.assertEqual(
+            Share.objects.filter(membership=None, status=Share.Status.PUBLISHED).count(), 1
+        )
         self.assertTrue(Participation.objects.get(membership=self.amy_m).anonymised)
         self.assertScimError(self.call("get", f"Users/{self.amy_m.pk}"), 404)
 
@@ -608,9 +622,7 @@ class SettingsPageTests(ScimTestCase):
     def test_roles_and_outsiders(self) -> None:
         self.login(self.paul)  # program manager
         self.assertEqual(self.client.get(self.url()).status_code, 403)
-        self.assertNotContains(
-            self.client.get(reverse("org_settings", args=["acme"])), self.url()
-        )
+        self.assertNotContains(self.client.get(reverse("org_settings", args=["acme"])), self.url())
         revoke = reverse("scim_token_revoke", args=["acme", self.scim_token.pk])
         self.assertEqual(self.client.post(revoke).status_code, 403)
         self.login(self.oscar)

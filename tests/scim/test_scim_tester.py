@@ -40,9 +40,7 @@ class ScimTesterTests(LiveServerTestCase):
         make_member(org, Role.ORG_ADMIN, make_user("admin@acme.example"))
         _token, raw = do_create_scim_token(org, None, "conformance")
         base = f"{self.live_server_url}/scim/v2/acme/"
-        with Client(
-            base_url=base, headers={"Authorization": f"Bearer {raw}"}, timeout=30
-        ) as http:
+        with Client(base_url=base, headers={"Authorization": f"Bearer {raw}"}, timeout=30) as http:
             results = check_server(SyncSCIMClient(http))
 
         failed = [_describe(r) for r in results if r.status not in PASSED]
@@ -67,5 +65,7 @@ class ScimTesterTests(LiveServerTestCase):
             self.assertIn(expected, titles)
         # The tester cleaned up after itself: what it created was deleted, i.e. deactivated.
         self.assertFalse(
-            Membership.objects.filter(org=org, is_active=True).exclude(user__email="admin@acme.example").exists()
+            Membership.objects.filter(org=org, is_active=True)
+            .exclude(user__email="admin@acme.example")
+            .exists()
         )

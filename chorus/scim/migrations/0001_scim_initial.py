@@ -5,73 +5,135 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orgs', '0001_initial'),
+        ("orgs", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ScimGroup',
+            name="ScimGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(blank=True, max_length=254)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('team', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='scim', to='orgs.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_id", models.CharField(blank=True, max_length=254)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "team",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scim",
+                        to="orgs.team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'SCIM group',
-                'verbose_name_plural': 'SCIM groups',
+                "verbose_name": "SCIM group",
+                "verbose_name_plural": "SCIM groups",
             },
         ),
         migrations.CreateModel(
-            name='ScimSettings',
+            name="ScimSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('on_deactivation', models.CharField(choices=[('keep', 'Keep their contributions, with their name'), ('anonymise', 'Anonymise their contributions')], default='keep', help_text="They leave the ambassador programme either way; the organisation's figures keep what they did.", max_length=10, verbose_name='when the directory deactivates someone')),
-                ('org', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='scim_settings', to='orgs.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "on_deactivation",
+                    models.CharField(
+                        choices=[
+                            ("keep", "Keep their contributions, with their name"),
+                            ("anonymise", "Anonymise their contributions"),
+                        ],
+                        default="keep",
+                        help_text="They leave the ambassador programme either way; the organisation's figures keep what they did.",
+                        max_length=10,
+                        verbose_name="when the directory deactivates someone",
+                    ),
+                ),
+                (
+                    "org",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scim_settings",
+                        to="orgs.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'SCIM settings',
-                'verbose_name_plural': 'SCIM settings',
+                "verbose_name": "SCIM settings",
+                "verbose_name_plural": "SCIM settings",
             },
         ),
         migrations.CreateModel(
-            name='ScimToken',
+            name="ScimToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('key_hash', models.CharField(max_length=64, unique=True)),
-                ('hint', models.CharField(max_length=24)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('last_used_at', models.DateTimeField(blank=True, null=True, verbose_name='last used')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked')),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scim_tokens', to='orgs.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("key_hash", models.CharField(max_length=64, unique=True)),
+                ("hint", models.CharField(max_length=24)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "last_used_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last used"),
+                ),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="revoked")),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scim_tokens",
+                        to="orgs.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'SCIM token',
-                'verbose_name_plural': 'SCIM tokens',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "SCIM token",
+                "verbose_name_plural": "SCIM tokens",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ScimUser',
+            name="ScimUser",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('user_name', models.CharField(blank=True, max_length=254)),
-                ('external_id', models.CharField(blank=True, max_length=254)),
-                ('emails', models.JSONField(blank=True, default=list)),
-                ('deleted_at', models.DateTimeField(blank=True, null=True)),
-                ('disabled_account', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('membership', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='scim', to='orgs.membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("user_name", models.CharField(blank=True, max_length=254)),
+                ("external_id", models.CharField(blank=True, max_length=254)),
+                ("emails", models.JSONField(blank=True, default=list)),
+                ("deleted_at", models.DateTimeField(blank=True, null=True)),
+                ("disabled_account", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "membership",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scim",
+                        to="orgs.membership",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'SCIM user',
-                'verbose_name_plural': 'SCIM users',
+                "verbose_name": "SCIM user",
+                "verbose_name_plural": "SCIM users",
             },
         ),
     ]
