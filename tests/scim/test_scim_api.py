@@ -276,6 +276,32 @@ class UserTests(ScimTestCase):
         self.assertEqual(response.json()["id"], str(self.amy_m.pk))
         self.assertEqual(Membership.objects.filter(user=self.amy).count(), 1)
 
+    def test_filters(self) -> None:
+        created = self.call("post", "Users", new_user("eve", "eve@acme.example", externalId="X1"))
+        eve = created.json()["id"]
+
+        def ids(expression: str) -> set[str]:
+            response = self.call("get", "Users", filter=expression)
+            self.assertEqual(response.status_code, 200, response.content)
+            return {r["id"] for r in response.json().get("Resources", [])}
+
+        self.assertEqual(ids('externalId eq "X1"'), {eve})
+        self.assertEqual(ids('externalId eq "x1"'), set())  # externalId is case-exact
+        self.assertEqual(ids('emails.value sw "EVE@"'), {eve})
+        self.assertEqual(
+            ids('userName eq "eve" or userName eq "paul@acme.example"'), {eve, str(self.paul_m.pk)}
+        )
+        acme = {
+            str(pk) for pk in Membership.objects.filter(org=self.org).values_list("pk", flat=True)
+        }
+        self.assertEqual(ids('not (userName eq "eve")'), acme - {eve})
+        self.assertEqual(ids("externalId pr"), {eve})
+        self.assertEqual(ids(f'id eq "{eve}" and active eq true'), {eve})
+        self.assertEqual(ids(f'id eq "{self.oscar_m.pk}"'), set())
+        self.assertScimError(
+            self.call("get", "Users", filter='userName gt "a"'), 400, "invalidFilter"
+        )
+
     def test_pagination(self) -> None:
         for number in range(5):
             make_member(self.org, user=make_user(f"p{number}@acme.example"))
