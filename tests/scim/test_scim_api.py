@@ -10,7 +10,9 @@ from typing import Any
 
 import time_machine
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,7 +26,15 @@ from chorus.scim.models import ScimSettings, ScimToken, ScimUser, hash_token
 from chorus.scim.tokens import do_create_scim_token, do_revoke_scim_token
 from chorus.sharing.models import EngagementSnapshot, Share
 from tests.base import OrgTestCase
-from tests.factory import PASSWORD, make_item, make_member, make_share, make_token, make_user
+from tests.factory import (
+    PASSWORD,
+    make_item,
+    make_member,
+    make_share,
+    make_team,
+    make_token,
+    make_user,
+)
 from tests.factory_engage import clicks, published_share
 
 NOON = datetime(2026, 5, 12, 10, 0, tzinfo=UTC)
@@ -321,6 +331,20 @@ class UserTests(ScimTestCase):
         self.assertScimError(self.call("get", "Users", count="many"), 400, "invalidValue")
         only = self.call("get", "Users", attributes="userName", count=1).json()["Resources"][0]
         self.assertEqual(set(only) - {"schemas", "id"}, {"userName"})
+
+    def test_lists_take_the_same_queries_whatever_their_length(self) -> None:
+        def queries(path: str) -> int:
+            with CaptureQueriesContext(connection) as captured:
+                self.assertEqual(self.call("get", path).status_code, 200)
+            return len(captured)
+
+        queries("Users")  # the token's first use is noted once a minute: not counted
+        users, groups = queries("Users"), queries("Groups")
+        for number in range(6):
+            team = make_team(self.org, f"Team {number}")
+            make_member(self.org, user=make_user(f"q{number}@acme.example"), team=team)
+        self.assertEqual(queries("Users"), users)
+        self.assertEqual(queries("Groups"), groups)
 
     def test_bad_input_is_refused_and_changes_nothing(self) -> None:
         before = Membership.objects.count(), User.objects.count()
