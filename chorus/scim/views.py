@@ -368,7 +368,10 @@ def _page(request: HttpRequest, rows: QuerySet[Any]) -> tuple[list[Any], int, in
     start = max(start, 1)
     count = min(max(count, 0), MAX_RESULTS)
     total = rows.count()
-    return list(rows[start - 1 : start - 1 + count]) if count else [], total, start
+    # Past the end, no query: an OFFSET beyond 64 bits would be a database error.
+    if not count or start > total:
+        return [], total, start
+    return list(rows[start - 1 : start - 1 + count]), total, start
 
 
 def _listing(

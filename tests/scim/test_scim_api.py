@@ -329,6 +329,10 @@ class UserTests(ScimTestCase):
         counted = self.call("get", "Users", count=0).json()
         self.assertEqual((counted["totalResults"], counted.get("Resources", [])), (total, []))
         self.assertScimError(self.call("get", "Users", count="many"), 400, "invalidValue")
+        far = self.call("get", "Users", startIndex=10**30, count=-3).json()
+        self.assertEqual((far["totalResults"], far.get("Resources", [])), (total, []))
+        beyond = self.call("get", "Users", startIndex=10**30).json()
+        self.assertEqual((beyond["startIndex"], beyond.get("Resources", [])), (10**30, []))
         only = self.call("get", "Users", attributes="userName", count=1).json()["Resources"][0]
         self.assertEqual(set(only) - {"schemas", "id"}, {"userName"})
 
