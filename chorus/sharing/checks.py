@@ -4,9 +4,17 @@ The colleagues' index of an item (`colleagues_index`) is kept between requests a
 as shares arrive, not rebuilt from every stored signature for every keystroke: rebuilding it
 from 10,000 shares cost 94 ms a request, the lookup itself under a millisecond. Each process
 keeps the indexes of the items checked lately (`KEPT_ITEMS`), built from the signatures
-stored with each share (the persisted part every process reads). A request first reads
-the item's stamp — how many shares, how many still name their author, the last change —
-in one aggregate over the item's shares; when it moved, only the shares changed since the
+stored with each share (the persisted part every process reads).
+
+A request does not read the item's shares. It reads one key of Django's cache, the item's
+change mark, which every process sets when it saves or deletes one of the item's shares
+(shared through Redis when scaling out; a share saved by this process resets its kept
+index directly). At most every `STAMP_SECONDS`, and at once when that change mark moved,
+it reads the item's stamp — how many shares, how many still name their author, the last
+change — in one aggregate over the item's shares: the aggregate over 10,000 shares cost
+more than the rest of the check, and it is what catches writes that send no signal (a bulk
+update, another process in the embedded profile, whose caches are per process), within
+`STAMP_SECONDS`. When the stamp moved, only the shares changed since the
 last change seen are read and applied (added, edited: taken out and added again, cancelled
 or back to draft: taken out). A share deleted or anonymised, or a change missed because
 another transaction committed late, leaves the counts different: the index is then rebuilt,
@@ -24,12 +32,15 @@ from __future__ import annotations
 import heapq
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -75,6 +86,10 @@ MAX_AGE = 600.0  # seconds before a kept index is rebuilt whatever its stamp say
 # Changes are read again from this long before the last one seen: a transaction that
 # committed late with an earlier `updated_at` is still caught.
 OVERLAP = timedelta(minutes=1)
+# The item's stamp is read from the database at most this often (seconds), unless its
+# change mark in the cache moved: writes that send no signal are seen within it.
+STAMP_SECONDS = 2.0
+_CHANGED_KEY = "chorus:sharing:item-shares-changed:{}"
 
 
 @dataclass
@@ -87,6 +102,9 @@ class _Kept:
     changes: dict[int, datetime] = field(default_factory=dict)  # share: `updated_at` applied
     expiring: list[tuple[datetime, int]] = field(default_factory=list)  # heap of (created, share)
     stamp: tuple[Any, ...] = ()
+    stamped_at: float = 0.0  # wall time the stamp was read
+    changed: str | None = None  # the item's change mark in the cache when it was read
+    mine: dict[int | None, set[int]] = field(default_factory=dict)  # membership: its shares
     compared: set[int] = field(default_factory=set)  # shares whose status is compared
     last_change: datetime | None = None
     built: float = -MAX_AGE  # never: the first request builds it
@@ -102,11 +120,7 @@ class Colleagues:
 
     def __init__(self, kept: _Kept, membership_id: int | None):
         self._kept = kept
-        self._own = (
-            frozenset(share for share, who in kept.authors.items() if who == membership_id)
-            if membership_id is not None
-            else frozenset()
-        )
+        self._own = frozenset(kept.mine.get(membership_id, ())) if membership_id else frozenset()
 
     def __len__(self) -> int:
         return len(self._kept.index) - sum(1 for share in self._own if share in self._kept.created)
@@ -142,7 +156,7 @@ def _stamp(item: ContentItem) -> tuple[Any, ...]:
 def _apply(kept: _Kept, rows: Any) -> None:
     """Add, replace or take out the shares read (the row is the share's state now)."""
     for pk, membership_id, status, created_at, updated_at, signature in rows:
-        kept.authors[pk] = membership_id
+        _author(kept, pk, membership_id)
         kept.changes[pk] = updated_at
         if status in NOT_COMPARED:
             kept.compared.discard(pk)
@@ -158,11 +172,42 @@ def _apply(kept: _Kept, rows: Any) -> None:
             kept.last_change = updated_at
 
 
+def _author(kept: _Kept, pk: int, membership_id: int | None) -> None:
+    """Record who a share is by now (anonymised: nobody)."""
+    before = kept.authors.get(pk, -1)
+    if before != membership_id:
+        if before != -1:
+            kept.mine.get(before, set()).discard(pk)
+        kept.authors[pk] = membership_id
+        kept.mine.setdefault(membership_id, set()).add(pk)
+
+
 _COLUMNS = ("pk", "membership_id", "status", "created_at", "updated_at", "signature")
 
 
 def _sync(kept: _Kept, item: ContentItem, now: datetime) -> None:
-    """Bring the kept index up to the item's shares in the database."""
+    """Bring the kept index up to the item's shares: read the stamp when the item's change
+    mark moved, a share was saved here, or `STAMP_SECONDS` passed; then drop old shares."""
+    changed = cache.get(_CHANGED_KEY.format(item.pk))
+    wall = time.time()
+    if (
+        kept.stamp == ()
+        or changed != kept.changed
+        or not 0 <= wall - kept.stamped_at < STAMP_SECONDS
+    ):
+        kept.changed, kept.stamped_at = changed, wall
+        _update(kept, item, now)
+    # Shares older than RECENT are no longer compared.
+    cutoff = now - RECENT
+    while kept.expiring and kept.expiring[0][0] < cutoff:
+        created_at, pk = heapq.heappop(kept.expiring)
+        if kept.created.get(pk) == created_at:
+            kept.index.discard(pk)
+            del kept.created[pk]
+
+
+def _update(kept: _Kept, item: ContentItem, now: datetime) -> None:
+    """Read the item's stamp; apply what changed since the last one, or rebuild."""
     stamp = _stamp(item)
     stale = time.monotonic() - kept.built > MAX_AGE or kept.index.removed > len(kept.index)
     if stamp != kept.stamp and not stale:
@@ -180,7 +225,7 @@ def _sync(kept: _Kept, item: ContentItem, now: datetime) -> None:
             ]
             if changed:
                 _apply(kept, _shares(item).filter(pk__in=changed).values_list(*_COLUMNS))
-            named = sum(1 for who in kept.authors.values() if who is not None)
+            named = len(kept.authors) - len(kept.mine.get(None, ()))
             stale = (len(kept.authors), named) != stamp[:2]
             if len(kept.compared) != stamp[3]:
                 stale = True  # statuses changed by a bulk update, which leaves `updated_at`
@@ -193,21 +238,15 @@ def _sync(kept: _Kept, item: ContentItem, now: datetime) -> None:
             .filter(created_at__lt=now - RECENT)
             .values_list("pk", "membership_id", "status")
         ):
-            fresh.authors[pk] = membership_id
+            _author(fresh, pk, membership_id)
             if status not in NOT_COMPARED:
                 fresh.compared.add(pk)
         kept.index, kept.authors, kept.created = fresh.index, fresh.authors, fresh.created
+        kept.mine = fresh.mine
         kept.changes, kept.compared = fresh.changes, fresh.compared
         kept.expiring, kept.last_change = fresh.expiring, fresh.last_change
         kept.built = time.monotonic()
     kept.stamp = stamp
-    # Shares older than RECENT are no longer compared.
-    cutoff = now - RECENT
-    while kept.expiring and kept.expiring[0][0] < cutoff:
-        created_at, pk = heapq.heappop(kept.expiring)
-        if kept.created.get(pk) == created_at:
-            kept.index.discard(pk)
-            del kept.created[pk]
 
 
 def colleagues_index(item: ContentItem, membership: Membership | None) -> Colleagues:
@@ -232,11 +271,15 @@ def colleagues_index(item: ContentItem, membership: Membership | None) -> Collea
 @receiver(post_delete, sender=Share, dispatch_uid="chorus.sharing.checks:delete")
 def _share_changed(sender: Any, instance: Share, **kwargs: Any) -> None:
     """A share saved in this process: its item's index is brought up to date at once, whatever
-    the stamp says (other processes see the stamp move)."""
+    the stamp says; other processes see the item's change mark move in the cache, now and
+    again when the transaction commits (a check in between would read the old rows)."""
     with _kept_lock:
         kept = _kept.get(instance.item_id)
     if kept is not None:
         kept.stamp = ()
+    key = _CHANGED_KEY.format(instance.item_id)
+    cache.set(key, uuid.uuid4().hex, timeout=None)
+    transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, timeout=None))
 
 
 def forget() -> None:

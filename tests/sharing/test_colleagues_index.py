@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import time_machine
+from django.core.cache import cache
 from django.utils import timezone
 
 from chorus.sharing import checks
@@ -95,7 +96,9 @@ class ColleaguesIndexTests(OrgTestCase):
             )
             for member, text in zip(self.colleagues[2:], TEXTS[1:3], strict=True)
         )  # fmt: skip
-        self.assertSameAnswers()
+        # No signal here: seen when the stamp is read again, `STAMP_SECONDS` later at most.
+        with time_machine.travel(NOW + timedelta(seconds=checks.STAMP_SECONDS), tick=False):
+            self.assertSameAnswers()
         # ...cancels one, edits another (its text replaced), drafts a third.
         with time_machine.travel(NOW + timedelta(seconds=5), tick=False):
             Share.objects.filter(pk=first.pk).update(
@@ -108,6 +111,24 @@ class ColleaguesIndexTests(OrgTestCase):
             self.assertSameAnswers()
             self.assertEqual(checks._kept[self.item.pk].built, built)
 
+    def test_a_warm_check_reads_no_share_and_a_change_marked_elsewhere_is_seen_at_once(
+        self,
+    ) -> None:
+        self.share(self.colleagues[0], TEXTS[0])
+        self.assertSameAnswers()
+        with self.assertNumQueries(0):
+            checks.colleagues_index(self.item, self.colleagues[1]).query(CAPTION)
+        # Another process saves a share: no signal here, but its receiver marks the item
+        # in the shared cache (Redis when scaling out), so the next check reads the stamp.
+        added = Share.objects.bulk_create([Share(
+            org=self.org, membership=self.colleagues[1], item=self.item, network="x",
+            text=TEXTS[1], signature=signature(TEXTS[1]), status=Share.Status.PUBLISHED,
+        )])[0]  # fmt: skip
+        self.assertNotIn(added.pk, dict(checks.colleagues_index(self.item, None).query(CAPTION)))
+        cache.set(checks._CHANGED_KEY.format(self.item.pk), "saved by another process")
+        self.assertIn(added.pk, dict(checks.colleagues_index(self.item, None).query(CAPTION)))
+        self.assertSameAnswers()
+
     def test_deleted_anonymised_and_old_shares(self) -> None:
         old = self.share(self.colleagues[0], TEXTS[0])
         Share.objects.filter(pk=old.pk).update(created_at=NOW - checks.RECENT + timedelta(hours=1))
@@ -118,8 +139,9 @@ class ColleaguesIndexTests(OrgTestCase):
         Share.objects.filter(pk=gone.pk).delete()
         self.assertSameAnswers()
         # Amy left and asked for her shares to be anonymised: they are her colleagues' now.
-        Share.objects.filter(pk=mine.pk).update(membership=None)
-        self.assertSameAnswers()
+        Share.objects.filter(pk=mine.pk).update(membership=None)  # no signal: seen with the stamp
+        with time_machine.travel(NOW + timedelta(seconds=checks.STAMP_SECONDS), tick=False):
+            self.assertSameAnswers()
         # Two hours later the old share is past the window.
         with time_machine.travel(NOW + timedelta(hours=2), tick=False):
             self.assertSameAnswers()
