@@ -353,6 +353,9 @@ CHORUS_CLICK_JOURNAL = env_choice(
 if CHORUS_CLICK_JOURNAL == "redis" and not REDIS_URL:
     raise ImproperlyConfigured("CHORUS_CLICK_JOURNAL=redis needs REDIS_URL.")
 CHORUS_CLICK_JOURNAL_DIR = env_str("CHORUS_CLICK_JOURNAL_DIR", str(VAR_DIR / "clicks"))
+# Where the worker writes each organisation's feed ranking context for the web processes to
+# map (chorus/feed/shared.py): a volume every web process shares when they run on several hosts.
+CHORUS_FEED_DIR = env_str("CHORUS_FEED_DIR") or str(VAR_DIR / "feed")  # empty: the default
 # The public address of tracked links (https://go.example.com), when not this server's.
 CHORUS_LINK_BASE_URL = env_url("CHORUS_LINK_BASE_URL", schemes=("http", "https"))
 # How many reverse proxies in front of Chorus append to X-Forwarded-For (0: use the peer).

@@ -20,8 +20,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tasks run inline; the real worker is exercised by the `serve` test.
 HUEY = {**HUEY, "immediate": True}
 # Shared feed contexts (chorus.feed.shared) in a folder of this test process, removed at exit.
-FEED_CONTEXT_DIR = tempfile.mkdtemp(prefix="chorus-test-feed-")
-atexit.register(shutil.rmtree, FEED_CONTEXT_DIR, True)
+CHORUS_FEED_DIR = tempfile.mkdtemp(prefix="chorus-test-feed-")
+atexit.register(shutil.rmtree, CHORUS_FEED_DIR, True)
 # Rate limits are switched on by the tests that check them.
 ACCOUNT_RATE_LIMITS = False
 # LinkedIn and X are offered in tests; their API addresses point at the local stand-ins.

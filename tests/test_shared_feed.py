@@ -62,7 +62,7 @@ import json, sys
 import django
 from django.conf import settings
 django.setup()
-settings.FEED_CONTEXT_DIR = sys.argv[1]  # the test process's folder; no database read
+settings.CHORUS_FEED_DIR = sys.argv[1]  # the test process's folder; no database read
 from chorus.feed import shared
 from chorus.feed.engine import Person
 feed = shared.load(int(sys.argv[2]), sys.argv[3])
@@ -146,4 +146,4 @@ class SharedFeedTests(FeedTestCase):
 
     def test_the_context_lives_in_the_configured_folder(self) -> None:
         self.cards()
-        self.assertTrue(str(shared.root(self.org.pk)).startswith(str(settings.FEED_CONTEXT_DIR)))
+        self.assertTrue(str(shared.root(self.org.pk)).startswith(str(settings.CHORUS_FEED_DIR)))

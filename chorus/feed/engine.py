@@ -73,6 +73,7 @@ from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 
@@ -541,8 +542,17 @@ class FeedContext:
         self.items = list(items)
         self.person_index = {p.id: n for n, p in enumerate(self.people)}
         self.item_index = {item.id: n for n, item in enumerate(self.items)}
-        n_items = len(self.items)
+        self._describe_items()
+        self._index_circles()
+        self._index_text(text)
+        self._index_campaigns()
+        self._learn(interactions)
 
+    # -- the builder's steps, in order: each reads what the ones before it set
+
+    def _describe_items(self) -> None:
+        """Topics (spread evenly over an item's), kinds, folded languages and ages in hours."""
+        n_items = len(self.items)
         self.topics = sorted({t for item in self.items for t in item.topics})
         self.topic_index = {t: n for n, t in enumerate(self.topics)}
         self.item_topics = np.zeros((n_items, len(self.topics)), dtype=np.float32)
@@ -554,24 +564,19 @@ class FeedContext:
         self.item_kind = np.array([self.kind_index[i.kind] for i in self.items], dtype=np.int32)
         self.item_language = [fold(item.language) for item in self.items]
         self.published_hours = np.array(
-            [(now - item.published_at).total_seconds() / 3600 for item in self.items],
+            [(self.now - item.published_at).total_seconds() / 3600 for item in self.items],
             dtype=np.float64,
         )
+        self._language_masks: dict[frozenset[str], np.ndarray] = {}
+
+    def _index_circles(self) -> None:
+        """The people's teams, sites and audience personas: indices, sizes, memberships."""
         self.teams = sorted({p.team for p in self.people})
         self.sites = sorted({p.site for p in self.people})
         self.personas = sorted({a for p in self.people for a in p.audience})
         self.team_index = {t: n for n, t in enumerate(self.teams)}
         self.site_index = {s: n for n, s in enumerate(self.sites)}
         self.persona_index = {a: n for n, a in enumerate(self.personas)}
-
-        texts = self.item_texts(self.items)
-        if text is None or text.n != n_items or text.analyzer != self.weights.text_analyzer:
-            text = TextIndex(texts, self.weights.text_analyzer)
-        self.text = text
-        # The (n, n) text similarity is only materialised to rank everybody at once
-        # (`rank_all`) in a catalogue small enough; `rank` uses the sparse vectors.
-        self.text_similarity: DenseSimilarity | TextIndex = self.text
-
         team_of = np.array([self.team_index[p.team] for p in self.people], dtype=np.int64)
         site_of = np.array([self.site_index[p.site] for p in self.people], dtype=np.int64)
         self.team_of, self.site_of = team_of, site_of
@@ -584,12 +589,24 @@ class FeedContext:
         self.persona_matrix = np.zeros((len(self.people), len(self.personas)), dtype=bool)
         for row, someone in enumerate(self.people):
             self.persona_matrix[row, [self.persona_index[a] for a in someone.audience]] = True
-        self._language_masks: dict[frozenset[str], np.ndarray] = {}
+
+    def _index_text(self, text: TextIndex | None) -> None:
+        """The items' TF-IDF vectors: `text` when it indexes these texts' count with the same
+        analyzer (the caller knows the texts did not change), else built."""
+        if text is None or text.n != len(self.items) or text.analyzer != self.weights.text_analyzer:
+            text = TextIndex(self.item_texts(self.items), self.weights.text_analyzer)
+        self.text = text
+        # The (n, n) text similarity is only materialised to rank everybody at once
+        # (`rank_all`) in a catalogue small enough; `rank` uses the sparse vectors.
+        self.text_similarity: DenseSimilarity | TextIndex = self.text
+
+    def _index_campaigns(self) -> None:
+        """Campaign priorities in [0, 1], and the items aimed at some teams, networks or
+        personas grouped by the targets they share (a campaign's items): a person is checked
+        once per group, not once per item."""
         self.campaign_priority = np.array(
             [item.campaign_priority / 5.0 for item in self.items], dtype=np.float32
         )
-        # Items aimed at some teams, networks or personas, grouped by the targets they share
-        # (a campaign's items): a person is checked once per group, not once per item.
         targeted: dict[tuple[tuple[str, ...], ...], list[int]] = defaultdict(list)
         for row, item in enumerate(self.items):
             if item.campaign_priority and (
@@ -604,43 +621,63 @@ class FeedContext:
         self.targeted_campaigns = [
             (self.items[rows[0]], np.array(rows, dtype=np.int64)) for rows in targeted.values()
         ]
-        self._learn(interactions)
 
     def _learn(self, interactions: Iterable[Interaction], until: datetime | None = None) -> None:
         """Everything the past interactions (up to `until`, else the context's `now`) decide:
         histories, shelf lives, shares per team and site, co-shares, the fit of kinds;
         profiles are derived again when asked for."""
+        self.history: dict[str, dict[int, set[str]]] = {}
+        self.share_delays: list[tuple[int, float, int]] = []
+        self.share_people = self.share_items = np.zeros(0, dtype=np.int64)
+        self.shelf_life_hours = np.zeros(0)
+        self._learn_more(interactions, until)
+
+    def _learn_more(self, interactions: Iterable[Interaction], until: datetime | None) -> None:
+        """Learn interactions on top of those learnt: the same as learning them all at once
+        (in that order), the per-interaction work done for the new ones only."""
         now, n_items = until or self.now, len(self.items)
         # Past interactions, only up to now: the future is what evaluation holds out.
-        history: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
-        share_pairs: list[tuple[int, int]] = []
-        share_delays: list[tuple[int, float, int]] = []
+        history = dict(self.history)  # the people touched get their own copy below
+        touched: set[str] = set()
+        pairs: list[tuple[int, int]] = []
+        delays = list(self.share_delays)
+        kinds: set[int] = set()
         for interaction in interactions:
             if interaction.at > now or interaction.kind not in INTERACTION_KINDS:
                 continue
             column = self.item_index.get(interaction.item)
             if column is None:
                 continue
-            history[interaction.person][column].add(interaction.kind)
-            person_row = self.person_index.get(interaction.person)
+            person = interaction.person
+            if person not in touched:
+                touched.add(person)
+                history[person] = {
+                    item: set(found) for item, found in history.get(person, {}).items()
+                }
+            history[person].setdefault(column, set()).add(interaction.kind)
+            person_row = self.person_index.get(person)
             if interaction.kind == "share" and person_row is not None:
-                share_pairs.append((person_row, column))
+                pairs.append((person_row, column))
                 published = self.items[column].published_at
                 delay = (interaction.at - published).total_seconds() / 3600
-                share_delays.append((int(self.item_kind[column]), max(delay, 0.0), column))
+                kind = int(self.item_kind[column])
+                delays.append((kind, max(delay, 0.0), column))
+                kinds.add(kind)
         # Plain dicts: a context is pickled to be shared between processes (chorus.feed.shared).
-        self.history = {person: dict(kinds) for person, kinds in history.items()}
-        self.shelf_life_hours = self._learn_shelf_life(share_delays)
+        self.history = history
+        self.share_delays = delays
+        self.shelf_life_hours = self._learn_shelf_life(delays, kinds)
         # Shares per team / site, and the item-item co-share cosine (collaborative part).
-        # A person sharing an item on several networks counts once.
-        pairs = np.array(sorted(set(share_pairs)), dtype=np.int64).reshape(-1, 2)
-        share_people, share_items = pairs[:, 0], pairs[:, 1]
-        self.team_shares = _count_by(
-            self.team_of[share_people], share_items, len(self.teams), n_items
-        )
-        self.site_shares = _count_by(
-            self.site_of[share_people], share_items, len(self.sites), n_items
-        )
+        # A person sharing an item on several networks counts once: the pairs are unique,
+        # sorted by person then item.
+        added = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+        keys = np.union1d(
+            self.share_people * n_items + self.share_items, added[:, 0] * n_items + added[:, 1]
+        ).astype(np.int64)
+        self.share_people, self.share_items = keys // max(n_items, 1), keys % max(n_items, 1)
+        share_people, share_items = self.share_people, self.share_items
+        self.team_shares = GroupShares(self.team_of[share_people], share_items, n_items)
+        self.site_shares = GroupShares(self.site_of[share_people], share_items, n_items)
         self.share_counts = np.bincount(share_items, minlength=n_items).astype(np.float32)
         self.co_share_similarity = self._co_share(share_people, share_items)
         self._learn_fit(share_people, share_items)
@@ -669,6 +706,16 @@ class FeedContext:
         context's `now`, as `rank(now=...)` does."""
         clone = replace_context(self)
         clone._learn(interactions, until=now)
+        return clone
+
+    def with_more_interactions(
+        self, interactions: Iterable[Interaction], now: datetime | None = None
+    ) -> FeedContext:
+        """A copy that learnt these interactions besides the ones this context learnt (a
+        colleague's new share): the same as `with_interactions` given all of them, the old
+        ones first (tested), for the cost of the new ones and of the small derived arrays."""
+        clone = replace_context(self)
+        clone._learn_more(interactions, until=now)
         return clone
 
     def __getstate__(self) -> dict[str, object]:
@@ -718,8 +765,11 @@ class FeedContext:
         np.cumsum(np.bincount(rows, minlength=n_items), out=indptr[1:])
         return SparseSimilarity(indptr, columns, values, n_items)
 
-    def _learn_shelf_life(self, delays: Sequence[tuple[int, float, int]]) -> np.ndarray:
-        """Mean hours from publication to share, per item kind (maximum likelihood).
+    def _learn_shelf_life(
+        self, delays: Sequence[tuple[int, float, int]], kinds: set[int]
+    ) -> np.ndarray:
+        """Mean hours from publication to share, per item kind (maximum likelihood), learnt
+        again for `kinds` (those with new delays), the others kept.
 
         Delays are exponential, truncated at each item's age (a share of a day-old item
         can't be three days late), with a prior worth 5 shares at `Weights.half_life_hours`.
@@ -727,9 +777,12 @@ class FeedContext:
         prior_mean = self.weights.half_life_hours / math.log(2)
         grid = np.geomspace(1.0, 24 * 120, 240)
         result = np.full(len(self.kinds), prior_mean)
+        if len(self.shelf_life_hours) == len(self.kinds):
+            result[:] = self.shelf_life_hours
         by_kind: dict[int, list[tuple[float, float]]] = defaultdict(list)
         for kind, delay, item in delays:
-            by_kind[int(kind)].append((delay, max(self.published_hours[item], delay, 1e-3)))
+            if kind in kinds:
+                by_kind[kind].append((delay, max(self.published_hours[item], delay, 1e-3)))
         for kind, pairs in by_kind.items():
             delays_h = np.array([d for d, _ in pairs])[:, None]
             age = np.array([a for _, a in pairs])[:, None]
@@ -974,18 +1027,49 @@ class FeedContext:
         team of 8 weighs far more than one on a site of 2,000, because a colleague's audience
         overlaps yours in proportion to how close you are, not to how big the site is.
         """
+        return self._overlap(
+            profile,
+            team_holders[profile.team] if profile.team >= 0 else None,
+            site_holders[profile.site] if profile.site >= 0 else None,
+            persona_holders[profile.personas],
+        )
+
+    def _overlap(
+        self,
+        profile: _Profile,
+        team_row: np.ndarray | None,
+        site_row: np.ndarray | None,
+        persona_rows: np.ndarray,
+    ) -> np.ndarray:
+        """`overlap` from the holder counts of the person's own team, site and personas."""
         w = self.weights
         result = np.zeros(len(self.items), dtype=np.float32)
-        if profile.team >= 0:
-            result += w.team_overlap * team_holders[profile.team] / self.team_size[profile.team]
-        if profile.site >= 0:
-            result += w.site_overlap * site_holders[profile.site] / self.site_size[profile.site]
+        if team_row is not None:
+            result += w.team_overlap * team_row / self.team_size[profile.team]
+        if site_row is not None:
+            result += w.site_overlap * site_row / self.site_size[profile.site]
         if len(profile.personas):
-            fractions = (
-                persona_holders[profile.personas] / self.persona_size[profile.personas, None]
-            )
+            fractions = persona_rows / self.persona_size[profile.personas, None]
             result += w.audience_overlap * fractions.mean(axis=0)
         return result
+
+    def _circle_holders(
+        self, profile: _Profile, items: np.ndarray, people: np.ndarray
+    ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray]:
+        """Holders of each item in the person's team, site and each persona: the rows of
+        `_holder_counts` that `overlap` reads, without counting every group's (at 200,000
+        items, tables of groups x items allocated on every request)."""
+        n_items = len(self.items)
+
+        def count(holders: np.ndarray) -> np.ndarray:
+            return np.bincount(items[holders], minlength=n_items).astype(np.float32)
+
+        team = count(self.team_of[people] == profile.team) if profile.team >= 0 else None
+        site = count(self.site_of[people] == profile.site) if profile.site >= 0 else None
+        personas = np.zeros((len(profile.personas), n_items), dtype=np.float32)
+        for row, persona in enumerate(profile.personas):
+            personas[row] = count(self.persona_matrix[people, persona])
+        return team, site, personas
 
     def holding(self, queued_or_shared_by: Mapping[str, Iterable[str]] | Holding | None) -> Holding:
         """Who holds what, as index arrays; build it once to rank many people with it.
@@ -1060,7 +1144,7 @@ class FeedContext:
         holding = self.holding(queued_or_shared_by)
         others = holding.people != profile.index
         items, people = holding.items[others], holding.people[others]
-        overlap = self.overlap(profile, *self._holder_counts(items, people))
+        overlap = self._overlap(profile, *self._circle_holders(profile, items, people))
         row = scores[0] / (1 + self.weights.allocation_weight * overlap)
         chosen = _top_k(row, k)
         holders = {item: people[items == item].tolist() for item in chosen}
@@ -1269,6 +1353,25 @@ def replace_context(context: FeedContext) -> FeedContext:
     clone = FeedContext.__new__(FeedContext)
     clone.__dict__.update(context.__dict__)
     return clone
+
+
+class GroupShares:
+    """How many people of each group (team or site) shared each item, read a row at a time
+    from the unique (person, item) share pairs: a table of groups x items would be copied
+    into every process learning a new share (tens of MB at 200,000 items), and a row costs
+    one `bincount` over the pairs."""
+
+    def __init__(self, group_of_pair: np.ndarray, items: np.ndarray, n_items: int):
+        self.groups, self.items, self.n_items = group_of_pair, items, n_items
+
+    def __getitem__(self, key: int | tuple[int, int]) -> Any:
+        """``[group]``: the group's row (float32 counts); ``[group, item]``: one count."""
+        if isinstance(key, tuple):
+            group, item = key
+            return np.float32(np.count_nonzero((self.groups == group) & (self.items == item)))
+        return np.bincount(self.items[self.groups == key], minlength=self.n_items).astype(
+            np.float32
+        )
 
 
 def _count_by(rows: np.ndarray, columns: np.ndarray, n_rows: int, n_columns: int) -> np.ndarray:

@@ -3,7 +3,7 @@
 At 200,000 items the context (`chorus.feed.live.OrgFeed`: TF-IDF rows, item topics,
 campaigns, language masks…) weighs gigabytes, and each web process used to build and keep
 its own copy: 5.4 GiB per process. It is now written to a directory under
-``<CHORUS_VAR_DIR>/feed/<org>/`` by whoever builds it first (the worker, after a change;
+``<CHORUS_FEED_DIR>/<org>/`` by whoever builds it first (the worker, after a change;
 a web process only when no current one exists), and every process maps it:
 
 - ``arrays/<n>.npy``: every numpy array of the context of at least `MAPPED_BYTES`, loaded
@@ -19,9 +19,10 @@ Why a memory-mapped file rather than the database or Redis: both would hand ever
 its own copy of the bytes (a BYTEA or a Redis string is read into the process), so memory
 would still multiply by processes, and reading 1.5 GB from either costs seconds per process;
 mapping the files costs milliseconds, pages come in as they are read and are shared. The
-catch is that the processes must see the same directory: one machine (the embedded profile,
-or several web processes on one host), or ``CHORUS_VAR_DIR`` on a shared volume when web
-processes run on several hosts. A missing or unreadable directory is never fatal: the
+catch is that the processes must see the same directory: one machine (the embedded
+profile, or several web processes on one host), or ``CHORUS_FEED_DIR`` (default
+``<CHORUS_VAR_DIR>/feed``) on a volume they all share when web processes run on several
+hosts. A missing or unreadable directory is never fatal: the
 process builds the context itself, as before.
 """
 
@@ -49,8 +50,7 @@ POINTER = "current.json"
 
 def root(org_id: int) -> Path:
     """The directory holding the organisation's shared contexts."""
-    folder = getattr(settings, "FEED_CONTEXT_DIR", None) or Path(settings.VAR_DIR) / "feed"
-    return Path(folder) / str(int(org_id))
+    return Path(settings.CHORUS_FEED_DIR) / str(int(org_id))
 
 
 class _Pickler(pickle.Pickler):
@@ -81,7 +81,10 @@ class _Unpickler(pickle.Unpickler):
     def persistent_load(self, pid: Any) -> np.ndarray:
         name = str(pid)
         if name not in self.loaded:
-            self.loaded[name] = np.load(self.arrays / name, mmap_mode="r", allow_pickle=False)
+            mapped = np.load(self.arrays / name, mmap_mode="r", allow_pickle=False)
+            # A plain array over the mapped pages: `np.memmap` adds Python work to every
+            # indexing (40,000 scalar reads cost 160 ms when learning a share).
+            self.loaded[name] = np.asarray(mapped)
         return self.loaded[name]
 
 
