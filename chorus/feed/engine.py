@@ -721,6 +721,7 @@ class FeedContext:
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
         state["_profiles"] = None  # derived again where needed
+        state.pop("_kept_lives", None)
         return state
 
     @staticmethod
@@ -947,13 +948,23 @@ class FeedContext:
         hours = self.published_hours
         if now is not None and now != self.now:
             hours = hours + (now - self.now).total_seconds() / 3600
-        life = self.shelf_life_hours[self.item_kind]
+        life, within = self._lives()
         # P(a share is still to come, and comes within the horizon | it will happen).
-        decay = np.exp(-np.maximum(hours, 0) / life) * -np.expm1(-w.horizon_hours / life)
+        decay = np.exp(-np.maximum(hours, 0) / life) * within
         factor = w.freshness_floor + (1 - w.freshness_floor) * decay
         # Float64: items a few milliseconds apart must keep the same order from one
         # request to the next (float32 rounding made their order depend on the clock).
         return np.where(hours < 0, 0.0, factor).astype(np.float64)
+
+    def _lives(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each item's shelf life and the chance a share comes within the horizon: the same
+        for every request until the shelf lives are learnt again (kept with them)."""
+        kept = self.__dict__.get("_kept_lives")
+        if kept is None or kept[0] is not self.shelf_life_hours:
+            life = self.shelf_life_hours[self.item_kind]
+            within = -np.expm1(-self.weights.horizon_hours / life)
+            kept = self._kept_lives = (self.shelf_life_hours, life, within)
+        return kept[1], kept[2]
 
     def score_block(
         self, profiles: Sequence[_Profile], now: datetime | None = None
