@@ -23,9 +23,11 @@ from django.conf import settings
 from chorus.feed import cache, engine, live, shared
 from chorus.feed.engine import FeedContext, Person
 from chorus.feed.live import feed_for
+from chorus.feed.models import Feedback
 from chorus.feed.simulate import generate
 from chorus.links.actions import link_for
-from tests.factory import make_member
+from chorus.sharing.models import Share
+from tests.factory import make_member, make_share
 from tests.test_live_feed import FeedTestCase
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +56,31 @@ def test_learning_new_interactions_equals_a_full_rebuild(monkeypatch, dense: boo
     person = dataset.people[0]
     assert [s.reasons for s in learnt.rank(person, 10, interactions=past)] == [
         s.reasons for s in rebuilt.rank(person, 10, interactions=past)
+    ]
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_learning_more_interactions_equals_learning_them_all_at_once(
+    monkeypatch, dense: bool
+) -> None:  # type: ignore[no-untyped-def]
+    if not dense:
+        monkeypatch.setattr(engine, "DENSE_ITEMS_LIMIT", 0)
+    dataset = generate(seed=5, people=60, items=150)
+    past = dataset.train()
+    shares = [i for i in past if i.kind == "share"]
+    earlier = [i for i in past if i.kind != "share"] + shares[:-30]
+    later = shares[-30:] + [i for i in past if i.kind == "dismiss"][:3]
+    old = FeedContext(dataset.people, dataset.items, earlier, dataset.now)
+    grown = old.with_more_interactions(later)
+    rebuilt = FeedContext(dataset.people, dataset.items, earlier + later, dataset.now)
+    assert _ranking(grown) == _ranking(rebuilt)
+    assert _ranking(grown) != _ranking(old)
+    assert _ranking(old) == _ranking(
+        FeedContext(dataset.people, dataset.items, earlier, dataset.now)
+    )
+    person = dataset.people[1]
+    assert [(s.item_id, s.reasons) for s in grown.rank(person, 10, interactions=past)] == [
+        (s.item_id, s.reasons) for s in rebuilt.rank(person, 10, interactions=past)
     ]
 
 
@@ -133,6 +160,36 @@ class SharedFeedTests(FeedTestCase):
         shared.forget_files(self.org.pk)
         self.assertEqual(learnt, self.cards())  # built from scratch
         self.assertTrue(any("colleague" in " ".join(reasons) for _, reasons in learnt))
+
+    def test_only_the_rows_after_those_learnt_are_read_unless_a_share_was_taken_away(
+        self,
+    ) -> None:
+        self.cards()
+        with (
+            mock.patch.object(live, "build_org_feed", wraps=live.build_org_feed) as build,
+            mock.patch.object(live, "org_interactions", wraps=live.org_interactions) as every,
+        ):
+            link_for(self.colleagues[0], "linkedin", item=self.cloud_items[0])
+            share = make_share(self.colleagues[1], self.cloud_items[0], status="scheduled")
+            Feedback.objects.create(org=self.org, membership=self.colleagues[2],
+                                    item=self.cloud_items[1])  # fmt: skip
+            grown = self.cards()
+            every.assert_not_called()
+            # A share cancelled may be what made its item held: everything is read again.
+            share.status = Share.Status.CANCELLED
+            share.save()
+            make_share(self.colleagues[2], self.cloud_items[1], status="published")
+            again = self.cards()
+            self.assertEqual(every.call_count, 1)
+        build.assert_not_called()
+        for learnt in (again, grown):
+            cache.forget()
+            shared.forget_files(self.org.pk)
+            if learnt is grown:  # the rebuild sees what the grown context saw
+                share.status = Share.Status.SCHEDULED
+                share.save()
+                Share.objects.filter(membership=self.colleagues[2]).delete()
+            self.assertEqual(learnt, self.cards())
 
     def test_a_change_to_the_items_rebuilds_and_shares_the_new_context(self) -> None:
         self.cards()
