@@ -63,6 +63,7 @@ person's own shares and dismissals, read fresh, replace what the context was bui
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import math
@@ -562,7 +563,8 @@ class FeedContext:
         self.kinds = sorted({item.kind for item in self.items})
         self.kind_index = {k: n for n, k in enumerate(self.kinds)}
         self.item_kind = np.array([self.kind_index[i.kind] for i in self.items], dtype=np.int32)
-        self.item_language = [fold(item.language) for item in self.items]
+        # An array, not a list of 200,000 strings: shared between processes (mapped).
+        self.item_language = np.array([fold(item.language) for item in self.items], dtype=str)
         self.published_hours = np.array(
             [(self.now - item.published_at).total_seconds() / 3600 for item in self.items],
             dtype=np.float64,
@@ -724,6 +726,12 @@ class FeedContext:
         state.pop("_kept_lives", None)
         return state
 
+    def forget_item_texts(self) -> None:
+        """Drop the items' titles and summaries, which only fed the text index: a context
+        kept for long and shared by every process (the live feed's) weighs 70 MB less at
+        200,000 items. The text index, rankings and reasons are unchanged."""
+        self.items = [dataclasses.replace(item, title="", summary="") for item in self.items]
+
     @staticmethod
     def item_texts(items: Sequence[Item]) -> list[str]:
         """The text indexed for each item (the title counts twice)."""
@@ -868,10 +876,12 @@ class FeedContext:
         languages = frozenset(fold(lang) for lang in person.languages if lang)
         language_ok = self._language_masks.get(languages)
         if language_ok is None:
-            language_ok = np.array(
-                [not languages or not lang or lang in languages for lang in self.item_language],
-                dtype=bool,
-            )
+            if languages:
+                language_ok = (self.item_language == "") | np.isin(
+                    self.item_language, sorted(languages)
+                )
+            else:
+                language_ok = np.ones(len(self.items), dtype=bool)
             self._language_masks[languages] = language_ok
         features = [f for f in self._fit_features(person) if f in self.fit_feature_index]
         fit_by_kind = np.full(len(self.kinds), 0.5, dtype=np.float32)

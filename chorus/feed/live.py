@@ -340,6 +340,7 @@ def build_org_feed(org: Organization, now: datetime, previous: OrgFeed | None = 
     texts_key = _texts_key(FeedContext.item_texts(items))
     text = previous.context.text if previous and previous.texts_key == texts_key else None
     context = FeedContext(people, items, interactions, now, text=text)
+    context.forget_item_texts()  # the text index has them; every process maps the context
     next_publication = ContentItem.objects.filter(
         org=org, status=ContentItem.Status.PUBLISHED, publish_at__gt=now
     ).aggregate(first=Min("publish_at"))["first"]
