@@ -316,11 +316,11 @@ def with_new_shares(org: Organization, org_feed: OrgFeed) -> OrgFeed:
         return replace(org_feed, context=context, holding=context.holding(holders), learnt=learnt)
     added, learnt = found
     context = org_feed.context.with_more_interactions(added, now)
-    holders: dict[str, set[str]] = defaultdict(set)
+    new_holders: dict[str, set[str]] = defaultdict(set)
     for interaction in added:
         if interaction.kind == "share":
-            holders[interaction.item].add(interaction.person)
-    new = context.holding(holders)
+            new_holders[interaction.item].add(interaction.person)
+    new = context.holding(new_holders)
     holding = Holding(
         np.concatenate([org_feed.holding.items, new.items]),
         np.concatenate([org_feed.holding.people, new.people]),
