@@ -278,8 +278,10 @@ def _share_changed(sender: Any, instance: Share, **kwargs: Any) -> None:
     if kept is not None:
         kept.stamp = ()
     key = _CHANGED_KEY.format(instance.item_id)
-    cache.set(key, uuid.uuid4().hex, timeout=None)
-    transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, timeout=None))
+    # A day: a mark gone moves too (the stamp is read once), and Redis keeps no key per
+    # item ever shared.
+    cache.set(key, uuid.uuid4().hex, timeout=86400)
+    transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, timeout=86400))
 
 
 def forget() -> None:
