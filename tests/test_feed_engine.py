@@ -356,3 +356,20 @@ def test_holding_built_once_ranks_like_the_mapping():
     assert [(s.item_id, s.reasons) for s in by_mapping] == [
         (s.item_id, s.reasons) for s in by_holding
     ]
+
+
+def test_the_text_products_by_chunks_equal_one_pass(monkeypatch):  # type: ignore[no-untyped-def]
+    dataset = generate(seed=3, people=20, items=120)
+    index = engine.TextIndex(FeedContext.item_texts(dataset.items))
+    vector = np.random.default_rng(2).random(len(index.vocabulary)).astype(np.float32)
+    whole = index._dot_all(vector)
+    monkeypatch.setattr(engine, "DOT_CHUNK", 37)  # many chunks, rows cut nowhere
+    np.testing.assert_array_equal(index._dot_all(vector), whole)
+    products = vector[index.indices] * index.data
+    expected = np.array(
+        [
+            products[index.indptr[r] : index.indptr[r + 1]].sum(dtype=np.float32)
+            for r in range(index.n)
+        ]
+    )
+    np.testing.assert_allclose(whole, expected, rtol=1e-5)

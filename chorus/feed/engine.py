@@ -86,6 +86,8 @@ COMPONENTS = ("topic", "text", "similar_colleagues", "popular_nearby", "campaign
 DENSE_ITEMS_LIMIT = 3000
 # Memory for the text products a `TextIndex` keeps (one row per distinct history).
 REMEMBERED_BYTES = 64_000_000
+# Non-zeros gathered at a time when a text profile is compared with every item.
+DOT_CHUNK = 1 << 20
 
 
 @dataclass
@@ -288,8 +290,9 @@ class TextIndex:
         self.n = n
         self.indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(row_ids, minlength=n), out=self.indptr[1:])
-        # Native-width indices: gathering with them is twice as fast as with int32.
-        self.indices = columns.astype(np.intp)
+        # 32-bit term ids: half the memory every process maps (400 MB at 200,000 items);
+        # `_dot_all` widens them a chunk at a time for the gathers.
+        self.indices = columns.astype(np.int32)
         self.data = (weights / norms[row_ids]).astype(np.float32)
         self._postings: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._filled = np.flatnonzero(np.diff(self.indptr))  # rows with at least one term
@@ -328,13 +331,25 @@ class TextIndex:
         return term_ids, (weights / np.linalg.norm(weights)).astype(np.float32)
 
     def _dot_all(self, vector: np.ndarray) -> np.ndarray:
-        """Dot product of every item's vector with a dense vector over the vocabulary."""
-        products = np.take(vector, self.indices)
-        products *= self.data
+        """Dot product of every item's vector with a dense vector over the vocabulary.
+
+        By chunks of about `DOT_CHUNK` non-zeros cut at row boundaries: the temporary
+        arrays stay small (one pass over 50 million non-zeros at 200,000 items allocated
+        600 MB), and each row is summed exactly as in one pass.
+        """
         out = np.zeros(self.n, dtype=np.float32)
-        if self._filled.size:
+        filled = self._filled
+        if not filled.size:
+            return out
+        starts = self.indptr[filled]
+        cuts = np.searchsorted(starts, np.arange(DOT_CHUNK, int(self.indptr[-1]), DOT_CHUNK))
+        edges = np.unique(np.concatenate([[0], cuts, [len(filled)]]))
+        for first, last in itertools.pairwise(edges.tolist()):
+            lo, hi = int(starts[first]), int(self.indptr[filled[last - 1] + 1])
+            products = np.take(vector, self.indices[lo:hi].astype(np.intp))
+            products *= self.data[lo:hi]
             # reduceat over the non-empty rows only: each segment then ends where the row does.
-            out[self._filled] = np.add.reduceat(products, self.indptr[self._filled])
+            out[filled[first:last]] = np.add.reduceat(products, starts[first:last] - lo)
         return out
 
     def _combine(self, items: np.ndarray, weights: np.ndarray) -> np.ndarray:
