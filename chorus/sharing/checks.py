@@ -8,12 +8,12 @@ stored with each share (the persisted part every process reads).
 
 A request does not read the item's shares. It reads one key of Django's cache, the item's
 change mark, which every process sets when it saves or deletes one of the item's shares
-(shared through Redis when scaling out; a share saved by this process resets its kept
-index directly). At most every `STAMP_SECONDS`, and at once when that change mark moved,
-it reads the item's stamp — how many shares, how many still name their author, the last
-change — in one aggregate over the item's shares: the aggregate over 10,000 shares cost
-more than the rest of the check, and it is what catches writes that send no signal (a bulk
-update, another process in the embedded profile, whose caches are per process), within
+(shared by every process: Redis when scaling out, the database's cache table otherwise; a
+share saved by this process resets its kept index directly). At most every `STAMP_SECONDS`,
+and at once when that change mark moved, it reads the item's stamp — how many shares, how
+many still name their author, the last change — in one aggregate over the item's shares:
+the aggregate over 10,000 shares cost more than the rest of the check, and it is what
+catches writes that send no signal (a bulk update, a raw SQL change) within
 `STAMP_SECONDS`. When the stamp moved, only the shares changed since the
 last change seen are read and applied (added, edited: taken out and added again, cancelled
 or back to draft: taken out). A share deleted or anonymised, or a change missed because
