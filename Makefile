@@ -52,6 +52,12 @@ $(OIDC_INSTALLED): tests/oidc/package.json tests/oidc/package-lock.json
 	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# A real SAML 2.0 identity provider for the single sign-on tests (tests/saml/server.mjs).
+SAML_INSTALLED := tests/saml/node_modules/.installed
+$(SAML_INSTALLED): tests/saml/package.json tests/saml/package-lock.json
+	cd tests/saml && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 $(DIST)/app.js: node_modules/.installed $(wildcard frontend/*)
 	npm run --silent build
 
@@ -76,29 +82,29 @@ demo: setup
 	$(CHORUS) demo
 
 # --- test: lint, the suite on SQLite, on PostgreSQL when configured, then Chromium ---
-test: setup-dev $(PDS_INSTALLED) $(OIDC_INSTALLED) lint test-sqlite test-postgres test-browser
+test: setup-dev $(PDS_INSTALLED) $(OIDC_INSTALLED) $(SAML_INSTALLED) lint test-sqlite test-postgres test-browser
 
 lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	CHORUS_DEBUG=1 $(BIN)/mypy chorus
 
-test-sqlite: setup-dev $(PDS_INSTALLED) $(OIDC_INSTALLED)
+test-sqlite: setup-dev $(PDS_INSTALLED) $(OIDC_INSTALLED) $(SAML_INSTALLED)
 	$(BIN)/pytest -m "not browser and not postgres" -q
 
 # The API contract (schemathesis, a fixed budget of derandomised cases) and the tests that run
 # the embedded profile in processes of their own (backups, shared rate limits) run in the SQLite
 # pass only: what they check does not depend on the suite's database, and they cost minutes.
-test-postgres: setup-dev $(PDS_INSTALLED) $(OIDC_INSTALLED)
+test-postgres: setup-dev $(PDS_INSTALLED) $(OIDC_INSTALLED) $(SAML_INSTALLED)
 	@if [ -n "$(CHORUS_TEST_POSTGRES_URL)" ]; then \
 	  DATABASE_URL="$(CHORUS_TEST_POSTGRES_URL)" $(BIN)/pytest -m "not browser and not contract and not embedded" -q; \
 	else \
 	  echo "CHORUS_TEST_POSTGRES_URL is not set: the PostgreSQL run is left out."; \
 	fi
 
-test-browser: setup-dev $(OIDC_INSTALLED)
+test-browser: setup-dev $(OIDC_INSTALLED) $(SAML_INSTALLED)
 	@test -x "$(CHROMIUM)" || { echo "Chromium is missing at $(CHROMIUM): apt-get install -y chromium (or set CHROMIUM)."; exit 1; }
 	CHROMIUM="$(CHROMIUM)" $(BIN)/pytest -m browser -q
 
 clean:
-	rm -rf $(VENV) node_modules tests/pds/node_modules tests/oidc/node_modules $(DIST) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules tests/pds/node_modules tests/oidc/node_modules tests/saml/node_modules $(DIST) var .pytest_cache .mypy_cache .ruff_cache

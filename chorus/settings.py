@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "huey.contrib.djhuey",
     "django_htmx",
     "csp",
@@ -234,6 +235,9 @@ SOCIALACCOUNT_ADAPTER = "chorus.sso.adapter.SocialAccountAdapter"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_REQUESTS_TIMEOUT = env_int("CHORUS_SSO_TIMEOUT", 10, minimum=1)
+# SAML 2.0: seconds of drift tolerated between the IdP's clock and ours on an assertion's
+# validity window (NotBefore / NotOnOrAfter).
+CHORUS_SAML_CLOCK_SKEW = env_int("CHORUS_SAML_CLOCK_SKEW", 120, minimum=0)
 
 # --- E-mail: SMTP when a host is configured, else printed on the console ---
 EMAIL_HOST = env_str("CHORUS_EMAIL_HOST")

@@ -19,3 +19,9 @@ def get_domain(membership: Membership, domain_id: int) -> EmailDomain:
     """One of the organisation's e-mail domains; org admins only."""
     require_role(membership, Role.ORG_ADMIN)
     return get_object_or_404(EmailDomain, org=membership.org, pk=domain_id)
+
+
+def get_saml_provider(membership: Membership) -> IdentityProvider | None:
+    """The organisation's SAML 2.0 provider, if it has one; org admins only."""
+    require_role(membership, Role.ORG_ADMIN)
+    return IdentityProvider.objects.filter(org=membership.org, kind=ProviderKind.SAML).first()

@@ -8,6 +8,8 @@ claims give. It never enrols anyone in the ambassador programme: joining stays v
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +32,7 @@ from chorus.sso.models import (
     email_domain,
 )
 from chorus.sso.oidc import Discovery, DiscoveryError, check_discovery
+from chorus.sso.saml import IdPMetadata, MetadataError, fetch_metadata, parse_metadata
 
 DOMAIN_PATTERN = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
@@ -140,6 +143,140 @@ def do_check_provider(actor: Membership, provider: IdentityProvider) -> Discover
         )
         audit(actor.org, actor.user, "sso.provider.check", provider, {"result": [None, "ok"]})
     return discovery
+
+
+def read_saml_metadata(metadata_url: str, upload: bytes | None) -> IdPMetadata:
+    """The IdP metadata an admin gave: an uploaded file, else fetched from the URL (through
+    the SSRF guard; call it outside any transaction). Raises MetadataError."""
+    if upload:
+        return parse_metadata(upload)
+    if not metadata_url:
+        raise MetadataError(_("Give the IdP metadata URL or upload its metadata file."))
+    return fetch_metadata(metadata_url)
+
+
+@transaction.atomic
+def do_save_saml_provider(
+    actor: Membership,
+    provider: IdentityProvider | None,
+    *,
+    name: str,
+    metadata_url: str,
+    metadata: IdPMetadata | None,
+    enabled: bool,
+    team_claim: str,
+    role_claim: str,
+    role_values: dict[str, str],
+) -> IdentityProvider:
+    """Create or change the organisation's SAML 2.0 identity provider.
+
+    `metadata` (read by `read_saml_metadata`) replaces the IdP's entity ID, sign-in URL and
+    signing certificate; None keeps them (a new provider needs it).
+    """
+    org = actor.org
+    if provider is None:
+        if metadata is None:
+            raise ValidationError(_("Give the IdP metadata URL or upload its metadata file."))
+        provider = IdentityProvider(org=org, kind=ProviderKind.SAML, provider_id=f"saml-{org.slug}")
+        before: dict[str, Any] = {}
+    else:
+        provider = IdentityProvider.objects.select_for_update().get(
+            pk=provider.pk, org=org, kind=ProviderKind.SAML
+        )
+        before = _saml_values(provider)
+    provider.name = name.strip()
+    provider.saml_metadata_url = metadata_url.strip()
+    provider.enabled = enabled
+    provider.team_claim = team_claim.strip()
+    provider.role_claim = role_claim.strip()
+    provider.role_values = {
+        role: value.strip() for role, value in role_values.items() if role in MAPPED_ROLES
+    }
+    if metadata is not None:
+        _set_metadata(provider, metadata)
+    created = provider.pk is None
+    provider.save()
+    after = _saml_values(provider)
+    changes = {
+        key: [before.get(key), value] for key, value in after.items() if before.get(key) != value
+    }
+    if changes:
+        audit(
+            org,
+            actor.user,
+            "sso.provider.create" if created else "sso.provider.change",
+            provider,
+            changes,
+        )
+    return provider
+
+
+def _set_metadata(provider: IdentityProvider, metadata: IdPMetadata) -> None:
+    provider.saml_metadata_xml = metadata.xml
+    provider.saml_entity_id = metadata.entity_id
+    provider.saml_sso_url = metadata.sso_url
+    provider.saml_x509cert = metadata.x509cert
+    provider.checked_at = timezone.now()
+
+
+def certificate_fingerprint(certificate: str) -> str:
+    """The SHA-256 fingerprint of a base64 DER certificate (what the audit log shows)."""
+    if not certificate:
+        return ""
+    digest = hashlib.sha256(base64.b64decode(certificate)).hexdigest().upper()
+    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
+
+
+def _saml_values(provider: IdentityProvider) -> dict[str, Any]:
+    return {
+        "name": provider.name,
+        "metadata_url": provider.saml_metadata_url,
+        "entity_id": provider.saml_entity_id,
+        "sso_url": provider.saml_sso_url,
+        "certificate_sha256": certificate_fingerprint(provider.saml_x509cert),
+        "enabled": provider.enabled,
+        "team_claim": provider.team_claim,
+        "role_claim": provider.role_claim,
+        **{
+            f"role_value_{role}": (provider.role_values or {}).get(role, "")
+            for role in MAPPED_ROLES
+        },
+    }
+
+
+def do_refresh_saml_metadata(actor: Membership, provider: IdentityProvider) -> IdPMetadata:
+    """Fetch the IdP metadata again from its URL (e.g. after a certificate rollover), keep
+    it, audit. Outside any transaction for the fetch; raises MetadataError after recording
+    the failure, with nothing changed."""
+    try:
+        metadata = fetch_metadata(provider.saml_metadata_url)
+    except MetadataError as error:
+        with transaction.atomic():
+            audit(
+                actor.org,
+                actor.user,
+                "sso.provider.check",
+                provider,
+                {"result": [None, "failed"], "reason": [None, str(error)[:200]]},
+            )
+        raise
+    with transaction.atomic():
+        row = IdentityProvider.objects.select_for_update().get(
+            pk=provider.pk, kind=ProviderKind.SAML
+        )
+        before = _saml_values(row)
+        _set_metadata(row, metadata)
+        row.save()
+        after = _saml_values(row)
+        changes = {k: [before[k], v] for k, v in after.items() if before[k] != v}
+        audit(
+            actor.org,
+            actor.user,
+            "sso.provider.check",
+            row,
+            {"result": [None, "ok"], **changes},
+        )
+    return metadata
 
 
 def normalise_domain(domain: str) -> str:

@@ -8,3 +8,6 @@ class SsoConfig(AppConfig):
 
     def ready(self) -> None:
         from chorus.sso import receivers  # noqa: F401  (connects the sign-in receivers)
+        from chorus.sso.saml import apply_clock_skew
+
+        apply_clock_skew()

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chorus.orgs.models import Membership, Organization, Role
 from chorus.sso.models import IdentityProvider
+from chorus.sso.saml import MAX_METADATA_BYTES
 
 
 class ProviderForm(forms.Form):
@@ -136,3 +137,104 @@ class RulesForm(forms.Form):
 
 class LookupForm(forms.Form):
     login = forms.EmailField(label=_("Work e-mail address"))
+
+
+class SamlProviderForm(forms.Form):
+    """A SAML 2.0 identity provider: its metadata (URL or file) and the attribute mapping."""
+
+    name = forms.CharField(
+        label=_("Name shown on the sign-in button"),
+        max_length=80,
+        help_text=_('People see "Sign in with <name>", e.g. "Sign in with Acme Okta".'),
+    )
+    metadata_url = forms.URLField(
+        label=_("IdP metadata URL"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text=_(
+            "Where your identity provider publishes its SAML metadata; it is read when you "
+            "save and when you refresh it."
+        ),
+    )
+    metadata_file = forms.FileField(
+        label=_("Or upload the IdP metadata file"),
+        required=False,
+        help_text=_("The XML file your identity provider gives; it replaces the URL's."),
+    )
+    enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
+    team_claim = forms.CharField(
+        label=_("Team attribute"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "The attribute naming the person's team, e.g. department; the first value that "
+            "names one of your teams is used. Empty: teams are not set by sign-in."
+        ),
+    )
+    role_claim = forms.CharField(
+        label=_("Role attribute"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "The attribute whose value gives the role, e.g. groups. A person with none of "
+            "the values below is an ambassador."
+        ),
+    )
+    role_org_admin = forms.CharField(
+        label=_("Value for organisation admins"), max_length=200, required=False
+    )
+    role_program_manager = forms.CharField(
+        label=_("Value for program managers"), max_length=200, required=False
+    )
+    role_team_manager = forms.CharField(
+        label=_("Value for team managers"), max_length=200, required=False
+    )
+
+    def __init__(self, *args: Any, provider: IdentityProvider | None, **kwargs: Any) -> None:
+        if provider is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": provider.name,
+                    "metadata_url": provider.saml_metadata_url,
+                    "enabled": provider.enabled,
+                    "team_claim": provider.team_claim,
+                    "role_claim": provider.role_claim,
+                    **{
+                        f"role_{role}": value
+                        for role, value in (provider.role_values or {}).items()
+                    },
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.provider = provider
+        for name in ("metadata_url", "team_claim", "role_claim"):
+            self.fields[name].widget.attrs["translate"] = "no"
+        self.fields["metadata_file"].widget.attrs["accept"] = ".xml,application/xml,text/xml"
+
+    def clean_metadata_file(self) -> bytes | None:
+        upload = self.cleaned_data.get("metadata_file")
+        if not upload:
+            return None
+        if upload.size > MAX_METADATA_BYTES:
+            raise forms.ValidationError(_("The file is too large for an IdP's metadata."))
+        return cast(bytes, upload.read())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            self.provider is None
+            and not data.get("metadata_url")
+            and not data.get("metadata_file")
+            and not self.errors
+        ):
+            raise forms.ValidationError(_("Give the IdP metadata URL or upload its metadata file."))
+        return data
+
+    def role_values(self) -> dict[str, str]:
+        return {
+            Role.ORG_ADMIN: self.cleaned_data["role_org_admin"],
+            Role.PROGRAM_MANAGER: self.cleaned_data["role_program_manager"],
+            Role.TEAM_MANAGER: self.cleaned_data["role_team_manager"],
+        }

@@ -1,8 +1,8 @@
 """An organisation's single sign-on: its identity providers, e-mail domains and rules.
 
-- `IdentityProvider`: one per organisation and `kind`. Only OpenID Connect exists today;
-  SAML 2.0 will be another kind on the same model (its metadata in its own fields), so the
-  organisation's rules (`SSOSettings`) and its domains serve both.
+- `IdentityProvider`: one per organisation and `kind`: OpenID Connect or SAML 2.0 (the
+  latter's IdP metadata in its own `saml_*` fields), so the organisation's rules
+  (`SSOSettings`) and its domains serve both.
 - `EmailDomain`: a domain the organisation claims. Only a *verified* domain lets the
   identity provider create accounts; a domain is verified for one organisation at most.
 - `SSOSettings`: whether members must use single sign-on, and the break-glass admin who
@@ -23,6 +23,7 @@ from chorus.orgs.models import Membership, Organization, Role
 
 class ProviderKind(models.TextChoices):
     OIDC = "oidc", _("OpenID Connect")
+    SAML = "saml", _("SAML 2.0")
 
 
 # The role a claim value gives, from the highest; any other value (or none) gives ambassador.
@@ -31,7 +32,8 @@ MAPPED_ROLES = (Role.ORG_ADMIN, Role.PROGRAM_MANAGER, Role.TEAM_MANAGER)
 
 class IdentityProviderQuerySet(models.QuerySet["IdentityProvider"]):
     def usable(self) -> IdentityProviderQuerySet:
-        """Enabled, and checked once: its discovery document is known."""
+        """Enabled, and checked once: its discovery document (OpenID Connect) or its IdP
+        metadata (SAML) is known."""
         return self.filter(enabled=True, checked_at__isnull=False)
 
 
@@ -45,7 +47,9 @@ class IdentityProvider(models.Model):
         _("kind"), max_length=10, choices=ProviderKind.choices, default=ProviderKind.OIDC
     )
     # The address part of our callback URL (/accounts/oidc/<provider_id>/login/callback/),
-    # which the company registers at its provider: it never changes once made.
+    # or of our SAML ACS and SP metadata URLs (/accounts/saml/<provider_id>/acs/,
+    # /sso/<provider_id>/metadata/), which the company registers at its provider: it never
+    # changes once made. "org-<slug>" for OpenID Connect, "saml-<slug>" for SAML.
     provider_id = models.SlugField(max_length=80, unique=True)
     name = models.CharField(
         _("name shown on the sign-in button"),
@@ -53,17 +57,28 @@ class IdentityProvider(models.Model):
         help_text=_('People see "Sign in with <name>", e.g. "Sign in with Acme Okta".'),
     )
     enabled = models.BooleanField(_("enabled"), default=True)
+    # OpenID Connect only (empty for SAML).
     issuer_url = models.URLField(
         _("issuer URL"),
         max_length=500,
+        blank=True,
         help_text=_("The provider's issuer, e.g. https://login.example.com/realms/acme."),
     )
-    client_id = models.CharField(_("client ID"), max_length=255)
+    client_id = models.CharField(_("client ID"), max_length=255, blank=True)
     # A Fernet token (chorus.lib.crypto): the database never holds the secret itself.
     client_secret_encrypted = models.TextField(blank=True)
     # The provider's discovery document (/.well-known/openid-configuration) as last checked.
     discovery = models.JSONField(default=dict, blank=True)
     checked_at = models.DateTimeField(null=True, blank=True)
+    # SAML only: where the IdP metadata comes from (a URL, fetched through the SSRF guard, or
+    # an uploaded file, kept in saml_metadata_xml either way) and what Chorus read from it.
+    saml_metadata_url = models.URLField(_("IdP metadata URL"), max_length=500, blank=True)
+    saml_metadata_xml = models.TextField(blank=True)
+    saml_entity_id = models.CharField(_("IdP entity ID"), max_length=500, blank=True)
+    saml_sso_url = models.URLField(_("IdP sign-in URL"), max_length=500, blank=True)
+    # The IdP's signing certificate (base64 DER, as in the metadata): assertions must carry
+    # a signature it verifies.
+    saml_x509cert = models.TextField(blank=True)
     team_claim = models.CharField(
         _("team claim"),
         max_length=100,

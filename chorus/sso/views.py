@@ -1,6 +1,9 @@
 """Single sign-on pages.
 
-- `/o/<slug>/settings/sso/`: an org admin's identity provider, e-mail domains and rules;
+- `/o/<slug>/settings/sso/`: an org admin's identity providers (OpenID Connect, SAML 2.0),
+  e-mail domains and rules;
+- `/sso/<provider_id>/metadata/`: our SAML SP metadata for an organisation's IdP (public:
+  the IdP reads it; it holds only our entity ID and addresses);
 - `/operator/domains/`: an instance operator confirms the domains organisations claim;
 - `/sso/?login=<e-mail>`: "Sign in with <provider>" for the organisation owning the e-mail's
   domain (a fragment for the sign-in page's lookup as one types, a page without JavaScript).
@@ -25,19 +28,23 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from chorus.orgs.access import org_view
 from chorus.orgs.models import Membership, Role
 from chorus.orgs.setup_views import operator_view
-from chorus.sso.access import get_domain, get_oidc_provider
+from chorus.sso.access import get_domain, get_oidc_provider, get_saml_provider
 from chorus.sso.actions import (
     do_add_domain,
     do_change_sso_settings,
     do_check_provider,
+    do_refresh_saml_metadata,
     do_remove_domain,
     do_save_provider,
+    do_save_saml_provider,
     do_verify_domain,
+    read_saml_metadata,
     settings_of,
 )
-from chorus.sso.forms import DomainForm, LookupForm, ProviderForm, RulesForm
+from chorus.sso.forms import DomainForm, LookupForm, ProviderForm, RulesForm, SamlProviderForm
 from chorus.sso.models import EmailDomain, IdentityProvider, ProviderKind, email_domain
 from chorus.sso.oidc import DiscoveryError
+from chorus.sso.saml import MetadataError, sp_metadata, sp_metadata_path, sp_urls
 
 
 @never_cache
@@ -50,6 +57,13 @@ def sso_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
     rules = settings_of(org)
     which = request.POST.get("form") if request.method == "POST" else None
     provider_form = ProviderForm(request.POST if which == "provider" else None, provider=provider)
+    saml_provider = get_saml_provider(membership)
+    saml_form = SamlProviderForm(
+        request.POST if which == "saml" else None,
+        request.FILES if which == "saml" else None,
+        provider=saml_provider,
+        prefix="saml",
+    )
     domain_form = DomainForm(request.POST if which == "domain" else None)
     rules_form = RulesForm(
         request.POST if which == "rules" else None,
@@ -75,6 +89,10 @@ def sso_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
             provider_form.add_error(None, error)
         else:
             messages.success(request, _("The identity provider was saved."))
+            return redirect("sso_settings", org=org.slug)
+    elif which == "saml" and saml_form.is_valid():
+        if _save_saml(membership, saml_provider, saml_form):
+            messages.success(request, _("The SAML identity provider was saved."))
             return redirect("sso_settings", org=org.slug)
     elif which == "domain" and domain_form.is_valid():
         try:
@@ -107,9 +125,76 @@ def sso_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
         "rules": rules,
         "domains": EmailDomain.objects.filter(org=org),
         "callback_url": _callback_url(request, provider or _unsaved_provider(org.slug)),
+        "saml_provider": saml_provider,
+        "saml_form": saml_form,
+        "saml_sp": sp_urls(request, f"saml-{org.slug}"),
+        "saml_metadata_url": request.build_absolute_uri(sp_metadata_path(f"saml-{org.slug}")),
     }
     status = 400 if which else 200
     return render(request, "sso/settings.html", context, status=status)
+
+
+def _save_saml(
+    membership: Membership, provider: IdentityProvider | None, form: SamlProviderForm
+) -> bool:
+    """Read the IdP metadata when it is new (an upload, or a new URL), then save; a metadata
+    or validation error goes on the form, with nothing changed."""
+    data = form.cleaned_data
+    url = data["metadata_url"] or ""
+    metadata = None
+    try:
+        new_source = provider is None or url != provider.saml_metadata_url
+        if data["metadata_file"] or (url and new_source):
+            metadata = read_saml_metadata(url, data["metadata_file"])
+        do_save_saml_provider(
+            membership,
+            provider,
+            name=data["name"],
+            metadata_url=url,
+            metadata=metadata,
+            enabled=data["enabled"],
+            team_claim=data["team_claim"],
+            role_claim=data["role_claim"],
+            role_values=form.role_values(),
+        )
+    except MetadataError as error:
+        form.add_error(None, str(error))
+        return False
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False
+    return True
+
+
+@require_POST
+@org_view(Role.ORG_ADMIN)
+def saml_refresh(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Read the IdP metadata again from its URL."""
+    provider = get_saml_provider(membership)
+    if provider is None or not provider.saml_metadata_url:
+        messages.error(request, _("Save the SAML identity provider with a metadata URL first."))
+        return redirect("sso_settings", org=membership.org.slug)
+    try:
+        metadata = do_refresh_saml_metadata(membership, provider)
+    except MetadataError as error:
+        messages.error(request, _("The metadata was not refreshed. %(reason)s") % {"reason": error})
+    else:
+        messages.success(
+            request,
+            _("The metadata of %(entity)s was read again.") % {"entity": metadata.entity_id},
+        )
+    return redirect("sso_settings", org=membership.org.slug)
+
+
+@require_GET
+def saml_metadata(request: HttpRequest, provider_id: str) -> HttpResponse:
+    """Our SP metadata for an organisation's SAML identity provider (its IdP reads it)."""
+    provider = get_object_or_404(IdentityProvider, provider_id=provider_id, kind=ProviderKind.SAML)
+    response = HttpResponse(
+        sp_metadata(request, provider.provider_id), content_type="application/samlmetadata+xml"
+    )
+    response["Content-Disposition"] = f'inline; filename="chorus-{provider.provider_id}.xml"'
+    return response
 
 
 def _unsaved_provider(slug: str) -> IdentityProvider:
@@ -205,22 +290,25 @@ def start(request: HttpRequest, provider_id: str) -> HttpResponse:
 
     allauth starts a sign-in on POST only (a GET could be forged by any site), and the
     browser applies our Content-Security-Policy's form-action to the redirect that follows
-    the POST: this page, and only it, allows this provider's authorization endpoint.
+    the POST: this page, and only it, allows this provider's authorization endpoint (SAML:
+    the IdP's sign-in URL).
     """
     provider = get_object_or_404(IdentityProvider.objects.usable(), provider_id=provider_id)
     next_url = request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = ""
+    if provider.kind == ProviderKind.SAML:
+        login_url = reverse("saml_login", kwargs={"organization_slug": provider_id})
+        destination = provider.saml_sso_url
+    else:
+        login_url = reverse("openid_connect_login", kwargs={"provider_id": provider_id})
+        destination = str(provider.discovery.get("authorization_endpoint", ""))
     response = render(
         request,
         "sso/start.html",
-        {
-            "provider": provider,
-            "login_url": reverse("openid_connect_login", kwargs={"provider_id": provider_id}),
-            "next": next_url,
-        },
+        {"provider": provider, "login_url": login_url, "next": next_url},
     )
-    origin = _origin(str(provider.discovery.get("authorization_endpoint", "")))
+    origin = _origin(destination)
     if origin:
         response._csp_update = {"form-action": [origin]}  # type: ignore[attr-defined]
     return response
