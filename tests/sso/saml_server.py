@@ -181,3 +181,35 @@ def sign_in_at_idp(sso_url: str, login: str) -> tuple[str, dict[str, str]]:
         action = re.search(r'<form method="post" name="hiddenform" action="([^"]+)"', posted.text)
         assert action, posted.text
         return unescape(action.group(1)), hidden_fields(posted.text)
+
+
+REDIRECT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+POST_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+
+
+def idp_metadata_xml(
+    entity_id: str,
+    sso_url: str,
+    cert_pem: str | None,
+    *,
+    binding: str = REDIRECT_BINDING,
+) -> bytes:
+    """An IdP's metadata document, as an admin would upload it."""
+    key = ""
+    if cert_pem is not None:
+        body = "".join(
+            line for line in cert_pem.splitlines() if line and not line.startswith("-----")
+        )
+        key = (
+            '<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data>'
+            f"<ds:X509Certificate>{body}</ds:X509Certificate>"
+            "</ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+        f'xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{entity_id}">'
+        '<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        f'{key}<md:SingleSignOnService Binding="{binding}" Location="{sso_url}"/>'
+        "</md:IDPSSODescriptor></md:EntityDescriptor>"
+    ).encode()
