@@ -143,7 +143,7 @@ class SamlProviderForm(forms.Form):
     """A SAML 2.0 identity provider: its metadata (URL or file) and the attribute mapping."""
 
     name = forms.CharField(
-        label=_("Name shown on the sign-in button"),
+        label=_("Name on the SAML sign-in button"),
         max_length=80,
         help_text=_('People see "Sign in with <name>", e.g. "Sign in with Acme Okta".'),
     )
@@ -162,7 +162,7 @@ class SamlProviderForm(forms.Form):
         required=False,
         help_text=_("The XML file your identity provider gives; it replaces the URL's."),
     )
-    enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
+    enabled = forms.BooleanField(label=_("SAML sign-in enabled"), required=False, initial=True)
     team_claim = forms.CharField(
         label=_("Team attribute"),
         max_length=200,
@@ -182,13 +182,13 @@ class SamlProviderForm(forms.Form):
         ),
     )
     role_org_admin = forms.CharField(
-        label=_("Value for organisation admins"), max_length=200, required=False
+        label=_("Attribute value of organisation admins"), max_length=200, required=False
     )
     role_program_manager = forms.CharField(
-        label=_("Value for program managers"), max_length=200, required=False
+        label=_("Attribute value of program managers"), max_length=200, required=False
     )
     role_team_manager = forms.CharField(
-        label=_("Value for team managers"), max_length=200, required=False
+        label=_("Attribute value of team managers"), max_length=200, required=False
     )
 
     def __init__(self, *args: Any, provider: IdentityProvider | None, **kwargs: Any) -> None:
