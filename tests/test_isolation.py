@@ -35,6 +35,8 @@ PUBLIC_ROUTES = {
     "invitation_request_new",
     # The sign-in page's "Continue to <provider>" step, for anyone about to sign in.
     "sso_start",
+    # Our SAML SP metadata, which the company's IdP fetches: only our entity ID and ACS URL.
+    "sso_saml_metadata",
 }
 PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
