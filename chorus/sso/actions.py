@@ -87,9 +87,7 @@ def do_save_provider(
     created = provider.pk is None
     provider.save()
     after = _provider_values(provider)
-    changes = {
-        key: [before.get(key), value] for key, value in after.items() if before.get(key) != value
-    }
+    changes = _changes(before, after)
     if secret_changed:
         # The audit log says that the secret changed, never what it is.
         changes["client_secret"] = [None if created else "•••", "•••"]
@@ -102,6 +100,13 @@ def do_save_provider(
             changes,
         )
     return provider
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [old, new]} for the audit log."""
+    return {
+        key: [before.get(key), value] for key, value in after.items() if before.get(key) != value
+    }
 
 
 def _provider_values(provider: IdentityProvider) -> dict[str, Any]:
@@ -197,9 +202,7 @@ def do_save_saml_provider(
     created = provider.pk is None
     provider.save()
     after = _saml_values(provider)
-    changes = {
-        key: [before.get(key), value] for key, value in after.items() if before.get(key) != value
-    }
+    changes = _changes(before, after)
     if changes:
         audit(
             org,
@@ -268,7 +271,7 @@ def do_refresh_saml_metadata(actor: Membership, provider: IdentityProvider) -> I
         _set_metadata(row, metadata)
         row.save()
         after = _saml_values(row)
-        changes = {k: [before[k], v] for k, v in after.items() if before[k] != v}
+        changes = _changes(before, after)
         audit(
             actor.org,
             actor.user,

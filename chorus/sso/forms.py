@@ -10,6 +10,15 @@ from chorus.sso.models import IdentityProvider
 from chorus.sso.saml import MAX_METADATA_BYTES
 
 
+def role_values(cleaned_data: dict[str, Any]) -> dict[str, str]:
+    """{role: the claim or attribute value that gives it}, from a provider form's fields."""
+    return {
+        Role.ORG_ADMIN: cleaned_data["role_org_admin"],
+        Role.PROGRAM_MANAGER: cleaned_data["role_program_manager"],
+        Role.TEAM_MANAGER: cleaned_data["role_team_manager"],
+    }
+
+
 class ProviderForm(forms.Form):
     name = forms.CharField(
         label=_("Name shown on the sign-in button"),
@@ -94,11 +103,7 @@ class ProviderForm(forms.Form):
         return url
 
     def role_values(self) -> dict[str, str]:
-        return {
-            Role.ORG_ADMIN: self.cleaned_data["role_org_admin"],
-            Role.PROGRAM_MANAGER: self.cleaned_data["role_program_manager"],
-            Role.TEAM_MANAGER: self.cleaned_data["role_team_manager"],
-        }
+        return role_values(self.cleaned_data)
 
 
 class DomainForm(forms.Form):
@@ -233,8 +238,4 @@ class SamlProviderForm(forms.Form):
         return data
 
     def role_values(self) -> dict[str, str]:
-        return {
-            Role.ORG_ADMIN: self.cleaned_data["role_org_admin"],
-            Role.PROGRAM_MANAGER: self.cleaned_data["role_program_manager"],
-            Role.TEAM_MANAGER: self.cleaned_data["role_team_manager"],
-        }
+        return role_values(self.cleaned_data)
