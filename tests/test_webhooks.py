@@ -4,8 +4,16 @@ signed delivery to a real receiver on 127.0.0.1, retries, order, replay and disa
 from __future__ import annotations
 
 import json
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import time_machine
@@ -17,8 +25,8 @@ from django.utils import timezone
 
 from chorus.content.actions import do_set_items_status, do_suggest
 from chorus.content.models import ContentItem
-from chorus.links.actions import record_conversion
 from chorus.lib.crypto import decrypt
+from chorus.links.actions import record_conversion
 from chorus.orgs.models import AuditEntry
 from chorus.program.actions import do_leave, do_opt_in
 from chorus.program.models import Participation
@@ -89,7 +97,9 @@ class ApiTests(OrgTestCase):
         self.assertEqual(refused.status_code, 400)
         endpoint.refresh_from_db()
         self.assertEqual(endpoint.events, ["share.failed", "figures.daily"])
-        self.assertEqual(self.call("delete", f"/webhooks/{endpoint.pk}", self.alice_token).status_code, 204)
+        self.assertEqual(
+            self.call("delete", f"/webhooks/{endpoint.pk}", self.alice_token).status_code, 204
+        )
         self.assertFalse(Endpoint.objects.filter(pk=endpoint.pk).exists())
 
     def test_bad_input_is_refused_and_creates_nothing(self) -> None:
@@ -143,7 +153,9 @@ class PageTests(OrgTestCase):
         endpoint = Endpoint.objects.get(org=self.org)
         self.assertContains(response, endpoint.secret)
         self.assertNotContains(self.client.get(url), endpoint.secret)
-        detail = reverse("webhook_detail", kwargs={"org": self.org.slug, "endpoint_id": endpoint.pk})
+        detail = reverse(
+            "webhook_detail", kwargs={"org": self.org.slug, "endpoint_id": endpoint.pk}
+        )
         self.assertNotContains(self.client.get(detail), endpoint.secret)
 
     def test_bad_input_on_the_page_creates_nothing(self) -> None:
@@ -246,10 +258,8 @@ class EventTests(OrgTestCase):
         self.assertEqual(events[1][1]["id"], conversion.pk)  # type: ignore[union-attr]
 
     def test_only_subscribed_active_endpoints_of_the_organisation_get_an_event(self) -> None:
-        other, _secret = do_create_endpoint(
-            self.oscar_m, url="https://globex.example/", events=list(EVENT_TYPES)
-        )
-        narrow, _secret = endpoint_for(self, "https://narrow.example/", ["figures.daily"])
+        do_create_endpoint(self.oscar_m, url="https://globex.example/", events=list(EVENT_TYPES))
+        endpoint_for(self, "https://narrow.example/", ["figures.daily"])
         do_suggest(self.amy_m, url="https://example.com/a", text="", note="")
         self.assertEqual(
             set(Message.objects.values_list("endpoint_id", flat=True)), {self.endpoint.pk}
@@ -259,7 +269,7 @@ class EventTests(OrgTestCase):
         with time_machine.travel(START, tick=False):
             self.assertEqual(emit_daily_figures(), 1)
             self.assertEqual(emit_daily_figures(), 0)
-        (event, data), = self.events()
+        ((event, data),) = self.events()
         self.assertEqual(event, "figures.daily")
         self.assertEqual(data["day"], "2026-03-01")
         self.assertIn("shares", data)
@@ -371,7 +381,9 @@ class DeliveryTests(OrgTestCase):
             sorted(message.to[0] for message in mail.outbox),
             ["admin2@acme.example", "alice@acme.example"],
         )
-        languages = {message.to[0]: message.extra_headers["Content-Language"] for message in mail.outbox}
+        languages = {
+            message.to[0]: message.extra_headers["Content-Language"] for message in mail.outbox
+        }
         self.assertEqual(languages["admin2@acme.example"], "fr")
         self.assertIn(endpoint.url, mail.outbox[0].body)
 
@@ -387,6 +399,8 @@ class DeliveryTests(OrgTestCase):
                 self.assertEqual(hook.acked_ids(2), [message.message_id] * 2)
                 bodies = {json.dumps(entry["data"]) for entry in hook.acknowledged}
                 self.assertEqual(len(bodies), 1)
+        replays = list(message.delivery_attempts.order_by("id").values_list("replay", flat=True))
+        self.assertEqual(replays, [False, True])
 
     def test_the_ssrf_guard_applies_to_deliveries(self) -> None:
         with time_machine.travel(START, tick=False):
@@ -408,3 +422,95 @@ class DeliveryTests(OrgTestCase):
         self.assertFalse(DeliveryAttempt.objects.exists())
         delivery.release(endpoint.pk, "worker-a")
         self.assertTrue(delivery.claim(endpoint.pk, "worker-b"))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(condition: Any, what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def read_lines(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
+
+
+@LOOPBACK
+class ReceiverKilledTests(OrgTestCase):
+    """The receiver is killed mid-run: nothing is lost, nothing it acknowledged comes again."""
+
+    def start_receiver(self, port: int, secret: str, log: Path, *extra: str) -> subprocess.Popen:  # type: ignore[type-arg]
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "tests.webhook_receiver", "--port", str(port)),
+                *("--secret", secret, "--log", str(log), "--travel", str(time.time())),
+                *extra,
+            ],
+            cwd=Path(__file__).resolve().parent.parent,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stdout is not None
+        self.assertEqual(process.stdout.readline().strip(), "ready")
+        return process
+
+    def test_killed_receiver(self) -> None:
+        held_after = 5
+        port = free_port()
+        processes: list[subprocess.Popen] = []  # type: ignore[type-arg]
+        traveller = time_machine.travel(time.time(), tick=True)
+        clock = traveller.start()
+        with tempfile.TemporaryDirectory() as folder:
+            log = Path(folder) / "acknowledged.jsonl"
+            inflight = Path(str(log) + ".inflight")
+            try:
+                _endpoint, secret = endpoint_for(
+                    self, f"http://127.0.0.1:{port}/hooks", ["suggestion.created"]
+                )
+                for number in range(12):
+                    do_suggest(self.amy_m, url=f"https://example.com/{number}", text="", note="")
+                ids = list(Message.objects.order_by("id").values_list("message_id", flat=True))
+                first = self.start_receiver(port, secret, log, "--hold-after", str(held_after))
+                processes.append(first)
+
+                def kill_when_a_request_is_in_flight() -> None:
+                    wait_for(inflight.exists, "a request held by the receiver")
+                    first.send_signal(signal.SIGKILL)
+
+                killer = threading.Thread(target=kill_when_a_request_is_in_flight)
+                killer.start()
+                self.assertEqual(delivery.deliver_due(), held_after)
+                killer.join(timeout=30)
+                first.wait(timeout=10)
+                acked = [json.loads(line)["id"] for line in read_lines(log)]
+                self.assertEqual(acked, ids[:held_after])
+                self.assertEqual(read_lines(inflight), [ids[held_after]])
+                statuses = list(Message.objects.order_by("id").values_list("status", flat=True))
+                self.assertEqual(statuses, ["delivered"] * held_after + ["pending"] * 7)
+                # Only the message in flight was tried; the later ones wait for it.
+                self.assertEqual(DeliveryAttempt.objects.exclude(outcome="delivered").count(), 1)
+
+                clock.shift(timedelta(hours=2))
+                processes.append(self.start_receiver(port, secret, log))
+                self.assertEqual(delivery.deliver_due(), 12 - held_after)
+                wait_for(lambda: len(read_lines(log)) >= 12, "every acknowledgement")
+                acked = [json.loads(line)["id"] for line in read_lines(log)]
+                self.assertEqual(acked, ids)  # each once, in order
+            finally:
+                traveller.stop()
+                for process in processes:
+                    if process.poll() is None:
+                        process.kill()
+                    process.wait(timeout=10)
+                    if process.stdout:
+                        process.stdout.close()
+        self.assertEqual(
+            set(Message.objects.values_list("status", flat=True)), {Message.Status.DELIVERED}
+        )

@@ -32,6 +32,9 @@ class Receiver:
     acknowledged: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)  # bad signatures
     log_path: str = ""
+    # After this many acknowledgements, the next request is held unanswered (a test kills
+    # the process then); 0: never.
+    hold_after: int = 0
     lock: threading.Condition = field(default_factory=threading.Condition)
 
     @property
@@ -53,6 +56,10 @@ class Receiver:
                 self.rejected.append(headers.get("webhook-id", ""))
             return 401, None
         message_id = headers["webhook-id"]
+        if self.hold_after and len(self.acknowledged) >= self.hold_after:
+            with open(self.log_path + ".inflight", "a") as marker:
+                marker.write(message_id + "\n")
+            threading.Event().wait()  # until the test kills the process
         with self.lock:
             self.received.append(message_id)
             if self.fail_all:
@@ -116,12 +123,15 @@ def main() -> None:
     parser.add_argument("--secret", required=True)
     parser.add_argument("--log", required=True)
     parser.add_argument("--travel", type=float, help="pretend the clock started at this epoch")
+    parser.add_argument("--hold-after", type=int, default=0)
     args = parser.parse_args()
     if args.travel:
         import time_machine
 
         time_machine.travel(args.travel, tick=True).start()
-    state = Receiver(secret=args.secret, port=args.port, log_path=args.log)
+    state = Receiver(
+        secret=args.secret, port=args.port, log_path=args.log, hold_after=args.hold_after
+    )
     server = make_server(state)
     print("ready", flush=True)
     server.serve_forever()

@@ -126,7 +126,11 @@ def do_opt_in(member: Membership) -> Participation:
     emit(
         member.org_id,
         "member.joined_programme",
-        {"member_id": member.pk, "email": member.user.email, "joined_at": participation.opted_in_at},
+        {
+            "member_id": member.pk,
+            "email": member.user.email,
+            "joined_at": participation.opted_in_at,
+        },
     )
     return participation
 

@@ -73,6 +73,13 @@ def do_replay(actor: Membership, message: Message) -> Message:
     message.status = Message.Status.PENDING
     message.next_attempt_at = now
     message.retry_until = now + timedelta(hours=settings.CHORUS_WEBHOOK_RETRY_HOURS)
-    message.save(update_fields=["status", "next_attempt_at", "retry_until"])
-    audit(actor.org, actor.user, "webhook.replay", message.endpoint, {"message": [None, message.message_id]})
+    message.replay_requested = True
+    message.save(update_fields=["status", "next_attempt_at", "retry_until", "replay_requested"])
+    audit(
+        actor.org,
+        actor.user,
+        "webhook.replay",
+        message.endpoint,
+        {"message": [None, message.message_id]},
+    )
     return message

@@ -1,8 +1,6 @@
 """API of webhooks: register, list, change and delete endpoints (org admins only), see an
 endpoint's messages and replay one. Input is validated by the same form as the page."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

@@ -124,10 +124,12 @@ def deliver_endpoint(endpoint_id: int, worker: str | None = None) -> int:
     return delivered
 
 
-def send(endpoint: Endpoint, message: Message, worker: str, *, replay: bool = False) -> bool:
+def send(endpoint: Endpoint, message: Message, worker: str) -> bool:
     """One attempt: POST the message, record the outcome; True if the receiver took it."""
     now = timezone.now()
-    attempt = DeliveryAttempt.objects.create(message=message, worker=worker, replay=replay, started_at=now)
+    attempt = DeliveryAttempt.objects.create(
+        message=message, worker=worker, replay=message.replay_requested, started_at=now
+    )
     status: int | None = None
     excerpt = ""
     try:
@@ -166,7 +168,10 @@ def _delivered(
     message.delivered_at = now
     message.attempts += 1
     message.last_error = ""
-    message.save(update_fields=["status", "delivered_at", "attempts", "last_error"])
+    message.replay_requested = False
+    message.save(
+        update_fields=["status", "delivered_at", "attempts", "last_error", "replay_requested"]
+    )
     if endpoint.failing_since is not None:
         Endpoint.objects.filter(pk=endpoint.pk).update(failing_since=None)
 
@@ -200,8 +205,16 @@ def _failed(
         message.next_attempt_at = now + backoff(
             message.attempts, None, base=BASE_DELAY, cap=MAX_DELAY
         )
+    message.replay_requested = False
     message.save(
-        update_fields=["attempts", "last_error", "retry_until", "status", "next_attempt_at"]
+        update_fields=[
+            "attempts",
+            "last_error",
+            "retry_until",
+            "status",
+            "next_attempt_at",
+            "replay_requested",
+        ]
     )
     failing_since = endpoint.failing_since or now
     if endpoint.failing_since is None:
@@ -228,9 +241,7 @@ def tell_admins_disabled(endpoint_id: int) -> None:
     page = settings.CHORUS_BASE_URL.rstrip("/") + reverse(
         "webhook_detail", kwargs={"org": org.slug, "endpoint_id": endpoint.pk}
     )
-    admins = (
-        Membership.objects.active().filter(org=org, role=Role.ORG_ADMIN).select_related("user")
-    )
+    admins = Membership.objects.active().filter(org=org, role=Role.ORG_ADMIN).select_related("user")
     for admin in admins:
         language = admin.user.language or org.default_language
         with translation.override(language):

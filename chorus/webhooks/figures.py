@@ -36,8 +36,10 @@ def emit_daily_figures(day: date | None = None) -> int:
             data = {
                 "day": key,
                 "active_ambassadors": active_ambassadors(scope),
-                **{name: str(value) if name == "conversion_value" else value
-                   for name, value in measures.items()},
+                **{
+                    name: str(value) if name == "conversion_value" else value
+                    for name, value in measures.items()
+                },
             }
             emit(org_id, "figures.daily", data, key=key)
             sent += 1

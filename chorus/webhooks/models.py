@@ -95,6 +95,8 @@ class Message(models.Model):
     # Retries stop at this time; set by the first attempt (and by a replay).
     retry_until = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    # An admin asked to send it again; its next attempt is marked as a replay.
+    replay_requested = models.BooleanField(default=False)
     delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -112,9 +114,7 @@ class Message(models.Model):
 class DeliveryAttempt(models.Model):
     """One delivery attempt, written before the request is sent."""
 
-    message = models.ForeignKey(
-        Message, on_delete=models.CASCADE, related_name="delivery_attempts"
-    )
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="delivery_attempts")
     worker = models.CharField(max_length=200, blank=True)
     replay = models.BooleanField(default=False)
     started_at = models.DateTimeField()
