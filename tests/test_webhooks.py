@@ -514,3 +514,26 @@ class ReceiverKilledTests(OrgTestCase):
         self.assertEqual(
             set(Message.objects.values_list("status", flat=True)), {Message.Status.DELIVERED}
         )
+
+
+@LOOPBACK
+class ApiReplayTests(OrgTestCase):
+    def test_messages_are_listed_and_replayed_through_the_api(self) -> None:
+        token = make_token(self.alice_m)[1]
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        endpoint, _secret = endpoint_for(self, "http://127.0.0.1:9/", ["suggestion.created"])
+        with time_machine.travel(START, tick=False):
+            do_suggest(self.amy_m, url="https://example.com/a", text="", note="")
+            delivery.deliver_due()  # nothing listens on port 9: refused
+        listed = self.client.get(f"/api/v1/webhooks/{endpoint.pk}/messages", **headers).json()
+        (item,) = listed["items"]
+        self.assertEqual((item["status"], item["attempts"]), ("pending", 1))
+        path = f"/api/v1/webhooks/{endpoint.pk}/messages/{item['id']}/replay"
+        with time_machine.travel(START + timedelta(minutes=1), tick=False):
+            response = self.client.post(path, **headers)
+        self.assertEqual(response.status_code, 202, response.content)
+        message = Message.objects.get()
+        self.assertTrue(message.replay_requested)
+        self.assertEqual(message.next_attempt_at, START + timedelta(minutes=1))
+        oscar = {"HTTP_AUTHORIZATION": f"Bearer {make_token(self.oscar_m)[1]}"}
+        self.assertEqual(self.client.post(path, **oscar).status_code, 404)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -45,7 +46,8 @@ MAX_RESPONSE_BYTES = 64 * 1024
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This worker thread: Huey runs several in one process."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
 def signed_headers(endpoint: Endpoint, message: Message, at: datetime) -> dict[str, str]:
@@ -65,7 +67,7 @@ def claim(endpoint_id: int, worker: str) -> bool:
     now = timezone.now()
     return (
         Endpoint.objects.filter(pk=endpoint_id, is_active=True)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now) | Q(claimed_by=worker))
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .update(claimed_by=worker, claimed_until=now + CLAIM_FOR)
         == 1
     )
