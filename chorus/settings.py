@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "chorus.scim",
     "chorus.web",
     "chorus.sso",
+    "chorus.webhooks",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -402,5 +403,12 @@ CHORUS_BLUESKY_APPVIEW_URL = env_url(
 
 # --- E-mails sent by the worker (digests) link back here ---
 CHORUS_BASE_URL = env_url("CHORUS_BASE_URL", "http://127.0.0.1:8000", schemes=("http", "https"))
+# --- Outbound webhooks (chorus/webhooks) ---
+# Hours a message is retried (with exponential backoff) before it is given up.
+CHORUS_WEBHOOK_RETRY_HOURS = env_int("CHORUS_WEBHOOK_RETRY_HOURS", 24, minimum=1)
+# Days of failures after which an endpoint is disabled and its organisation's admins told.
+CHORUS_WEBHOOK_DISABLE_AFTER_DAYS = env_int("CHORUS_WEBHOOK_DISABLE_AFTER_DAYS", 5, minimum=1)
+# Seconds a receiver has to answer one delivery.
+CHORUS_WEBHOOK_TIMEOUT = env_int("CHORUS_WEBHOOK_TIMEOUT", 10, minimum=1)
 # Days an invitation link stays valid (resending one gives a new link and kills the old).
 CHORUS_INVITATION_DAYS = env_int("CHORUS_INVITATION_DAYS", 7, minimum=1)

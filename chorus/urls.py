@@ -43,6 +43,7 @@ urlpatterns = [
     path("o/<slug:org>/", include("chorus.engage.urls")),
     path("o/<slug:org>/", include("chorus.coaching.urls")),
     path("o/<slug:org>/", include("chorus.scim.settings_urls")),
+    path("o/<slug:org>/", include("chorus.webhooks.urls")),
     *[
         path(
             f"networks/{network}/callback/",

@@ -19,6 +19,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from chorus.orgs.actions import audit
 from chorus.orgs.invitations import do_create_invitation
 from chorus.sso.actions import do_add_domain
+from chorus.webhooks.actions import do_create_endpoint
+from chorus.webhooks.events import emit
 from tests.base import OrgTestCase
 from tests.factory import make_token, populate_org
 
@@ -117,6 +119,8 @@ class OutsiderIsolationTests(OrgTestCase):
         populate_org(cls.org, cls.amy_m)
         do_create_invitation(cls.org, "invited@acme.example", "ambassador", send=False)
         do_add_domain(cls.alice_m, "acme.example")
+        do_create_endpoint(cls.alice_m, url="https://hooks.acme.example/", events=["figures.daily"])
+        emit(cls.org, "figures.daily", {"day": "2026-01-01"})
         cls.oscar_token = make_token(cls.oscar_m)[1]
 
     def victim_object(self, model: type[models.Model]) -> models.Model:

@@ -39,6 +39,7 @@ from chorus.lib.locks import (
     new_holder,
 )
 from chorus.links.tasks import ingest_clicks
+from chorus.webhooks.tasks import deliver_webhooks, emit_daily_figures
 from tests.test_durability import BROWSER, SETUP, chorus
 
 # A database of Redis of our own: only it is flushed.
@@ -168,6 +169,8 @@ LOCKED_TASKS = [
     ("ingest-clicks", ingest_clicks),
     ("analytics-rollups", refresh_rollups),
     ("award-points", award_points),
+    ("deliver-webhooks", deliver_webhooks),
+    ("webhooks-daily-figures", emit_daily_figures),
 ]
 
 

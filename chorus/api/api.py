@@ -157,11 +157,13 @@ def _add_routers() -> None:
     from chorus.feed.api import router as feed_router
     from chorus.links.api import router as links_router
     from chorus.sharing.api import router as sharing_router
+    from chorus.webhooks.api import router as webhooks_router
 
     api.add_router("", content_router)
     api.add_router("", links_router)
     api.add_router("", sharing_router)
     api.add_router("", feed_router)
+    api.add_router("", webhooks_router)
 
 
 _add_routers()

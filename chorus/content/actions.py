@@ -22,6 +22,7 @@ from chorus.lib.language import detect_language
 from chorus.lib.urls import canonicalize_url
 from chorus.orgs.actions import audit
 from chorus.orgs.models import Membership
+from chorus.webhooks.events import emit
 
 ITEM_FIELDS = (
     "kind",
@@ -55,6 +56,21 @@ def _schedule_preview(item: ContentItem) -> None:
     from chorus.content.tasks import fetch_item_preview
 
     transaction.on_commit(lambda: fetch_item_preview(item.pk))
+
+
+def _announce_published(item: ContentItem) -> None:
+    """`content.published` to the organisation's webhooks, written with the change."""
+    data = {
+        "id": item.pk,
+        "title": item.title,
+        "url": item.url,
+        "kind": item.kind,
+        "language": item.language,
+        "campaign_id": item.campaign_id,
+        "publish_at": item.publish_at,
+        "internal_only": item.internal_only,
+    }
+    emit(item.org_id, "content.published", data)
 
 
 @transaction.atomic
@@ -112,6 +128,8 @@ def do_save_item(
         )
     if url_changed and item.url and fetch_preview:
         _schedule_preview(item)
+    if item.status == ContentItem.Status.PUBLISHED and (creating or "status" in changes):
+        _announce_published(item)
     return item
 
 
@@ -132,6 +150,8 @@ def do_set_items_status(actor: Membership, items: Iterable[ContentItem], status:
         audit(actor.org, actor.user, "content.status", item, {"status": [item.status, status]})
         item.status = status
         item.save(update_fields=["status", "updated_at"])
+        if status == ContentItem.Status.PUBLISHED:
+            _announce_published(item)
         changed += 1
     return changed
 
@@ -283,6 +303,7 @@ def auto_publish_entry(entry: CuratedEntry) -> ContentItem:
     entry.status = CuratedEntry.Status.AUTO_PUBLISHED
     entry.content_item = item
     entry.save(update_fields=["status", "content_item"])
+    _announce_published(item)
     return item
 
 
@@ -292,6 +313,8 @@ def do_suggest(member: Membership, *, url: str, text: str, note: str) -> Suggest
         org=member.org, suggested_by=member, url=url, text=text, note=note
     )
     audit(member.org, member.user, "suggestion.create", suggestion)
+    data = {"id": suggestion.pk, "url": url, "text": text, "note": note, "member_id": member.pk}
+    emit(member.org_id, "suggestion.created", data)
     return suggestion
 
 

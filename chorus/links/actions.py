@@ -30,6 +30,7 @@ from chorus.links.models import Click, Conversion, LinkSettings, TrackedLink
 from chorus.links.utm import add_utm
 from chorus.orgs.actions import audit, do_change_settings
 from chorus.orgs.models import Membership, Organization
+from chorus.webhooks.events import emit
 
 
 class LinkError(ValueError):
@@ -169,6 +170,22 @@ def short_url(link: TrackedLink, request: HttpRequest | None = None) -> str:
     return f"/l/{link.code}"
 
 
+def _conversion_data(conversion: Conversion) -> dict[str, Any]:
+    """What the organisation's webhooks are told about a conversion."""
+    return {
+        "id": conversion.pk,
+        "kind": conversion.kind,
+        "value": None if conversion.value is None else str(conversion.value),
+        "currency": conversion.currency,
+        "external_id": conversion.external_id,
+        "occurred_at": conversion.occurred_at,
+        "content_id": conversion.item_id,
+        "campaign_id": conversion.campaign_id,
+        "member_id": conversion.ambassador_id,
+        "network": conversion.network,
+    }
+
+
 @transaction.atomic
 def record_conversion(
     org: Organization,
@@ -225,6 +242,7 @@ def record_conversion(
                 occurred_at=occurred_at,
                 **fields,
             )
+            emit(org, "conversion.created", _conversion_data(conversion))
     except IntegrityError:
         return Conversion.objects.get(org=org, external_id=external_id), False
     return conversion, True

@@ -34,6 +34,7 @@ from chorus.program.models import (
     new_token,
 )
 from chorus.program.signals import participant_left
+from chorus.webhooks.events import emit
 
 
 @dataclass
@@ -122,6 +123,15 @@ def do_opt_in(member: Membership) -> Participation:
     participation.anonymised = False
     participation.save()
     audit(member.org, member.user, "programme.opt_in", member)
+    emit(
+        member.org_id,
+        "member.joined_programme",
+        {
+            "member_id": member.pk,
+            "email": member.user.email,
+            "joined_at": participation.opted_in_at,
+        },
+    )
     return participation
 
 

@@ -17,6 +17,7 @@ import logging
 import os
 import socket
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -34,6 +35,7 @@ from chorus.integrations.base import (
 )
 from chorus.links.actions import short_url
 from chorus.sharing.models import Attempt, Connection, Share
+from chorus.webhooks.events import emit
 
 logger = logging.getLogger(__name__)
 
@@ -174,7 +176,30 @@ def _done(share: Share, published: Published, attempt: Attempt | None) -> str:
     share.error_code = share.error = ""
     share.attempts += 1
     share.save()
+    emit(share.org_id, "share.published", _share_data(share))
     return share.status
+
+
+def _share_data(share: Share) -> dict[str, Any]:
+    """What the organisation's webhooks are told about a share."""
+    data: dict[str, Any] = {
+        "id": share.pk,
+        "content_id": share.item_id,
+        "member_id": share.membership_id,
+        "network": share.network,
+    }
+    if share.status == Share.Status.PUBLISHED:
+        data.update(remote_url=share.remote_url, published_at=share.published_at)
+    else:
+        data.update(error_code=share.error_code, error=share.error)
+    return data
+
+
+def _failed(share: Share) -> None:
+    """Save a share that failed for good, with its `share.failed` event, in one transaction."""
+    with transaction.atomic():
+        share.save()
+        emit(share.org_id, "share.failed", _share_data(share))
 
 
 def _retry(share: Share, attempt: Attempt, error: RetryableError, *, outcome: str) -> str:
@@ -184,7 +209,7 @@ def _retry(share: Share, attempt: Attempt, error: RetryableError, *, outcome: st
     share.error = error.message[:500]
     if share.attempts >= MAX_ATTEMPTS:
         share.status = Share.Status.FAILED
-        share.save()
+        _failed(share)
         _tell(share)
         return share.status
     share.status = Share.Status.SCHEDULED
@@ -211,7 +236,7 @@ def _stop(share: Share, code: str, message: str) -> str:
     share.status = Share.Status.FAILED
     share.error_code = code[:40]
     share.error = message[:500]
-    share.save()
+    _failed(share)
     _tell(share)
     return share.status
 
