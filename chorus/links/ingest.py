@@ -1,34 +1,81 @@
-"""Moving journaled clicks into the database, exactly once, then rebuilding daily rollups."""
+"""Moving journaled clicks into the database, exactly once, and adding them to the daily rollups.
+
+Exactly once. A batch of journal lines is stored in one transaction that also records how far
+the journal was read (a file's `JournalCursor` moves in that transaction; a Redis list is trimmed
+only after it commits). A process killed in the middle leaves nothing behind but an uncommitted
+transaction, and the next pass reads the same lines again. A line read twice (a Redis trim that
+did not happen, a journal line shipped twice) is recognised by its event id: the clicks already
+stored are left out *before* anything is counted, so a click is never counted twice.
+
+Incremental rollups. Each batch adds its own counts to the `LinkDay` rows it touches — clicks,
+bot clicks and the human visitors not seen before on that link that day — with one
+`INSERT … ON CONFLICT (link_id, day) DO UPDATE SET n = n + excluded.n` per few hundred rows
+(the same SQL on PostgreSQL and on SQLite ≥ 3.24). Recounting each touched day from the clicks,
+as before, read every click of the day for every link in the batch: 1.2–3.2k clicks/s with
+10,000 links, slower than the redirect. A read-modify-write through the ORM would cost a query
+per row. Whether a visitor is new is read from the clicks already stored (indexed by visitor
+hash; the hash includes the day's salt, so the rows read are the visitor's of that day).
+
+Ingesting processes are serialised (a transaction-scoped advisory lock on PostgreSQL, the write
+lock of SQLite's IMMEDIATE transactions), so two hosts ingesting at once cannot both count the
+same new visitor. `recount_days` recomputes the rollups from the clicks (`chorus ingest_clicks
+--recount`); the incremental figures and a recount agree (tests/test_links.py).
+"""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
 
-from chorus.links.agents import classify
+from chorus.links.agents import Visitor, classify
 from chorus.links.journal import REDIS_KEY, ROTATE_SECONDS
 from chorus.links.models import Click, DailySalt, JournalCursor, LinkDay, TrackedLink
 
 logger = logging.getLogger(__name__)
 CHUNK = 4 * 1024 * 1024
 GRACE_SECONDS = 300
+# Rows per IN (…) list or multi-row INSERT: well under SQLite's and PostgreSQL's parameter limits.
+BATCH = 500
+# pg_advisory_xact_lock key held by an ingesting transaction ("CHORUS-CLICKS").
+ADVISORY_LOCK = 0x43484F52
+
+T = TypeVar("T")
+
+
+@functools.lru_cache(maxsize=4096)
+def _classify(user_agent: str) -> Visitor:
+    # A few user agents make most clicks: classify each once per process, not once per click.
+    return classify(user_agent)
+
+
+def _batches(values: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _clicks(lines: list[bytes]) -> list[Click]:
     clicks = []
-    known_links = None
     for line in lines:
         try:
             record: dict[str, Any] = json.loads(line)
-            visitor = classify(record.get("u", ""))
+            visitor = _classify(str(record.get("u", "")))
             clicks.append(
                 Click(
                     org_id=int(record["o"]),
@@ -43,85 +90,215 @@ def _clicks(lines: list[bytes]) -> list[Click]:
                     fallback=bool(record.get("f")),
                 )
             )
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, OverflowError, OSError):
             logger.warning("Skipping an unreadable click journal line: %r", line[:200])
-    if clicks:
-        # A link deleted since the click was journaled: nothing left to count it against.
-        known_links = set(
-            TrackedLink.objects.filter(pk__in={c.link_id for c in clicks}).values_list(
-                "pk", flat=True
-            )
-        )
-        clicks = [click for click in clicks if click.link_id in known_links]
     return clicks
 
 
-def _store(clicks: list[Click]) -> set[tuple[int, date]]:
-    Click.objects.bulk_create(clicks, ignore_conflicts=True, batch_size=1000)
-    return {(click.link_id, click.occurred_at.date()) for click in clicks}
+def _serialise() -> None:
+    """Let one ingesting transaction at a time through (SQLite's IMMEDIATE mode already does)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
 
 
-def ingest_files(directory: Path | None = None) -> tuple[int, set[tuple[int, date]]]:
+def _store(clicks: list[Click]) -> int:
+    """Store the clicks not stored yet and add them to the rollups (inside a transaction).
+
+    Returns how many clicks were new.
+    """
+    _serialise()
+    by_event: dict[str, Click] = {}
+    for click in clicks:
+        by_event.setdefault(click.event_id, click)
+    if not by_event:
+        return 0
+    # A link deleted since the click was journaled: nothing left to count it against. The
+    # click belongs to its link's organisation, whatever the journal line says.
+    link_ids = {click.link_id for click in by_event.values()}
+    orgs: dict[int, int] = {}
+    for batch in _batches(link_ids):
+        orgs.update(TrackedLink.objects.filter(pk__in=batch).values_list("pk", "org_id"))
+    stored: set[str] = set()
+    for batch in _batches(by_event):
+        stored.update(Click.objects.filter(event_id__in=batch).values_list("event_id", flat=True))
+    new = [
+        click for event, click in by_event.items() if event not in stored and click.link_id in orgs
+    ]
+    for click in new:
+        click.org_id = orgs[click.link_id]
+    deltas = _deltas(new)
+    Click.objects.bulk_create(new, batch_size=BATCH)
+    _add_to_days(deltas)
+    return len(new)
+
+
+def _deltas(new: list[Click]) -> dict[tuple[int, date], list[Any]]:
+    """(link, day) → [org, clicks, bot clicks, visitors new that day], before `new` is stored."""
+    deltas: dict[tuple[int, date], list[Any]] = {}
+    for click in new:
+        key = (click.link_id, click.occurred_at.date())
+        row = deltas.get(key)
+        if row is None:
+            row = deltas[key] = [click.org_id, 0, 0, set()]
+        if click.is_bot:
+            row[2] += 1
+        else:
+            row[1] += 1
+            row[3].add(click.visitor)
+    visitors = {click.visitor for click in new if not click.is_bot}
+    for batch in _batches(visitors):
+        seen = Click.objects.filter(visitor__in=batch, is_bot=False).values_list(
+            "link_id", "visitor", "occurred_at"
+        )
+        for link_id, visitor, occurred_at in seen:
+            row = deltas.get((link_id, occurred_at.astimezone(UTC).date()))
+            if row is not None:
+                row[3].discard(visitor)
+    return deltas
+
+
+def _add_to_days(deltas: dict[tuple[int, date], list[Any]]) -> None:
+    table = connection.ops.quote_name(LinkDay._meta.db_table)
+    for batch in _batches(deltas.items()):
+        params: list[Any] = []
+        for (link_id, day), (org_id, clicks, bots, visitors) in batch:
+            params += [
+                org_id,
+                link_id,
+                connection.ops.adapt_datefield_value(day),
+                clicks,
+                bots,
+                len(visitors),
+            ]
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (org_id, link_id, day, clicks, bot_clicks, unique_visitors) "
+                f"VALUES {values} ON CONFLICT (link_id, day) DO UPDATE SET "
+                f"clicks = {table}.clicks + excluded.clicks, "
+                f"bot_clicks = {table}.bot_clicks + excluded.bot_clicks, "
+                f"unique_visitors = {table}.unique_visitors + excluded.unique_visitors",
+                params,
+            )
+
+
+def ingest_files(directory: Path | None = None) -> int:
     """Ingest every journal file from where the last run stopped; delete finished files."""
     directory = directory or Path(settings.CHORUS_CLICK_JOURNAL_DIR)
     if not directory.exists():
-        return 0, set()
-    total, touched = 0, set()
+        return 0
+    total = 0
     current_bucket = int(time.time() // ROTATE_SECONDS)
     for path in sorted(directory.glob("*.jsonl")):
         while True:
             with transaction.atomic():
+                _serialise()
                 cursor, _ = JournalCursor.objects.select_for_update().get_or_create(name=path.name)
-                with path.open("rb") as handle:
-                    handle.seek(cursor.offset)
-                    data = handle.read(CHUNK)
+                try:
+                    with path.open("rb") as handle:
+                        handle.seek(cursor.offset)
+                        data = handle.read(CHUNK)
+                except FileNotFoundError:
+                    # Finished and deleted by another ingesting process meanwhile.
+                    cursor.delete()
+                    break
                 end = data.rfind(b"\n")
                 if end < 0:
                     break
                 lines = [line for line in data[: end + 1].split(b"\n") if line.strip()]
-                clicks = _clicks(lines)
-                touched |= _store(clicks)
-                total += len(clicks)
+                total += _store(_clicks(lines))
                 cursor.offset += end + 1
                 cursor.save(update_fields=["offset", "updated_at"])
         _delete_if_finished(path, current_bucket)
-    return total, touched
+    return total
 
 
 def _delete_if_finished(path: Path, current_bucket: int) -> None:
     try:
         bucket = int(path.name.split("-", 1)[0])
-    except ValueError:
+        stat = path.stat()
+    except (ValueError, FileNotFoundError):
         return
-    stat = path.stat()
     ended = bucket < current_bucket and time.time() - stat.st_mtime > GRACE_SECONDS
     cursor = JournalCursor.objects.filter(name=path.name).first()
     if ended and cursor is not None and cursor.offset >= stat.st_size:
-        path.unlink()
+        path.unlink(missing_ok=True)
         cursor.delete()
 
 
-def ingest_redis(batch: int = 5000) -> tuple[int, set[tuple[int, date]]]:
+# Trims the lines just ingested, unless another process already did: lines are appended at the
+# tail and trimmed from the head, and each holds a unique event id, so the list still starts
+# with this batch exactly when its first and last lines are where they were read.
+_TRIM = """
+local n = tonumber(ARGV[1])
+if redis.call('LINDEX', KEYS[1], 0) == ARGV[2] and redis.call('LINDEX', KEYS[1], n - 1) == ARGV[3]
+then redis.call('LTRIM', KEYS[1], n, -1) return 1 end
+return 0
+"""
+
+
+def ingest_redis(batch: int = 5000) -> int:
     """Ingest the Redis journal; a line is removed only after its click is stored."""
     import redis
 
     client = redis.Redis.from_url(settings.REDIS_URL)
-    total, touched = 0, set()
+    trim = client.register_script(_TRIM)
+    total = 0
     while True:
         lines = client.lrange(REDIS_KEY, 0, batch - 1)
         if not lines:
             break
         with transaction.atomic():
-            clicks = _clicks([line if isinstance(line, bytes) else line.encode() for line in lines])
-            touched |= _store(clicks)
-        # Only the lines just stored are trimmed; new clicks are appended at the other end.
-        client.ltrim(REDIS_KEY, len(lines), -1)
-        total += len(clicks)
-    return total, touched
+            total += _store(_clicks(lines))
+        trim(keys=[REDIS_KEY], args=[len(lines), lines[0], lines[-1]])
+    return total
+
+
+def recount_days(since: date | None = None) -> int:
+    """Recompute the daily rollups from the stored clicks (from `since` on); returns the rows.
+
+    The full count the incremental updates must agree with; run after clicks were deleted or
+    imported by other means.
+    """
+    clicks = Click.objects.all()
+    days = LinkDay.objects.all()
+    if since is not None:
+        clicks = clicks.filter(occurred_at__gte=datetime.combine(since, datetime.min.time(), UTC))
+        days = days.filter(day__gte=since)
+    rows = (
+        clicks.annotate(day=TruncDate("occurred_at", tzinfo=UTC))
+        .values("link_id", "link__org_id", "day")
+        .annotate(
+            clicks=Count("id", filter=Q(is_bot=False)),
+            bot_clicks=Count("id", filter=Q(is_bot=True)),
+            unique_visitors=Count("visitor", filter=Q(is_bot=False), distinct=True),
+        )
+        .order_by()
+    )
+    with transaction.atomic():
+        _serialise()
+        days.delete()
+        created = LinkDay.objects.bulk_create(
+            (
+                LinkDay(
+                    org_id=row["link__org_id"],
+                    link_id=row["link_id"],
+                    day=row["day"],
+                    clicks=row["clicks"],
+                    bot_clicks=row["bot_clicks"],
+                    unique_visitors=row["unique_visitors"],
+                )
+                for row in rows.iterator()
+            ),
+            batch_size=BATCH,
+        )
+    return len(created)
 
 
 def rebuild_days(touched: set[tuple[int, date]]) -> None:
-    """Recompute the daily rollup of each (link, day) that received clicks."""
+    """Recount the rollup of each (link, day) given, for clicks stored other than by ingestion
+    (demonstration data, imports)."""
     for link_id, day in touched:
         start = datetime.combine(day, datetime.min.time(), UTC)
         stats = Click.objects.filter(
@@ -140,12 +317,11 @@ def rebuild_days(touched: set[tuple[int, date]]) -> None:
 
 
 def ingest() -> int:
-    """One ingestion pass over the configured journal, then the rollups and old salts."""
+    """One ingestion pass over the configured journal (rollups included), then old salts."""
     if settings.CHORUS_CLICK_JOURNAL == "redis":
-        total, touched = ingest_redis()
+        total = ingest_redis()
     else:
-        total, touched = ingest_files()
-    rebuild_days(touched)
+        total = ingest_files()
     # Yesterday's salt is kept for clicks that straddle midnight; older ones are erased.
     DailySalt.objects.filter(day__lt=datetime.now(UTC).date() - timedelta(days=1)).delete()
     return total

@@ -143,14 +143,18 @@ class Click(models.Model):
     fallback = models.BooleanField(default=False, help_text="Sent to the fallback URL.")
 
     class Meta:
-        indexes = [models.Index(fields=["link", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["link", "occurred_at"]),
+            # Ingestion asks whether a visitor (a daily hash) was already counted.
+            models.Index(fields=["visitor"], name="click_visitor"),
+        ]
 
     def __str__(self) -> str:
         return self.event_id
 
 
 class LinkDay(models.Model):
-    """Daily rollup per link, rebuilt from clicks by the worker; dashboards read these."""
+    """Daily rollup per link, added to by each ingestion of clicks; dashboards read these."""
 
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     link = models.ForeignKey(TrackedLink, on_delete=models.CASCADE, related_name="days")
