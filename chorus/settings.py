@@ -351,10 +351,10 @@ CHORUS_WORKER_SILENT_AFTER = env_int("CHORUS_WORKER_SILENT_AFTER", 180, minimum=
 CHORUS_SERVE_MEDIA = env_bool("CHORUS_SERVE_MEDIA", True)
 
 # --- Tracked links ---
-# Where the redirect journals clicks: "file" (a directory, embedded profile) or "redis".
-CHORUS_CLICK_JOURNAL = env_choice(
-    "CHORUS_CLICK_JOURNAL", "redis" if REDIS_URL else "file", ("file", "redis")
-)
+# Where the redirect journals clicks: "file" (a local directory, both profiles: every web host
+# must run something that ingests it, see chorus/links/journal.py) or "redis" (one round trip
+# per click, for web hosts without a lasting local disk).
+CHORUS_CLICK_JOURNAL = env_choice("CHORUS_CLICK_JOURNAL", "file", ("file", "redis"))
 if CHORUS_CLICK_JOURNAL == "redis" and not REDIS_URL:
     raise ImproperlyConfigured("CHORUS_CLICK_JOURNAL=redis needs REDIS_URL.")
 CHORUS_CLICK_JOURNAL_DIR = env_str("CHORUS_CLICK_JOURNAL_DIR", str(VAR_DIR / "clicks"))

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import json
+import random
 import shutil
 import tempfile
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
+from io import StringIO
 from pathlib import Path
+from typing import Any
 from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
+from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.utils import timezone
 
 from chorus.content.models import ContentItem
+from chorus.links import ingest as ingest_module
 from chorus.links import journal, redirect
 from chorus.links.actions import LinkError, link_for, link_settings
-from chorus.links.ingest import ingest
+from chorus.links.ingest import ingest, recount_days
 from chorus.links.models import Click, DailySalt, LinkDay, TrackedLink
 from tests.base import OrgTestCase
-from tests.factory import make_campaign, make_item, make_token
+from tests.factory import make_campaign, make_item, make_member, make_token
 
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -403,3 +408,152 @@ class CountingTests(LinkTestCase):
         self.assertGreaterEqual(len(HUMAN_USER_AGENTS), 50)
         self.assertEqual(day.clicks, len(HUMAN_USER_AGENTS))
         self.assertEqual(day.bot_clicks, len(crawlers))
+
+
+class IncrementalRollupTests(LinkTestCase):
+    """The rollups ingestion adds up batch by batch equal a recount from the stored clicks, and
+    equal what the journal lines say, whatever the batches and the lines read twice."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.links = [link_for(self.amy_m, "linkedin", item=make_item(self.org)) for _ in range(4)]
+        self.globex_m = make_member(self.other_org)
+        self.links.append(link_for(self.globex_m, "x", item=make_item(self.other_org)))
+        self.doomed = link_for(self.globex_m, "linkedin", item=make_item(self.other_org))
+
+    def random_lines(self, rng: random.Random, count: int, start: int) -> list[dict[str, Any]]:
+        base = datetime(2026, 3, 9, 22, 0, tzinfo=UTC).timestamp()
+        lines = []
+        for number in range(start, start + count):
+            link = rng.choice([*self.links, self.doomed])
+            lines.append(
+                {
+                    "e": f"ev{number:08d}",
+                    "l": link.pk,
+                    # A wrong organisation in the line: the click counts for its link's.
+                    "o": rng.choice([link.org_id, self.other_org.pk]),
+                    # Three UTC days, across two midnights.
+                    "t": base + rng.uniform(0, 50 * 3600),
+                    "v": f"visitor{rng.randrange(12)}",
+                    "u": rng.choice([CHROME, IPHONE_LINKEDIN, LINKEDIN_BOT, ""]),
+                    "r": "",
+                    "f": False,
+                }
+            )
+        return lines
+
+    def write(self, name: str, lines: list[dict[str, Any]]) -> None:
+        with (Path(self.journal_dir) / name).open("a") as handle:
+            handle.writelines(json.dumps(line) + "\n" for line in lines)
+
+    def rollups(self) -> dict[tuple[int, date], tuple[int, int, int, int]]:
+        return {
+            (row.link_id, row.day): (row.org_id, row.clicks, row.bot_clicks, row.unique_visitors)
+            for row in LinkDay.objects.all()
+        }
+
+    def expected(self, lines: list[dict[str, Any]]) -> dict[tuple[int, date], list[Any]]:
+        counted: dict[tuple[int, date], list[Any]] = {}
+        events = set()
+        orgs = dict(TrackedLink.objects.values_list("pk", "org_id"))
+        for line in lines:
+            if line["e"] in events or line["l"] not in orgs:
+                continue
+            events.add(line["e"])
+            key = (line["l"], datetime.fromtimestamp(line["t"], UTC).date())
+            row = counted.setdefault(key, [orgs[line["l"]], 0, 0, set()])
+            if line["u"] in (CHROME, IPHONE_LINKEDIN):
+                row[1] += 1
+                row[3].add(line["v"])
+            else:
+                row[2] += 1
+        return counted
+
+    def test_incremental_rollups_equal_a_recount_on_random_data(self) -> None:
+        for seed in range(3):
+            with self.subTest(seed=seed):
+                Click.objects.all().delete()
+                LinkDay.objects.all().delete()
+                rng = random.Random(seed)
+                written: list[dict[str, Any]] = []
+                for number in range(5):
+                    batch = self.random_lines(rng, rng.randrange(1, 120), 1000 * number)
+                    # Lines read again: re-shipped within and across files and passes.
+                    batch += rng.sample(written, min(len(written), rng.randrange(10)))
+                    batch += rng.sample(batch, min(len(batch), 5))
+                    rng.shuffle(batch)
+                    half = len(batch) // 2
+                    self.write(f"1-{seed}-a.jsonl", batch[:half])
+                    self.write(f"1-{seed}-b.jsonl", batch[half:])
+                    written += batch
+                    if number == 2:
+                        # Lines of a link deleted before ingestion count nowhere.
+                        TrackedLink.objects.filter(pk=self.doomed.pk).delete()
+                    # Small reads: one pass ingests a file in several transactions.
+                    with mock.patch.object(ingest_module, "CHUNK", rng.choice([300, 2000, 10**6])):
+                        ingest()
+                incremental = self.rollups()
+                expected = {
+                    key: (org, clicks, bots, len(visitors))
+                    for key, (org, clicks, bots, visitors) in self.expected(written).items()
+                }
+                self.assertEqual(incremental, expected)
+                self.assertEqual(len({day for _, day in incremental}), 3)
+                self.assertEqual(recount_days(), len(incremental))
+                self.assertEqual(self.rollups(), incremental)
+                self.assertEqual(
+                    Click.objects.count(), sum(c + b for _, c, b, _ in incremental.values())
+                )
+                self.doomed = link_for(self.globex_m, "linkedin", item=make_item(self.other_org))
+
+    def test_recount_from_a_day_leaves_earlier_days_alone(self) -> None:
+        lines = self.random_lines(random.Random(7), 200, 0)
+        self.write("1-x.jsonl", lines)
+        ingest()
+        first_day = min(day for _, day in self.rollups())
+        LinkDay.objects.update(clicks=999)
+        self.assertGreater(recount_days(first_day + timedelta(days=1)), 0)
+        for (_, day), (_, clicks, _, _) in self.rollups().items():
+            self.assertEqual(clicks == 999, day == first_day)
+
+    def test_the_command_ingests_and_recounts(self) -> None:
+        self.write("1-x.jsonl", self.random_lines(random.Random(3), 50, 0))
+        out = StringIO()
+        call_command("ingest_clicks", "--recount", stdout=out)
+        self.assertRegex(out.getvalue(), r"^\d+ click\(s\) ingested\.\n\d+ daily rollup")
+        with self.assertRaises(CommandError):
+            call_command("ingest_clicks", "--since", "2026-01-01")
+        with self.assertRaises(CommandError):
+            call_command("ingest_clicks", "--recount", "--since", "yesterday")
+
+    def test_redis_lines_read_again_after_a_crash_before_the_trim_count_once(self) -> None:
+        import redis as redis_client
+
+        url = "redis://127.0.0.1:6379/9"
+        client = redis_client.Redis.from_url(url)
+        client.delete(journal.REDIS_KEY)
+        self.addCleanup(client.delete, journal.REDIS_KEY)
+        lines = [json.dumps(line) for line in self.random_lines(random.Random(5), 40, 0)]
+        with override_settings(CHORUS_CLICK_JOURNAL="redis", REDIS_URL=url):
+            client.rpush(journal.REDIS_KEY, *lines)
+            # Stored, then "killed" before the list was trimmed.
+            killed = "return redis.error_reply('killed')"
+            with (
+                mock.patch.object(ingest_module, "_TRIM", killed),
+                self.assertRaises(redis_client.ResponseError),
+            ):
+                ingest()
+            first = Click.objects.count()
+            self.assertGreater(first, 0)
+            self.assertEqual(client.llen(journal.REDIS_KEY), 40)
+            before = self.rollups()
+            self.assertEqual(ingest(), 0)
+            self.assertEqual(client.llen(journal.REDIS_KEY), 0)
+            self.assertEqual(self.rollups(), before)
+            self.assertEqual(Click.objects.count(), first)
+            # Another process trimmed this batch already: newer lines are not trimmed with it.
+            client.rpush(journal.REDIS_KEY, "a", "b", "c")
+            trim = client.register_script(ingest_module._TRIM)
+            self.assertEqual(trim(keys=[journal.REDIS_KEY], args=[2, "x", "b"]), 0)
+            self.assertEqual(trim(keys=[journal.REDIS_KEY], args=[2, "a", "b"]), 1)
+            self.assertEqual(client.lrange(journal.REDIS_KEY, 0, -1), [b"c"])
