@@ -1,17 +1,26 @@
-"""benchmarks/redirect: Chorus's tracked-link redirect against a bare 302 app, same server.
+"""benchmarks/redirect: the tracked-link redirect and click ingestion, against a bare 302 app.
 
-For each database (SQLite, and PostgreSQL when a URL is given): migrate a scratch database,
-create N links, start gunicorn the way the README's scale-out section does, load /l/<code>
-with wrk over loopback, then do the same against a bare "return 302" WSGI app on the same
-gunicorn settings, in the same run. Prints JSON: requests/s, p50, p99, the ratio, and checks
-that every click the load produced was journaled and ingested.
+For each profile — SQLite with the file journal; PostgreSQL with REDIS_URL kept (cache, task
+queue) and the file journal; the same with the Redis journal (`--journals`) — and each number of
+links (`--sizes 1000,10000,100000`, one scratch database holding the largest number): start
+gunicorn the way the README's scale-out section does, wait for `/healthz`, warm up until a warm-up
+round runs without errors, load `/l/<code>` with codes drawn at random among the N links, then
+load a bare "return 302" WSGI app on the same gunicorn settings right after (the baseline of the
+ratio, measured in the same run). Then ingest the journal in a separate process, timed inside
+it: clicks per second, and a count check (every redirect the load generator received was
+ingested, and not many more: requests cut off when the load stops may be served unseen).
+
+The load comes from wrk (`benchmarks/redirect` installs it with apt-get when run as root), or
+from a slower Python generator when wrk is missing (`--python-load` forces it). Prints JSON.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -19,31 +28,79 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 
 SETUP = """
-import json, os
+import os
 from django.contrib.auth import get_user_model
 from chorus.content.models import ContentItem
-from chorus.links.actions import link_for
+from chorus.links.models import TrackedLink
 from chorus.orgs.actions import do_create_organization
 from chorus.orgs.models import Membership
+from chorus.program.models import Participation
 count = int(os.environ["BENCH_LINKS"])
 admin = get_user_model().objects.create_user("bench@example.com", "x" * 12)
 org = do_create_organization("Bench", "bench", admin)
 member = Membership.objects.get(org=org, user=admin)
-from chorus.program.models import Participation
 Participation.objects.create(org=org, membership=member, status="active")
 items = ContentItem.objects.bulk_create(
-    ContentItem(org=org, title=f"t{n}", url=f"https://www.example.com/a/{n}", status="published")
-    for n in range(count)
+    (
+        ContentItem(
+            org=org, title=f"t{n}", url=f"https://www.example.com/a/{n}", status="published"
+        )
+        for n in range(count)
+    ),
+    batch_size=2000,
 )
-codes = [link_for(member, "linkedin", item=item).code for item in items]
-print(json.dumps(codes))
+links = TrackedLink.objects.bulk_create(
+    (
+        TrackedLink(
+            org=org,
+            ambassador=member,
+            item=item,
+            network="linkedin",
+            url=item.url,
+            destination=item.url + "?utm_source=linkedin&utm_medium=employee_advocacy",
+        )
+        for item in items
+    ),
+    batch_size=2000,
+)
+with open(os.environ["BENCH_CODES"], "w") as handle:
+    handle.write("\\n".join(link.code for link in links))
+"""
+
+INGEST = """
+import json, time
+from chorus.links.ingest import ingest
+start = time.perf_counter()
+count = ingest()
+print(json.dumps({"clicks": count, "seconds": time.perf_counter() - start}))
+"""
+
+# Codes are read from a file (a 100,000-entry table literal is too much for LuaJIT) and drawn
+# at random, each wrk thread with its own seed.
+LUA = """
+local codes = {}
+for line in io.lines("%(codes)s") do codes[#codes + 1] = line end
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("seed", counter)
+end
+function init(args)
+  math.randomseed(os.time() * 100 + (seed or 0))
+end
+request = function()
+  return wrk.format("GET", "/l/" .. codes[math.random(#codes)], {["User-Agent"] = "%(agent)s"})
+end
 """
 
 
@@ -53,34 +110,33 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(port: int, timeout: float = 60) -> None:
+def get_status(port: int, method: str, path: str) -> int | None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request(method, path, headers={"User-Agent": BROWSER})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    except OSError:
+        return None
+    finally:
+        connection.close()
+
+
+def wait_until(port: int, method: str, path: str, status: int, timeout: float = 120) -> None:
+    """Until the application (not only the port) answers `status` to `method path`."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"nothing answered on port {port}")
+    while get_status(port, method, path) != status:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{method} {path} on port {port} never answered {status}")
+        time.sleep(0.2)
 
 
 def gunicorn(app: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     # The README's scale-out command: N gunicorn workers per host.
     return subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            app,
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--backlog",
-            "2048",
-            "--log-level",
-            "warning",
-        ],
+        [PYTHON, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+        + ["--backlog", "2048", "--log-level", "warning"],
         env=env,
         cwd=ROOT,
         start_new_session=True,
@@ -93,6 +149,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def to_ms(value: str) -> float:
@@ -100,18 +157,12 @@ def to_ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def load(port: int, script: Path, args: argparse.Namespace) -> dict[str, float]:
+def wrk_load(port: int, codes: Path, duration: float, args: argparse.Namespace) -> dict[str, Any]:
+    script = codes.with_suffix(".lua")
+    script.write_text(LUA % {"codes": codes, "agent": BROWSER})
     output = subprocess.run(
-        [
-            "wrk",
-            f"-t{args.threads}",
-            f"-c{args.connections}",
-            f"-d{args.duration}s",
-            "--latency",
-            "-s",
-            str(script),
-            f"http://127.0.0.1:{port}",
-        ],
+        ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration:g}s", "--latency"]
+        + ["--timeout", "5s", "-s", str(script), f"http://127.0.0.1:{port}"],
         capture_output=True,
         text=True,
         check=True,
@@ -120,21 +171,104 @@ def load(port: int, script: Path, args: argparse.Namespace) -> dict[str, float]:
     if "99" not in latency:
         raise RuntimeError(f"unexpected wrk output:\n{output}")
     requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    socket_errors = re.search(r"Socket errors: (.*)", output)
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
     return {
         "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
         "p50_ms": to_ms(latency["50"]),
         "p99_ms": to_ms(latency["99"]),
         "requests": requests,
-        "bad_responses": int(errors.group(1)) if errors else 0,
-        "socket_errors": socket_errors.group(1) if socket_errors else "",
+        "bad_responses": int(bad.group(1)) if bad else 0,
+        "socket_errors": sum(int(n) for n in errors.groups()) if errors else 0,
     }
 
 
-def run(database: str, database_url: str | None, args: argparse.Namespace) -> dict[str, object]:
-    var = Path(tempfile.mkdtemp(prefix="chorus-redirect-"))
-    (var / "static").mkdir()
+def python_load(
+    port: int, codes: Path, duration: float, args: argparse.Namespace
+) -> dict[str, Any]:
+    """The fallback load generator: keep-alive connections from threads (slower than wrk)."""
+    paths = [f"/l/{code}" for code in codes.read_text().split()]
+    latencies: list[float] = []
+    counts = {"requests": 0, "bad_responses": 0, "socket_errors": 0}
+    lock = threading.Lock()
+    end = time.monotonic() + duration
+
+    def worker(seed: int) -> None:
+        rng = random.Random(seed)
+        mine: list[float] = []
+        done = bad = failed = 0
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        while time.monotonic() < end:
+            start = time.perf_counter()
+            try:
+                connection.request("GET", rng.choice(paths), headers={"User-Agent": BROWSER})
+                response = connection.getresponse()
+                response.read()
+            except OSError:
+                failed += 1
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                continue
+            mine.append(time.perf_counter() - start)
+            done += 1
+            bad += response.status >= 400
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            counts["requests"] += done
+            counts["bad_responses"] += bad
+            counts["socket_errors"] += failed
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(args.connections)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    latencies.sort()
+
+    def quantile(q: float) -> float:
+        return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000, 2)
+
+    return {
+        "requests_per_second": round(counts["requests"] / elapsed, 1),
+        "p50_ms": quantile(0.5) if latencies else 0.0,
+        "p99_ms": quantile(0.99) if latencies else 0.0,
+        **counts,
+    }
+
+
+def measure(port: int, codes: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Warm up until a warm-up round is clean (or three rounds), then measure."""
+    load = python_load if args.python_load else wrk_load
+    warmup_requests = 0
+    for _ in range(3):
+        warmup = load(port, codes, args.warmup, args)
+        warmup_requests += warmup["requests"] - warmup["bad_responses"]
+        if warmup["requests"] and not warmup["bad_responses"] and not warmup["socket_errors"]:
+            break
+    result = load(port, codes, args.duration, args)
+    result["warmup_requests"] = warmup_requests
+    return result
+
+
+def chorus(args: list[str], env: dict[str, str]) -> str:
+    return subprocess.run(
+        [PYTHON, "-m", "chorus", *args],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def profile_env(
+    var: Path, database_url: str | None, redis_url: str, journal: str
+) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -144,101 +278,141 @@ def run(database: str, database_url: str | None, args: argparse.Namespace) -> di
         SECRET_KEY="benchmark-secret-key-0123456789-abcdefghijk",
         CHORUS_VAR_DIR=str(var),
         CHORUS_ENV_FILE=os.devnull,
+        CHORUS_STATIC_MANIFEST="0",
         DJANGO_SETTINGS_MODULE="chorus.settings",
         CHORUS_LOG_LEVEL="WARNING",
-        CHORUS_DB_CONN_MAX_AGE="600",
+        CHORUS_CLICK_JOURNAL=journal,
     )
     if database_url:
         env["DATABASE_URL"] = database_url
-    subprocess.run([PYTHON, "-m", "chorus", "migrate", "-v0"], env=env, cwd=ROOT, check=True)
-    codes = json.loads(
-        subprocess.run(
-            [PYTHON, "-m", "chorus", "shell", "-c", SETUP],
-            env={**env, "BENCH_LINKS": str(args.links)},
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
-    script = var / "codes.lua"
-    script.write_text(
-        "local codes = {" + ",".join(f'"{code}"' for code in codes) + "}\n"
-        "request = function()\n"
-        '  return wrk.format("GET", "/l/" .. codes[math.random(#codes)], '
-        '{["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"})\n'
-        "end\n"
-    )
-    results: dict[str, object] = {"database": database, "links": len(codes)}
-    for name, app in (("chorus", "chorus.wsgi:application"), ("bare", "benchmarks.bare_app:app")):
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env
+
+
+def run_size(
+    name: str, env: dict[str, str], codes: Path, size: int, args: argparse.Namespace
+) -> dict[str, Any]:
+    subset = codes.with_name(f"codes-{size}.txt")
+    subset.write_text("\n".join(codes.read_text().split()[:size]))
+    first = subset.read_text().split()[0]
+    result: dict[str, Any] = {"profile": name, "links": size}
+    for server, app in (("chorus", "chorus.wsgi:application"), ("bare", "benchmarks.bare_app:app")):
         port = free_port()
-        server = gunicorn(app, port, args.workers, env)
+        process = gunicorn(app, port, args.workers, env)
         try:
-            wait_for(port)
-            warmup = load(
-                port, script, argparse.Namespace(**{**vars(args), "duration": args.warmup})
-            )
-            results[name] = load(port, script, args)
-            results[name]["warmup_requests"] = warmup["requests"]  # type: ignore[index]
+            if server == "chorus":
+                wait_until(port, "GET", "/healthz", 200)
+                wait_until(port, "HEAD", f"/l/{first}", 302)  # HEAD: not a click
+            else:
+                wait_until(port, "HEAD", "/", 302)
+            result[server] = measure(port, subset, args)
         finally:
-            stop(server)
-    ingested = subprocess.run(
-        [PYTHON, "-m", "chorus", "ingest_clicks"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()[0]
-    chorus, bare = results["chorus"], results["bare"]
-    results["ratio"] = round(chorus["requests_per_second"] / bare["requests_per_second"], 3)  # type: ignore[index]
-    results["clicks_ingested"] = int(ingested)
-    # Every redirect wrk saw (warm-up included) must have its click; a request cut off when
-    # wrk stops may be journaled without being counted by wrk, hence "at least".
-    served = chorus["requests"] + chorus["warmup_requests"]  # type: ignore[index]
-    results["redirects_served"] = served
-    results["every_served_click_ingested"] = int(ingested) >= served
-    shutil.rmtree(var, ignore_errors=True)
-    return results
+            stop(process)
+    figures = json.loads(chorus(["shell", "-c", INGEST], env).strip().splitlines()[-1])
+    served = result["chorus"]["requests"] + result["chorus"]["warmup_requests"]
+    served -= result["chorus"]["bad_responses"]
+    # A request in flight when the load stops may be served without the client counting it:
+    # at most one per connection and load round.
+    slack = args.connections * 4
+    result["ratio"] = round(
+        result["chorus"]["requests_per_second"] / result["bare"]["requests_per_second"], 3
+    )
+    result["redirects_served"] = served
+    result["clicks_ingested"] = figures["clicks"]
+    result["every_served_click_ingested"] = served <= figures["clicks"] <= served + slack
+    result["ingestion_seconds"] = round(figures["seconds"], 2)
+    result["ingestion_clicks_per_second"] = round(figures["clicks"] / figures["seconds"], 1)
+    result["ingestion_faster_than_redirect"] = (
+        result["ingestion_clicks_per_second"] >= result["chorus"]["requests_per_second"]
+    )
+    print(json.dumps(result), file=sys.stderr, flush=True)
+    return result
+
+
+def run_database(
+    name: str, database_url: str | None, journals: list[str], args: argparse.Namespace
+) -> list[dict[str, Any]]:
+    var = Path(tempfile.mkdtemp(prefix="chorus-redirect-"))
+    (var / "static").mkdir()
+    try:
+        env = profile_env(var, database_url, args.redis if database_url else "", "file")
+        chorus(["migrate", "-v0"], env)
+        codes = var / "codes.txt"
+        chorus(
+            ["shell", "-c", SETUP],
+            {**env, "BENCH_LINKS": str(max(args.sizes)), "BENCH_CODES": str(codes)},
+        )
+        results = []
+        for journal in journals:
+            env = profile_env(var, database_url, args.redis if database_url else "", journal)
+            if journal == "redis":
+                import redis
+
+                redis.Redis.from_url(args.redis).delete("chorus:clicks")
+            for size in args.sizes:
+                label = f"{name}+{journal}-journal" + ("+redis" if env.get("REDIS_URL") else "")
+                results.append(run_size(label, env, codes, size, args))
+        return results
+    finally:
+        shutil.rmtree(var, ignore_errors=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--links", type=int, default=1000)
+    parser.add_argument("--sizes", default="1000,10000,100000", help="Numbers of links.")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--duration", type=float, default=10, help="Seconds measured.")
+    parser.add_argument("--warmup", type=float, default=3, help="Seconds per warm-up round.")
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--warmup", type=int, default=5, help="Seconds of load before measuring.")
     parser.add_argument(
         "--postgres",
         default=os.environ.get("CHORUS_TEST_POSTGRES_URL", ""),
         help="A PostgreSQL server URL; a scratch database is created and dropped.",
     )
+    parser.add_argument(
+        "--redis",
+        default=os.environ.get("REDIS_URL", ""),
+        help="REDIS_URL for the PostgreSQL profile (cache, tasks; the Redis journal's list).",
+    )
+    parser.add_argument(
+        "--journals",
+        default="file,redis",
+        help="Journals measured on PostgreSQL (redis needs --redis); SQLite uses the file.",
+    )
+    parser.add_argument("--python-load", action="store_true", help="Do not use wrk.")
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        sys.exit("wrk is needed (apt-get install wrk).")
-    runs = [run("sqlite", None, args)]
+    args.sizes = [int(size) for size in args.sizes.split(",")]
+    if not args.python_load and not shutil.which("wrk"):
+        print(
+            "wrk not found (benchmarks/redirect installs it as root): Python load.", file=sys.stderr
+        )
+        args.python_load = True
+    journals = [j for j in args.journals.split(",") if j == "file" or (j == "redis" and args.redis)]
+    started = time.monotonic()
+    runs = run_database("sqlite", None, ["file"], args)
     if args.postgres:
         import psycopg
 
         name = f"chorus_bench_{os.getpid()}"
-        admin_url = args.postgres
-        with psycopg.connect(admin_url, autocommit=True) as connection:
+        with psycopg.connect(args.postgres, autocommit=True) as connection:
             connection.execute(f'CREATE DATABASE "{name}"')
         try:
-            runs.append(run("postgresql", admin_url.rsplit("/", 1)[0] + "/" + name, args))
+            url = args.postgres.rsplit("/", 1)[0] + "/" + name
+            runs += run_database("postgresql", url, journals, args)
         finally:
-            with psycopg.connect(admin_url, autocommit=True) as connection:
+            with psycopg.connect(args.postgres, autocommit=True) as connection:
                 connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     print(
         json.dumps(
             {
+                "load_generator": "python" if args.python_load else "wrk",
                 "connections": args.connections,
                 "workers": args.workers,
                 "cores": os.cpu_count(),
+                "load_average": os.getloadavg(),
+                "seconds": round(time.monotonic() - started),
                 "runs": runs,
             },
             indent=2,

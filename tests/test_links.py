@@ -162,6 +162,18 @@ class RedirectTests(LinkTestCase):
         )
         self.assertEqual(self.visit(self.link.code)["Location"], "https://www.example.com/")
 
+    def test_the_lookup_reads_publication_times_and_links_without_content(self) -> None:
+        soon = timezone.now() + timedelta(hours=1)
+        ContentItem.objects.filter(pk=self.item.pk).update(publish_at=soon, expire_at=soon)
+        self.assertEqual(self.visit(self.link.code)["Location"], "https://www.example.com/")
+        redirect._cache.clear()
+        ContentItem.objects.filter(pk=self.item.pk).update(
+            publish_at=timezone.now() - timedelta(hours=1)
+        )
+        self.assertIn("utm_source=linkedin", self.visit(self.link.code)["Location"])
+        bare = link_for(self.amy_m, "x", url="https://blog.example.com/a")
+        self.assertTrue(self.visit(bare.code)["Location"].startswith("https://blog.example.com/a?"))
+
     def test_the_code_cache_forgets_the_least_recently_used_code_not_all(self) -> None:
         other = link_for(self.amy_m, "x", item=self.item)
         third = link_for(self.maya_m, "x", item=self.item)

@@ -74,18 +74,72 @@ def forget(code: str) -> None:
 _local = threading.local()
 
 
+_LOOKUP = "chorus-code-placeholder"
+
+
+def _lookup_sql() -> tuple[str, list[Any]]:
+    """The SQL of the code lookup, compiled by the ORM once per process and connection vendor.
+
+    Compiling the query took 4 of the 6.8 ms of a cache miss on SQLite (the query itself
+    0.2 ms): with 10,000 links or more most clicks miss a process's cache at first.
+    """
+    from django.db import connection
+
+    from chorus.links.models import TrackedLink
+
+    key = connection.vendor
+    compiled = _compiled.get(key)
+    if compiled is None:
+        query = TrackedLink.objects.filter(code=_LOOKUP).order_by().values_list(*_FIELDS)[:1].query
+        sql, params = query.sql_with_params()
+        compiled = _compiled[key] = (sql, list(params))
+    return compiled
+
+
+_FIELDS = (
+    "pk",
+    "org_id",
+    "destination",
+    "url",
+    "item_id",
+    "item__status",
+    "item__publish_at",
+    "item__expire_at",
+)
+_compiled: dict[str, tuple[str, list[Any]]] = {}
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    if isinstance(value, str):  # a backend that does not parse declared datetime columns
+        value = datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)  # stored in UTC (USE_TZ) where naive
+    return value
+
+
 def _load(code: str) -> Target | None:
-    from chorus.links.models import LinkSettings, TrackedLink
+    from django.db import connection
+
+    from chorus.content.models import ContentItem
+    from chorus.links.models import LinkSettings
 
     _local.used_database = True
-    link = TrackedLink.objects.filter(code=code).select_related("item").first()
-    if link is None:
+    sql, params = _lookup_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [code if value == _LOOKUP else value for value in params])
+        row = cursor.fetchone()
+    if row is None:
         return None
+    link_id, org_id, destination, url, item_id, status, publish_at, expire_at = row
     fallback = None
-    if link.item is not None and not link.item.is_live():
-        settings_row = LinkSettings.objects.filter(org_id=link.org_id).first()
-        fallback = (settings_row.fallback_url if settings_row else "") or _site_root(link.url)
-    return Target(link.pk, link.org_id, link.destination, fallback)
+    if item_id is not None:
+        item = ContentItem(
+            status=status, publish_at=_aware(publish_at), expire_at=_aware(expire_at)
+        )
+        if not item.is_live():
+            settings_row = LinkSettings.objects.filter(org_id=org_id).first()
+            fallback = (settings_row.fallback_url if settings_row else "") or _site_root(url)
+    return Target(link_id, org_id, destination, fallback)
 
 
 def _site_root(url: str) -> str:
