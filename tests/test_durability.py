@@ -229,8 +229,9 @@ def test_kill_9_of_web_server_and_ingesting_process_counts_every_click_once(
             start_new_session=True,
         )
         processes.append(server)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + 120
+        while True:
+            assert time.monotonic() < deadline, "the web server did not start"
             probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             try:
                 probe.request("HEAD", f"/l/{code}")  # HEAD is not a click
@@ -263,6 +264,10 @@ def test_kill_9_of_web_server_and_ingesting_process_counts_every_click_once(
         threads = [threading.Thread(target=load) for _ in range(8)]
         for thread in threads:
             thread.start()
+        deadline = time.monotonic() + 60
+        while received <= 50:
+            assert time.monotonic() < deadline, "the load did not get going"
+            time.sleep(0.05)
         for _ in range(3):
             log = tmp_path / f"shipper-{len(processes)}.log"
             with log.open("wb") as output:

@@ -244,6 +244,19 @@ class IngestTests(LinkTestCase):
         self.assertEqual(ingest(), 1)
         self.assertTrue(Click.objects.filter(event_id="partial").exists())
 
+    def test_a_pass_ends_at_what_was_written_when_it_started(self) -> None:
+        self.visit(self.link.code)
+        store = ingest_module._store
+
+        def store_while_clicks_keep_coming(clicks):  # type: ignore[no-untyped-def]
+            self.visit(self.link.code)  # the file grows during every batch
+            return store(clicks)
+
+        with mock.patch.object(ingest_module, "_store", store_while_clicks_keep_coming):
+            self.assertEqual(ingest(), 1)
+        self.assertEqual(len(self.journal_lines()), 2)
+        self.assertEqual(ingest(), 1)
+
     def test_salts_are_daily_and_old_ones_are_erased(self) -> None:
         self.visit(self.link.code)
         DailySalt.objects.create(day=timezone.now().date() - timedelta(days=5))

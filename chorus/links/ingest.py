@@ -222,6 +222,12 @@ def ingest_files(directory: Path | None = None) -> int:
     total = 0
     current_bucket = int(time.time() // ROTATE_SECONDS)
     for path in sorted(directory.glob("*.jsonl")):
+        # A pass reads as far as the file went when it started: under steady traffic a file
+        # being written never ends, and the pass would never end either.
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            continue
         while True:
             with transaction.atomic():
                 _serialise()
@@ -229,7 +235,7 @@ def ingest_files(directory: Path | None = None) -> int:
                 try:
                     with path.open("rb") as handle:
                         handle.seek(cursor.offset)
-                        data = handle.read(CHUNK)
+                        data = handle.read(max(0, min(CHUNK, size - cursor.offset)))
                 except FileNotFoundError:
                     # Finished and deleted by another ingesting process meanwhile.
                     cursor.delete()
@@ -276,10 +282,13 @@ def ingest_redis(batch: int = 5000) -> int:
     client = redis.Redis.from_url(settings.REDIS_URL)
     trim = client.register_script(_TRIM)
     total = 0
-    while True:
-        lines = client.lrange(REDIS_KEY, 0, batch - 1)
+    # As far as the list went when the pass started (it may grow as fast as it is read).
+    remaining = client.llen(REDIS_KEY)
+    while remaining > 0:
+        lines = client.lrange(REDIS_KEY, 0, min(batch, remaining) - 1)
         if not lines:
             break
+        remaining -= len(lines)
         with transaction.atomic():
             total += _store(_clicks(lines))
         trim(keys=[REDIS_KEY], args=[len(lines), lines[0], lines[-1]])
