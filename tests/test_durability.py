@@ -172,11 +172,13 @@ def scratch_database() -> tuple[str | None, str | None]:
         return None, None
     import psycopg
 
-    name = f"{url.rsplit('/', 1)[1]}_kill9_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as connection:
+    server, database = url.split("?", 1)[0].rsplit("/", 1)
+    name = f"{database}_kill9_{os.getpid()}"
+    admin_url = f"{server}/postgres"  # the suite's database need not exist yet
+    with psycopg.connect(admin_url, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
         connection.execute(f'CREATE DATABASE "{name}"')
-    return url.rsplit("/", 1)[0] + "/" + name, url
+    return f"{server}/{name}", admin_url
 
 
 def drop_database(url: str, admin_url: str) -> None:
