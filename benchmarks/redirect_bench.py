@@ -1,7 +1,7 @@
 """benchmarks/redirect: the tracked-link redirect and click ingestion, against a bare 302 app.
 
 For each profile — SQLite with the file journal; PostgreSQL with REDIS_URL kept (cache, task
-queue) and the file journal; the same with the Redis journal (`--journals`) — and each number of
+queue) and the file journal; the same with the Redis journal (`--journals file,redis`) — and each number of
 links (`--sizes 1000,10000,100000`, one scratch database holding the largest number): start
 gunicorn the way the README's scale-out section does, wait for `/healthz`, warm up until a warm-up
 round runs without errors, load `/l/<code>` with codes drawn at random among the N links, then
@@ -383,8 +383,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--journals",
-        default="file,redis",
-        help="Journals measured on PostgreSQL (redis needs --redis); SQLite uses the file.",
+        default="file",
+        help="Journals measured on PostgreSQL: file, redis or file,redis (redis needs --redis);"
+        " SQLite uses the file.",
     )
     parser.add_argument("--python-load", action="store_true", help="Do not use wrk.")
     args = parser.parse_args()
