@@ -140,8 +140,10 @@ def wait_until(port: int, method: str, path: str, status: int, timeout: float = 
 def gunicorn(app: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     # The README's scale-out command: N gunicorn workers per host.
     return subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
-        + ["--backlog", "2048", "--log-level", "warning"],
+        [
+            *(PYTHON, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}"),
+            *("--workers", str(workers), "--backlog", "2048", "--log-level", "warning"),
+        ],
         env=env,
         cwd=ROOT,
         start_new_session=True,
@@ -166,8 +168,10 @@ def wrk_load(port: int, codes: Path, duration: float, args: argparse.Namespace) 
     script = codes.with_suffix(".lua")
     script.write_text(LUA % {"codes": codes, "agent": BROWSER})
     output = subprocess.run(
-        ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration:g}s", "--latency"]
-        + ["--timeout", "5s", "-s", str(script), f"http://127.0.0.1:{port}"],
+        [
+            *("wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration:g}s"),
+            *("--latency", "--timeout", "5s", "-s", str(script), f"http://127.0.0.1:{port}"),
+        ],
         capture_output=True,
         text=True,
         check=True,
