@@ -148,11 +148,11 @@ def _store(clicks: list[_Click]) -> int:
     # click belongs to its link's organisation, whatever the journal line says.
     link_ids = {click.link_id for click in by_event.values()}
     orgs: dict[int, int] = {}
-    for batch in _batches(link_ids):
-        orgs.update(TrackedLink.objects.filter(pk__in=batch).values_list("pk", "org_id"))
+    for ids in _batches(link_ids):
+        orgs.update(TrackedLink.objects.filter(pk__in=ids).values_list("pk", "org_id"))
     stored: set[str] = set()
-    for batch in _batches(by_event):
-        stored.update(Click.objects.filter(event_id__in=batch).values_list("event_id", flat=True))
+    for events in _batches(by_event):
+        stored.update(Click.objects.filter(event_id__in=events).values_list("event_id", flat=True))
     new = [
         click._replace(org_id=orgs[click.link_id])
         for event, click in by_event.items()
@@ -290,7 +290,9 @@ def ingest_redis(batch: int = 5000) -> int:
             break
         remaining -= len(lines)
         with transaction.atomic():
-            total += _store(_clicks(lines))
+            total += _store(
+                _clicks([line if isinstance(line, bytes) else line.encode() for line in lines])
+            )
         trim(keys=[REDIS_KEY], args=[len(lines), lines[0], lines[-1]])
     return total
 
