@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("links", "0001_initial"),
+        ("links", "0002_allowed_domains"),
     ]
 
     operations = [
