@@ -391,6 +391,9 @@ def main() -> None:
         help="Journals measured on PostgreSQL: file, redis or file,redis (redis needs --redis);"
         " SQLite uses the file.",
     )
+    parser.add_argument(
+        "--databases", default="sqlite,postgresql", help="sqlite, postgresql or both."
+    )
     parser.add_argument("--python-load", action="store_true", help="Do not use wrk.")
     args = parser.parse_args()
     args.sizes = [int(size) for size in args.sizes.split(",")]
@@ -401,8 +404,9 @@ def main() -> None:
         args.python_load = True
     journals = [j for j in args.journals.split(",") if j == "file" or (j == "redis" and args.redis)]
     started = time.monotonic()
-    runs = run_database("sqlite", None, ["file"], args)
-    if args.postgres:
+    databases = args.databases.split(",")
+    runs = run_database("sqlite", None, ["file"], args) if "sqlite" in databases else []
+    if args.postgres and "postgresql" in databases:
         import psycopg
 
         name = f"chorus_bench_{os.getpid()}"
