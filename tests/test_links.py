@@ -171,6 +171,9 @@ class RedirectTests(LinkTestCase):
             publish_at=timezone.now() - timedelta(hours=1)
         )
         self.assertIn("utm_source=linkedin", self.visit(self.link.code)["Location"])
+        options = link_settings(self.org)
+        options.allowed_domains = "example.com"
+        options.save()
         bare = link_for(self.amy_m, "x", url="https://blog.example.com/a")
         self.assertTrue(self.visit(bare.code)["Location"].startswith("https://blog.example.com/a?"))
 
