@@ -58,6 +58,41 @@ def rotate(token: str) -> str:
     return fernet().rotate(token.encode()).decode()
 
 
+def encrypted_columns() -> list[tuple[type[models.Model], str]]:
+    """Every stored secret: each EncryptedJSONField, and each text field named `*_encrypted`
+    (a Fernet token kept by the model's own property). New apps are found without a list."""
+    from django.apps import apps
+
+    found = []
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, EncryptedJSONField) or (
+                isinstance(field, models.TextField | models.CharField)
+                and field.name.endswith("_encrypted")
+            ):
+                found.append((model, field.attname))
+    return found
+
+
+def rotate_all() -> int:
+    """Re-encrypt every stored secret with the newest key; the number of values rewritten.
+    Call inside a transaction: a row whose key is missing raises before anything is kept."""
+    total = 0
+    for model, column in encrypted_columns():
+        manager = model._default_manager
+        if isinstance(model._meta.get_field(column), EncryptedJSONField):
+            # The field decrypts on the way out and encrypts with the newest key on the way in.
+            for pk, value in manager.values_list("pk", column).iterator():
+                manager.filter(pk=pk).update(**{column: value})
+                total += 1
+            continue
+        for pk, token in manager.exclude(**{column: ""}).values_list("pk", column).iterator():
+            if token:
+                manager.filter(pk=pk).update(**{column: rotate(token)})
+                total += 1
+    return total
+
+
 class EncryptedJSONField(models.TextField):
     """A JSON value stored encrypted; the database only ever sees Fernet tokens."""
 

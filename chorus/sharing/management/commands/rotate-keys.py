@@ -7,22 +7,16 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from chorus.sharing.models import Connection, MastodonApp
+from chorus.lib.crypto import rotate_all
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt social tokens and app secrets with the first key of CHORUS_ENCRYPTION_KEYS."
+    help = (
+        "Re-encrypt social tokens, app secrets, single sign-on client secrets and webhook "
+        "signing secrets with the first key of CHORUS_ENCRYPTION_KEYS."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        total = 0
         with transaction.atomic():
-            # Reading decrypts with any configured key; saving encrypts with the first one.
-            for connection in Connection.objects.select_for_update().iterator():
-                Connection.objects.filter(pk=connection.pk).update(
-                    credentials=connection.credentials
-                )
-                total += 1
-            for app in MastodonApp.objects.select_for_update().iterator():
-                MastodonApp.objects.filter(pk=app.pk).update(secrets=app.secrets)
-                total += 1
+            total = rotate_all()
         self.stdout.write(f"{total} secrets re-encrypted with the newest key.")
