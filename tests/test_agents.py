@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from crawleruseragents import CRAWLER_USER_AGENTS_DATA
 
-from chorus.links.agents import Visitor, classify, device_class, is_bot, referrer_domain
+from chorus.links.bots import Visitor, classify, device_class, is_bot, referrer_domain
 
 # Crawler-list patterns whose example strings are real in-app browsers, which agents.py
 # deliberately counts as people (see _HUMAN_MARKERS there).

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chorus.lib.feeds import FeedEntry, FeedParseError, html_to_text, parse_feed
+from chorus.lib.syndication import FeedEntry, FeedParseError, html_to_text, parse_feed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 

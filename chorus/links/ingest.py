@@ -38,7 +38,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 
-from chorus.links.agents import Visitor, classify
+from chorus.links.bots import Visitor, classify
 from chorus.links.journal import REDIS_KEY, ROTATE_SECONDS
 from chorus.links.models import Click, DailySalt, JournalCursor, LinkDay, TrackedLink
 

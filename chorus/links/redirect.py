@@ -29,7 +29,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from chorus.links.agents import referrer_domain
+from chorus.links.bots import referrer_domain
 from chorus.links.journal import journal
 
 CODE = re.compile(r"[A-Za-z0-9]{4,16}")
