@@ -5,19 +5,25 @@ from __future__ import annotations
 import os
 import sys
 
-# Commands spelt with hyphens on the console; Django names them after their module.
+# Chorus' own commands are spelt with hyphens (`chorus publish-due`). The underscore names
+# they had before are still accepted for one release, with a notice on stderr; remove this
+# table in the release after 0.x (README, "Commands").
 COMMAND_ALIASES = {
-    "create-organisation": "create_organisation",
-    "setup-code": "setup_code",
+    "create_organisation": "create-organisation",
+    "setup_code": "setup-code",
+    "poll_sources": "poll-sources",
+    "ingest_clicks": "ingest-clicks",
 }
 
 
 def resolve_aliases(argv: list[str]) -> list[str]:
-    """Replace a hyphenated command name (also after `help`) by its module's name."""
+    """Replace an old command name (also after `help`) by its current one, saying so."""
     argv = list(argv)
     position = 2 if len(argv) > 2 and argv[1] == "help" else 1
-    if len(argv) > position:
-        argv[position] = COMMAND_ALIASES.get(argv[position], argv[position])
+    if len(argv) > position and argv[position] in COMMAND_ALIASES:
+        old, new = argv[position], COMMAND_ALIASES[argv[position]]
+        print(f"`chorus {old}` is now `chorus {new}`; the old name will go.", file=sys.stderr)
+        argv[position] = new
     return argv
 
 

@@ -131,7 +131,7 @@ def test_backup_while_serving_and_restore_elsewhere(tmp_path: Path) -> None:
             assert click(web.port, codes["quiet"], BROWSER.format(n=100 + n))
         for _ in range(2):
             assert click(web.port, codes["quiet"], BOT)
-        assert chorus(["ingest_clicks"], source).startswith("22 click(s)")
+        assert chorus(["ingest-clicks"], source).startswith("22 click(s)")
         for n in range(15):
             assert click(web.port, codes["quiet"], BROWSER.format(n=200 + n))
 

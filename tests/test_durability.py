@@ -137,7 +137,7 @@ def test_kill_9_under_load_loses_no_received_click(tmp_path: Path) -> None:
     for thread in threads:
         thread.join(timeout=10)
 
-    stored_line = chorus(["ingest_clicks"], environ)
+    stored_line = chorus(["ingest-clicks"], environ)
     stored = int(stored_line.split()[0])
     # Every received redirect was journaled before it was sent. A request being answered at
     # the moment of the kill may be journaled without its answer arriving: at most one per
@@ -192,7 +192,7 @@ def test_kill_9_of_web_server_and_ingesting_process_counts_every_click_once(
     tmp_path: Path,
 ) -> None:
     """The scale-out arrangement: gunicorn appends to the local journal and `chorus
-    ingest_clicks --follow` on the same host moves it into the database. Kill -9 the ingesting
+    ingest-clicks --follow` on the same host moves it into the database. Kill -9 the ingesting
     process three times while it works under load, then the web server: every redirect the
     client received is stored exactly once, and the rollups added up batch by batch equal a
     recount."""
@@ -278,7 +278,7 @@ def test_kill_9_of_web_server_and_ingesting_process_counts_every_click_once(
                         sys.executable,
                         "-m",
                         "chorus",
-                        "ingest_clicks",
+                        "ingest-clicks",
                         "--follow",
                         "--every",
                         "0.05",

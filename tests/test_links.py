@@ -547,12 +547,12 @@ class IncrementalRollupTests(LinkTestCase):
     def test_the_command_ingests_and_recounts(self) -> None:
         self.write("1-x.jsonl", self.random_lines(random.Random(3), 50, 0))
         out = StringIO()
-        call_command("ingest_clicks", "--recount", stdout=out)
+        call_command("ingest-clicks", "--recount", stdout=out)
         self.assertRegex(out.getvalue(), r"^\d+ click\(s\) ingested\.\n\d+ daily rollup")
         with self.assertRaises(CommandError):
-            call_command("ingest_clicks", "--since", "2026-01-01")
+            call_command("ingest-clicks", "--since", "2026-01-01")
         with self.assertRaises(CommandError):
-            call_command("ingest_clicks", "--recount", "--since", "yesterday")
+            call_command("ingest-clicks", "--recount", "--since", "yesterday")
 
     def test_redis_lines_read_again_after_a_crash_before_the_trim_count_once(self) -> None:
         import redis as redis_client

@@ -5,7 +5,7 @@ counted once each, the dashboard's figures right.
 
 It runs the commands docs/deploy.md gives (`chorus migrate`, `chorus collectstatic`, gunicorn
 on `chorus.wsgi:application`, `chorus run_huey` with one scheduler, `chorus publish-due
---enqueue`, `chorus ingest_clicks`, `chorus rebuild-rollups`), in the PostgreSQL pass of the
+--enqueue`, `chorus ingest-clicks`, `chorus rebuild-rollups`), in the PostgreSQL pass of the
 suite (marker `postgres`): the processes share the test's database, which SQLite's in-memory
 test database cannot be.
 """
@@ -187,7 +187,7 @@ class ScaleOutTests(TransactionTestCase):
                 self.assertTrue(headers["Location"].startswith(site.url("/launch")))
             # Ingested (the scheduler worker does it every minute; the command does it now, and
             # either way once) and rolled up: web B's dashboard shows them.
-            chorus(["ingest_clicks"], environ)
+            chorus(["ingest-clicks"], environ)
             chorus(["rebuild-rollups", "--org", "scale"], environ)
             figures = dashboard_figures(web_b.port, cookie)
             self.assertEqual(figures["clicks"], "7", figures)
@@ -196,8 +196,8 @@ class ScaleOutTests(TransactionTestCase):
             self.assertEqual(Click.objects.values("event_id").distinct().count(), 7)
             self.assertEqual(figures["shares"], "1")
             self.assertEqual(figures["bot_clicks"], "0")
-            # `chorus ingest_clicks` finds nothing left, and counts nothing twice.
-            self.assertIn("0 click(s)", chorus(["ingest_clicks"], environ))
+            # `chorus ingest-clicks` finds nothing left, and counts nothing twice.
+            self.assertIn("0 click(s)", chorus(["ingest-clicks"], environ))
             self.assertEqual(Click.objects.count(), 7)
             self.assertEqual(ContentItem.objects.filter(org=org).count(), 1)
             self.assertFalse(_stopped(processes), _logs(processes))

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import tempfile
+from contextlib import redirect_stderr
 from pathlib import Path
 
 import time_machine
@@ -18,7 +19,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client, TestCase, override_settings
 from PIL import Image
 
-from chorus.__main__ import resolve_aliases
+from chorus.__main__ import COMMAND_ALIASES, resolve_aliases
 from chorus.orgs.models import AuditEntry, Invitation, Membership, Organization, Role, SetupCode
 from chorus.orgs.setup import (
     SETUP_CODE_MAX_FAILURES,
@@ -164,14 +165,14 @@ class SetupCodeTests(TestCase):
 
     def test_setup_code_command(self) -> None:
         out = io.StringIO()
-        call_command("setup_code", stdout=out)
+        call_command("setup-code", stdout=out)
         code = re.search(r"Set-up code: (\S+)", out.getvalue())
         assert code is not None
         check_setup_code(code.group(1))
         self.assertIn("/setup/", out.getvalue())
         make_org()
         with self.assertRaisesMessage(CommandError, "already has an organisation"):
-            call_command("setup_code", stdout=io.StringIO())
+            call_command("setup-code", stdout=io.StringIO())
 
 
 class SetupPageTests(TestCase):
@@ -248,7 +249,7 @@ class SetupPageTests(TestCase):
 class CreateOrganisationCommandTests(TestCase):
     def run_command(self, *args: str) -> str:
         out = io.StringIO()
-        call_command("create_organisation", *args, stdout=out)
+        call_command("create-organisation", *args, stdout=out)
         return out.getvalue()
 
     def test_creates_the_organisation_and_prints_the_admin_link(self) -> None:
@@ -316,18 +317,34 @@ class CreateOrganisationCommandTests(TestCase):
             Membership.objects.filter(org__slug="newco", user=person, role=Role.ORG_ADMIN).exists()
         )
 
-    def test_the_console_script_takes_both_spellings(self) -> None:
-        self.assertEqual(
-            resolve_aliases(["chorus", "create-organisation", "--slug", "x"]),
-            ["chorus", "create_organisation", "--slug", "x"],
+    def test_the_console_script_takes_the_old_spellings_for_one_release(self) -> None:
+        with redirect_stderr(io.StringIO()) as err:
+            self.assertEqual(
+                resolve_aliases(["chorus", "create_organisation", "--slug", "x"]),
+                ["chorus", "create-organisation", "--slug", "x"],
+            )
+        self.assertIn(
+            "`chorus create_organisation` is now `chorus create-organisation`", err.getvalue()
         )
-        self.assertEqual(
-            resolve_aliases(["chorus", "create_organisation"]), ["chorus", "create_organisation"]
-        )
-        self.assertEqual(
-            resolve_aliases(["chorus", "help", "setup-code"]), ["chorus", "help", "setup_code"]
-        )
-        self.assertEqual(resolve_aliases(["chorus", "migrate"]), ["chorus", "migrate"])
+        with redirect_stderr(io.StringIO()) as err:
+            self.assertEqual(
+                resolve_aliases(["chorus", "create-organisation"]),
+                ["chorus", "create-organisation"],
+            )
+            self.assertEqual(
+                resolve_aliases(["chorus", "help", "poll_sources"]),
+                ["chorus", "help", "poll-sources"],
+            )
+            self.assertEqual(resolve_aliases(["chorus", "migrate"]), ["chorus", "migrate"])
+        self.assertEqual(err.getvalue().count("is now"), 1)
+
+    def test_every_alias_names_an_existing_command(self) -> None:
+        from django.core.management import get_commands
+
+        commands = get_commands()
+        for old, new in COMMAND_ALIASES.items():
+            self.assertIn(new, commands)
+            self.assertNotIn(old, commands)
 
 
 class OperatorPageTests(OrgTestCase):

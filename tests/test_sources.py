@@ -214,7 +214,7 @@ class PollingTests(OrgTestCase):
             server.respond("/rss", feed("rss20.xml"), "application/rss+xml")
             source = make_source(self.org, server.url("/rss"))
             out = StringIO()
-            call_command("poll_sources", "--once", stdout=out)
+            call_command("poll-sources", "--once", stdout=out)
         self.assertEqual(source.entries.count(), 3)
         self.assertIn("3 new", out.getvalue())
 

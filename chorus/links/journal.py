@@ -4,7 +4,7 @@ Each web process appends one JSON line per click to its own file (one `write` sy
 a file opened in append mode: once it returns, the line is in the kernel and survives the
 process being killed). Something on the same host ingests the directory into the database,
 exactly once (chorus.links.ingest): the worker's periodic task where web and worker share a
-host (`chorus serve`, the embedded profile), `chorus ingest_clicks --follow` on every other web
+host (`chorus serve`, the embedded profile), `chorus ingest-clicks --follow` on every other web
 host. The file journal is the default in both profiles.
 
 Why not Redis on the request path. The former scale-out journal pushed each click onto a Redis
@@ -20,7 +20,7 @@ hosts without a lasting local disk, at the cost of the round trip.
 Deployment rule: a host's journal directory (`CHORUS_CLICK_JOURNAL_DIR`) is read only by
 processes on that host, so every host that runs the web server also runs an ingesting process,
 and the directory lives on a disk that outlasts a restart of the container (or the host is
-drained with `chorus ingest_clicks` before it is removed).
+drained with `chorus ingest-clicks` before it is removed).
 """
 
 from __future__ import annotations

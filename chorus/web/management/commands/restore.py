@@ -28,5 +28,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Restored {len(manifest['files'])} file(s) from a backup of "
             f"{manifest['created_at']}. Next: `chorus migrate`, then start Chorus; the worker "
-            "ingests the restored click journal (or run `chorus ingest_clicks`)."
+            "ingests the restored click journal (or run `chorus ingest-clicks`)."
         )

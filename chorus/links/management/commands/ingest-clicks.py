@@ -1,4 +1,4 @@
-"""`chorus ingest_clicks [--follow [--every SECONDS]] [--recount [--since DATE]]`."""
+"""`chorus ingest-clicks [--follow [--every SECONDS]] [--recount [--since DATE]]`."""
 
 from __future__ import annotations
 

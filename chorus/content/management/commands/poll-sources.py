@@ -1,4 +1,4 @@
-"""`chorus poll_sources --once`: one polling pass over the due sources, synchronously."""
+"""`chorus poll-sources --once`: one polling pass over the due sources, synchronously."""
 
 from __future__ import annotations
 
