@@ -8,12 +8,12 @@ from chorus.links import redirect as link_redirect
 from chorus.links import views as link_views
 from chorus.notify import views as notify_views
 from chorus.orgs import invitation_views
-from chorus.orgs import views as org_views
 from chorus.sharing import views as sharing_views
+from chorus.web import home
 from chorus.web import views as web_views
 
 urlpatterns = [
-    path("", org_views.home, name="home"),
+    path("", home.home, name="home"),
     path("healthz", web_views.healthz, name="healthz"),
     path("manifest.webmanifest", web_views.manifest, name="manifest"),
     path("sw.js", web_views.service_worker, name="service_worker"),
@@ -22,7 +22,7 @@ urlpatterns = [
     path("profile/", account_views.profile, name="profile"),
     path("profile/data.json", account_views.my_data, name="my_data"),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
-    path("orgs/", org_views.organisations, name="organisations"),
+    path("orgs/", home.organisations, name="organisations"),
     # First-run set-up, the operator's organisations, an organisation's own settings.
     path("", include("chorus.orgs.setup_urls")),
     path("", include("chorus.sso.urls")),
@@ -32,6 +32,7 @@ urlpatterns = [
         invitation_views.request_new,
         name="invitation_request_new",
     ),
+    path("o/<slug:org>/", home.org_home, name="org_home"),
     path("o/<slug:org>/", include("chorus.orgs.urls")),
     path("o/<slug:org>/", include("chorus.content.urls")),
     path("o/<slug:org>/", include("chorus.links.urls")),

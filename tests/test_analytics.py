@@ -951,7 +951,7 @@ class DemoTests(TestCase):
         import random
 
         from chorus.analytics.demo import load_analytics_demo
-        from chorus.orgs.demo import load_demo
+        from chorus.web.demo import load_demo
 
         # `chorus demo` loads the results; loading them again adds nothing.
         org = load_demo("demo-password-123").org

@@ -2,8 +2,8 @@ from django.urls import path
 
 from chorus.orgs import invitation_views, personal_data_views, views
 
+# The organisation's home page, "org_home", is chorus.web.home.org_home (chorus/urls.py).
 urlpatterns = [
-    path("", views.org_home, name="org_home"),
     path("members/", views.members, name="members"),
     path("members/<int:membership_id>/", views.member_detail, name="member_detail"),
     path("members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),

@@ -37,7 +37,7 @@ def chromium() -> Iterator[Any]:
 
 @pytest.fixture
 def demo(transactional_db: None, live_server: Any) -> str:
-    from chorus.orgs.demo import load_demo
+    from chorus.web.demo import load_demo
 
     load_demo(DEMO_PASSWORD)
     return str(live_server.url)

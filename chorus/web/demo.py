@@ -1,5 +1,7 @@
 """The demo organisation "Acme": teams, people in every role, and a history to look at.
 
+It calls every app's own demo loader, so it lives in the top layer (docs/architecture.md).
+
 Idempotent: running it again finds what exists and adds nothing twice. Later features
 extend it with their own demo data.
 """
@@ -13,8 +15,12 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from chorus.analytics.demo import load_analytics_demo
+from chorus.content.demo import load_content_demo
+from chorus.links.demo import load_links_demo
 from chorus.orgs import actions
 from chorus.orgs.models import Membership, Organization, Role, Team
+from chorus.program.demo import load_learning_demo, load_programme_demo
 
 DEMO_LOGINS = [
     ("admin@acme.example", Role.ORG_ADMIN),
@@ -155,15 +161,9 @@ def load_demo(password: str) -> DemoResult:
         owner_membership = Membership.objects.get(org=northwind, user=owner)
         actions.do_add_member(owner_membership, "pm@acme.example", Role.AMBASSADOR)
         created += 2
-    from chorus.content.demo import load_content_demo
-    from chorus.links.demo import load_links_demo
-    from chorus.program.demo import load_learning_demo, load_programme_demo
-
     created += load_content_demo(org, rng)
     created += load_programme_demo(org, rng)
     created += load_learning_demo(org, rng)
     created += load_links_demo(org, rng)
-    from chorus.analytics.demo import load_analytics_demo
-
     created += load_analytics_demo(org, rng)
     return DemoResult(org=org, created=created)

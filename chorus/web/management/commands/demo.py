@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from chorus.orgs.demo import DEMO_LOGINS, load_demo
+from chorus.web.demo import DEMO_LOGINS, load_demo
 
 
 class Command(BaseCommand):
