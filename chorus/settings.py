@@ -126,6 +126,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "chorus.orgs.context_processors.current_membership",
+                "chorus.notify.context_processors.unread_notifications",
             ],
         },
     },

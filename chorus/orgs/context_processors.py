@@ -13,10 +13,6 @@ def current_membership(request: HttpRequest) -> dict[str, Any]:
         "membership": membership,
         "org": membership.org if membership else None,
     }
-    if membership is not None:
-        from chorus.notify.actions import unread_count
-
-        context["unread_notifications"] = lambda: unread_count(membership)
     if user is not None and user.is_authenticated:
         context["my_memberships"] = lambda: list(
             user.memberships.active().select_related("org").order_by("org__name")
