@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from chorus.content.actions import auto_publish_entry, canonical_or_blank
 from chorus.content.models import ContentItem, CuratedEntry, Source
-from chorus.lib.syndication import FeedParseError, parse_feed
 from chorus.lib.safe_fetch import FetchError, fetch
+from chorus.lib.syndication import FeedParseError, parse_feed
 
 logger = logging.getLogger(__name__)
 
