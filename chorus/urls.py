@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from chorus.accounts import personal_data_views
 from chorus.accounts import views as account_views
 from chorus.integrations import registry
 from chorus.links import redirect as link_redirect
@@ -33,6 +34,16 @@ urlpatterns = [
         name="invitation_request_new",
     ),
     path("o/<slug:org>/", home.org_home, name="org_home"),
+    path(
+        "o/<slug:org>/members/<int:membership_id>/data.json",
+        personal_data_views.member_data,
+        name="member_data",
+    ),
+    path(
+        "o/<slug:org>/members/<int:membership_id>/erase/",
+        personal_data_views.member_erase,
+        name="member_erase",
+    ),
     path("o/<slug:org>/", include("chorus.orgs.urls")),
     path("o/<slug:org>/", include("chorus.content.urls")),
     path("o/<slug:org>/", include("chorus.links.urls")),

@@ -19,3 +19,9 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # Login rate limits live in the cache (settings.CACHES): its table must exist.
         post_migrate.connect(create_cache_table, sender=self)
+        # Imported here, not at the top: personal_data imports every app's models, which
+        # can only be imported once the app registry is ready.
+        from chorus.accounts.personal_data import erase_contributions
+        from chorus.program.actions import register_contributions_eraser
+
+        register_contributions_eraser(erase_contributions)

@@ -903,3 +903,9 @@ def delete_sessions(user: Any) -> int:
         if str(session.get_decoded().get("_auth_user_id")) == str(user.pk)
     ]
     return Session.objects.filter(pk__in=mine).delete()[0]
+
+
+def erase_contributions(member: Membership) -> None:
+    """Leaving the programme with "anonymise": what `chorus.program.actions.do_leave` calls
+    (registered by AccountsConfig.ready, so the programme need not import this layer)."""
+    do_erase_person(member, member, scope=Scope.CONTRIBUTIONS)

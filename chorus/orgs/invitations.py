@@ -41,9 +41,9 @@ from django.utils.translation import gettext as _
 
 from chorus.orgs.access import may_manage_invitation
 from chorus.orgs.actions import add_person, audit, do_remove_member
+from chorus.orgs.consent import consent_paragraphs
 from chorus.orgs.models import Invitation, Membership, Organization, Role, Team
 from chorus.orgs.signals import invitation_revoked
-from chorus.program.consent import consent_paragraphs
 
 # At most one "please send me a new link" is passed on per invitation in this period.
 RENEWAL_INTERVAL = timedelta(hours=24)

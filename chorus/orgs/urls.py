@@ -1,22 +1,14 @@
 from django.urls import path
 
-from chorus.orgs import invitation_views, personal_data_views, views
+from chorus.orgs import invitation_views, views
 
-# The organisation's home page, "org_home", is chorus.web.home.org_home (chorus/urls.py).
+# In chorus/urls.py, from higher layers: the organisation's home page ("org_home",
+# chorus.web.home) and a member's personal data ("member_data", "member_erase",
+# chorus.accounts.personal_data_views).
 urlpatterns = [
     path("members/", views.members, name="members"),
     path("members/<int:membership_id>/", views.member_detail, name="member_detail"),
     path("members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
-    path(
-        "members/<int:membership_id>/data.json",
-        personal_data_views.member_data,
-        name="member_data",
-    ),
-    path(
-        "members/<int:membership_id>/erase/",
-        personal_data_views.member_erase,
-        name="member_erase",
-    ),
     path(
         "members/invitations/<int:invitation_id>/resend/",
         invitation_views.resend,

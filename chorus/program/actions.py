@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.http import HttpRequest
@@ -14,12 +14,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from chorus.accounts.personal_data import Scope, do_erase_person
 from chorus.content.models import ContentItem
 from chorus.orgs.actions import audit, do_change_settings
+from chorus.orgs.consent import consent_text
 from chorus.orgs.invitations import do_create_invitation
 from chorus.orgs.models import Membership, Role
-from chorus.program.consent import consent_text
 from chorus.program.models import (
     CONSENT_VERSION,
     Cohort,
@@ -35,6 +34,17 @@ from chorus.program.models import (
 )
 from chorus.program.signals import participant_left
 from chorus.webhooks.events import emit
+
+# Erasing a person's contributions reaches into every app's models, so it lives in a higher
+# layer (chorus.accounts.personal_data) and registers itself here when the apps are ready
+# (AccountsConfig.ready): programme code calls it without importing upward.
+_erase_contributions: Callable[[Membership], None] | None = None
+
+
+def register_contributions_eraser(eraser: Callable[[Membership], None]) -> None:
+    """Set what `do_leave(anonymise=True)` calls to erase the person's contributions."""
+    global _erase_contributions
+    _erase_contributions = eraser
 
 
 @dataclass
@@ -149,7 +159,8 @@ def do_decline(member: Membership) -> Participation:
 @transaction.atomic
 def do_leave(member: Membership, *, anonymise: bool, actor: Any = None) -> Participation:
     """Leave now: every app stops what it does for the person (participant_left); with
-    `anonymise`, their contributions are erased (chorus.accounts.personal_data).
+    `anonymise`, their contributions are erased (chorus.accounts.personal_data, registered
+    with `register_contributions_eraser`).
 
     `actor` is who made them leave when it was not the person (the directory, by SCIM)."""
     participation = Participation.objects.select_for_update().get(membership=member)
@@ -166,7 +177,9 @@ def do_leave(member: Membership, *, anonymise: bool, actor: Any = None) -> Parti
     )
     if anonymise:
         # Sends participant_left itself, then erases what the apps' receivers leave.
-        do_erase_person(member, member, scope=Scope.CONTRIBUTIONS)
+        if _erase_contributions is None:
+            raise ImproperlyConfigured("No eraser of contributions is registered.")
+        _erase_contributions(member)
     else:
         participant_left.send(sender=Participation, membership=member, anonymise=False)
     participation.refresh_from_db()

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from chorus.orgs.consent import consent_text
 from chorus.orgs.models import Membership, Organization, Role
-from chorus.program.consent import consent_text
 from chorus.program.models import CONSENT_VERSION, Cohort, Participation
 
 

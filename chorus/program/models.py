@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chorus.orgs.models import Membership, Organization
 
-# The consent text's version: bump it when the text in program/consent.py changes.
+# The consent text's version: bump it when the text in orgs/consent.py changes.
 CONSENT_VERSION = "2026-11"
 
 

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from chorus.orgs.access import org_view
+from chorus.orgs.consent import consent_paragraphs
 from chorus.orgs.models import Membership, Role
 from chorus.program import actions
-from chorus.program.consent import consent_paragraphs
 from chorus.program.forms import CohortForm, InviteForm, LeaveForm
 from chorus.program.models import Cohort, Participation
 

@@ -1,4 +1,6 @@
-"""The text a person reads and accepts to join the programme (recorded with its version)."""
+"""The text a person reads and accepts to join the programme (recorded with its version).
+
+In orgs, not program: the invitation e-mails (orgs.invitations) quote it, below the programme."""
 
 from __future__ import annotations
 
