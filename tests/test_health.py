@@ -17,11 +17,7 @@ from django.db import connection as database
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from chorus.content.models import Suggestion
-from chorus.feed.models import Profile
-from chorus.links.models import LinkDay, TrackedLink
-from chorus.orgs.models import AuditEntry, Membership, Organization, Role
-from chorus.program.health import (
+from chorus.analytics.health import (
     Check,
     Figure,
     Status,
@@ -29,6 +25,10 @@ from chorus.program.health import (
     health_report,
     verdict,
 )
+from chorus.content.models import Suggestion
+from chorus.feed.models import Profile
+from chorus.links.models import LinkDay, TrackedLink
+from chorus.orgs.models import AuditEntry, Membership, Organization, Role
 from chorus.program.models import Cohort, HealthThresholds, Participation
 from chorus.sharing.models import EngagementSnapshot, Share
 from tests.base import OrgTestCase
@@ -703,7 +703,7 @@ class HealthPageTests(FrozenTestCase):
         self.assertEqual(self.client.get(self.save_url).status_code, 405)
 
     def form_data(self, **changes: Any) -> dict[str, Any]:
-        from chorus.program.forms import HealthThresholdsForm
+        from chorus.analytics.health_forms import HealthThresholdsForm
 
         defaults = HealthThresholds(org=self.org)
         data = {name: getattr(defaults, name) for name in HealthThresholdsForm.Meta.fields}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chorus.program import health_views, learning_views, views
+from chorus.program import learning_views, views
 
 urlpatterns = [
     path("programme/", views.overview, name="programme"),
@@ -23,6 +23,4 @@ urlpatterns = [
     path("questions/ask/", learning_views.ask, name="ask"),
     path("questions/<int:question_id>/", learning_views.question, name="question"),
     path("faq/", learning_views.faq, name="faq"),
-    path("programme/health/", health_views.health, name="programme_health"),
-    path("programme/health/thresholds/", health_views.thresholds, name="health_thresholds"),
 ]

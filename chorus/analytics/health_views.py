@@ -8,11 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from chorus.analytics.health import health_report
+from chorus.analytics.health_forms import HealthThresholdsForm
 from chorus.orgs.access import org_view
 from chorus.orgs.models import Membership, Role
 from chorus.program.actions import do_change_thresholds
-from chorus.program.forms import HealthThresholdsForm
-from chorus.program.health import health_report
 from chorus.program.models import HealthThresholds
 
 

@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
+from chorus.analytics.health import health_report
 from chorus.orgs.models import Organization
-from chorus.program.health import health_report
 
 
 class Command(BaseCommand):
