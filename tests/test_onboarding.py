@@ -11,11 +11,11 @@ import time_machine
 from django.db import connection as database
 from django.test.utils import CaptureQueriesContext
 
+from chorus.engage.onboarding import checklist, checklists
 from chorus.feed.models import Profile
 from chorus.integrations.base import Account
 from chorus.notify.models import Notification
 from chorus.orgs.models import Membership, Role
-from chorus.program.onboarding import checklist, checklists
 from chorus.sharing.actions import do_connect
 from chorus.sharing.models import Connection, Share
 from tests.base import OrgTestCase
@@ -311,7 +311,7 @@ class TeamOnboardingTests(OrgTestCase):
 
     def test_nudging_is_not_limited_to_the_people_listed(self) -> None:
         self.login(self.paul)
-        with mock.patch("chorus.program.learning_views.TEAM_VIEW_LIMIT", 1):
+        with mock.patch("chorus.engage.onboarding_views.TEAM_VIEW_LIMIT", 1):
             self.assertEqual(len(self.client.get(self.url).context["rows"]), 1)
             self.assertContains(self.nudge(self.bob_m), "Nudge sent.")
         self.assertTrue(Notification.objects.filter(membership=self.bob_m).exists())

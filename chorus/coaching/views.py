@@ -15,11 +15,11 @@ from chorus.coaching.forms import FollowUpForm, NoteForm, ReplyForm
 from chorus.coaching.models import CoachingNote, CoachingReply
 from chorus.coaching.results import PERIOD_WEEKS, Period, personal_results, team_results
 from chorus.coaching.suggestions import suggestions
+from chorus.engage.onboarding import checklists
 from chorus.lib.ids import parse_id
 from chorus.orgs.access import get_team, org_view
 from chorus.orgs.models import Membership, Role
 from chorus.program.models import Participation, Workshop, WorkshopSignup
-from chorus.program.onboarding import checklists
 from chorus.sharing.models import Share
 
 # Notes listed on a page; older ones stay reachable from their notification.

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chorus.engage.models import Challenge, LeaderboardPreference, PointsRules
+from chorus.engage.onboarding import checklist
+from chorus.notify.actions import notify
+from chorus.notify.models import Notification
 from chorus.orgs.actions import audit
 from chorus.orgs.models import Membership
+from chorus.program.models import Participation
 
 
 class ActionRefused(Exception):
@@ -66,3 +72,41 @@ def do_save_challenge(
     action = "challenge.create" if created else "challenge.edit"
     audit(actor.org, actor.user, action, challenge, changes)
     return challenge
+
+
+# --- Onboarding nudges -------------------------------------------------------------------
+
+
+NUDGE_INTERVAL_HOURS = 24
+
+
+@transaction.atomic
+def do_nudge(actor: Membership, member: Membership) -> None:
+    """A friendly reminder of the next onboarding step, at most once a day per person."""
+    # The participation row is locked so that two managers nudging at once send one nudge.
+    participation = (
+        Participation.objects.select_for_update()
+        .filter(membership=member, status=Participation.Status.ACTIVE)
+        .first()
+    )
+    if participation is None:
+        raise ActionRefused(_("Only people who joined the programme can be nudged."))
+    since = timezone.now() - timedelta(hours=NUDGE_INTERVAL_HOURS)
+    if Notification.objects.filter(
+        membership=member, kind=Notification.Kind.NUDGE, created_at__gte=since
+    ).exists():
+        raise ActionRefused(_("Already nudged in the last 24 hours."))
+    steps = checklist(member)
+    next_step = next((step for step in steps.steps if not step.done), None)
+    if next_step is None:
+        raise ActionRefused(_("Onboarding is complete: nothing to nudge about."))
+    manager = actor.user.get_full_name() or actor.user.email
+
+    def message() -> str:
+        return _("%(manager)s suggests your next step: %(step)s.") % {
+            "manager": manager,
+            "step": str(next_step.label).lower(),
+        }
+
+    notify(member, Notification.Kind.NUDGE, message, next_step.url)
+    audit(actor.org, actor.user, "onboarding.nudge", member)

@@ -116,10 +116,10 @@ def _figures(
     """For each figure a badge is about, its value per member (absent: zero)."""
     from chorus.content.models import Suggestion
     from chorus.engage.models import ChallengeResult
+    from chorus.engage.onboarding import checklists
     from chorus.engage.points import original_q
     from chorus.links.models import LinkDay
     from chorus.program.models import Question, WorkshopSignup
-    from chorus.program.onboarding import checklists
     from chorus.sharing.models import Share
 
     ids = [member.pk for member in members]

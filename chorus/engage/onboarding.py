@@ -1,5 +1,7 @@
 """The onboarding checklist: each step is done by the real action, never ticked by hand.
 
+In engage, above feed and sharing, because it reads what their actions leave behind.
+
 Steps are computed from the data each action leaves behind, so they cannot drift:
 - profile: the ambassador profile has languages, a network with its audience, and a topic;
 - topics: at least one topic of interest or expertise chosen;
@@ -18,8 +20,10 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from chorus.feed.models import Profile
 from chorus.orgs.models import Membership, Organization
 from chorus.program.models import Resource, ResourceRead
+from chorus.sharing.models import Connection, Share
 
 STEP_LABELS: dict[str, Promise] = {
     "profile": _("Complete your ambassador profile"),
@@ -77,9 +81,6 @@ def _has_network_with_audience(networks: object) -> bool:
 
 def checklists(org: Organization, members: Iterable[Membership]) -> dict[int, Checklist]:
     """The checklist of many members at once, in a fixed number of queries."""
-    from chorus.feed.models import Profile
-    from chorus.sharing.models import Connection, Share
-
     ids = [member.pk for member in members]
     guide = guide_of(org)
     rows: QuerySet = Membership.objects.filter(pk__in=ids).annotate(

@@ -396,7 +396,7 @@ def _award_onboarding(
     org: Organization, rules: PointsRules, members: list[Membership], report: AwardReport
 ) -> None:
     """Steps done now and never counted before, counted today (and kept)."""
-    from chorus.program.onboarding import checklists
+    from chorus.engage.onboarding import checklists
 
     today = timezone.localdate()
     counted_steps: set[tuple[int, str]] = set()

@@ -1,8 +1,15 @@
 from django.urls import path
 
-from chorus.engage import views
+from chorus.engage import onboarding_views, views
 
 urlpatterns = [
+    path("programme/onboarding/", onboarding_views.team_onboarding, name="team_onboarding"),
+    path(
+        "programme/onboarding/<int:membership_id>/nudge/",
+        onboarding_views.nudge,
+        name="onboarding_nudge",
+    ),
+    path("start/", onboarding_views.start, name="start"),
     path("leaderboard/", views.leaderboard, name="leaderboard"),
     path("leaderboard/visibility/", views.leaderboard_visibility, name="leaderboard_visibility"),
     path("points/", views.my_points, name="my_points"),

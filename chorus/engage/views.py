@@ -107,7 +107,7 @@ def leaderboard_visibility(request: HttpRequest, membership: Membership) -> Http
 
 
 def _explain(entries: list[PointsEntry], titles: dict[int, str]) -> list[dict[str, Any]]:
-    from chorus.program.onboarding import STEP_LABELS
+    from chorus.engage.onboarding import STEP_LABELS
 
     rows = []
     for entry in entries:

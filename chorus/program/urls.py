@@ -6,13 +6,6 @@ urlpatterns = [
     path("programme/", views.overview, name="programme"),
     path("programme/join/", views.join, name="programme_join"),
     path("programme/leave/", views.leave, name="programme_leave"),
-    path("programme/onboarding/", learning_views.team_onboarding, name="team_onboarding"),
-    path(
-        "programme/onboarding/<int:membership_id>/nudge/",
-        learning_views.nudge,
-        name="onboarding_nudge",
-    ),
-    path("start/", learning_views.start, name="start"),
     path("resources/", learning_views.resources, name="resources"),
     path("resources/new/", learning_views.resource_edit, name="resource_new"),
     path("resources/<int:resource_id>/", learning_views.resource, name="resource"),
