@@ -88,6 +88,7 @@ lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	CHORUS_DEBUG=1 $(BIN)/mypy chorus
+	$(BIN)/lint-imports --no-cache
 
 test-sqlite: setup-dev $(PDS_INSTALLED) $(OIDC_INSTALLED) $(SAML_INSTALLED)
 	$(BIN)/pytest -m "not browser and not postgres" -q
