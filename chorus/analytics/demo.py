@@ -16,7 +16,12 @@ from decimal import Decimal
 from django.utils import timezone
 
 from chorus.content.models import ContentItem
+from chorus.feed.models import Profile
+from chorus.links.actions import LinkError, link_for
+from chorus.links.ingest import rebuild_days
+from chorus.links.models import Click, Conversion, TrackedLink
 from chorus.orgs.models import Membership, Organization
+from chorus.sharing.models import EngagementSnapshot, Share
 
 # Shares a week, by month since joining (then the last value): the second month slumps.
 WEEKLY_SHARES = [2.2, 1.5, 0.08, 0.8, 0.9]
@@ -41,11 +46,6 @@ OWN_WORDS = [
 def load_analytics_demo(org: Organization, rng: random.Random) -> int:
     """Create the demo shares, clicks and conversions once, then build the rollups."""
     from chorus.analytics.rollups import rebuild
-    from chorus.feed.models import Profile
-    from chorus.links.actions import LinkError, link_for
-    from chorus.links.ingest import rebuild_days
-    from chorus.links.models import Click, Conversion, TrackedLink
-    from chorus.sharing.models import EngagementSnapshot, Share
 
     if Share.objects.filter(org=org, remote_id__startswith=MARK).exists():
         return 0

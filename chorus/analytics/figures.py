@@ -90,9 +90,13 @@ from chorus.analytics.models import (
     ShareDay,
 )
 from chorus.analytics.rollups import MEASURES, fine_facts_sql
+from chorus.content.models import KPIS_BY_OBJECTIVE, Campaign, ContentItem, Objective
+from chorus.content.models import Kpi as Code
 from chorus.links.models import Click, Conversion, LinkDay
+from chorus.orgs.models import Membership, Team
+from chorus.program.models import Participation
 from chorus.sharing.metrics import latest_engagement, total_engagement
-from chorus.sharing.models import Share
+from chorus.sharing.models import CHANNEL_CHOICES, Share
 
 Dimension = Literal["day", "team", "campaign", "network", "item", "membership"]
 Step = Literal["day", "week", "month"]
@@ -476,10 +480,6 @@ def breakdown(scope: Scope, by: Dimension, limit: int | None = None) -> list[Row
 
 def labels_for(org_id: int, by: str, keys: list[Any]) -> dict[Any, str]:
     """What to call each value of a dimension (names and titles are the organisation's own)."""
-    from chorus.content.models import Campaign, ContentItem
-    from chorus.orgs.models import Membership, Team
-    from chorus.sharing.models import CHANNEL_CHOICES
-
     ids = [key for key in keys if key is not None]
     labels: dict[Any, str]
     if by == "network":
@@ -695,8 +695,6 @@ def _end_moment(scope: Scope) -> datetime:
 
 
 def _participations(scope: Scope) -> Any:
-    from chorus.program.models import Participation
-
     rows = Participation.objects.filter(org_id=scope.org_id, invited_at__lt=_end_moment(scope))
     if scope.team_id is not None:
         rows = rows.filter(membership__team_id=scope.team_id)
@@ -708,8 +706,6 @@ def _participations(scope: Scope) -> Any:
 def programme_people(org_id: int) -> list[int]:
     """Membership ids of the people in the programme now: active members (of an active
     account) whose participation is active (opted in, not left)."""
-    from chorus.program.models import Participation
-
     return list(
         Participation.objects.filter(
             org_id=org_id,
@@ -723,8 +719,6 @@ def programme_people(org_id: int) -> list[int]:
 def ever_shared(scope: Scope, among: Any = None) -> int:
     """How many people (of the scope's team; of `among`, a queryset of membership ids, when
     given) shared at least once by the end of the scope."""
-    from chorus.orgs.models import Membership
-
     month = scope.end.replace(day=1)
     if scope.end >= utc_today():
         # The month so far is in PersonMonth too.
@@ -928,8 +922,6 @@ def kpi_value(
     code: str, measures: Measures, active: int, settings: AnalyticsSettings
 ) -> tuple[int | Decimal | None, bool]:
     """The value of one KPI (chorus.content.models.Kpi) and whether it is money."""
-    from chorus.content.models import Kpi as Code
-
     if code == Code.ENGAGEMENT:
         return measures.engagement, False
     if code == Code.CONVERSION_VALUE:
@@ -955,9 +947,6 @@ def campaign_kpis(
     """Each campaign with results in the scope, or running during it, with the KPIs of its
     objective (those chosen for the campaign, else the objective's defaults). `rows`: the
     scope's breakdown by campaign, when the caller has it already."""
-    from chorus.content.models import KPIS_BY_OBJECTIVE, Campaign, Objective
-    from chorus.content.models import Kpi as Code
-
     if rows is None:
         rows = breakdown(scope, "campaign")
     measured = {row.key: row.measures for row in rows if row.key}

@@ -13,6 +13,7 @@ from chorus.analytics.figures import MAX_DAYS, Scope
 from chorus.analytics.models import AnalyticsSettings
 from chorus.content.models import Campaign
 from chorus.orgs.models import Membership, Team
+from chorus.sharing.models import CHANNEL_CHOICES
 
 PERIODS = [
     ("7", _("Last 7 days")),
@@ -52,8 +53,6 @@ class DashboardFilterForm(forms.Form):
     network = forms.ChoiceField(label=_("Network"), required=False)
 
     def __init__(self, membership: Membership, data: Any = None, **kwargs: Any) -> None:
-        from chorus.sharing.models import CHANNEL_CHOICES
-
         if data is not None and not data.get("period"):
             data = data.copy()
             data["period"] = DEFAULT_PERIOD  # so that the menu shows the period used

@@ -49,8 +49,10 @@ from chorus.analytics.models import (
     ShareDay,
 )
 from chorus.lib.networks import Network
-from chorus.orgs.models import Organization
-from chorus.sharing.models import CHANNEL_CHOICES
+from chorus.links.models import Conversion, LinkDay, TrackedLink
+from chorus.orgs.models import Membership, Organization
+from chorus.program.models import Participation
+from chorus.sharing.models import CHANNEL_CHOICES, Share, SharingPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +72,6 @@ CHUNK_DAYS = 31
 
 def original_threshold(org_id: int) -> float:
     """The own-words part (0-1) a share needs to count as original in this organisation."""
-    from chorus.sharing.models import SharingPolicy
-
     minimum = (
         SharingPolicy.objects.filter(org_id=org_id).values_list("min_own_words", flat=True).first()
     )
@@ -117,8 +117,6 @@ def _write_notes(org_id: int, days: set[date]) -> None:
 
 def days_of_membership(membership_id: int) -> set[tuple[int, date]]:
     """(org, day) of everything attributed to a person: their shares, clicks and conversions."""
-    from chorus.links.models import LinkDay
-
     found: set[tuple[int, date]] = set()
     for model, field in (
         (ShareDay, "membership_id"),
@@ -175,8 +173,6 @@ def _insert_select(model: type[models.Model], columns: list[str], queryset: mode
 
 
 def _build_share_days(org_id: int, first: date, last: date) -> int:
-    from chorus.sharing.models import Share
-
     start, end = _bounds(first, last)
     engagement, impressions = share_engagement()
     original = original_condition(original_threshold(org_id))
@@ -240,8 +236,6 @@ def _build_share_days(org_id: int, first: date, last: date) -> int:
 
 
 def _build_conversion_days(org_id: int, first: date, last: date) -> int:
-    from chorus.links.models import Conversion
-
     start, end = _bounds(first, last)
     conversions = (
         Conversion.objects.filter(org_id=org_id, occurred_at__gte=start, occurred_at__lt=end)
@@ -316,9 +310,6 @@ def fine_facts_sql() -> str:
     MEASURES. Takes the parameters (org, first day, last day) three times.
     """
     quote = connection.ops.quote_name
-    from chorus.links.models import LinkDay, TrackedLink
-    from chorus.orgs.models import Membership
-
     share_day = quote(ShareDay._meta.db_table)
     conversion_day = quote(ConversionDay._meta.db_table)
     link_day = quote(LinkDay._meta.db_table)
@@ -430,8 +421,6 @@ def _network_bits() -> Case:
 
 def _build_member_months(org_id: int, months: set[date]) -> int:
     """MemberMonth and PersonMonth rows of these months, from their ShareDay rows."""
-    from chorus.program.models import Participation
-
     joined = {
         membership_id: opted_in_at.astimezone(UTC).date().replace(day=1)
         for membership_id, opted_in_at in Participation.objects.filter(
@@ -550,9 +539,6 @@ def close_months(org_id: int) -> int:
 
 def first_event_day(org_id: int) -> date | None:
     """The first day with a published share, a click or a conversion."""
-    from chorus.links.models import Conversion, LinkDay
-    from chorus.sharing.models import Share
-
     candidates = [
         LinkDay.objects.filter(org_id=org_id).order_by("day").values_list("day", flat=True).first()
     ]

@@ -14,7 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chorus.coaching.models import MAX_NOTE_LENGTH, CoachingNote, CoachingReply
+from chorus.notify.actions import notify
 from chorus.orgs.models import Membership, Role
+from chorus.program.models import Workshop, WorkshopSignup
+from chorus.sharing.models import Share
 
 # The notification kind for notes and replies (shown as-is if the kind is not listed).
 NOTIFICATION_KIND = "coaching"
@@ -53,8 +56,6 @@ def note_url(note: CoachingNote) -> str:
 
 
 def _notify_note(note: CoachingNote) -> None:
-    from chorus.notify.actions import notify
-
     author = note.author.user.display_name if note.author else ""
 
     def message() -> str:
@@ -73,8 +74,6 @@ def do_write_note(
     author: Membership, subject: Membership, text: str, *, share: object = None
 ) -> CoachingNote:
     """A note from a manager to one person, optionally about one of their shares."""
-    from chorus.sharing.models import Share
-
     if not can_coach(author, subject):
         raise NoteRefused(_("You can only write to people in the teams you manage."))
     if share is not None and (
@@ -93,8 +92,6 @@ def do_write_note(
 @transaction.atomic
 def do_reply(author: Membership, note: CoachingNote, text: str) -> CoachingReply:
     """A message in the note's thread, from one of its two parties, to the other."""
-    from chorus.notify.actions import notify
-
     if not note.is_party(author):
         raise NoteRefused(_("This conversation is not yours."))
     reply = CoachingReply.objects.create(
@@ -127,8 +124,6 @@ def do_workshop_follow_up(
     author: Membership, workshop: object, text: str, attendees: Iterable[Membership]
 ) -> list[CoachingNote]:
     """The same follow-up, as a private note to each person who attended the workshop."""
-    from chorus.program.models import Workshop, WorkshopSignup
-
     if not author.has_role(Role.PROGRAM_MANAGER):
         raise NoteRefused(_("Only the programme team sends workshop follow-ups."))
     if not isinstance(workshop, Workshop) or workshop.org_id != author.org_id:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chorus.lib.networks import LANGUAGE_CHOICES, Network
+from chorus.lib.text_metrics import check_caption
 from chorus.orgs.models import Membership, Organization, Team
 
 
@@ -280,7 +281,6 @@ class Caption(models.Model):
         return f"{self.get_network_display()} ({self.language})"
 
     def check_length(self):  # type: ignore[no-untyped-def]
-        from chorus.lib.text_metrics import check_caption
 
         return check_caption(self.text, self.network)
 

@@ -10,7 +10,7 @@ from PIL import Image, UnidentifiedImageError
 from chorus.content.models import ContentItem
 from chorus.lib.language import detect_language
 from chorus.lib.preview import fetch_preview
-from chorus.lib.safe_fetch import FetchError
+from chorus.lib.safe_fetch import FetchError, fetch
 
 
 def fill_preview(item: ContentItem) -> ContentItem:
@@ -54,8 +54,6 @@ MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
 def _store_image(item: ContentItem, url: str) -> None:
     """Keep a local copy of the preview image: pages never load third-party images."""
-    from chorus.lib.safe_fetch import fetch
-
     try:
         response = fetch(url, accept=IMAGE_TYPES, max_bytes=MAX_IMAGE_BYTES)
         with Image.open(io.BytesIO(response.body)) as image:

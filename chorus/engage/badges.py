@@ -11,8 +11,13 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from chorus.content.models import Suggestion
 from chorus.engage.models import BadgeAward, PointsRules
+from chorus.links.models import LinkDay
 from chorus.orgs.models import Membership, Organization
+from chorus.program.models import Question, WorkshopSignup
+from chorus.sharing.metrics import latest_engagement
+from chorus.sharing.models import Share
 
 if TYPE_CHECKING:
     from chorus.sharing.models import Share
@@ -99,8 +104,6 @@ def _by_member(rows: Iterable[tuple[int, int | None]]) -> dict[int, int]:
 
 def _conversations(shares: QuerySet[Share]) -> dict[int, int]:
     """Comments and quotes on each member's shares, by their latest counts."""
-    from chorus.sharing.metrics import latest_engagement
-
     owners = dict(shares.values_list("pk", "membership_id"))
     totals: dict[int, int] = defaultdict(int)
     for share_id, figures in latest_engagement(shares).items():
@@ -114,13 +117,9 @@ def _figures(
     org: Organization, rules: PointsRules, members: list[Membership]
 ) -> dict[str, dict[int, int]]:
     """For each figure a badge is about, its value per member (absent: zero)."""
-    from chorus.content.models import Suggestion
     from chorus.engage.models import ChallengeResult
     from chorus.engage.onboarding import checklists
     from chorus.engage.points import original_q
-    from chorus.links.models import LinkDay
-    from chorus.program.models import Question, WorkshopSignup
-    from chorus.sharing.models import Share
 
     ids = [member.pk for member in members]
     published = Share.objects.published().filter(org=org, membership_id__in=ids)

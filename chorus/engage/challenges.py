@@ -16,8 +16,11 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from chorus.content.models import Suggestion
 from chorus.engage.models import Challenge, ChallengeResult, PointsEntry, PointsRules
+from chorus.links.models import LinkDay
 from chorus.orgs.models import Organization
+from chorus.sharing.models import Share
 
 
 @dataclass(frozen=True)
@@ -47,10 +50,7 @@ def status(challenge: Challenge, today: date | None = None) -> str:
 def _events(
     challenge: Challenge, rules: PointsRules, member_ids: Collection[int]
 ) -> Iterable[Event]:
-    from chorus.content.models import Suggestion
     from chorus.engage.points import day_start, original_q
-    from chorus.links.models import LinkDay
-    from chorus.sharing.models import Share
 
     start = day_start(challenge.starts_on)
     end = day_start(challenge.ends_on + timedelta(days=1))

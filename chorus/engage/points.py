@@ -28,9 +28,13 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from chorus.content.models import Suggestion
 from chorus.engage.models import Kind, PointsEntry, PointsRules
+from chorus.links.models import LinkDay
 from chorus.orgs.models import Membership, Organization
-from chorus.program.models import Participation
+from chorus.program.models import Participation, Question, WorkshopSignup
+from chorus.sharing.metrics import latest_engagement
+from chorus.sharing.models import Share
 
 if TYPE_CHECKING:
     from chorus.sharing.metrics import Engagement
@@ -121,8 +125,6 @@ def share_points(
 
 def engagement_by_share(shares: QuerySet[Share]) -> dict[int, Engagement]:
     """The latest counts of each measured share (the engagement sync's snapshots)."""
-    from chorus.sharing.metrics import latest_engagement
-
     return latest_engagement(shares)
 
 
@@ -140,8 +142,6 @@ def engagement_points(figures: Engagement, rules: PointsRules) -> int:
 def _share_candidates(
     org: Organization, rules: PointsRules, member_ids: Collection[int], start: date | None
 ) -> tuple[list[Candidate], list[Candidate]]:
-    from chorus.sharing.models import Share
-
     shares = Share.objects.published().filter(
         org=org, membership_id__in=member_ids, published_at__isnull=False
     )
@@ -200,8 +200,6 @@ def _click_candidates(
 ) -> list[Candidate]:
     """One entry per link and day, from the daily rollup's human visitors (bots excluded,
     a visitor clicking ten times counted once)."""
-    from chorus.links.models import LinkDay
-
     days = LinkDay.objects.filter(
         org=org, link__ambassador_id__in=member_ids, unique_visitors__gt=0
     )
@@ -227,8 +225,6 @@ def _click_candidates(
 def _suggestion_candidates(
     org: Organization, rules: PointsRules, member_ids: Collection[int], start: date | None
 ) -> list[Candidate]:
-    from chorus.content.models import Suggestion
-
     accepted = Suggestion.objects.filter(
         org=org, suggested_by_id__in=member_ids, status=Suggestion.Status.ACCEPTED
     )
@@ -262,8 +258,6 @@ def _helping_candidates(
 ) -> list[Candidate]:
     """A question that the programme published in the FAQ (it answers colleagues' doubt
     too), and a workshop attended (the programme recorded the person as present)."""
-    from chorus.program.models import Question, WorkshopSignup
-
     questions = Question.objects.filter(
         org=org, asked_by_id__in=member_ids, in_faq=True, answered_at__isnull=False
     )

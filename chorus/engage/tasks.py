@@ -9,6 +9,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from chorus.lib.locks import lease_task
+from chorus.orgs.models import Organization
 
 # Recent days are recomputed often: clicks arrive through the journal within minutes, and
 # shares, suggestions and answers can be decided a little after they happened.
@@ -35,7 +36,6 @@ def award_points() -> None:
 def award_org_points(org_id: int) -> None:
     """Recompute one organisation's points now (after its rules changed)."""
     from chorus.engage.points import award
-    from chorus.orgs.models import Organization
 
     org = Organization.objects.filter(pk=org_id).first()
     if org is not None:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from chorus.content.models import ContentItem
 from chorus.engage import actions
 from chorus.engage.badges import BADGES
 from chorus.engage.challenges import Progress, progress, status
@@ -159,8 +160,6 @@ def _tips(membership: Membership, recent: list[PointsEntry]) -> list[str]:
 @org_view()
 def my_points(request: HttpRequest, membership: Membership) -> HttpResponse:
     """My points this week, month and quarter, what earned them, and what would earn more."""
-    from chorus.content.models import ContentItem
-
     today = timezone.localdate()
     mine = PointsEntry.objects.filter(org=membership.org, membership=membership)
     totals = {

@@ -279,6 +279,8 @@ def do_ask(
 @transaction.atomic
 def do_answer(actor: Membership, question: Question, data: dict) -> Question:
     """Answer; the asker is notified (if still in the programme); optionally into the FAQ."""
+    # Upward, so inside the function: notify sits above program until its digest moves out
+    # (docs/architecture.md, "What is left").
     from chorus.notify.actions import notify
     from chorus.notify.models import Notification
 

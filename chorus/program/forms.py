@@ -5,6 +5,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from chorus.lib.networks import LANGUAGE_CHOICES
 from chorus.orgs.models import Organization, Team
 from chorus.program.models import Cohort, Resource, Workshop
 
@@ -164,8 +165,6 @@ class WorkshopForm(forms.ModelForm):
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from chorus.lib.networks import LANGUAGE_CHOICES
-
         super().__init__(*args, **kwargs)
         self.fields["language"].widget.choices = [("", "—"), *LANGUAGE_CHOICES]
         cast(forms.DateTimeField, self.fields["starts_at"]).input_formats = ["%Y-%m-%dT%H:%M"]

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from chorus.content.models import ContentItem
 from chorus.lib.ids import parse_id
 from chorus.orgs.access import org_view
 from chorus.orgs.models import Membership, Role
@@ -190,8 +191,6 @@ def workshop(request: HttpRequest, membership: Membership, workshop_id: int) -> 
 @org_view()
 def ask(request: HttpRequest, membership: Membership) -> HttpResponse:
     """Ask the programme team, from any page (the page and item come along)."""
-    from chorus.content.models import ContentItem
-
     source = request.POST.get("from") or request.GET.get("from") or ""
     if not url_has_allowed_host_and_scheme(source, allowed_hosts=None) or not source.startswith(
         "/"

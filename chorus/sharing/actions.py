@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 from chorus.content.models import Caption, ContentItem
 from chorus.integrations import registry
 from chorus.integrations.base import Account
+from chorus.links.actions import LinkError, link_for, short_url
 from chorus.orgs.actions import audit, do_change_settings
 from chorus.orgs.models import Membership
+from chorus.program.models import is_participant
 from chorus.sharing.models import Connection, MastodonApp, Share
 from chorus.sharing.scheduling import policy_of
 
@@ -144,8 +146,6 @@ def do_compose(
 ) -> Share:
     """Create a share: scheduled for the worker when the network is connected, else an
     intent the person opens on their device. Enforces opt-in, originality and cadence."""
-    from chorus.links.actions import LinkError, link_for, short_url
-    from chorus.program.models import is_participant
     from chorus.sharing.checks import run
     from chorus.sharing.originality import signature
     from chorus.sharing.scheduling import SlotRefused, check_slot, good_time
@@ -253,7 +253,6 @@ def do_cancel(member: Membership, share: Share) -> Share:
 def do_edit(
     member: Membership, share: Share, text: str, *, request: HttpRequest | None = None
 ) -> Share:
-    from chorus.links.actions import short_url
     from chorus.sharing.checks import run
     from chorus.sharing.originality import signature
 

@@ -104,6 +104,8 @@ def policy_of(org_id: int) -> SharingPolicy:
 
 
 def rules_for(membership: Membership, policy: SharingPolicy | None = None) -> Rules:
+    # Upward, so inside the function: the ambassador profile lives in feed, above sharing,
+    # until it moves down (docs/architecture.md, "What is left").
     from chorus.feed.models import Profile
 
     policy = policy or policy_of(membership.org_id)

@@ -23,6 +23,7 @@ from chorus.content.models import Caption, ContentItem
 from chorus.integrations import oauth, registry
 from chorus.integrations.base import PublishError
 from chorus.integrations.capabilities import Connected, Consent
+from chorus.links.actions import LinkError, link_for, short_url
 from chorus.orgs.access import get_membership, org_view
 from chorus.orgs.models import Membership, Role
 from chorus.program.models import is_participant
@@ -238,8 +239,6 @@ def _check_context(
 @require_http_methods(["GET", "POST"])
 @org_view()
 def compose(request: HttpRequest, membership: Membership, contentitem_id: int) -> HttpResponse:
-    from chorus.links.actions import LinkError, link_for, short_url
-
     item = get_item(membership, contentitem_id)
     participant = is_participant(membership)
     network = request.POST.get("network") or request.GET.get("network") or ""
@@ -335,7 +334,6 @@ def intent(request: HttpRequest, membership: Membership, share_id: int) -> HttpR
         else:
             messages.success(request, _("Thank you! Your share counts."))
         return redirect("share_queue", org=membership.org.slug)
-    from chorus.links.actions import short_url
 
     link_url = short_url(share.link, request) if share.link is not None else share.item.url
     integration = registry.get(share.network)

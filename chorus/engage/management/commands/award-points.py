@@ -10,6 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
+from chorus.orgs.models import Organization
+
 
 class Command(BaseCommand):
     help = (
@@ -31,7 +33,6 @@ class Command(BaseCommand):
         self, *args: Any, org: str | None, since: str | None, dry_run: bool, **options: Any
     ) -> None:
         from chorus.engage.points import award_all
-        from chorus.orgs.models import Organization
 
         if org is not None and not Organization.objects.filter(slug=org).exists():
             raise CommandError(f"No organisation with the slug {org!r}.")
