@@ -10,7 +10,6 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -32,7 +31,7 @@ from chorus.program.models import (
     WorkshopSignup,
     new_token,
 )
-from chorus.program.signals import participant_left
+from chorus.program.signals import participant_left, question_answered
 from chorus.webhooks.events import emit
 
 # Erasing a person's contributions reaches into every app's models, so it lives in a higher
@@ -278,12 +277,8 @@ def do_ask(
 
 @transaction.atomic
 def do_answer(actor: Membership, question: Question, data: dict) -> Question:
-    """Answer; the asker is notified (if still in the programme); optionally into the FAQ."""
-    # Upward, so inside the function: notify sits above program until its digest moves out
-    # (docs/architecture.md, "What is left").
-    from chorus.notify.actions import notify
-    from chorus.notify.models import Notification
-
+    """Answer; the asker is notified (if still in the programme: `question_answered`,
+    received by notify); optionally into the FAQ."""
     first_answer = question.answered_at is None
     question.answer = data["answer"].strip()
     question.answered_by = actor
@@ -293,16 +288,11 @@ def do_answer(actor: Membership, question: Question, data: dict) -> Question:
     question.faq_answer = (data.get("faq_answer") or "").strip()
     question.save()
     audit(actor.org, actor.user, "question.answer", question, {"faq": [None, question.in_faq]})
-    if question.asked_by is not None:
-        url = reverse("question", kwargs={"org": actor.org.slug, "question_id": question.pk})
-        asker = question.asked_by
-
-        def message() -> str:
-            if first_answer:
-                return _("The programme team answered your question.")
-            return _("The programme team updated its answer to your question.")
-
-        transaction.on_commit(lambda: notify(asker, Notification.Kind.ANSWER, message, url))
+    transaction.on_commit(
+        lambda: question_answered.send(
+            sender=Question, question=question, first_answer=first_answer
+        )
+    )
     return question
 
 

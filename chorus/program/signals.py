@@ -6,3 +6,7 @@ from django.dispatch import Signal
 # scheduled shares, notifications and social connections stop; attribution is kept or
 # anonymised as they chose.
 participant_left = Signal()
+
+# Sent with `question` and `first_answer` (bool) once an answer to a question is committed:
+# notify tells the person who asked (the programme does not import notify, a higher layer).
+question_answered = Signal()
