@@ -47,7 +47,7 @@ class LanguageTests(OrgTestCase):
         self.login(self.amy)
         response = self.client.get("/o/acme/", HTTP_ACCEPT_LANGUAGE="en")
         self.assertEqual(response["Content-Language"], "fr")
-        self.assertContains(response, "Accueil")
+        self.assertContains(response, "Mon fil")
 
     def test_unknown_language_and_foreign_next_are_ignored(self) -> None:
         self.login(self.amy)
