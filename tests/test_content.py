@@ -217,6 +217,7 @@ class CaptionTests(OrgTestCase):
         self.assertEqual(checks["x"].length, 3 + 23)
         self.assertEqual(checks["mastodon"].length, 3 + 23)
         self.assertEqual(checks["bluesky"].length, 3 + len(url))
+        self.assertContains(response, '<span class="network">LinkedIn</span>', html=False)
         self.assertEqual(
             self.client.post("/o/acme/captions/check/", {"network": "myspace"}).status_code, 400
         )
