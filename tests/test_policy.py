@@ -155,7 +155,7 @@ class PolicyEnforcedTests(PolicyTestCase):
         for channel in self.channels():
             self.assert_both_accept(CAPTION)  # the default only warns
             self.set_policy(channel, originality="require", min_own_words=60)
-            self.assert_both_refuse(CAPTION, "at least 60 % of your own words")
+            self.assert_both_refuse(CAPTION, "at least 60% of your own words")
             self.assert_both_accept(OWN)
             # The live panel says so too, with the same rule.
             self.login(self.amy)
@@ -163,7 +163,7 @@ class PolicyEnforcedTests(PolicyTestCase):
                 reverse("compose_check", args=[self.org.slug, self.item.pk]),
                 {"network": "linkedin", "text": CAPTION},
             )
-            self.assertContains(check, "at least 60 % of your own words")
+            self.assertContains(check, "at least 60% of your own words")
 
     def test_posts_per_day_refuses_the_second_post_that_day(self) -> None:
         for channel in self.channels():

@@ -181,7 +181,7 @@ def do_compose(
     policy = policy_of(member.org_id)
     if policy.wants_more_own_words(result.originality):
         raise ShareRefused(
-            _("Your organisation asks for at least %(min)s %% of your own words (now %(own)s %%).")
+            _("Your organisation asks for at least %(min)s%% of your own words (now %(own)s%%).")
             % {"min": policy.min_own_words, "own": round(result.originality * 100)}
         )
     connection = Connection.objects.filter(
