@@ -176,6 +176,7 @@ MANAGER_SECTIONS = (
             Link("analytics_settings", _("Values and thresholds")),
             Link("link_settings", _("Link settings")),
             Link("sso_settings", _("Single sign-on"), Role.ORG_ADMIN),
+            Link("scim_settings", _("Provisioning (SCIM)"), Role.ORG_ADMIN),
             Link("digest_settings", _("Digest e-mails")),
             Link("audit_log", _("Audit log"), Role.ORG_ADMIN),
         ),
