@@ -66,5 +66,51 @@ document.addEventListener("click", (event) => {
   if (id) copyFrom(id);
 });
 
+// The composer keeps what was typed for each network, across tab switches and reloads, in
+// this browser until it is shared. The form names its draft (data-draft: org, item,
+// network); a page re-shown after a refusal (data-draft-bound) keeps what was sent.
+function stored(action, key, value) {
+  try {
+    if (action === "get") return window.localStorage.getItem(key);
+    if (action === "set") window.localStorage.setItem(key, value);
+    if (action === "remove") window.localStorage.removeItem(key);
+  } catch {
+    // Storage refused (private browsing, full): the composer works without drafts.
+  }
+  return null;
+}
+const SENT_DRAFT = "chorus:draft-sent";
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.querySelector("form[data-draft]");
+  const key = form ? form.getAttribute("data-draft") : null;
+  const bound = form ? form.hasAttribute("data-draft-bound") : false;
+  let sent = null;
+  try {
+    sent = window.sessionStorage.getItem(SENT_DRAFT);
+    window.sessionStorage.removeItem(SENT_DRAFT);
+  } catch {
+    sent = null;
+  }
+  // The share went through (this page is not the same composer shown again): forget it.
+  if (sent && !(bound && sent === key)) stored("remove", sent);
+  const field = form ? form.querySelector("textarea[name=text]") : null;
+  if (!form || !key || !field) return;
+  const saved = stored("get", key);
+  if (bound) {
+    stored("set", key, field.value);
+  } else if (saved !== null && saved !== field.value) {
+    field.value = saved;
+    field.dispatchEvent(new Event("input", { bubbles: true })); // htmx refreshes the check
+  }
+  field.addEventListener("input", () => stored("set", key, field.value));
+  form.addEventListener("submit", () => {
+    try {
+      window.sessionStorage.setItem(SENT_DRAFT, key);
+    } catch {
+      // Without session storage the draft simply stays until replaced.
+    }
+  });
+});
+
 // Charts of the analytics dashboard (drawn only where the page has chart data).
 import "./charts.js";

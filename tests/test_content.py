@@ -217,6 +217,7 @@ class CaptionTests(OrgTestCase):
         self.assertEqual(checks["x"].length, 3 + 23)
         self.assertEqual(checks["mastodon"].length, 3 + 23)
         self.assertEqual(checks["bluesky"].length, 3 + len(url))
+        self.assertContains(response, '<span class="network">LinkedIn</span>', html=False)
         self.assertEqual(
             self.client.post("/o/acme/captions/check/", {"network": "myspace"}).status_code, 400
         )
@@ -286,6 +287,21 @@ class CampaignTests(OrgTestCase):
                 change,
             )
         self.assertFalse(Campaign.objects.exists())
+
+    def test_the_slug_is_made_from_the_name_when_left_empty(self) -> None:
+        self.login(self.paul)
+        base = {"objective": "awareness", "priority": 3, "slug": ""}
+        for name in ("Été à Lyon", "Été à Lyon!"):
+            response = self.client.post("/o/acme/campaigns/new/", {**base, "name": name})
+            self.assertRedirects(response, "/o/acme/campaigns/")
+        self.assertEqual(
+            sorted(Campaign.objects.values_list("slug", flat=True)), ["ete-a-lyon", "ete-a-lyon-2"]
+        )
+        # A slug given by hand is kept, and refused when another campaign has it.
+        response = self.client.post(
+            "/o/acme/campaigns/new/", {**base, "name": "X", "slug": "ete-a-lyon"}
+        )
+        self.assertEqual(response.status_code, 400)
 
     def test_team_manager_gets_403(self) -> None:
         self.login(self.maya)

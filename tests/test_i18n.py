@@ -47,7 +47,7 @@ class LanguageTests(OrgTestCase):
         self.login(self.amy)
         response = self.client.get("/o/acme/", HTTP_ACCEPT_LANGUAGE="en")
         self.assertEqual(response["Content-Language"], "fr")
-        self.assertContains(response, "Accueil")
+        self.assertContains(response, "Mon fil")
 
     def test_unknown_language_and_foreign_next_are_ignored(self) -> None:
         self.login(self.amy)
@@ -86,3 +86,19 @@ class ManifestTests(OrgTestCase):
         self.assertEqual(worker["Content-Type"], "application/javascript")
         self.assertIn("/offline/", worker.content.decode())
         self.assertEqual(self.client.get("/offline/").status_code, 200)
+
+
+class SignInPageTests(OrgTestCase):
+    def test_sign_in_has_the_products_look_and_no_closed_sign_up_link(self) -> None:
+        response = self.client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="fr-FR")
+        self.assertContains(response, "<h1>Se connecter</h1>", html=True)
+        self.assertContains(response, 'class="field')  # the product's own form fields
+        self.assertNotContains(response, "/accounts/signup/")
+        # Signing in adds no "Successfully signed in as …" message, in any language.
+        response = self.client.post(
+            "/accounts/login/",
+            {"login": "amy@acme.example", "password": self.password},
+            follow=True,
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual([str(message) for message in response.context["messages"]], [])

@@ -47,8 +47,10 @@ class HomeTests(OrgTestCase):
         self.assertNotIn("/o/acme/members/", page)
         self.assertNotIn("/o/acme/audit/", page)
         self.login(self.alice)
-        page = self.client.get("/o/acme/").content.decode()
+        # One level down: members under Programme, the audit log under Settings.
+        page = self.client.get("/o/acme/programme/").content.decode()
         self.assertIn("/o/acme/members/", page)
+        page = self.client.get("/o/acme/settings/").content.decode()
         self.assertIn("/o/acme/audit/", page)
 
     def test_inactive_member_is_an_outsider(self) -> None:

@@ -8,6 +8,9 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.http import HttpRequest
 
+# allauth's messages that the product leaves out.
+QUIET_MESSAGES = {"account/messages/logged_in.txt", "account/messages/logged_out.txt"}
+
 
 class AccountAdapter(DefaultAccountAdapter):
     """People join through an organisation; public sign-up is off unless configured."""
@@ -21,3 +24,20 @@ class AccountAdapter(DefaultAccountAdapter):
         ALLOWED_HOSTS ignores the port; and processes on different ports would not share)."""
         login = credentials.get("email", credentials.get("username", ""))
         return f"login:{str(login).lower()}"
+
+    def add_message(
+        self,
+        request: HttpRequest,
+        level: int,
+        message_template: str | None = None,
+        message_context: dict[str, Any] | None = None,
+        extra_tags: str = "",
+        message: str | None = None,
+    ) -> None:
+        # "Successfully signed in as …" said nothing the next page does not show, and came
+        # in the browser's language before the person's own was applied.
+        if message_template in QUIET_MESSAGES:
+            return
+        super().add_message(
+            request, level, message_template, message_context, extra_tags, message=message
+        )

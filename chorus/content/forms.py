@@ -4,6 +4,7 @@ from typing import Any, cast
 
 from django import forms
 from django.core.validators import URLValidator
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from chorus.content.models import (
@@ -150,13 +151,25 @@ class CampaignForm(forms.ModelForm):
         self.org = org
         _scope(self, "target_teams", Team.objects.filter(org=org))
         _scope(self, "target_personas", Persona.objects.filter(org=org))
+        self.fields["slug"].required = False
+        self.fields["slug"].help_text = _("Left empty, it is made from the name.")
+
+    def _others(self) -> Any:
+        others = Campaign.objects.filter(org=self.org)
+        return others.exclude(pk=self.instance.pk) if self.instance.pk else others
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"]
-        taken = Campaign.objects.filter(org=self.org, slug=slug)
-        if self.instance.pk:
-            taken = taken.exclude(pk=self.instance.pk)
-        if taken.exists():
+        if not slug:
+            # Made from the name, numbered when another campaign has it already.
+            base = slugify(self.cleaned_data.get("name") or "")[:72] or "campaign"
+            taken = set(self._others().filter(slug__startswith=base).values_list("slug", flat=True))
+            slug = next(
+                candidate
+                for candidate in (base, *(f"{base}-{number}" for number in range(2, 10_000)))
+                if candidate not in taken
+            )
+        elif self._others().filter(slug=slug).exists():
             raise forms.ValidationError(_("Another campaign already uses this slug."))
         return str(slug)
 

@@ -50,6 +50,7 @@ from chorus.content.models import (
     Suggestion,
     Topic,
 )
+from chorus.integrations import registry
 from chorus.lib.ids import parse_id, parse_ids
 from chorus.lib.networks import Network
 from chorus.lib.text_metrics import check_all, check_caption
@@ -228,8 +229,12 @@ def caption_check(request: HttpRequest, membership: Membership) -> HttpResponse:
         return HttpResponse(status=400)
     text = form.cleaned_data["text"]
     checks = check_all(text)
+    # Each network under its own name ("LinkedIn"), as the registry spells it.
+    names = dict(registry.choices())
+    rows = [(names.get(network, network), check) for network, check in checks.items()]
     chosen = form.cleaned_data["network"]
-    return render(request, "content/_caption_counter.html", {"checks": checks, "chosen": chosen})
+    context = {"checks": checks, "rows": rows, "chosen": chosen}
+    return render(request, "content/_caption_counter.html", context)
 
 
 # --- Campaigns, topics, personas ---

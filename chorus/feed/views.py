@@ -46,10 +46,9 @@ def my_profile(request: HttpRequest, membership: Membership) -> HttpResponse:
     return render(request, "feed/profile.html", {"form": form, "profile": profile}, status=status)
 
 
-@require_http_methods(["GET"])
-@org_view()
-def feed(request: HttpRequest, membership: Membership) -> HttpResponse:
-    """The person's suggestions, ranked for them, each with the reasons it was chosen."""
+def feed_context(request: HttpRequest, membership: Membership) -> dict[str, object]:
+    """The person's ranked suggestions with the filters asked for: the feed page's context,
+    also shown as an ambassador's home page."""
     from chorus.content.models import Campaign, Topic
     from chorus.feed.live import Filters, feed_for
     from chorus.lib.networks import Network
@@ -71,7 +70,7 @@ def feed(request: HttpRequest, membership: Membership) -> HttpResponse:
         campaign=int(campaign) if campaign else None,
         network=network,
     )
-    context = {
+    return {
         "cards": feed_for(membership, filters=filters),
         "participation": participation,
         "topics": topics,
@@ -80,7 +79,13 @@ def feed(request: HttpRequest, membership: Membership) -> HttpResponse:
         "chosen": {"topic": topic, "campaign": campaign, "network": network},
         "filtered": bool(filters),
     }
-    return render(request, "feed/feed.html", context)
+
+
+@require_http_methods(["GET"])
+@org_view()
+def feed(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The person's suggestions, ranked for them, each with the reasons it was chosen."""
+    return render(request, "feed/feed.html", feed_context(request, membership))
 
 
 @require_http_methods(["POST"])

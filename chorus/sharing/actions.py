@@ -121,7 +121,12 @@ def do_change_policy(actor: Membership, values: dict[str, Any]) -> dict[str, lis
 
 
 class ShareRefused(Exception):
-    """A share the rules do not allow; the message is for the person."""
+    """A share the rules do not allow; the message is for the person. `next_allowed`: when
+    the sharing policy would allow it, when that is what stood in the way."""
+
+    def __init__(self, message: str, next_allowed: datetime | None = None) -> None:
+        super().__init__(message)
+        self.next_allowed = next_allowed
 
 
 def compose_text(text: str, link_url: str) -> str:
@@ -148,7 +153,7 @@ def do_compose(
     intent the person opens on their device. Enforces opt-in, originality and cadence."""
     from chorus.sharing.checks import run
     from chorus.sharing.originality import signature
-    from chorus.sharing.scheduling import SlotRefused, check_slot, good_time
+    from chorus.sharing.scheduling import SlotRefused, check_slot, good_time, next_allowed
 
     if not is_participant(member):
         raise ShareRefused(_("Join the ambassador programme to share."))
@@ -171,12 +176,12 @@ def do_compose(
     if not result.fits:
         raise ShareRefused(
             _("The text is %(length)s characters long; %(network)s takes %(limit)s.")
-            % {"length": result.length, "network": network, "limit": result.limit}
+            % {"length": result.length, "network": integration.label, "limit": result.limit}
         )
     policy = policy_of(member.org_id)
     if policy.wants_more_own_words(result.originality):
         raise ShareRefused(
-            _("Your organisation asks for at least %(min)s %% of your own words (now %(own)s %%).")
+            _("Your organisation asks for at least %(min)s%% of your own words (now %(own)s%%).")
             % {"min": policy.min_own_words, "own": round(result.originality * 100)}
         )
     connection = Connection.objects.filter(
@@ -200,7 +205,7 @@ def do_compose(
     now = timezone.now()
     try:
         if not api:
-            check_slot(member, network, now)
+            check_slot(member, network, now, device=True)
             share.status = Share.Status.DRAFT
         elif when == "good":
             share.scheduled_for = good_time(member, network, item, seed=str(share.idempotency_key))
@@ -213,7 +218,9 @@ def do_compose(
             check_slot(member, network, now)
             share.scheduled_for = now
     except SlotRefused as refusal:
-        raise ShareRefused(str(refusal)) from refusal
+        wanted = max(now, at) if when == "at" and at is not None else now
+        later = next_allowed(member, network, wanted) if api and when != "good" else None
+        raise ShareRefused(str(refusal), next_allowed=later) from refusal
     if api:
         share.status = Share.Status.SCHEDULED
     share.save()

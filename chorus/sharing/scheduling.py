@@ -27,7 +27,7 @@ import zoneinfo
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
@@ -132,8 +132,11 @@ def rules_for(membership: Membership, policy: SharingPolicy | None = None) -> Ru
     )
 
 
-def _their_times(membership: Membership, exclude: int | None = None) -> list[tuple[datetime, str]]:
-    """(time, network) of the person's shares that count, past week to the horizon."""
+def _their_times(
+    membership: Membership, exclude: int | None = None
+) -> tuple[list[tuple[datetime, str]], list[datetime]]:
+    """(time, network) of the person's shares that count, past week to the horizon; and the
+    times of those Chorus publishes (the gap between posts applies to these only)."""
     now = timezone.now()
     shares = (
         Share.objects.filter(membership=membership, status__in=COUNTED)
@@ -142,13 +145,25 @@ def _their_times(membership: Membership, exclude: int | None = None) -> list[tup
     )
     if exclude is not None:
         shares = shares.exclude(pk=exclude)
-    return [(at, network) for at, network in shares.values_list("at", "network")]
+    rows = list(shares.values_list("at", "network", "method"))
+    return (
+        [(at, network) for at, network, _method in rows],
+        [at for at, _network, method in rows if method == Share.Method.API],
+    )
 
 
 def refusal(
-    rules: Rules, when: datetime, network: str, taken: Iterable[tuple[datetime, str]]
+    rules: Rules,
+    when: datetime,
+    network: str,
+    taken: Iterable[tuple[datetime, str]],
+    gap_from: Iterable[datetime] | None = None,
 ) -> str:
-    """Why `when` is not allowed, or "" when it is."""
+    """Why `when` is not allowed, or "" when it is.
+
+    The gap between posts is kept from the times in `gap_from` (all of `taken` when None):
+    it spaces what Chorus publishes on the person's behalf; what they post themselves from
+    their device (a copy, a share intent, WhatsApp, an e-mail) is their own call."""
     local = timezone.localtime(when, rules.tz)
     if rules.is_quiet(local):
         return _("%(hour)s is in the quiet hours (%(start)s – %(end)s).") % {  # noqa: RUF001
@@ -166,7 +181,8 @@ def refusal(
         return _("You already have %(count)s posts on this network that day (the limit).") % {
             "count": same_day
         }
-    close = [at for at, _net in taken if abs(at - when) < rules.min_gap]
+    spaced = [at for at, _net in taken] if gap_from is None else list(gap_from)
+    close = [at for at in spaced if abs(at - when) < rules.min_gap]
     if close:
         return _("Another of your posts is less than %(hours)s hours away.") % {
             "hours": int(rules.min_gap.total_seconds() // 3600)
@@ -188,11 +204,50 @@ def refusal(
 
 
 def check_slot(
-    membership: Membership, network: str, when: datetime, *, exclude: int | None = None
+    membership: Membership,
+    network: str,
+    when: datetime,
+    *,
+    exclude: int | None = None,
+    device: bool = False,
 ) -> None:
-    reason = refusal(rules_for(membership), when, network, _their_times(membership, exclude))
+    """SlotRefused when the rules do not allow a post at `when`; `device`: the person posts
+    it themselves, so the gap kept between Chorus's posts does not apply."""
+    taken, published_by_chorus = _their_times(membership, exclude)
+    gap_from = [] if device else published_by_chorus
+    reason = refusal(rules_for(membership), when, network, taken, gap_from)
     if reason:
         raise SlotRefused(reason)
+
+
+# The next allowed moment is looked for on this grid (and at the exact end of each gap).
+NEXT_STEP = timedelta(minutes=5)
+
+
+def next_allowed(
+    membership: Membership, network: str, after: datetime, *, exclude: int | None = None
+) -> datetime | None:
+    """The first whole minute from `after` the rules allow for Chorus to publish on
+    `network` (a time field can offer it as it is), None when none within the horizon."""
+    rules = rules_for(membership)
+    taken, gap_from = _their_times(membership, exclude)
+
+    def rounded_up(moment: datetime, step: timedelta) -> datetime:
+        seconds = step.total_seconds()
+        return datetime.fromtimestamp(-(-moment.timestamp() // seconds) * seconds, tz=UTC)
+
+    first = rounded_up(after, NEXT_STEP)
+    end = after + HORIZON
+    grid = int((end - first) / NEXT_STEP) + 1
+    gap_ends = (rounded_up(at + rules.min_gap, timedelta(minutes=1)) for at in gap_from)
+    candidates = sorted(
+        {first + index * NEXT_STEP for index in range(grid)}
+        | {moment for moment in gap_ends if after <= moment <= end}
+    )
+    for candidate in candidates:
+        if not refusal(rules, candidate, network, taken, gap_from):
+            return candidate
+    return None
 
 
 def _bucket(when: datetime) -> int:
@@ -235,7 +290,7 @@ def good_time(
     """The first good slot (see the module's docstring); SlotRefused when none in 3 weeks."""
     now = now or timezone.now()
     rules = rules_for(membership)
-    taken = _their_times(membership)
+    taken, gap_from = _their_times(membership)
     load = item_load(item, membership.pk)
     jitter = random.Random(f"{seed}:{membership.pk}:{item.pk}")  # noqa: S311 - spreading, not security
     earliest = now + BUCKET
@@ -256,7 +311,7 @@ def good_time(
         ):
             offset = jitter.randrange(0, int(BUCKET.total_seconds() * 1_000_000))
             when = candidate + timedelta(microseconds=offset)
-            if not refusal(rules, when, network, taken):
+            if not refusal(rules, when, network, taken, gap_from):
                 return when
         candidate += BUCKET
     raise SlotRefused(_("No free slot in the next three weeks: check your cadence and hours."))

@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -224,6 +224,7 @@ def _check_context(
 
     result = run(item, network, text, membership, (link_url,) if link_url else ())
     policy = policy_of(membership.org_id)
+    integration = registry.find(network)
     return {
         "check": result,
         "own_percent": round(result.originality * 100),
@@ -233,6 +234,7 @@ def _check_context(
         # says "fine" to a text that will be refused.
         "needs_more_words": policy.wants_more_own_words(result.originality),
         "text": text,
+        "network_label": integration.label if integration is not None else "",
     }
 
 
@@ -260,9 +262,14 @@ def compose(request: HttpRequest, membership: Membership, contentitem_id: int) -
         except LinkError:
             link_url = ""
     initial_text = actions.compose_text(caption.text if caption else item.title, link_url)
-    form = ComposeForm(
-        request.POST or None, initial={"network": network, "text": initial_text, "when": "now"}
-    )
+    data: QueryDict | None = request.POST or None
+    offered = request.POST.get("schedule_at", "")
+    if data is not None and offered:
+        # "Schedule it then": the next allowed moment the page offered after a refusal.
+        data = data.copy()
+        data["when"], data["at"] = "at", offered
+    form = ComposeForm(data, initial={"network": network, "text": initial_text, "when": "now"})
+    next_allowed = None
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -279,6 +286,7 @@ def compose(request: HttpRequest, membership: Membership, contentitem_id: int) -
                 )
             except actions.ShareRefused as refusal:
                 form.add_error(None, str(refusal))
+                next_allowed = refusal.next_allowed
             else:
                 if share.method == Share.Method.INTENT:
                     return redirect("share_intent", org=membership.org.slug, share_id=share.pk)
@@ -297,6 +305,8 @@ def compose(request: HttpRequest, membership: Membership, contentitem_id: int) -
         "participant": participant,
         "connected": network in connected and registry.get(network).publishes,
         "link_url": link_url,
+        "next_allowed": next_allowed,
+        "org_zone": org_zone(membership.org),
         "angles": [
             line.strip("-• ").strip() for line in item.talking_points.splitlines() if line.strip()
         ],

@@ -7,16 +7,18 @@ from __future__ import annotations
 from typing import cast
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, F, Q
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from chorus.accounts.models import User
+from chorus.engage.onboarding import checklist
+from chorus.feed.views import feed_context
 from chorus.orgs.access import org_view
-from chorus.orgs.models import AuditEntry, Membership, Role
-from chorus.program.models import Participation
+from chorus.orgs.models import Membership
+from chorus.web.today import today_for
 
 
 @login_required
@@ -46,32 +48,16 @@ def organisations(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 @org_view()
 def org_home(request: HttpRequest, membership: Membership) -> HttpResponse:
-    """The organisation's start page, with what matters for the person's role."""
+    """An ambassador's home is their feed, led by their next onboarding step; a programme
+    manager's is "Today": what needs their attention, with where to act."""
     Membership.objects.filter(pk=membership.pk).update(last_used_at=timezone.now())
-    org = membership.org
-    context: dict[str, object] = {}
-    if membership.can_manage_programme:
-        counts = (
-            Membership.objects.active()
-            .filter(org=org)
-            .aggregate(
-                total=Count("id"),
-                ambassadors=Count("id", filter=Q(role=Role.AMBASSADOR)),
-                managers=Count("id", filter=Q(role=Role.TEAM_MANAGER)),
-            )
-        )
-        context["counts"] = counts
-        context["team_count"] = org.teams.count()  # type: ignore[attr-defined]
-    if membership.role == Role.TEAM_MANAGER:
-        context["my_teams"] = membership.managed_teams.annotate(size=Count("members"))  # type: ignore[attr-defined]
-    if membership.team_id:
-        context["teammates"] = (
-            Membership.objects.active()
-            .filter(team_id=membership.team_id)
-            .exclude(pk=membership.pk)
-            .select_related("user")[:12]
-        )
-    if membership.is_org_admin:
-        context["recent_audit"] = AuditEntry.objects.filter(org=org)[:5]
-    context["participation"] = Participation.objects.filter(membership=membership).first()
-    return render(request, "orgs/home.html", context)
+    if not membership.can_manage_programme:
+        context = feed_context(request, membership)
+        participation = context["participation"]
+        if participation is not None and participation.is_active:  # type: ignore[attr-defined]
+            steps = checklist(membership)
+            if not steps.complete:
+                context["onboarding"] = steps
+                context["next_step"] = next(step for step in steps.steps if not step.done)
+        return render(request, "feed/feed.html", context)
+    return render(request, "orgs/home.html", {"today": today_for(membership.org)})

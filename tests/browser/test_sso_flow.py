@@ -67,7 +67,7 @@ def test_sso_set_up_then_just_in_time_member_foreign_domain_and_required_sso(
         page = new_page(locale="en-US")
         login(page, base, "root@acme.test")
         page.goto(f"{base}/o/acme/settings/")
-        page.get_by_role("link", name="Single sign-on").click()
+        page.get_by_role("main").get_by_role("link", name="Single sign-on").click()
         callback = page.get_by_test_id("callback-url").inner_text()
         assert callback == f"{base}/accounts/oidc/org-acme/login/callback/"
         page.get_by_label("Name shown on the sign-in button").fill("Acme Login")

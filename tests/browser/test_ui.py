@@ -29,7 +29,7 @@ def test_ambassador_on_a_phone_in_english_and_french(demo: str, new_page: Any) -
     page = new_page(viewport=PHONE, locale="en-US", is_mobile=True, has_touch=True)
     login(page, demo, "ambassador@acme.example")
     assert page.url.endswith("/o/acme/")
-    assert page.get_by_role("heading", level=1).inner_text().startswith("Welcome")
+    assert page.get_by_role("heading", level=1).inner_text() == "My feed"
 
     pages = [
         "/o/acme/",
@@ -94,7 +94,8 @@ def test_program_manager_on_a_desktop_in_french_and_english(demo: str, new_page:
     login(page, demo, "pm@acme.example")
     page.goto(demo + "/o/acme/")
 
-    page.get_by_role("link", name="Équipes").click()
+    page.get_by_role("link", name="Programme").first.click()
+    page.get_by_role("navigation", name="Programme").get_by_role("link", name="Équipes").click()
     page.get_by_role("link", name="Sales").click()
     team_path = page.url.removeprefix(demo)
     page.goto(demo + "/o/acme/members/")
@@ -212,3 +213,25 @@ def test_the_language_check_catches_an_untranslated_string(demo: str, new_page: 
     assert wrong_language_texts(page, "fr") == ["Your programme"]
     page.evaluate("document.querySelector('main h1').textContent = 'Members'")
     assert wrong_language_texts(page, "fr") == ["Members"]
+
+
+def test_onboarding_sources_and_link_settings_hold_on_a_phone(demo: str, new_page: Any) -> None:
+    page = new_page(viewport=PHONE, locale="en-US", is_mobile=True, has_touch=True)
+    login(page, demo, "admin@acme.example")
+    for path in (
+        "/o/acme/",
+        "/o/acme/programme/onboarding/",
+        "/o/acme/start/",
+        "/o/acme/sources/",
+        "/o/acme/links/settings/",
+        "/o/acme/settings/",
+    ):
+        page.goto(demo + path)
+        wide = page.evaluate(
+            """() => [...document.querySelectorAll('body *')]
+                  .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
+                  .filter(el => !el.closest('.table-wrap, .subnav'))
+                  .slice(0, 5).map(el => el.tagName + '.' + el.className)"""
+        )
+        assert_fits_the_screen(page)
+        assert wide == [], f"{path}: {wide}"

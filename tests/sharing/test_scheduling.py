@@ -71,6 +71,45 @@ class CadenceTests(OrgTestCase):
         self.assertEqual(local.weekday(), 2)
         self.assertIn(local.hour, range(17, 21))
 
+    @time_machine.travel(MONDAY_9, tick=False)
+    def test_posts_from_the_device_are_not_held_by_the_gap(self) -> None:
+        now = timezone.now()
+        Profile.objects.create(org=self.org, membership=self.amy_m, weekly_cadence=0)
+        device = self.share_at(now - timedelta(minutes=5), "whatsapp")
+        Share.objects.filter(pk=device.pk).update(method=Share.Method.INTENT)
+        # Another device share right after: the person posts it themselves.
+        check_slot(self.amy_m, "email", now, device=True)
+        # Chorus publishing is not held back by what they posted from their device either.
+        check_slot(self.amy_m, "linkedin", now)
+        # Chorus keeps its gap after its own posts; a device share does not wait for it.
+        self.share_at(now + timedelta(minutes=30))
+        self.assert_refused(now + timedelta(hours=1), "x", "less than 3 hours")
+        check_slot(self.amy_m, "whatsapp", now + timedelta(hours=1), device=True)
+
+    @time_machine.travel(MONDAY_9, tick=False)
+    def test_the_next_allowed_moment_after_a_refusal(self) -> None:
+        now = timezone.now()
+        Profile.objects.create(org=self.org, membership=self.amy_m, weekly_cadence=0)
+        self.assertEqual(scheduling.next_allowed(self.amy_m, "x", now), now)
+        planned = now + timedelta(minutes=47)
+        self.share_at(planned)
+        # The exact end of the gap, not the next round hour.
+        self.assertEqual(
+            scheduling.next_allowed(self.amy_m, "x", now), planned + timedelta(hours=3)
+        )
+        # In the quiet hours (21:00-07:00 UTC here), the first minute after them.
+        evening = now.replace(hour=22, minute=3)
+        self.assertEqual(
+            scheduling.next_allowed(self.amy_m, "x", evening),
+            (now + timedelta(days=1)).replace(hour=7, minute=0),
+        )
+        # Two posts that day on LinkedIn already (the limit): the next day.
+        self.share_at(now.replace(hour=16))
+        self.assertEqual(
+            scheduling.next_allowed(self.amy_m, "linkedin", now.replace(hour=19, minute=30)),
+            (now + timedelta(days=1)).replace(hour=7, minute=0),
+        )
+
 
 class StaggerTests(OrgTestCase):
     def test_two_hundred_colleagues_at_a_good_time_are_spread_and_keep_their_cadence(

@@ -252,7 +252,7 @@ class SharingFlowTests(OrgTestCase):
             reverse("compose_check", args=[self.org.slug, self.item.pk]),
             {"network": "linkedin", "text": CAPTION},
         )
-        self.assertContains(response, "0 % in your own words")
+        self.assertContains(response, "0% in your own words")
         self.assertContains(response, "3 colleagues")
 
     # --- Queue -----------------------------------------------------------------------------
