@@ -48,6 +48,7 @@ from chorus.program.models import (
 )
 from chorus.scim.models import ScimUser
 from chorus.sharing.models import Connection, EngagementSnapshot, Share
+from chorus.webhooks.models import Endpoint, Message
 from tests.base import OrgTestCase
 from tests.factory import make_item, make_member, make_share, make_suggestion, make_token
 from tests.factory_coaching import make_note, make_reply
@@ -97,6 +98,17 @@ def make_everything(
     )
     SocialToken.objects.create(account=sso_account, token=f"{MARKER}-token")
     ScimUser.objects.create(membership=person, user_name=user.email, emails=[{"value": user.email}])
+    endpoint = Endpoint(org=org, url="https://hooks.example.com/in", events=["share.published"])
+    endpoint.secret = "whsec_test"
+    endpoint.save()
+    Message.objects.create(
+        org=org,
+        endpoint=endpoint,
+        subject=person,
+        event_type="member.joined_programme",
+        body=f'{{"data": {{"email": "{user.email}", "marker": "{MARKER}"}}}}',
+        next_attempt_at=now,
+    )
     Invitation.objects.create(
         org=org,
         email=user.email,

@@ -81,6 +81,7 @@ from chorus.program.models import (
 from chorus.program.signals import participant_left
 from chorus.sharing.actions import revoke_remote
 from chorus.sharing.models import Connection, Share
+from chorus.webhooks.models import Message as WebhookMessage
 
 EXPORT_FORMAT = "chorus-personal-data/1"
 
@@ -276,6 +277,16 @@ PERSONAL_DATA: dict[str, Personal | NotPersonal] = {
         why="the directory's ids and e-mail list for the person; goes with the membership",
     ),
     "scim.ScimGroup": NotPersonal("the directory's id for a team"),
+    # Webhooks.
+    "webhooks.Endpoint": NotPersonal(_ORG_CONTENT),
+    "webhooks.Message": Personal(
+        "subject",
+        DELETED,
+        why="events about the person (their id, e-mail or words) for the organisation's endpoints",
+    ),
+    "webhooks.DeliveryAttempt": NotPersonal(
+        "how one delivery went; the event itself is the message's, erased with it"
+    ),
 }
 
 
@@ -785,6 +796,7 @@ def _erase_contributions(member: Membership, report: Erasure) -> None:
         (WorkshopSignup, "membership"),
         (Suggestion, "suggested_by"),
         (CoachingNote, "subject"),
+        (WebhookMessage, "subject"),
     ):
         _count, per_model = model._default_manager.filter(**{lookup: member}).delete()
         for label, number in per_model.items():

@@ -314,7 +314,7 @@ def do_suggest(member: Membership, *, url: str, text: str, note: str) -> Suggest
     )
     audit(member.org, member.user, "suggestion.create", suggestion)
     data = {"id": suggestion.pk, "url": url, "text": text, "note": note, "member_id": member.pk}
-    emit(member.org_id, "suggestion.created", data)
+    emit(member.org_id, "suggestion.created", data, subject=member.pk)
     return suggestion
 
 

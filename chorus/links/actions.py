@@ -242,7 +242,12 @@ def record_conversion(
                 occurred_at=occurred_at,
                 **fields,
             )
-            emit(org, "conversion.created", _conversion_data(conversion))
+            emit(
+                org,
+                "conversion.created",
+                _conversion_data(conversion),
+                subject=conversion.ambassador_id,
+            )
     except IntegrityError:
         return Conversion.objects.get(org=org, external_id=external_id), False
     return conversion, True

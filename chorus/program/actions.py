@@ -140,6 +140,7 @@ def do_opt_in(member: Membership) -> Participation:
             "email": member.user.email,
             "joined_at": participation.opted_in_at,
         },
+        subject=member.pk,
     )
     return participation
 

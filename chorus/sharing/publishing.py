@@ -176,7 +176,7 @@ def _done(share: Share, published: Published, attempt: Attempt | None) -> str:
     share.error_code = share.error = ""
     share.attempts += 1
     share.save()
-    emit(share.org_id, "share.published", _share_data(share))
+    emit(share.org_id, "share.published", _share_data(share), subject=share.membership_id)
     return share.status
 
 
@@ -199,7 +199,7 @@ def _failed(share: Share) -> None:
     """Save a share that failed for good, with its `share.failed` event, in one transaction."""
     with transaction.atomic():
         share.save()
-        emit(share.org_id, "share.failed", _share_data(share))
+        emit(share.org_id, "share.failed", _share_data(share), subject=share.membership_id)
 
 
 def _retry(share: Share, attempt: Attempt, error: RetryableError, *, outcome: str) -> str:

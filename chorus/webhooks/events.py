@@ -43,9 +43,17 @@ def payload(event_type: str, data: dict[str, Any], at: datetime | None = None) -
     )
 
 
-def emit(org: Organization | int, event_type: str, data: dict[str, Any], key: str = "") -> int:
+def emit(
+    org: Organization | int,
+    event_type: str,
+    data: dict[str, Any],
+    key: str = "",
+    *,
+    subject: int | None = None,
+) -> int:
     """Queue the event for every active endpoint of the organisation that subscribed to it;
-    returns how many messages were written. Call it inside the change's transaction."""
+    returns how many messages were written. Call it inside the change's transaction.
+    `subject`: the id of the membership the event is about (erasure deletes its messages)."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"Unknown webhook event {event_type!r}.")
     org_id = org if isinstance(org, int) else org.pk
@@ -66,6 +74,7 @@ def emit(org: Organization | int, event_type: str, data: dict[str, Any], key: st
                 endpoint=endpoint,
                 event_type=event_type,
                 event_key=key,
+                subject_id=subject,
                 body=body,
                 next_attempt_at=now,
             )

@@ -84,6 +84,11 @@ class Message(models.Model):
 
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="messages")
+    # The member the event is about, if any: their id, e-mail or words are in the body, so an
+    # erasure finds (and deletes) these messages (chorus/accounts/personal_data.py).
+    subject = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     message_id = models.CharField(max_length=40, unique=True, default=new_message_id)
     event_type = models.CharField(max_length=60)
     # Tells apart the events a periodic task may emit twice (the day of figures.daily).

@@ -17,4 +17,10 @@ def member_left(sender: Any, membership: Membership, anonymise: bool, **kwargs: 
     data: dict[str, Any] = {"member_id": membership.pk, "anonymised": anonymise}
     if not anonymise:
         data["email"] = membership.user.email
-    emit(membership.org_id, "member.left_programme", data)
+    # Sent by id only when anonymised, and not tied to the person: it outlives their erasure.
+    emit(
+        membership.org_id,
+        "member.left_programme",
+        data,
+        subject=None if anonymise else membership.pk,
+    )
