@@ -82,11 +82,13 @@ def rotate_all() -> int:
         manager = model._default_manager
         if isinstance(model._meta.get_field(column), EncryptedJSONField):
             # The field decrypts on the way out and encrypts with the newest key on the way in.
-            for pk, value in manager.values_list("pk", column).iterator():
+            # Whole lists, not server-side cursors: a missing key raises mid-way, and the
+            # rollback must not find a cursor still open (PostgreSQL).
+            for pk, value in list(manager.values_list("pk", column)):
                 manager.filter(pk=pk).update(**{column: value})
                 total += 1
             continue
-        for pk, token in manager.exclude(**{column: ""}).values_list("pk", column).iterator():
+        for pk, token in list(manager.exclude(**{column: ""}).values_list("pk", column)):
             if token:
                 manager.filter(pk=pk).update(**{column: rotate(token)})
                 total += 1
