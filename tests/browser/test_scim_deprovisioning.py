@@ -19,7 +19,7 @@ def test_a_deprovisioned_ambassador_is_signed_out_and_stays_out(demo: str, new_p
     admin = new_page(viewport={"width": 1280, "height": 800}, locale="en-US")
     login(admin, demo, "admin@acme.example")
     admin.goto(f"{demo}/o/acme/settings/")
-    admin.get_by_role("link", name="Provisioning (SCIM)").click()
+    admin.get_by_role("main").get_by_role("link", name="Provisioning (SCIM)").click()
     admin.get_by_label("Token name").fill("Okta")
     admin.get_by_role("button", name="Create a token").click()
     token = admin.locator("#new-token").input_value()
