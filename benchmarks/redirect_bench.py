@@ -81,7 +81,7 @@ with open(os.environ["BENCH_CODES"], "w") as handle:
 # (the crawler patterns' compilation, the database connection).
 INGEST = """
 import json, time
-from chorus.links.agents import classify
+from chorus.links.bots import classify
 from chorus.links.ingest import ingest
 from chorus.links.models import Click
 classify("warm-up"); Click.objects.exists()
