@@ -112,5 +112,18 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
+// "Use this text": the composer takes the suggested variant in place of what was typed (the
+// draft keeps what the person wrote until they choose, so no words are lost by asking).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-use-text]");
+  if (!button) return;
+  const source = document.getElementById(button.getAttribute("data-use-text"));
+  const field = document.querySelector("form[data-draft] textarea[name=text]");
+  if (!source || !field) return;
+  field.value = source.innerText.trim();
+  field.dispatchEvent(new Event("input", { bubbles: true }));
+  field.focus();
+});
+
 // Charts of the analytics dashboard (drawn only where the page has chart data).
 import "./charts.js";

@@ -90,8 +90,9 @@ from chorus.analytics.models import (
     ShareDay,
 )
 from chorus.analytics.rollups import MEASURES, fine_facts_sql
-from chorus.content.models import KPIS_BY_OBJECTIVE, Campaign, ContentItem, Objective
+from chorus.content.models import KPIS_BY_OBJECTIVE, Campaign, Caption, ContentItem, Objective
 from chorus.content.models import Kpi as Code
+from chorus.lib import variant_test
 from chorus.links.models import Click, Conversion, LinkDay
 from chorus.orgs.models import Membership, Team
 from chorus.program.models import Participation
@@ -1379,18 +1380,36 @@ def engagement_by_share(shares: list[ShareFact]) -> dict[int, int]:
     Engagement is what readers did because of the post:
     - interactions on the network (reactions, comments, reposts, quotes), from the share's
       latest engagement snapshot (chorus.sharing.metrics), when its network was read;
-    - human clicks on the share's tracked link (LinkDay.clicks, bots excluded) from the
-      (UTC) day it was published; when a link was shared more than once, each day's clicks
-      go to the latest share of it published by then.
+    - human clicks on the share's tracked link (`clicks_by_share`).
     A share with neither a snapshot nor a tracked link cannot be measured and is left out.
     This is the one place to extend when new engagement signals are recorded.
     """
-    engagement: dict[int, int] = {}
+    engagement = clicks_by_share(shares)
+    for share_id, total in interactions_by_share(shares).items():
+        engagement[share_id] = engagement.get(share_id, 0) + total
+    return engagement
+
+
+def interactions_by_share(shares: list[ShareFact]) -> dict[int, int]:
+    """Interactions on the network (latest engagement snapshot), for the shares measured."""
+    if not shares:
+        return {}
+    return {
+        share_id: counts.total
+        for share_id, counts in latest_engagement([share.id for share in shares]).items()
+    }
+
+
+def clicks_by_share(shares: list[ShareFact]) -> dict[int, int]:
+    """Human clicks on each share's tracked link (LinkDay.clicks, bots excluded), from the
+    (UTC) day it was published; when a link was shared more than once, each day's clicks go
+    to the latest share of it published by then. Shares without a link are left out."""
+    clicks_of: dict[int, int] = {}
     by_link: dict[int, list[ShareFact]] = defaultdict(list)
     for share in shares:
         if share.link_id is not None:
             by_link[share.link_id].append(share)
-            engagement[share.id] = 0
+            clicks_of[share.id] = 0
     if by_link:
         first_day = min(share.at.astimezone(UTC).date() for share in shares)
         days = LinkDay.objects.filter(link_id__in=by_link, day__gte=first_day).values_list(
@@ -1399,8 +1418,95 @@ def engagement_by_share(shares: list[ShareFact]) -> dict[int, int]:
         for link_id, day, clicks in days:
             published = [s for s in by_link[link_id] if s.at.astimezone(UTC).date() <= day]
             if published:
-                engagement[published[-1].id] += clicks
-    if shares:
-        for share_id, counts in latest_engagement([share.id for share in shares]).items():
-            engagement[share_id] = engagement.get(share_id, 0) + counts.total
-    return engagement
+                clicks_of[published[-1].id] += clicks
+    return clicks_of
+
+
+# --- Caption variants -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VariantFigures:
+    """One caption variant's results on an item (published shares that started from it)."""
+
+    caption: Caption
+    shares: int
+    # Average share of the person's own words in those posts (0 to 1).
+    own_words: float | None
+    clicks_per_share: float | None
+    interactions_per_share: float | None
+    probability_best: float | None
+
+
+@dataclass(frozen=True)
+class VariantGroup:
+    """The variants of one network and language, compared on human clicks per share."""
+
+    network: str
+    language: str
+    variants: list[VariantFigures]
+    comparison: variant_test.Comparison
+
+    @property
+    def leader_position(self) -> int | None:
+        """The leader's place among the variants (1 for the first), as the page numbers them."""
+        leader = self.comparison.leader
+        return next((i for i, v in enumerate(self.variants, 1) if v.caption.pk == leader), None)
+
+
+def variant_figures(item: ContentItem) -> list[VariantGroup]:
+    """Each network and language's caption variants of the item, measured and compared
+    (chorus.lib.variant_test: a winner only with enough shares and a clear probability)."""
+    captions = list(item.captions.order_by("network", "language", "id"))
+    rows = (
+        Share.objects.published()
+        .filter(item=item, caption__in=captions)
+        .annotate(at=Coalesce("published_at", "created_at"))
+        .order_by("at", "id")
+        .values_list(
+            "id",
+            "membership_id",
+            "item_id",
+            "at",
+            "originality",
+            "near_duplicates",
+            "link_id",
+            "caption_id",
+        )
+    )
+    facts_of: dict[int, list[ShareFact]] = defaultdict(list)
+    for *fields, caption_id in rows:
+        facts_of[caption_id].append(ShareFact(*fields))
+    every = [fact for facts in facts_of.values() for fact in facts]
+    clicks = clicks_by_share(every)
+    interactions = interactions_by_share(every)
+    groups: dict[tuple[str, str], list[Caption]] = defaultdict(list)
+    for caption in captions:
+        groups[(caption.network, caption.language)].append(caption)
+    result = []
+    for (network, language), members in groups.items():
+        samples = {
+            caption.pk: [
+                float(clicks[fact.id]) for fact in facts_of[caption.pk] if fact.id in clicks
+            ]
+            for caption in members
+        }
+        comparison = variant_test.compare(samples)
+        chance = {arm.key: arm.probability_best for arm in comparison.arms}
+        variants = []
+        for caption in members:
+            facts = facts_of[caption.pk]
+            measured = [interactions[f.id] for f in facts if f.id in interactions]
+            originality = [f.originality for f in facts if f.originality is not None]
+            variants.append(
+                VariantFigures(
+                    caption=caption,
+                    shares=len(facts),
+                    own_words=sum(originality) / len(originality) if originality else None,
+                    clicks_per_share=variant_test.mean(samples[caption.pk]),
+                    interactions_per_share=sum(measured) / len(measured) if measured else None,
+                    probability_best=chance.get(caption.pk),
+                )
+            )
+        result.append(VariantGroup(network, language, variants, comparison))
+    return result

@@ -14,6 +14,7 @@ from chorus.analytics import exports, figures
 from chorus.analytics.actions import do_change_analytics_settings
 from chorus.analytics.forms import AnalyticsSettingsForm, DashboardFilterForm
 from chorus.analytics.models import RollupState
+from chorus.content.access import get_item
 from chorus.orgs.access import org_view
 from chorus.orgs.models import Membership, Role
 
@@ -197,3 +198,16 @@ def settings_page(request: HttpRequest, membership: Membership) -> HttpResponse:
             return redirect("dashboard", org=membership.org.slug)
         return render(request, "analytics/settings.html", {"form": form}, status=400)
     return render(request, "analytics/settings.html", {"form": form})
+
+
+@require_GET
+@org_view(Role.PROGRAM_MANAGER)
+def item_variants(
+    request: HttpRequest, membership: Membership, contentitem_id: int
+) -> HttpResponse:
+    """How an item's caption variants do, compared honestly (a panel of the item's page)."""
+    item = get_item(membership, contentitem_id)
+    context = {"item": item, "groups": figures.variant_figures(item)}
+    if request.headers.get("HX-Request"):
+        return render(request, "analytics/_variants.html", context)
+    return render(request, "analytics/variants.html", context)

@@ -7,6 +7,8 @@ class FeedConfig(AppConfig):
     verbose_name = _("Personal feed")
 
     def ready(self) -> None:
-        from chorus.feed import cache
+        from chorus.feed import cache, circles
+        from chorus.sharing import variants
 
         cache.connect()
+        variants.register_circles(circles.overlapping)

@@ -27,7 +27,7 @@ from chorus.links.actions import LinkError, link_for, short_url
 from chorus.orgs.access import get_membership, org_view
 from chorus.orgs.models import Membership, Role
 from chorus.program.models import is_participant
-from chorus.sharing import actions
+from chorus.sharing import actions, variants
 from chorus.sharing.forms import ComposeForm, ConfirmForm, SharingPolicyForm
 from chorus.sharing.models import Connection, Share
 from chorus.sharing.scheduling import org_zone, policy_of
@@ -204,19 +204,6 @@ def disconnect(request: HttpRequest, membership: Membership, connection_id: int)
 # --- Composer -----------------------------------------------------------------------------
 
 
-def _caption_for(item: ContentItem, network: str, language: str) -> Caption | None:
-    captions = list(Caption.objects.filter(item=item))
-    for wanted in (
-        lambda c: c.network == network and c.language == language,
-        lambda c: c.network == network,
-        lambda c: c.language == language,
-    ):
-        found = next((caption for caption in captions if wanted(caption)), None)
-        if found is not None:
-            return found
-    return captions[0] if captions else None
-
-
 def _check_context(
     membership: Membership, item: ContentItem, network: str, text: str, link_url: str
 ) -> dict[str, Any]:
@@ -238,6 +225,11 @@ def _check_context(
     }
 
 
+def _turn(value: str) -> int:
+    """Which of the variants "Show me another" asked for (0: the one offered first)."""
+    return int(value) % 1000 if value.isdigit() else 0
+
+
 @require_http_methods(["GET", "POST"])
 @org_view()
 def compose(request: HttpRequest, membership: Membership, contentitem_id: int) -> HttpResponse:
@@ -253,7 +245,12 @@ def compose(request: HttpRequest, membership: Membership, contentitem_id: int) -
     if registry.find(network) is None:
         network = next(iter(connected), registry.default())
     language = translation.get_language() or membership.org.default_language
-    caption = _caption_for(item, network, language)
+    turn = _turn(request.GET.get("another", ""))
+    caption, variant_count = variants.offer(membership, item, network, language, turn)
+    posted_caption = request.POST.get("caption", "")
+    if posted_caption.isdigit():
+        # The variant the page offered, not a new pick made after colleagues shared.
+        caption = Caption.objects.filter(item=item, pk=int(posted_caption)).first() or caption
     link_url = ""
     if participant and item.url:
         try:
@@ -302,6 +299,9 @@ def compose(request: HttpRequest, membership: Membership, contentitem_id: int) -
         "form": form,
         "network": network,
         "caption": caption,
+        "variant_count": variant_count,
+        "suggested_text": actions.compose_text(caption.text, link_url) if caption else "",
+        "next_turn": turn + 1,
         "participant": participant,
         "connected": network in connected and registry.get(network).publishes,
         "link_url": link_url,
