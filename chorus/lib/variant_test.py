@@ -10,8 +10,14 @@ unknown variance and the reference prior, a Student t centred on the sample mean
 s/√n (Gelman et al., *Bayesian Data Analysis*, §3.2). Draws from those posteriors give the
 probability that each variant is the best and an interval for the leader's lift over the
 runner-up. A winner is named only when every variant has at least `MIN_SHARES` shares and the
-leader is best with probability ≥ `WINNER_PROBABILITY`; the threshold is strict because people
-look at the page every day, and each look is one more chance for noise to cross a lenient one.
+leader is best with probability ≥ `WINNER_PROBABILITY`.
+
+People look at the page every day, and each look at new data is one more chance for noise to
+cross the threshold: judged on all the data at every look, the false winners of a month grow
+with the traffic. So the verdict is a group-sequential one: it reads each variant's first
+`MIN_SHARES` * 2^k shares (in the order they were published), for the largest k the smallest
+variant has reached, and so changes only when that variant's shares double: a handful of
+looks in a month, whatever the traffic. The figures shown beside it use all the shares.
 `benchmarks/variant-test` measures what this costs and buys: the rate of false winners when no
 variant is better, and the power to find a truly better one, with a look every day of a month.
 
@@ -89,12 +95,17 @@ def compare(
     if len(keys) < 2:
         arms = tuple(Arm(k, len(samples[k]), mean(samples[k]), None) for k in keys)
         return Comparison(arms, "single", shares_needed=min_shares)
-    if min(len(samples[k]) for k in keys) < max(min_shares, 2):
+    fewest = min(len(samples[k]) for k in keys)
+    if fewest < max(min_shares, 2):
         arms = tuple(Arm(k, len(samples[k]), mean(samples[k]), None) for k in keys)
         return Comparison(arms, "not_enough_data", shares_needed=min_shares)
-    rng = rng or np.random.default_rng(_seed(samples))
+    checkpoint = checkpoint_for(fewest, min_shares)
+    # The verdict reads each variant's first `checkpoint` shares: it changes only when the
+    # smallest variant doubles, whatever the number of looks (see the module's docstring).
+    judged = {k: list(samples[k])[:checkpoint] for k in keys}
+    rng = rng or np.random.default_rng(_seed(judged))
     matrix = np.stack(
-        [_posterior_draws(np.asarray(samples[k], dtype=float), rng, draws) for k in keys]
+        [_posterior_draws(np.asarray(judged[k], dtype=float), rng, draws) for k in keys]
     )
     best = matrix.argmax(axis=0)
     probabilities = np.bincount(best, minlength=len(keys)) / draws
@@ -116,6 +127,14 @@ def compare(
         lift_high=high,
         shares_needed=min_shares,
     )
+
+
+def checkpoint_for(fewest: int, min_shares: int = MIN_SHARES) -> int:
+    """The largest `min_shares` * 2^k that the smallest variant has reached."""
+    checkpoint = min_shares
+    while checkpoint * 2 <= fewest:
+        checkpoint *= 2
+    return checkpoint
 
 
 def mean(values: Sequence[float]) -> float | None:

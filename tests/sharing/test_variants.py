@@ -234,3 +234,26 @@ def test_the_variants_panel_is_for_programme_managers_of_the_organisation():
     client.login(email=outsider.user.email, password=PASSWORD)
     assert client.get(url).status_code == 404
     assert Caption.objects.filter(item=item).count() == 2
+
+
+def test_the_verdict_changes_only_when_the_smallest_variant_doubles():
+    assert [variant_test.checkpoint_for(n) for n in (20, 39, 40, 79, 80, 200)] == [
+        20,
+        20,
+        40,
+        40,
+        80,
+        160,
+    ]
+    rng = random.Random(5)
+    a = [float(rng.randint(0, 12)) for _ in range(39)]
+    b = [float(rng.randint(0, 12)) for _ in range(39)]
+    at_twenty = variant_test.compare({1: a[:20], 2: b[:20]})
+    # Nineteen more shares each, however lopsided, don't move the verdict before 40.
+    later = variant_test.compare({1: a[:20] + [50.0] * 19, 2: b[:20] + [0.0] * 19})
+    assert (later.verdict, later.leader, later.lift_low) == (
+        at_twenty.verdict,
+        at_twenty.leader,
+        at_twenty.lift_low,
+    )
+    assert later.arms[0].mean != at_twenty.arms[0].mean  # the figures shown use every share
