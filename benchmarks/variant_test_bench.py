@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from chorus.lib.variant_test import MIN_SHARES, WINNER_PROBABILITY, compare
+from chorus.lib.variant_test import FALSE_WINNER_RATE, MIN_SHARES, compare
 
 DAYS = 30
 
@@ -116,8 +116,9 @@ def main() -> None:
     print(
         json.dumps(
             {
-                "method": "Student-t posterior per variant, winner at P(best) >= "
-                f"{WINNER_PROBABILITY} with >= {MIN_SHARES} shares each, looked at daily",
+                "method": "Student-t posterior per variant, judged when the smallest variant "
+                f"reaches {MIN_SHARES} * 2^k shares, error budget {FALSE_WINNER_RATE} spent "
+                "over the checkpoints; looked at daily",
                 "runs_per_case": args.runs,
                 "mean_clicks_per_share": args.mean_clicks,
                 "negative_binomial_shape": args.shape,

@@ -10,7 +10,7 @@ unknown variance and the reference prior, a Student t centred on the sample mean
 s/√n (Gelman et al., *Bayesian Data Analysis*, §3.2). Draws from those posteriors give the
 probability that each variant is the best and an interval for the leader's lift over the
 runner-up. A winner is named only when every variant has at least `MIN_SHARES` shares and the
-leader is best with probability ≥ `WINNER_PROBABILITY`.
+leader is best with a probability above `required_probability` (below).
 
 People look at the page every day, and each look at new data is one more chance for noise to
 cross the threshold: judged on all the data at every look, the false winners of a month grow
@@ -18,6 +18,9 @@ with the traffic. So the verdict is a group-sequential one: it reads each varian
 `MIN_SHARES` * 2^k shares (in the order they were published), for the largest k the smallest
 variant has reached, and so changes only when that variant's shares double: a handful of
 looks in a month, whatever the traffic. The figures shown beside it use all the shares.
+The j-th checkpoint spends `FALSE_WINNER_RATE` / 2^j of the error budget, shared among the
+variants (any of which could be wrongly named): the budget adds up to `FALSE_WINNER_RATE` over
+any number of checkpoints, early looks are lenient, and late ones strict.
 `benchmarks/variant-test` measures what this costs and buys: the rate of false winners when no
 variant is better, and the power to find a truly better one, with a look every day of a month.
 
@@ -36,7 +39,9 @@ from typing import Literal, TypeVar
 import numpy as np
 
 MIN_SHARES = 20
-WINNER_PROBABILITY = 0.995
+# The chance of naming a winner, over all the looks of a test, when no variant is better
+# (below the 5 % aimed at: the t posterior is a little optimistic with 20 heavy-tailed shares).
+FALSE_WINNER_RATE = 0.04
 INTERVAL = 0.90
 DRAWS = 4000
 
@@ -86,7 +91,7 @@ def compare(
     samples: Mapping[K, Sequence[float]],
     *,
     min_shares: int = MIN_SHARES,
-    winner_probability: float = WINNER_PROBABILITY,
+    false_winner_rate: float = FALSE_WINNER_RATE,
     draws: int = DRAWS,
     rng: np.random.Generator | None = None,
 ) -> Comparison:
@@ -118,7 +123,8 @@ def compare(
         Arm(k, len(samples[k]), mean(samples[k]), float(probabilities[i]))
         for i, k in enumerate(keys)
     )
-    won = probabilities[leader] >= winner_probability
+    needed = required_probability(checkpoint, len(keys), min_shares, false_winner_rate)
+    won = probabilities[leader] >= needed
     return Comparison(
         arms,
         "winner" if won else "no_clear_difference",
@@ -127,6 +133,17 @@ def compare(
         lift_high=high,
         shares_needed=min_shares,
     )
+
+
+def required_probability(
+    checkpoint: int,
+    variants: int,
+    min_shares: int = MIN_SHARES,
+    false_winner_rate: float = FALSE_WINNER_RATE,
+) -> float:
+    """How sure the test must be that the leader is best, at this checkpoint."""
+    look = round(math.log2(checkpoint / min_shares)) + 1
+    return 1.0 - false_winner_rate / 2**look / variants
 
 
 def checkpoint_for(fewest: int, min_shares: int = MIN_SHARES) -> int:
