@@ -23,7 +23,7 @@ import pytest
 
 from tests.mail import Inbox, body, smtp_server
 from tests.servers import LocalServer, local_server
-from tests.test_serve import free_port
+from tests.web.test_serve import free_port
 
 pytestmark = pytest.mark.browser
 

@@ -40,7 +40,7 @@ from chorus.lib.locks import (
 )
 from chorus.links.tasks import ingest_clicks
 from chorus.webhooks.tasks import deliver_webhooks, emit_daily_figures
-from tests.test_durability import BROWSER, SETUP, chorus
+from tests.web.test_durability import BROWSER, SETUP, chorus
 
 # A database of Redis of our own: only it is flushed.
 REDIS_URL = "redis://127.0.0.1:6379/7"
@@ -328,7 +328,7 @@ def test_a_worker_stopped_mid_ingestion_leaves_no_lock_behind(
             process = subprocess.Popen(
                 [sys.executable, *argv],
                 env=environ,
-                cwd=Path(__file__).resolve().parent.parent,
+                cwd=Path(__file__).resolve().parents[2],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 start_new_session=True,

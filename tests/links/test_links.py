@@ -423,7 +423,7 @@ class CountingTests(LinkTestCase):
     def test_crawlers_count_zero_and_each_browser_counts_once(self) -> None:
         from crawleruseragents import CRAWLER_USER_AGENTS_DATA
 
-        from tests.test_agents import HUMAN_USER_AGENTS
+        from tests.links.test_bots import HUMAN_USER_AGENTS
 
         link = link_for(self.amy_m, "linkedin", item=make_item(self.org))
         crawlers = [ua for record in CRAWLER_USER_AGENTS_DATA for ua in record["instances"]]

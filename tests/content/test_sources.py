@@ -17,7 +17,7 @@ from tests.base import OrgTestCase
 from tests.factory import make_item, make_source, make_topic
 from tests.servers import local_server
 
-FEEDS = Path(__file__).parent / "fixtures" / "feeds"
+FEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "feeds"
 
 
 def feed(name: str) -> bytes:

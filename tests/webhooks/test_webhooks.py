@@ -453,7 +453,7 @@ class ReceiverKilledTests(OrgTestCase):
                 *("--secret", secret, "--log", str(log), "--travel", str(time.time())),
                 *extra,
             ],
-            cwd=Path(__file__).resolve().parent.parent,
+            cwd=Path(__file__).resolve().parents[2],
             stdout=subprocess.PIPE,
             text=True,
         )
