@@ -13,6 +13,7 @@ from typing import Any
 from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
+import time_machine
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.utils import timezone
@@ -260,6 +261,7 @@ class IngestTests(LinkTestCase):
         self.assertEqual(len(self.journal_lines()), 2)
         self.assertEqual(ingest(), 1)
 
+    @time_machine.travel(datetime(2026, 6, 1, 23, 59, 59, tzinfo=UTC), tick=False)
     def test_salts_are_daily_and_old_ones_are_erased(self) -> None:
         self.visit(self.link.code)
         DailySalt.objects.create(day=timezone.now().date() - timedelta(days=5))

@@ -7,30 +7,17 @@ import http.client
 import json
 import os
 import signal
-import socket
-import subprocess
 import sys
 import threading
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.processes import Process, chorus, clean_environ
+from tests.servers import free_port, wait_for
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def chorus(args: list[str], environ: dict[str, str]) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "chorus", *args],
-        env=environ,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+WORKERS = 2  # gunicorn worker processes
 
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
@@ -52,97 +39,106 @@ print(link_for(member, "x", item=item).code)
 """
 
 
-def test_kill_9_under_load_loses_no_received_click(tmp_path: Path) -> None:
-    environ = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("CHORUS_", "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"))
-    }
-    environ.update(
+def environment(tmp_path: Path) -> dict[str, str]:
+    return clean_environ(
         SECRET_KEY="durability-test-secret-key-0123456789-abcdef",
         CHORUS_VAR_DIR=str(tmp_path),
-        CHORUS_ENV_FILE=os.devnull,
-        CHORUS_STATIC_MANIFEST="0",
-        DJANGO_SETTINGS_MODULE="chorus.settings",
-        CHORUS_LOG_LEVEL="WARNING",
     )
-    chorus(["migrate", "--no-input", "-v0"], environ)
-    code = chorus(["shell", "-c", SETUP], environ)
-    port = free_port()
-    workers = 2
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "chorus.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-        ],
-        env=environ,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    # Wait for the application, not only the port: the first redirect answered.
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        try:
-            probe.request("HEAD", f"/l/{code}")  # HEAD is not a click
-            if probe.getresponse().status == 302:
-                break
-        except OSError:
-            time.sleep(0.2)
-        finally:
-            probe.close()
 
-    received = 0
-    lock = threading.Lock()
+
+def last_line(output: str) -> str:
+    return output.strip().splitlines()[-1] if output.strip() else ""
+
+
+def redirects(port: int, code: str) -> bool:
+    """True once the application answers the link's redirect (HEAD is not a click)."""
+    probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        probe.request("HEAD", f"/l/{code}")
+        return probe.getresponse().status == 302
+    except OSError:
+        return False
+    finally:
+        probe.close()
+
+
+def kill_9(process: Process) -> None:
+    os.killpg(process.popen.pid, signal.SIGKILL)
+    process.popen.wait(timeout=10)
+
+
+@dataclass
+class Load:
+    """Redirects a client received from a web server under load."""
+
+    web: Process
+    received: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self) -> int:
+        with self.lock:
+            return self.received
+
+
+@contextmanager
+def web_under_load(environ: dict[str, str], code: str, clients: int) -> Iterator[Load]:
+    """gunicorn on 127.0.0.1 with `clients` threads following the tracked link until the
+    block ends; the threads and the server are stopped whatever happens."""
+    port = free_port()
+    web = Process(
+        [
+            *(sys.executable, "-m", "gunicorn", "chorus.wsgi:application"),
+            *("--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS)),
+        ],
+        environ,
+        f"web:{port}",
+    )
+    load = Load(web)
     stop = threading.Event()
 
-    def load() -> None:
-        nonlocal received
+    def follow() -> None:
         while not stop.is_set():
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             try:
-                connection.request(
-                    "GET",
-                    f"/l/{code}",
-                    headers={"User-Agent": BROWSER},
-                )
+                connection.request("GET", f"/l/{code}", headers={"User-Agent": BROWSER})
                 response = connection.getresponse()
                 response.read()
                 if response.status == 302:
-                    with lock:
-                        received += 1
+                    with load.lock:
+                        load.received += 1
             except OSError:
                 pass  # the server is gone: this redirect was never received
             finally:
                 connection.close()
 
-    threads = [threading.Thread(target=load) for _ in range(16)]
-    for thread in threads:
-        thread.start()
-    # Kill it in the middle of the load, once more than 100 redirects were served.
-    deadline = time.monotonic() + 60
-    while received <= 100 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert received > 100, "the load did not get going"
-    os.killpg(server.pid, signal.SIGKILL)
-    server.wait(timeout=10)
-    stop.set()
-    for thread in threads:
-        thread.join(timeout=10)
+    threads = [threading.Thread(target=follow) for _ in range(clients)]
+    try:
+        wait_for(lambda: redirects(port, code) or web.popen.poll() is not None, 120, "the web")
+        assert web.popen.poll() is None, web.output()
+        for thread in threads:
+            thread.start()
+        yield load
+    finally:
+        stop.set()
+        for thread in threads:
+            if thread.is_alive():
+                thread.join(timeout=10)
+        web.stop()
 
-    stored_line = chorus(["ingest-clicks"], environ)
-    stored = int(stored_line.split()[0])
+
+def test_kill_9_under_load_loses_no_received_click(tmp_path: Path) -> None:
+    environ = environment(tmp_path)
+    chorus(["migrate", "--no-input", "-v0"], environ)
+    code = last_line(chorus(["shell", "-c", SETUP], environ))
+    with web_under_load(environ, code, clients=16) as load:
+        # Kill it in the middle of the load, once more than 100 redirects were served.
+        wait_for(lambda: load.count() > 100, 60, "the load to get going")
+        kill_9(load.web)
+    stored = int(last_line(chorus(["ingest-clicks"], environ)).split()[0])
     # Every received redirect was journaled before it was sent. A request being answered at
     # the moment of the kill may be journaled without its answer arriving: at most one per
     # worker process.
-    assert received <= stored <= received + workers, (received, stored)
+    assert load.received <= stored <= load.received + WORKERS, (load.received, stored)
 
 
 CHECK = """
@@ -196,84 +192,18 @@ def test_kill_9_of_web_server_and_ingesting_process_counts_every_click_once(
     process three times while it works under load, then the web server: every redirect the
     client received is stored exactly once, and the rollups added up batch by batch equal a
     recount."""
-    environ = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("CHORUS_", "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"))
-    }
-    environ.update(
-        SECRET_KEY="durability-test-secret-key-0123456789-abcdef",
-        CHORUS_VAR_DIR=str(tmp_path),
-        CHORUS_ENV_FILE=os.devnull,
-        CHORUS_STATIC_MANIFEST="0",
-        DJANGO_SETTINGS_MODULE="chorus.settings",
-        CHORUS_LOG_LEVEL="WARNING",
-    )
+    environ = environment(tmp_path)
     database_url, admin_url = scratch_database()
     if database_url:
         environ["DATABASE_URL"] = database_url
-    processes: list[subprocess.Popen[bytes]] = []
-    stop = threading.Event()
-    threads: list[threading.Thread] = []
+    shippers: list[Process] = []
     try:
         chorus(["migrate", "--no-input", "-v0"], environ)
-        code = chorus(["shell", "-c", SETUP], environ)
-        port = free_port()
-        workers = 2
-        server = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "gunicorn", "chorus.wsgi:application"),
-                *("--bind", f"127.0.0.1:{port}", "--workers", str(workers)),
-            ],
-            env=environ,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        processes.append(server)
-        deadline = time.monotonic() + 120
-        while True:
-            assert time.monotonic() < deadline, "the web server did not start"
-            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            try:
-                probe.request("HEAD", f"/l/{code}")  # HEAD is not a click
-                if probe.getresponse().status == 302:
-                    break
-            except OSError:
-                time.sleep(0.2)
-            finally:
-                probe.close()
-
-        received = 0
-        lock = threading.Lock()
-
-        def load() -> None:
-            nonlocal received
-            while not stop.is_set():
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                try:
-                    connection.request("GET", f"/l/{code}", headers={"User-Agent": BROWSER})
-                    response = connection.getresponse()
-                    response.read()
-                    if response.status == 302:
-                        with lock:
-                            received += 1
-                except OSError:
-                    pass  # the server is gone: this redirect was never received
-                finally:
-                    connection.close()
-
-        threads = [threading.Thread(target=load) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        deadline = time.monotonic() + 60
-        while received <= 50:
-            assert time.monotonic() < deadline, "the load did not get going"
-            time.sleep(0.05)
-        for _ in range(3):
-            log = tmp_path / f"shipper-{len(processes)}.log"
-            with log.open("wb") as output:
-                shipper = subprocess.Popen(
+        code = last_line(chorus(["shell", "-c", SETUP], environ))
+        with web_under_load(environ, code, clients=8) as load:
+            wait_for(lambda: load.count() > 50, 60, "the load to get going")
+            for number in range(3):
+                shipper = Process(
                     [
                         sys.executable,
                         "-m",
@@ -283,39 +213,28 @@ def test_kill_9_of_web_server_and_ingesting_process_counts_every_click_once(
                         "--every",
                         "0.05",
                     ],
-                    env=environ,
-                    stdout=output,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
+                    environ,
+                    f"shipper-{number}",
                 )
-            processes.append(shipper)
-            # Once it has ingested something, it is in the middle of its passes: kill it.
-            deadline = time.monotonic() + 120
-            while b"click(s) ingested" not in log.read_bytes():
-                assert shipper.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.05)
-            os.killpg(shipper.pid, signal.SIGKILL)
-            shipper.wait(timeout=10)
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=10)
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=10)
+                shippers.append(shipper)
 
-        figures = json.loads(chorus(["shell", "-c", CHECK], environ))
+                # Once it has ingested something, it is in the middle of its passes: kill it.
+                def ingesting(shipper: Process = shipper) -> bool:
+                    assert shipper.popen.poll() is None, shipper.output()
+                    return "click(s) ingested" in shipper.output()
+
+                wait_for(ingesting, 120, "the ingesting process to ingest")
+                kill_9(shipper)
+            kill_9(load.web)
+
+        figures = json.loads(last_line(chorus(["shell", "-c", CHECK], environ)))
         assert figures["clicks"] == figures["events"] == figures["rolled_up"], figures
         assert figures["same_as_recount"], figures
         # A request answered at the moment of the kill may be journaled without its answer
         # arriving: at most one per worker process.
-        assert received <= figures["clicks"] <= received + workers, (received, figures)
+        assert load.received <= figures["clicks"] <= load.received + WORKERS, (load, figures)
     finally:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=10)
-        for process in processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+        for shipper in shippers:
+            shipper.stop()
         if database_url and admin_url:
             drop_database(database_url, admin_url)
