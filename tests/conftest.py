@@ -18,15 +18,17 @@ def loopback_allowed(settings: Settings) -> None:
     settings.CHORUS_ALLOW_PRIVATE_URLS = True
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def mastodon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockMastodon]:
-    """One mastodon-mock for the session; tests tell their statuses apart by unique text."""
+    """One mastodon-mock per test module (a module may revoke the seeded token); its tests
+    tell their statuses apart by unique text."""
     with running_mock(tmp_path_factory.mktemp("mastodon_mock")) as server:
         yield server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPds]:
-    """One Bluesky PDS for the session; each test makes its own accounts."""
+    """One Bluesky PDS per test module, as each module had before; each test makes its own
+    accounts."""
     with running_pds(tmp_path_factory.mktemp("pds")) as server:
         yield server
