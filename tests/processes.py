@@ -6,20 +6,14 @@ from __future__ import annotations
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.servers import free_port as free_port
+from tests.servers import wait_for as wait_for
 
 
 def clean_environ(**values: str) -> dict[str, str]:
@@ -48,18 +42,6 @@ def chorus(args: list[str], environ: dict[str, str], timeout: float = 180) -> st
     if result.returncode:
         raise AssertionError(f"chorus {' '.join(args)} failed:\n{result.stderr[-3000:]}")
     return result.stdout
-
-
-def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll `condition` until it returns something true, or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"Timed out waiting for {what}")
-        time.sleep(0.2)
 
 
 class Process:

@@ -20,6 +20,8 @@ from typing import Any
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from tests.servers import serve_in_thread
+
 
 @dataclass
 class Receiver:
@@ -106,15 +108,8 @@ def make_server(state: Receiver) -> ThreadingHTTPServer:
 def receiver(secret: str) -> Iterator[Receiver]:
     """A receiver in a thread of this process, stopped when the block ends."""
     state = Receiver(secret=secret)
-    server = make_server(state)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_in_thread(make_server(state)):
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """A person's data: everything Chorus holds about them, to download or to erase.
 
 `PERSONAL_DATA` says, for every model, whether it holds personal data and what erasure
-does with it; `tests/test_personal_data.py` fails when a model with text, JSON or a link to
+does with it; `tests/accounts/test_personal_data.py` fails when a model with text, JSON or a link to
 a person is missing from it, so a new model cannot be forgotten.
 
 Why one module reaching into every app's models, instead of a receiver per app: what is

@@ -19,7 +19,7 @@ hash; the hash includes the day's salt, so the rows read are the visitor's of th
 Ingesting processes are serialised (a transaction-scoped advisory lock on PostgreSQL, the write
 lock of SQLite's IMMEDIATE transactions), so two hosts ingesting at once cannot both count the
 same new visitor. `recount_days` recomputes the rollups from the clicks (`chorus ingest-clicks
---recount`); the incremental figures and a recount agree (tests/test_links.py).
+--recount`); the incremental figures and a recount agree (tests/links/test_links.py).
 """
 
 from __future__ import annotations

@@ -22,8 +22,7 @@ from typing import Any
 import pytest
 
 from tests.mail import Inbox, body, smtp_server
-from tests.servers import LocalServer, local_server
-from tests.test_serve import free_port
+from tests.servers import LocalServer, free_port, local_server
 
 pytestmark = pytest.mark.browser
 

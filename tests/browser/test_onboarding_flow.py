@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import DEMO_PASSWORD, login
-from tests.sharing.mastodon_server import MockMastodon, mastodon_fixture  # noqa: F401
+from tests.sharing.mastodon_server import MockMastodon
 
 pytestmark = pytest.mark.browser
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from io import StringIO
 from typing import Any
 
@@ -17,17 +16,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chorus.accounts.models import User
-from chorus.analytics import figures, rollups
+from chorus.analytics import rollups
 from chorus.api.models import Token
-from chorus.links.models import Conversion, TrackedLink
 from chorus.orgs.models import AuditEntry, Membership, Role, Team
 from chorus.program.models import Participation
 from chorus.scim.models import ScimSettings, ScimToken, ScimUser, hash_token
 from chorus.scim.tokens import do_create_scim_token, do_revoke_scim_token
-from chorus.sharing.models import EngagementSnapshot, Share
+from chorus.sharing.models import Share
 from tests.base import OrgTestCase
 from tests.factory import (
     PASSWORD,
+    last_30_days_figures,
+    make_attributed_results,
     make_item,
     make_member,
     make_share,
@@ -35,7 +35,6 @@ from tests.factory import (
     make_token,
     make_user,
 )
-from tests.factory_engage import clicks, published_share
 
 NOON = datetime(2026, 5, 12, 10, 0, tzinfo=UTC)
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -496,51 +495,22 @@ class DeactivationTests(ScimTestCase):
 
     def setUp(self) -> None:
         self.colleague = make_member(self.org, Role.AMBASSADOR, team=self.team)
-        for member in (self.amy_m, self.colleague):
-            item = make_item(self.org)
-            link = TrackedLink.objects.create(
-                org=self.org,
-                ambassador=member,
-                item=item,
-                network="linkedin",
-                url=item.url,
-                destination=item.url,
-            )
-            share = published_share(member, item, originality=0.9, network="linkedin", link=link)
-            EngagementSnapshot.objects.create(org=self.org, share=share, reactions=4, comments=2)
-            clicks(link, humans=3, bots=1)
-            Conversion.objects.create(
-                org=self.org,
-                kind="lead",
-                occurred_at=timezone.now(),
-                ambassador=member,
-                link=link,
-                value=Decimal("12.50"),
-            )
+        make_attributed_results(self.org, [self.amy_m, self.colleague])
         self.scheduled = make_share(
             self.amy_m,
             make_item(self.org),
             status=Share.Status.SCHEDULED,
             scheduled_for=timezone.now() + timedelta(hours=3),
         )
-        rollups.rebuild(self.org)
         self.api_raw = make_token(self.amy_m)[1]
         self.browser = Client()
         self.assertTrue(self.browser.login(email="amy@acme.example", password=PASSWORD))
         self.assertEqual(self.browser.get(reverse("org_home", args=["acme"])).status_code, 200)
 
     def measures(self) -> dict[str, Any]:
-        scope = figures.Scope.last_days(self.org.pk, 30)
-        totals = figures.totals(scope).as_dict()
-        by_network = {
-            row.key: row.measures.as_dict() for row in figures.breakdown(scope, "network")
-        }
-        if ScimSettings.objects.filter(org=self.org, on_deactivation="anonymise").exists():
-            # Reach comes from the person's profile, which anonymising deletes.
-            totals.pop("potential_reach")
-            for row in by_network.values():
-                row.pop("potential_reach")
-        return {"totals": totals, "networks": by_network}
+        # Reach comes from the person's profile, which anonymising deletes.
+        anonymising = ScimSettings.objects.filter(org=self.org, on_deactivation="anonymise")
+        return last_30_days_figures(self.org, with_reach=not anonymising.exists())
 
     def assert_deprovisioned(self, before: dict[str, Any]) -> None:
         self.amy_m.refresh_from_db()

@@ -17,25 +17,18 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import pytest
+from tests.servers import free_port as free_port
+from tests.servers import stop_process, wait_for
 
 TOKEN = "mock_token"
 USERNAME = "testuser"
 START_TIMEOUT = 60  # seconds; the machine is shared, a cold start can be slow
-
-
-def free_port() -> int:
-    """Return a loopback port nothing listens on (now)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -152,31 +145,18 @@ def running_mock(workdir: Path) -> Iterator[MockMastodon]:
             _wait_until_up(server, process, log_path)
             yield server
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
 
 
 def _wait_until_up(server: MockMastodon, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
+    def up() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"mastodon_mock exited: {log.read_text(errors='replace')}")
         with contextlib.suppress(OSError, http.client.HTTPException):
-            if server.http("GET", "/api/v2/instance").status == 200:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"mastodon_mock did not answer: {log.read_text(errors='replace')}")
+            return server.http("GET", "/api/v2/instance").status == 200
+        return False
 
-
-@pytest.fixture(scope="session", name="mastodon")
-def mastodon_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockMastodon]:
-    """One mock for the session; tests tell their statuses apart by unique text."""
-    with running_mock(tmp_path_factory.mktemp("mastodon_mock")) as server:
-        yield server
+    wait_for(up, START_TIMEOUT, f"mastodon_mock to answer ({log})")
 
 
 @dataclass

@@ -17,19 +17,15 @@ import hashlib
 import hmac
 import http.client
 import json
-import queue
-import shutil
-import subprocess
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import pytest
+from tests.servers import node_server
 
 PDS_DIRECTORY = Path(__file__).resolve().parents[1] / "pds"
 START_TIMEOUT = 60  # seconds; the machine is shared, a cold start can be slow
@@ -147,94 +143,19 @@ def _unb64(text: str) -> bytes:
 
 @contextlib.contextmanager
 def running_pds(workdir: Path) -> Iterator[LocalPds]:
-    """Run tests/pds/server.mjs until the block ends."""
-    missing = [
-        package
-        for package in ("@atproto/pds", "@did-plc/server")
-        if not (PDS_DIRECTORY / "node_modules" / package / "package.json").exists()
-    ]
-    if missing:
-        pytest.fail(
-            f"The local Bluesky PDS is not installed ({', '.join(missing)} missing in "
-            f"{PDS_DIRECTORY / 'node_modules'}): run `make test`, which installs it.",
-            pytrace=False,
+    """Run tests/pds/server.mjs until the block ends (closing its stdin stops it and removes
+    its data)."""
+    with node_server(
+        PDS_DIRECTORY,
+        packages=("@atproto/pds", "@did-plc/server"),
+        what="local Bluesky PDS",
+        ready_key="pds",
+        workdir=workdir,
+        start_timeout=START_TIMEOUT,
+    ) as ready:
+        yield LocalPds(
+            url=ready["pds"],
+            plc_url=ready["plc"],
+            admin_password=ready["admin_password"],
+            jwt_secret=ready["jwt_secret"],
         )
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("Node.js is needed to run the local Bluesky PDS: install node 20.")
-    log_path = workdir / "pds.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [node, str(PDS_DIRECTORY / "server.mjs")],
-            cwd=PDS_DIRECTORY,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=log,
-        )
-        try:
-            assert process.stdout is not None
-            ready = _ready_line(process, process.stdout, log_path)
-            yield LocalPds(
-                url=ready["pds"],
-                plc_url=ready["plc"],
-                admin_password=ready["admin_password"],
-                jwt_secret=ready["jwt_secret"],
-            )
-        finally:
-            _stop(process)
-
-
-def _ready_line(
-    process: subprocess.Popen[bytes], stdout: IO[bytes], log_path: Path
-) -> dict[str, str]:
-    """Wait for the JSON line that says where the servers listen."""
-    lines: queue.Queue[bytes] = queue.Queue()
-
-    def read() -> None:
-        for line in stdout:
-            lines.put(line)
-        lines.put(b"")
-
-    threading.Thread(target=read, daemon=True).start()
-    deadline = time.monotonic() + START_TIMEOUT
-    while (remaining := deadline - time.monotonic()) > 0:
-        try:
-            line = lines.get(timeout=remaining)
-        except queue.Empty:
-            break
-        if not line:
-            process.wait(timeout=STOP_TIMEOUT)
-            raise RuntimeError(f"The local PDS exited: {log_path.read_text(errors='replace')}")
-        with contextlib.suppress(ValueError):
-            ready = json.loads(line)
-            if isinstance(ready, dict) and "pds" in ready:
-                return ready
-    raise RuntimeError(
-        f"The local PDS was not ready after {START_TIMEOUT} s: "
-        f"{log_path.read_text(errors='replace')}"
-    )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    # Closing stdin is the server's signal to stop and remove its data.
-    if process.stdin is not None:
-        with contextlib.suppress(OSError):
-            process.stdin.close()
-    try:
-        process.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    if process.stdout is not None:
-        process.stdout.close()
-
-
-@pytest.fixture(scope="session", name="pds")
-def pds_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPds]:
-    """One PDS for the session; each test makes its own accounts."""
-    with running_pds(tmp_path_factory.mktemp("pds")) as server:
-        yield server

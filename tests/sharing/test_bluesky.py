@@ -23,14 +23,10 @@ from tests.sharing.mastodon_server import AnswerLosingProxy
 from tests.sharing.pds_server import (
     BlueskyAccount,
     LocalPds,
-    pds_fixture,  # noqa: F401 (provides the `pds` fixture)
 )
 
-
-@pytest.fixture(autouse=True)
-def loopback_allowed(settings: Settings) -> None:
-    # The PDS listens on 127.0.0.1, which the SSRF guard refuses outside tests.
-    settings.CHORUS_ALLOW_PRIVATE_URLS = True
+# Every server here listens on 127.0.0.1.
+pytestmark = pytest.mark.usefixtures("loopback_allowed")
 
 
 @pytest.fixture

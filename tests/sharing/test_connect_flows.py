@@ -18,8 +18,8 @@ from chorus.sharing.models import Connection, MastodonApp, Share
 from chorus.sharing.publishing import publish_share
 from tests.base import OrgTestCase
 from tests.factory import make_caption, make_item
-from tests.sharing.mastodon_server import MockMastodon, mastodon_fixture  # noqa: F401
-from tests.sharing.pds_server import LocalPds, pds_fixture  # noqa: F401
+from tests.sharing.mastodon_server import MockMastodon
+from tests.sharing.pds_server import LocalPds
 from tests.sharing.standins import LinkedInStandIn, XStandIn
 
 

@@ -40,7 +40,6 @@ from tests.factory import make_connection, make_item, make_member, make_org, mak
 from tests.servers import local_server
 from tests.sharing.mastodon_server import (
     MockMastodon,
-    mastodon_fixture,  # noqa: F401 (provides the `mastodon` fixture)
 )
 from tests.sharing.standins import LinkedInMember, LinkedInStandIn, XStandIn, XUser
 
@@ -51,9 +50,8 @@ PUBLISHED = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def loopback_allowed(settings: Settings) -> None:
-    # Every server here listens on 127.0.0.1, which the SSRF guard refuses outside tests.
-    settings.CHORUS_ALLOW_PRIVATE_URLS = True
+def no_appview(loopback_allowed: None, settings: Settings) -> None:
+    # Every server here listens on 127.0.0.1; Bluesky's AppView is a canned local server.
     settings.CHORUS_BLUESKY_APPVIEW_URL = ""
 
 
@@ -234,21 +232,8 @@ def test_mastodon_401_marks_the_connection_to_reconnect(
 # --- X, against the stand-in -------------------------------------------------------------
 
 
-@pytest.fixture
-def x_api(settings: Settings) -> Iterator[XStandIn]:
-    with XStandIn() as server:
-        for name, value in server.settings().items():
-            setattr(settings, name, value)
-        yield server
-
-
-@pytest.fixture
-def ada(x_api: XStandIn) -> XUser:
-    return x_api.add_user("ada", "Ada Lovelace")
-
-
-def x_credentials(x_api: XStandIn, user: XUser) -> Credentials:
-    answer = x_api.issue_tokens(user)
+def x_credentials(x_standin: XStandIn, user: XUser) -> Credentials:
+    answer = x_standin.issue_tokens(user)
     return {
         "access_token": answer["access_token"],
         "refresh_token": answer["refresh_token"],
@@ -258,16 +243,16 @@ def x_credentials(x_api: XStandIn, user: XUser) -> Credentials:
     }
 
 
-def x_post(x_api: XStandIn, credentials: Credentials) -> str:
+def x_post(x_standin: XStandIn, credentials: Credentials) -> str:
     text = f"Worth a read {uuid.uuid4().hex[:12]}"
     return x_client.publish(credentials, Post(text=text)).remote_id
 
 
-def test_x_reads_public_metrics_by_hundreds(x_api: XStandIn, ada: XUser) -> None:
-    credentials = x_credentials(x_api, ada)
-    post_id = x_post(x_api, credentials)
-    x_api.engage(post_id, like_count=7, reply_count=2, retweet_count=3, quote_count=1)
-    x_api.engage(post_id, impression_count=420, bookmark_count=5)
+def test_x_reads_public_metrics_by_hundreds(x_standin: XStandIn, ada: XUser) -> None:
+    credentials = x_credentials(x_standin, ada)
+    post_id = x_post(x_standin, credentials)
+    x_standin.engage(post_id, like_count=7, reply_count=2, retweet_count=3, quote_count=1)
+    x_standin.engage(post_id, impression_count=420, bookmark_count=5)
     gone = [str(1_000 + number) for number in range(120)]
 
     found = x_client.fetch_metrics(credentials, [post_id, *gone])
@@ -277,24 +262,24 @@ def test_x_reads_public_metrics_by_hundreds(x_api: XStandIn, ada: XUser) -> None
     assert (counts.reactions, counts.comments, counts.reposts, counts.quotes) == (7, 2, 3, 1)
     assert counts.impressions == 420
     assert counts.raw["bookmark_count"] == 5
-    lookups = x_api.seen("lookup")
+    lookups = x_standin.seen("lookup")
     assert [len(call.query["ids"].split(",")) for call in lookups] == [100, 21]
     assert {call.query["tweet.fields"] for call in lookups} == {"public_metrics"}
 
 
 def test_schedule_reads_at_each_step_then_stops_after_30_days(
-    x_api: XStandIn, ada: XUser, member: Membership
+    x_standin: XStandIn, ada: XUser, member: Membership
 ) -> None:
-    credentials = x_credentials(x_api, ada)
+    credentials = x_credentials(x_standin, ada)
     connection = make_connection(member, "x", **credentials)
-    share = published(member, connection, x_post(x_api, credentials))
+    share = published(member, connection, x_post(x_standin, credentials))
     read_at = []
     moment = PUBLISHED
     while moment <= PUBLISHED + timedelta(days=40):
         with time_machine.travel(moment, tick=False):
             if sync_due().snapshots:
                 read_at.append(moment - PUBLISHED)
-                x_api.engage(share.remote_id, like_count=1)
+                x_standin.engage(share.remote_id, like_count=1)
         # Every 15 minutes, as the worker does, for a day; then every 6 hours.
         quickly = moment < PUBLISHED + timedelta(days=1)
         moment += timedelta(minutes=15) if quickly else timedelta(hours=6)
@@ -308,7 +293,7 @@ def test_schedule_reads_at_each_step_then_stops_after_30_days(
         timedelta(days=14),
         timedelta(days=30),
     ]
-    assert len(x_api.seen("lookup")) == 7  # nothing asked between steps, nothing after
+    assert len(x_standin.seen("lookup")) == 7  # nothing asked between steps, nothing after
     assert [counts[0] for counts in snapshots(share)] == [0, 1, 2, 3, 4, 5, 6]
     share.refresh_from_db()
     assert share.metrics_done and share.metrics_next_at is None
@@ -319,11 +304,11 @@ def test_schedule_reads_at_each_step_then_stops_after_30_days(
 
 
 def test_a_late_run_skips_missed_steps_and_old_shares_are_closed(
-    x_api: XStandIn, ada: XUser, member: Membership
+    x_standin: XStandIn, ada: XUser, member: Membership
 ) -> None:
-    credentials = x_credentials(x_api, ada)
+    credentials = x_credentials(x_standin, ada)
     connection = make_connection(member, "x", **credentials)
-    late = published(member, connection, x_post(x_api, credentials))
+    late = published(member, connection, x_post(x_standin, credentials))
     old = published(member, connection, "1999", at=PUBLISHED - timedelta(days=32))
 
     with time_machine.travel(PUBLISHED + timedelta(days=2), tick=False):
@@ -334,18 +319,18 @@ def test_a_late_run_skips_missed_steps_and_old_shares_are_closed(
     assert len(snapshots(late)) == 1  # one reading, not one per missed step
     assert late.metrics_next_at == PUBLISHED + timedelta(days=3)
     assert old.metrics_done and snapshots(old) == []
-    assert "1999" not in x_api.seen("lookup")[0].query["ids"]
+    assert "1999" not in x_standin.seen("lookup")[0].query["ids"]
 
 
 def test_x_429_backs_off_until_the_rate_limit_resets(
-    x_api: XStandIn, ada: XUser, member: Membership
+    x_standin: XStandIn, ada: XUser, member: Membership
 ) -> None:
-    credentials = x_credentials(x_api, ada)
+    credentials = x_credentials(x_standin, ada)
     connection = make_connection(member, "x", **credentials)
-    share = published(member, connection, x_post(x_api, credentials))
+    share = published(member, connection, x_post(x_standin, credentials))
     moment = PUBLISHED + timedelta(hours=1)
     with time_machine.travel(moment, tick=False):
-        x_api.throttle(route="lookup", reset_in=2 * 3600)
+        x_standin.throttle(route="lookup", reset_in=2 * 3600)
         report = sync_due()
 
     share.refresh_from_db()
@@ -356,15 +341,15 @@ def test_x_429_backs_off_until_the_rate_limit_resets(
 
 
 def test_backoff_grows_and_gives_the_step_up_after_repeated_failures(
-    x_api: XStandIn, ada: XUser, member: Membership
+    x_standin: XStandIn, ada: XUser, member: Membership
 ) -> None:
-    credentials = x_credentials(x_api, ada)
+    credentials = x_credentials(x_standin, ada)
     connection = make_connection(member, "x", **credentials)
-    share = published(member, connection, x_post(x_api, credentials))
+    share = published(member, connection, x_post(x_standin, credentials))
     delays = []
     moment = PUBLISHED + timedelta(hours=1)
     for _ in range(metrics.MAX_FAILURES):
-        x_api.server_error(503, route="lookup")
+        x_standin.server_error(503, route="lookup")
         with time_machine.travel(moment, tick=False):
             sync_due()
         share.refresh_from_db()
@@ -377,7 +362,7 @@ def test_backoff_grows_and_gives_the_step_up_after_repeated_failures(
     for failures, delay in enumerate(delays, start=1):
         nominal = metrics.BASE_DELAY * 2 ** (failures - 1)
         assert nominal / 2 <= delay <= nominal
-    x_api.server_error(503, route="lookup")
+    x_standin.server_error(503, route="lookup")
     with time_machine.travel(moment, tick=False):
         sync_due()
     share.refresh_from_db()
@@ -386,13 +371,13 @@ def test_backoff_grows_and_gives_the_step_up_after_repeated_failures(
 
 
 def test_x_refused_refresh_marks_the_connection_to_reconnect(
-    x_api: XStandIn, ada: XUser, member: Membership
+    x_standin: XStandIn, ada: XUser, member: Membership
 ) -> None:
-    credentials = x_credentials(x_api, ada)
+    credentials = x_credentials(x_standin, ada)
     connection = make_connection(member, "x", **credentials)
-    share = published(member, connection, x_post(x_api, credentials))
-    x_api.expire(credentials["access_token"])
-    x_api.expire(credentials["refresh_token"])
+    share = published(member, connection, x_post(x_standin, credentials))
+    x_standin.expire(credentials["access_token"])
+    x_standin.expire(credentials["refresh_token"])
 
     with time_machine.travel(PUBLISHED + timedelta(hours=1), tick=False):
         report = sync_due()
@@ -404,18 +389,18 @@ def test_x_refused_refresh_marks_the_connection_to_reconnect(
 
 
 def test_a_token_renewed_by_another_worker_meanwhile_is_not_a_reconnect(
-    x_api: XStandIn, ada: XUser, member: Membership, monkeypatch: pytest.MonkeyPatch
+    x_standin: XStandIn, ada: XUser, member: Membership, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    credentials = x_credentials(x_api, ada)
+    credentials = x_credentials(x_standin, ada)
     connection = make_connection(member, "x", **credentials)
-    share = published(member, connection, x_post(x_api, credentials))
+    share = published(member, connection, x_post(x_standin, credentials))
     # The run has loaded the connection when a publishing worker refreshes the token and
     # stores the new pair: the run's refresh token is spent, the stored one works.
     loaded = Connection.objects.get(pk=connection.pk)
     monkeypatch.setattr(Connection.objects, "in_bulk", lambda ids: {loaded.pk: loaded})
     connection.credentials = x_client.refresh(dict(credentials))
     connection.save()
-    x_api.expire(credentials["access_token"])
+    x_standin.expire(credentials["access_token"])
 
     with time_machine.travel(PUBLISHED + timedelta(hours=1), tick=False):
         report = sync_due()
@@ -624,11 +609,11 @@ def test_bluesky_asks_25_posts_at_a_time(settings: Settings) -> None:
 
 
 def test_only_published_api_shares_are_read(
-    x_api: XStandIn, ada: XUser, member: Membership
+    x_standin: XStandIn, ada: XUser, member: Membership
 ) -> None:
-    credentials = x_credentials(x_api, ada)
+    credentials = x_credentials(x_standin, ada)
     connection = make_connection(member, "x", **credentials)
-    post_id = x_post(x_api, credentials)
+    post_id = x_post(x_standin, credentials)
     published(member, connection, post_id, method=Share.Method.INTENT)
     published(member, connection, post_id, status=Share.Status.FAILED)
     published(member, connection, "")
@@ -636,16 +621,16 @@ def test_only_published_api_shares_are_read(
     with time_machine.travel(PUBLISHED + timedelta(hours=1), tick=False):
         report = sync_due()
 
-    assert x_api.seen("lookup") == []
+    assert x_standin.seen("lookup") == []
     assert report.snapshots == 0
 
 
 def test_two_runs_never_read_the_same_share(
-    x_api: XStandIn, ada: XUser, member: Membership
+    x_standin: XStandIn, ada: XUser, member: Membership
 ) -> None:
-    credentials = x_credentials(x_api, ada)
+    credentials = x_credentials(x_standin, ada)
     connection = make_connection(member, "x", **credentials)
-    share = published(member, connection, x_post(x_api, credentials))
+    share = published(member, connection, x_post(x_standin, credentials))
     with time_machine.travel(PUBLISHED + timedelta(hours=1), tick=False):
         first = metrics._claim([share.pk], PUBLISHED + timedelta(hours=1))
         second = metrics._claim([share.pk], PUBLISHED + timedelta(hours=1))
@@ -659,11 +644,11 @@ def test_the_worker_syncs_every_15_minutes() -> None:
 
 
 def test_the_command_runs_one_pass_or_says_what_is_due(
-    x_api: XStandIn, ada: XUser, member: Membership
+    x_standin: XStandIn, ada: XUser, member: Membership
 ) -> None:
-    credentials = x_credentials(x_api, ada)
+    credentials = x_credentials(x_standin, ada)
     connection = make_connection(member, "x", **credentials)
-    share = published(member, connection, x_post(x_api, credentials))
+    share = published(member, connection, x_post(x_standin, credentials))
     out = StringIO()
     with time_machine.travel(PUBLISHED + timedelta(hours=1), tick=False):
         call_command("sync-engagement", "--dry-run", stdout=out)

@@ -3,7 +3,6 @@ documented failure mapped to the error that tells the worker what to do next."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -28,25 +27,12 @@ REDIRECT_URI = "https://chorus.example/connections/linkedin/callback"
 LINK = "https://go.example.com/l/Ab3_x"
 
 
-@pytest.fixture
-def standin(settings: Any) -> Iterator[LinkedInStandIn]:
-    with LinkedInStandIn() as server:
-        for name, value in server.settings().items():
-            setattr(settings, name, value)
-        settings.CHORUS_ALLOW_PRIVATE_URLS = True
-        settings.CHORUS_LINKEDIN_VERSION = "202607"
-        yield server
-
-
-@pytest.fixture
-def ada(standin: LinkedInStandIn) -> LinkedInMember:
-    return standin.add_member("Ada Lovelace", email="ada@example.com")
-
-
-def connected(standin: LinkedInStandIn, member: LinkedInMember, **token: Any) -> Credentials:
+def connected(
+    linkedin_standin: LinkedInStandIn, member: LinkedInMember, **token: Any
+) -> Credentials:
     """Credentials as `exchange_code` stores them, for a member who connected just now."""
     return {
-        "access_token": standin.issue_token(member, **token),
+        "access_token": linkedin_standin.issue_token(member, **token),
         "expires_at": (datetime.now(UTC) + timedelta(days=60)).isoformat(),
         "member_id": member.sub,
         "name": member.name,
@@ -64,9 +50,9 @@ def consent(authorize_url: str) -> dict[str, str]:
 
 
 def test_connecting_stores_a_token_for_the_member_who_consented(
-    standin: LinkedInStandIn, ada: LinkedInMember
+    linkedin_standin: LinkedInStandIn, linkedin_ada: LinkedInMember
 ) -> None:
-    standin.sign_in(ada)
+    linkedin_standin.sign_in(linkedin_ada)
     url = client.authorize_url(REDIRECT_URI, "state-123")
     query = dict(parse_qsl(urlsplit(url).query))
     assert query["scope"] == "openid profile w_member_social"
@@ -75,17 +61,17 @@ def test_connecting_stores_a_token_for_the_member_who_consented(
     assert callback["state"] == "state-123"
     credentials = client.exchange_code(callback["code"], REDIRECT_URI)
 
-    assert credentials["member_id"] == ada.sub
+    assert credentials["member_id"] == linkedin_ada.sub
     assert credentials["name"] == "Ada Lovelace"
     expiry = datetime.fromisoformat(credentials["expires_at"]) - datetime.now(UTC)
     assert timedelta(days=59, hours=23) < expiry <= timedelta(days=60)
-    assert client.verify(credentials).remote_id == ada.sub
-    form = dict(parse_qsl(standin.seen("access_token")[0].body.decode()))
+    assert client.verify(credentials).remote_id == linkedin_ada.sub
+    form = dict(parse_qsl(linkedin_standin.seen("access_token")[0].body.decode()))
     assert form["client_secret"] == "linkedin-secret"
 
 
 def test_a_code_for_another_redirect_uri_or_used_twice_is_refused(
-    standin: LinkedInStandIn, ada: LinkedInMember
+    linkedin_standin: LinkedInStandIn, linkedin_ada: LinkedInMember
 ) -> None:
     code = consent(client.authorize_url(REDIRECT_URI, "s"))["code"]
     with pytest.raises(ReconnectError):
@@ -98,7 +84,7 @@ def test_a_code_for_another_redirect_uri_or_used_twice_is_refused(
 
 
 def test_a_wrong_client_secret_is_a_configuration_problem_not_the_persons(
-    standin: LinkedInStandIn, ada: LinkedInMember, settings: Any
+    linkedin_standin: LinkedInStandIn, linkedin_ada: LinkedInMember, settings: Any
 ) -> None:
     code = consent(client.authorize_url(REDIRECT_URI, "s"))["code"]
     settings.CHORUS_LINKEDIN_CLIENT_SECRET = "wrong"
@@ -110,9 +96,9 @@ def test_a_wrong_client_secret_is_a_configuration_problem_not_the_persons(
 
 
 def test_revoking_ends_the_token_and_never_raises(
-    standin: LinkedInStandIn, ada: LinkedInMember, settings: Any
+    linkedin_standin: LinkedInStandIn, linkedin_ada: LinkedInMember, settings: Any
 ) -> None:
-    credentials = connected(standin, ada)
+    credentials = connected(linkedin_standin, linkedin_ada)
     client.revoke(credentials)
     with pytest.raises(ReconnectError):
         client.verify(credentials)
@@ -125,7 +111,7 @@ def test_revoking_ends_the_token_and_never_raises(
 
 
 def test_a_post_with_a_link_is_created_with_its_article_card(
-    standin: LinkedInStandIn, ada: LinkedInMember
+    linkedin_standin: LinkedInStandIn, linkedin_ada: LinkedInMember
 ) -> None:
     post = Post(
         text=f"Our spring report is out {LINK}",
@@ -133,12 +119,12 @@ def test_a_post_with_a_link_is_created_with_its_article_card(
         title="Spring report",
         description="What our customers told us",
     )
-    published = client.publish(connected(standin, ada), post)
+    published = client.publish(connected(linkedin_standin, linkedin_ada), post)
 
-    [created] = standin.posts
+    [created] = linkedin_standin.posts
     assert published.remote_id == created.urn
     assert published.remote_url == f"https://www.linkedin.com/feed/update/{created.urn}/"
-    assert created.author == ada.urn
+    assert created.author == linkedin_ada.urn
     assert created.body["content"] == {
         "article": {
             "source": LINK,
@@ -153,23 +139,23 @@ def test_a_post_with_a_link_is_created_with_its_article_card(
         "thirdPartyDistributionChannels": [],
     }
     assert created.version == "202607"
-    [call] = standin.seen("posts")
+    [call] = linkedin_standin.seen("posts")
     assert call.headers["x-restli-protocol-version"] == "2.0.0"
-    assert standin.count_posts(text=post.text, author=ada.sub) == 1
+    assert linkedin_standin.count_posts(text=post.text, author=linkedin_ada.sub) == 1
 
 
 def test_a_post_without_a_link_has_no_content(
-    standin: LinkedInStandIn, ada: LinkedInMember
+    linkedin_standin: LinkedInStandIn, linkedin_ada: LinkedInMember
 ) -> None:
-    client.publish(connected(standin, ada), Post(text="Proud of the team today."))
+    client.publish(connected(linkedin_standin, linkedin_ada), Post(text="Proud of the team today."))
 
-    [created] = standin.posts
+    [created] = linkedin_standin.posts
     assert "content" not in created.body
     assert created.text == "Proud of the team today."
 
 
 def test_commentary_is_escaped_so_linkedin_shows_all_of_it_with_hashtags(
-    standin: LinkedInStandIn, ada: LinkedInMember
+    linkedin_standin: LinkedInStandIn, linkedin_ada: LinkedInMember
 ) -> None:
     text = (
         "Big news (really) for C# fans: <3 the new_api {beta} [docs] | a*b ~ "
@@ -178,9 +164,9 @@ def test_commentary_is_escaped_so_linkedin_shows_all_of_it_with_hashtags(
     # Sent unescaped, LinkedIn would cut the post at the first "(".
     assert decode_little_text(text) == "Big news "
 
-    client.publish(connected(standin, ada), Post(text=text))
+    client.publish(connected(linkedin_standin, linkedin_ada), Post(text=text))
 
-    [created] = standin.posts
+    [created] = linkedin_standin.posts
     assert created.commentary == (
         "Big news \\(really\\) for C\\# fans: \\<3 the new\\_api \\{beta\\} \\[docs\\] "
         "\\| a\\*b \\~ \\\\o/ thanks \\@team {hashtag|\\#|Hiring} {hashtag|\\#|DevRel} "
@@ -196,57 +182,57 @@ def test_hashtag_rule_leaves_url_fragments_and_numbers_alone() -> None:
 
 
 def test_commentary_over_3000_characters_is_refused_before_sending(
-    standin: LinkedInStandIn, ada: LinkedInMember
+    linkedin_standin: LinkedInStandIn, linkedin_ada: LinkedInMember
 ) -> None:
-    credentials = connected(standin, ada)
+    credentials = connected(linkedin_standin, linkedin_ada)
     with pytest.raises(PermanentError) as raised:
         client.publish(credentials, Post(text="a" * 3001))
     assert raised.value.code == "too_long"
-    assert standin.seen("posts") == []
+    assert linkedin_standin.seen("posts") == []
 
     client.publish(credentials, Post(text="a" * 3000))
-    assert standin.count_posts(author=ada.sub) == 1
+    assert linkedin_standin.count_posts(author=linkedin_ada.sub) == 1
 
 
 def test_an_expired_token_asks_the_person_to_reconnect(
-    standin: LinkedInStandIn, ada: LinkedInMember
+    linkedin_standin: LinkedInStandIn, linkedin_ada: LinkedInMember
 ) -> None:
-    credentials = connected(standin, ada)
-    standin.expire(credentials["access_token"])
+    credentials = connected(linkedin_standin, linkedin_ada)
+    linkedin_standin.expire(credentials["access_token"])
 
     with pytest.raises(ReconnectError) as raised:
         client.publish(credentials, Post(text="Hello"))
     assert raised.value.code == "expired"
-    assert standin.posts == []
+    assert linkedin_standin.posts == []
 
 
 def test_a_token_past_its_expiry_is_not_even_sent(
-    standin: LinkedInStandIn, ada: LinkedInMember
+    linkedin_standin: LinkedInStandIn, linkedin_ada: LinkedInMember
 ) -> None:
-    credentials = connected(standin, ada)
+    credentials = connected(linkedin_standin, linkedin_ada)
     credentials["expires_at"] = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
 
     with pytest.raises(ReconnectError):
         client.publish(credentials, Post(text="Hello"))
-    assert standin.seen("posts") == []
+    assert linkedin_standin.seen("posts") == []
 
 
 def test_the_same_commentary_twice_is_a_permanent_duplicate(
-    standin: LinkedInStandIn, ada: LinkedInMember
+    linkedin_standin: LinkedInStandIn, linkedin_ada: LinkedInMember
 ) -> None:
-    credentials = connected(standin, ada)
+    credentials = connected(linkedin_standin, linkedin_ada)
     client.publish(credentials, Post(text="Same words"))
 
     with pytest.raises(PermanentError) as raised:
         client.publish(credentials, Post(text="Same words"))
     assert raised.value.code == "duplicate"
-    assert standin.count_posts(text="Same words") == 1
+    assert linkedin_standin.count_posts(text="Same words") == 1
 
 
 def test_a_missing_posting_permission_is_permanent(
-    standin: LinkedInStandIn, ada: LinkedInMember
+    linkedin_standin: LinkedInStandIn, linkedin_ada: LinkedInMember
 ) -> None:
-    credentials = connected(standin, ada, scope="openid profile")
+    credentials = connected(linkedin_standin, linkedin_ada, scope="openid profile")
 
     with pytest.raises(PermanentError) as raised:
         client.publish(credentials, Post(text="Hello"))
@@ -255,51 +241,51 @@ def test_a_missing_posting_permission_is_permanent(
 
 
 def test_the_daily_limit_retries_after_midnight_utc(
-    standin: LinkedInStandIn, ada: LinkedInMember
+    linkedin_standin: LinkedInStandIn, linkedin_ada: LinkedInMember
 ) -> None:
-    standin.throttle()
+    linkedin_standin.throttle()
     with time_machine.travel(datetime(2026, 11, 27, 21, 30, tzinfo=UTC), tick=False):
-        credentials = connected(standin, ada)
+        credentials = connected(linkedin_standin, linkedin_ada)
         with pytest.raises(RetryableError) as raised:
             client.publish(credentials, Post(text="Hello"))
 
     assert not isinstance(raised.value, UnknownOutcome)
     assert raised.value.code == "rate_limited"
     assert raised.value.retry_after == 2.5 * 3600
-    assert standin.posts == []
+    assert linkedin_standin.posts == []
 
 
 def test_a_server_error_is_retryable_and_created_nothing(
-    standin: LinkedInStandIn, ada: LinkedInMember
+    linkedin_standin: LinkedInStandIn, linkedin_ada: LinkedInMember
 ) -> None:
-    standin.server_error(503)
+    linkedin_standin.server_error(503)
 
     with pytest.raises(RetryableError) as raised:
-        client.publish(connected(standin, ada), Post(text="Hello"))
+        client.publish(connected(linkedin_standin, linkedin_ada), Post(text="Hello"))
     assert not isinstance(raised.value, UnknownOutcome)
-    assert standin.posts == []
+    assert linkedin_standin.posts == []
 
 
 def test_a_timeout_after_sending_is_an_unknown_outcome_left_to_the_person(
-    standin: LinkedInStandIn, ada: LinkedInMember, settings: Any
+    linkedin_standin: LinkedInStandIn, linkedin_ada: LinkedInMember, settings: Any
 ) -> None:
     settings.CHORUS_FETCH_TIMEOUT = 1
-    standin.slow(5)
-    credentials = connected(standin, ada)
+    linkedin_standin.slow(5)
+    credentials = connected(linkedin_standin, linkedin_ada)
     post = Post(text="Hello")
 
     with pytest.raises(UnknownOutcome):
         client.publish(credentials, post)
     # The post exists, but LinkedIn offers no way to find it without restricted scopes.
-    assert standin.count_posts(text="Hello") == 1
+    assert linkedin_standin.count_posts(text="Hello") == 1
     assert client.find_published(credentials, post) is None
 
 
 def test_a_retired_version_is_permanent_until_the_setting_moves_on(
-    standin: LinkedInStandIn, ada: LinkedInMember, settings: Any
+    linkedin_standin: LinkedInStandIn, linkedin_ada: LinkedInMember, settings: Any
 ) -> None:
-    standin.retire_version("202607")
-    credentials = connected(standin, ada)
+    linkedin_standin.retire_version("202607")
+    credentials = connected(linkedin_standin, linkedin_ada)
 
     with pytest.raises(PermanentError) as raised:
         client.publish(credentials, Post(text="Hello"))
@@ -318,11 +304,11 @@ def test_seconds_until_midnight_utc() -> None:
 
 
 def test_standin_refuses_a_post_without_version_or_protocol_headers(
-    standin: LinkedInStandIn, ada: LinkedInMember
+    linkedin_standin: LinkedInStandIn, linkedin_ada: LinkedInMember
 ) -> None:
-    token = standin.issue_token(ada)
+    token = linkedin_standin.issue_token(linkedin_ada)
     body = (
-        b'{"author":"urn:li:person:' + ada.sub.encode() + b'","commentary":"Hi",'
+        b'{"author":"urn:li:person:' + linkedin_ada.sub.encode() + b'","commentary":"Hi",'
         b'"visibility":"PUBLIC","distribution":{"feedDistribution":"MAIN_FEED",'
         b'"targetEntities":[],"thirdPartyDistributionChannels":[]},'
         b'"lifecycleState":"PUBLISHED","isReshareDisabledByAuthor":false}'
@@ -331,7 +317,7 @@ def test_standin_refuses_a_post_without_version_or_protocol_headers(
 
     def post(extra: dict[str, str]) -> safe_fetch.Response:
         return safe_fetch.request(
-            "POST", f"{standin.url}/rest/posts", body=body, headers={**headers, **extra}
+            "POST", f"{linkedin_standin.url}/rest/posts", body=body, headers={**headers, **extra}
         )
 
     assert post({"X-Restli-Protocol-Version": "2.0.0"}).status == 400

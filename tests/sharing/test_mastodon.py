@@ -24,16 +24,12 @@ from tests.sharing.mastodon_server import (
     AnswerLosingProxy,
     MockMastodon,
     free_port,
-    mastodon_fixture,  # noqa: F401 (provides the `mastodon` fixture)
 )
 
+# Every server here listens on 127.0.0.1.
+pytestmark = pytest.mark.usefixtures("loopback_allowed")
+
 REDIRECT_URI = "https://chorus.example/connect/mastodon/done"
-
-
-@pytest.fixture(autouse=True)
-def loopback_allowed(settings: Settings) -> None:
-    # The mock listens on 127.0.0.1, which the SSRF guard refuses outside tests.
-    settings.CHORUS_ALLOW_PRIVATE_URLS = True
 
 
 def make_post(**overrides: str) -> Post:

@@ -23,7 +23,7 @@ from chorus.sharing.publishing import claim, publish_share
 from chorus.sharing.tasks import publish_due
 from tests.base import OrgTestCase
 from tests.factory import make_caption, make_item, make_member, make_token, make_user
-from tests.sharing.mastodon_server import MockMastodon, mastodon_fixture  # noqa: F401
+from tests.sharing.mastodon_server import MockMastodon
 
 CAPTION = "Our new plant runs on solar power: a first in the region."
 

@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from django.utils import timezone
 
 from chorus.sharing.models import Connection, Share
 from tests.factory import make_item, make_member, make_org, make_user
+from tests.servers import wait_for
 from tests.sharing.standins import LinkedInStandIn, XStandIn
 
 pytestmark = pytest.mark.postgres
@@ -85,12 +85,12 @@ class TwoWorkersTests(TransactionTestCase):
                 for log in logs
             ]
             try:
-                deadline = time.monotonic() + 300
-                while time.monotonic() < deadline:
-                    left = Share.objects.filter(status__in=Share.PENDING).count()
-                    if not left:
-                        break
-                    time.sleep(1)
+                wait_for(
+                    lambda: not Share.objects.filter(status__in=Share.PENDING).exists(),
+                    300,
+                    "the workers to publish every due share",
+                    interval=1,
+                )
             finally:
                 for worker in workers:
                     worker.terminate()

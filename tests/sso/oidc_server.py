@@ -10,21 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import queue
 import re
-import shutil
-import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from urllib.parse import urljoin
 
-import pytest
 import requests
+
+from tests.servers import node_server
 
 OIDC_DIRECTORY = Path(__file__).resolve().parents[1] / "oidc"
 START_TIMEOUT = 30  # seconds; the machine is shared
@@ -69,79 +64,22 @@ def redirect_uris(base_urls: list[str], slugs: list[str]) -> list[str]:
 @contextlib.contextmanager
 def running_provider(workdir: Path, uris: list[str]) -> Iterator[LocalProvider]:
     """Run tests/oidc/server.mjs, with one client allowed to return to `uris`."""
-    if not (OIDC_DIRECTORY / "node_modules" / "oidc-provider" / "package.json").exists():
-        pytest.fail(
-            f"The local OpenID Provider is not installed (oidc-provider missing in "
-            f"{OIDC_DIRECTORY / 'node_modules'}): run `make test`, which installs it.",
-            pytrace=False,
-        )
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("Node.js is needed to run the local OpenID Provider: install node 20.")
     config = {
         "clients": [
             {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "redirect_uris": uris}
         ],
         "accounts": ACCOUNTS,
     }
-    log_path = workdir / "oidc.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [node, str(OIDC_DIRECTORY / "server.mjs")],
-            cwd=OIDC_DIRECTORY,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            env={**os.environ, "OIDC_TEST_CONFIG": json.dumps(config)},
-        )
-        try:
-            assert process.stdout is not None
-            ready = _ready_line(process, process.stdout, log_path)
-            yield LocalProvider(issuer=ready["issuer"])
-        finally:
-            _stop(process)
-
-
-def _ready_line(process: subprocess.Popen[bytes], stdout: IO[bytes], log_path: Path) -> Any:
-    lines: queue.Queue[bytes] = queue.Queue()
-
-    def read() -> None:
-        for line in stdout:
-            lines.put(line)
-        lines.put(b"")
-
-    threading.Thread(target=read, daemon=True).start()
-    deadline = time.monotonic() + START_TIMEOUT
-    while (remaining := deadline - time.monotonic()) > 0:
-        try:
-            line = lines.get(timeout=remaining)
-        except queue.Empty:
-            break
-        if not line:
-            process.wait(timeout=STOP_TIMEOUT)
-            raise RuntimeError(f"The OpenID Provider exited: {log_path.read_text()}")
-        with contextlib.suppress(ValueError):
-            ready = json.loads(line)
-            if isinstance(ready, dict) and "issuer" in ready:
-                return ready
-    raise RuntimeError(f"The OpenID Provider was not ready: {log_path.read_text()}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.stdin is not None:
-        with contextlib.suppress(OSError):
-            process.stdin.close()
-    try:
-        process.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    if process.stdout is not None:
-        process.stdout.close()
+    with node_server(
+        OIDC_DIRECTORY,
+        packages=("oidc-provider",),
+        what="local OpenID Provider",
+        ready_key="issuer",
+        workdir=workdir,
+        env={"OIDC_TEST_CONFIG": json.dumps(config)},
+        start_timeout=START_TIMEOUT,
+    ) as ready:
+        yield LocalProvider(issuer=ready["issuer"])
 
 
 def sign_in_at_provider(authorize_url: str, login: str) -> str:

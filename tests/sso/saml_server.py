@@ -12,10 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html import unescape
@@ -23,14 +20,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
-import pytest
 import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from tests.sso.oidc_server import _ready_line, _stop
+from tests.servers import node_server
 
 SAML_DIRECTORY = Path(__file__).resolve().parents[1] / "saml"
 
@@ -116,15 +112,6 @@ def acs_urls(base_urls: list[str], slugs: list[str]) -> list[str]:
 @contextlib.contextmanager
 def running_idp(workdir: Path, acs: list[str]) -> Iterator[LocalIdP]:
     """Run tests/saml/server.mjs, answering AuthnRequests from the `acs` URLs."""
-    if not (SAML_DIRECTORY / "node_modules" / "samlp" / "package.json").exists():
-        pytest.fail(
-            f"The local SAML identity provider is not installed (samlp missing in "
-            f"{SAML_DIRECTORY / 'node_modules'}): run `make test`, which installs it.",
-            pytrace=False,
-        )
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("Node.js is needed to run the local SAML identity provider: install node 20.")
     keys = make_key_pair("Chorus test IdP")
     rogue = make_key_pair("Chorus test IdP")  # same name, another key
     config = {
@@ -135,26 +122,19 @@ def running_idp(workdir: Path, acs: list[str]) -> Iterator[LocalIdP]:
         "acs_urls": acs,
         "accounts": ACCOUNTS,
     }
-    log_path = workdir / "saml.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [node, str(SAML_DIRECTORY / "server.mjs")],
-            cwd=SAML_DIRECTORY,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            env={**os.environ, "SAML_TEST_CONFIG": json.dumps(config)},
+    with node_server(
+        SAML_DIRECTORY,
+        packages=("samlp",),
+        what="local SAML identity provider",
+        ready_key="issuer",
+        workdir=workdir,
+        env={"SAML_TEST_CONFIG": json.dumps(config)},
+    ) as ready:
+        yield LocalIdP(
+            base_url=ready["base_url"],
+            metadata_url=ready["metadata_url"],
+            entity_id=ready["issuer"],
         )
-        try:
-            assert process.stdout is not None
-            ready = _ready_line(process, process.stdout, log_path)
-            yield LocalIdP(
-                base_url=ready["base_url"],
-                metadata_url=ready["metadata_url"],
-                entity_id=ready["issuer"],
-            )
-        finally:
-            _stop(process)
 
 
 def hidden_fields(html: str) -> dict[str, str]:

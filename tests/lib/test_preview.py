@@ -9,7 +9,7 @@ from django.test import override_settings
 
 from chorus.lib.preview import Preview, fetch_preview, parse_preview
 from chorus.lib.safe_fetch import FetchError
-from tests.test_safe_fetch import Handler, LocalServer, redirect
+from tests.lib.test_safe_fetch import Handler, LocalServer, redirect
 
 PAGE_URL = "https://news.example.com/blog/2026/launch/"
 

@@ -33,6 +33,7 @@ from chorus.program.models import Cohort, HealthThresholds, Participation
 from chorus.sharing.models import EngagementSnapshot, Share
 from tests.base import OrgTestCase
 from tests.factory import (
+    backdate,
     make_campaign,
     make_item,
     make_member,
@@ -40,8 +41,8 @@ from tests.factory import (
     make_suggestion,
     make_topic,
     make_user,
+    publish,
 )
-from tests.factory_health import backdate, publish
 
 # A Monday morning in the middle of a month.
 NOW = datetime(2026, 6, 15, 9, 30, tzinfo=UTC)

@@ -27,6 +27,8 @@ from chorus.program.models import WorkshopSignup
 from chorus.sharing.models import EngagementSnapshot
 from tests.base import OrgTestCase
 from tests.factory import (
+    clicks,
+    make_challenge,
     make_connection,
     make_item,
     make_member,
@@ -35,8 +37,8 @@ from tests.factory import (
     make_topic,
     make_user,
     make_workshop,
+    published_share,
 )
-from tests.factory_engage import clicks, make_challenge, published_share
 
 # A Wednesday, mid-month and mid-quarter: the week, month and quarter all have days behind.
 NOW = datetime(2026, 5, 20, 10, 0, tzinfo=UTC)

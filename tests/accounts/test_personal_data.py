@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import time_machine
@@ -29,7 +28,7 @@ from chorus.accounts.personal_data import (
     do_erase_person,
     export_person,
 )
-from chorus.analytics import figures, rollups
+from chorus.analytics import rollups
 from chorus.coaching.models import CoachingNote
 from chorus.engage.models import BadgeAward, LeaderboardPreference, PointsEntry
 from chorus.feed.models import Feedback, Profile
@@ -50,9 +49,20 @@ from chorus.scim.models import ScimUser
 from chorus.sharing.models import Connection, EngagementSnapshot, Share
 from chorus.webhooks.models import Endpoint, Message
 from tests.base import OrgTestCase
-from tests.factory import make_item, make_member, make_share, make_suggestion, make_token
-from tests.factory_coaching import make_note, make_reply
-from tests.factory_engage import clicks, make_challenge, published_share
+from tests.factory import (
+    clicks,
+    last_30_days_figures,
+    make_attributed_results,
+    make_challenge,
+    make_item,
+    make_member,
+    make_note,
+    make_reply,
+    make_share,
+    make_suggestion,
+    make_token,
+    published_share,
+)
 
 # Lower case: e-mail addresses are stored lower-cased, and the scan compares lower case.
 MARKER = "zqxmarker"
@@ -424,40 +434,11 @@ class FiguresTests(OrgTestCase):
 
     def setUp(self) -> None:
         self.colleague = make_member(self.org, Role.AMBASSADOR, team=self.team)
-        for member in (self.amy_m, self.colleague):
-            item = make_item(self.org)
-            link = TrackedLink.objects.create(
-                org=self.org,
-                ambassador=member,
-                item=item,
-                network="linkedin",
-                url=item.url,
-                destination=item.url,
-            )
-            share = published_share(member, item, originality=0.9, network="linkedin", link=link)
-            EngagementSnapshot.objects.create(org=self.org, share=share, reactions=4, comments=2)
-            clicks(link, humans=3, bots=1)
-            Conversion.objects.create(
-                org=self.org,
-                kind="lead",
-                occurred_at=timezone.now(),
-                ambassador=member,
-                link=link,
-                value=Decimal("12.50"),
-            )
-        rollups.rebuild(self.org)
+        make_attributed_results(self.org, [self.amy_m, self.colleague])
 
     def measures(self) -> dict[str, Any]:
-        scope = figures.Scope.last_days(self.org.pk, 30)
-        totals = figures.totals(scope).as_dict()
         # Reach comes from the person's profile (audience sizes): personal, so it goes.
-        totals.pop("potential_reach")
-        by_network = {
-            row.key: row.measures.as_dict() for row in figures.breakdown(scope, "network")
-        }
-        for row in by_network.values():
-            row.pop("potential_reach")
-        return {"totals": totals, "networks": by_network}
+        return last_30_days_figures(self.org, with_reach=False)
 
     def erase_and_rebuild(self, scope: str) -> None:
         with self.captureOnCommitCallbacks(execute=True):

@@ -1,6 +1,6 @@
 """The programme dashboard: every figure equals the same figure computed from raw events.
 
-A seeded organisation (tests/factory_analytics.make_dataset) gets shares, clicks (bots
+A seeded organisation (tests/factory.make_dataset) gets shares, clicks (bots
 among them) and conversions across teams, campaigns, networks and days; the rollups are
 built the way the worker builds them; then each figure of `chorus.analytics.figures` is
 compared with a plain Python count over the raw rows, for many scopes. The suite runs on
@@ -37,8 +37,7 @@ from chorus.orgs.models import Membership
 from chorus.program.models import Participation
 from chorus.sharing.models import EngagementSnapshot, Share
 from tests.base import OrgTestCase
-from tests.factory import make_item, make_member
-from tests.factory_analytics import make_dataset
+from tests.factory import make_dataset, make_item, make_member
 
 NOW = datetime(2026, 6, 15, 15, 30, tzinfo=UTC)
 TODAY = NOW.date()

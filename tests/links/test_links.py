@@ -13,6 +13,7 @@ from typing import Any
 from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
+import time_machine
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.utils import timezone
@@ -260,6 +261,7 @@ class IngestTests(LinkTestCase):
         self.assertEqual(len(self.journal_lines()), 2)
         self.assertEqual(ingest(), 1)
 
+    @time_machine.travel(datetime(2026, 6, 1, 23, 59, 59, tzinfo=UTC), tick=False)
     def test_salts_are_daily_and_old_ones_are_erased(self) -> None:
         self.visit(self.link.code)
         DailySalt.objects.create(day=timezone.now().date() - timedelta(days=5))
@@ -423,7 +425,7 @@ class CountingTests(LinkTestCase):
     def test_crawlers_count_zero_and_each_browser_counts_once(self) -> None:
         from crawleruseragents import CRAWLER_USER_AGENTS_DATA
 
-        from tests.test_agents import HUMAN_USER_AGENTS
+        from tests.links.test_bots import HUMAN_USER_AGENTS
 
         link = link_for(self.amy_m, "linkedin", item=make_item(self.org))
         crawlers = [ua for record in CRAWLER_USER_AGENTS_DATA for ua in record["instances"]]

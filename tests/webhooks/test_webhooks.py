@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,7 @@ from chorus.webhooks.figures import emit_daily_figures
 from chorus.webhooks.models import DeliveryAttempt, Endpoint, Message
 from tests.base import OrgTestCase
 from tests.factory import make_item, make_member, make_share, make_token, make_user
+from tests.servers import free_port, wait_for
 from tests.webhook_receiver import receiver
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -424,20 +424,6 @@ class DeliveryTests(OrgTestCase):
         self.assertTrue(delivery.claim(endpoint.pk, "worker-b"))
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for(condition: Any, what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
-
-
 def read_lines(path: Path) -> list[str]:
     return path.read_text().splitlines() if path.exists() else []
 
@@ -453,7 +439,7 @@ class ReceiverKilledTests(OrgTestCase):
                 *("--secret", secret, "--log", str(log), "--travel", str(time.time())),
                 *extra,
             ],
-            cwd=Path(__file__).resolve().parent.parent,
+            cwd=Path(__file__).resolve().parents[2],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -481,7 +467,7 @@ class ReceiverKilledTests(OrgTestCase):
                 processes.append(first)
 
                 def kill_when_a_request_is_in_flight() -> None:
-                    wait_for(inflight.exists, "a request held by the receiver")
+                    wait_for(inflight.exists, 30, "a request held by the receiver")
                     first.send_signal(signal.SIGKILL)
 
                 killer = threading.Thread(target=kill_when_a_request_is_in_flight)
@@ -500,7 +486,7 @@ class ReceiverKilledTests(OrgTestCase):
                 clock.shift(timedelta(hours=2))
                 processes.append(self.start_receiver(port, secret, log))
                 self.assertEqual(delivery.deliver_due(), 12 - held_after)
-                wait_for(lambda: len(read_lines(log)) >= 12, "every acknowledgement")
+                wait_for(lambda: len(read_lines(log)) >= 12, 30, "every acknowledgement")
                 acked = [json.loads(line)["id"] for line in read_lines(log)]
                 self.assertEqual(acked, ids)  # each once, in order
             finally:

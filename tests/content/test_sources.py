@@ -3,6 +3,7 @@ redirects, encodings, broken feeds, huge bodies, deduplication and auto-publishi
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -17,7 +18,7 @@ from tests.base import OrgTestCase
 from tests.factory import make_item, make_source, make_topic
 from tests.servers import local_server
 
-FEEDS = Path(__file__).parent / "fixtures" / "feeds"
+FEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "feeds"
 
 
 def feed(name: str) -> bytes:
@@ -123,19 +124,21 @@ class PollingTests(OrgTestCase):
         self.assertGreater(missing.next_poll_at, timezone.now() + timedelta(minutes=119))
 
     def test_a_timeout_is_an_error_like_the_others(self) -> None:
-        import time
-
+        released = threading.Event()
         with local_server() as server:
 
             def slow(request):  # type: ignore[no-untyped-def]
-                time.sleep(1.5)
+                released.wait(timeout=10)  # answers only once the client gave up
                 request.send_response(200)
                 request.end_headers()
 
             server.routes["/slow"] = slow
             source = make_source(self.org, server.url("/slow"))
-            with self.settings(CHORUS_FETCH_TIMEOUT=0.5):
-                result = self.poll(source)
+            try:
+                with self.settings(CHORUS_FETCH_TIMEOUT=0.5):
+                    result = self.poll(source)
+            finally:
+                released.set()
         self.assertFalse(result.ok)
         self.assertEqual(source.failure_count, 1)
 

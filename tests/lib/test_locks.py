@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,7 +40,9 @@ from chorus.lib.locks import (
 )
 from chorus.links.tasks import ingest_clicks
 from chorus.webhooks.tasks import deliver_webhooks, emit_daily_figures
-from tests.test_durability import BROWSER, SETUP, chorus
+from tests.processes import chorus
+from tests.servers import wait_for
+from tests.web.test_durability import BROWSER, SETUP
 
 # A database of Redis of our own: only it is flushed.
 REDIS_URL = "redis://127.0.0.1:6379/7"
@@ -50,16 +52,6 @@ CLICKS = 40
 def remote_holder() -> str:
     """A holder on another machine: it can only be waited out, never found dead."""
     return json.dumps({"host": "elsewhere", "pid": 1, "machine": "another-boot", "token": "x"})
-
-
-def wait_for(condition: Callable[[], object], seconds: float, what: str) -> object:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {seconds}s waiting for {what}")
 
 
 def redis_client() -> redis.Redis:
@@ -328,7 +320,7 @@ def test_a_worker_stopped_mid_ingestion_leaves_no_lock_behind(
             process = subprocess.Popen(
                 [sys.executable, *argv],
                 env=environ,
-                cwd=Path(__file__).resolve().parent.parent,
+                cwd=Path(__file__).resolve().parents[2],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 start_new_session=True,

@@ -9,7 +9,7 @@ import pytest
 
 from chorus.lib.syndication import FeedEntry, FeedParseError, html_to_text, parse_feed
 
-FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "feeds"
 
 
 def fixture(name: str) -> bytes:

@@ -28,9 +28,9 @@ from chorus.feed.simulate import generate
 from chorus.links.actions import link_for
 from chorus.sharing.models import Share
 from tests.factory import make_member, make_share
-from tests.test_live_feed import FeedTestCase
+from tests.feed.test_live_feed import FeedTestCase
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _ranking(context: FeedContext, **kwargs: object) -> dict[str, list[tuple[str, float]]]:

@@ -21,8 +21,15 @@ from chorus.orgs.models import Membership, Role
 from chorus.program.models import WorkshopSignup
 from chorus.sharing.models import Share
 from tests.base import OrgTestCase
-from tests.factory import make_item, make_member, make_share, make_team, make_workshop
-from tests.factory_coaching import make_note, make_reply
+from tests.factory import (
+    make_item,
+    make_member,
+    make_note,
+    make_reply,
+    make_share,
+    make_team,
+    make_workshop,
+)
 
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
 _events = itertools.count(1)
