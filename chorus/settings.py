@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "chorus.web",
     "chorus.sso",
     "chorus.webhooks",
+    "chorus.chat",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -411,5 +412,20 @@ CHORUS_WEBHOOK_RETRY_HOURS = env_int("CHORUS_WEBHOOK_RETRY_HOURS", 24, minimum=1
 CHORUS_WEBHOOK_DISABLE_AFTER_DAYS = env_int("CHORUS_WEBHOOK_DISABLE_AFTER_DAYS", 5, minimum=1)
 # Seconds a receiver has to answer one delivery.
 CHORUS_WEBHOOK_TIMEOUT = env_int("CHORUS_WEBHOOK_TIMEOUT", 10, minimum=1)
+# --- Chat tools (chorus/chat, docs/integrations.md): Slack's app; Teams needs no setting ---
+# Slack is offered to organisation admins when the client id is set; the signing secret
+# checks the button clicks Slack sends to /chat/slack/interactions/.
+CHORUS_SLACK_CLIENT_ID = env_str("CHORUS_SLACK_CLIENT_ID")
+CHORUS_SLACK_CLIENT_SECRET = env_str("CHORUS_SLACK_CLIENT_SECRET")
+CHORUS_SLACK_SIGNING_SECRET = env_str("CHORUS_SLACK_SIGNING_SECRET")
+if CHORUS_SLACK_CLIENT_ID and not (CHORUS_SLACK_CLIENT_SECRET and CHORUS_SLACK_SIGNING_SECRET):
+    raise ImproperlyConfigured(
+        "CHORUS_SLACK_CLIENT_ID needs CHORUS_SLACK_CLIENT_SECRET and CHORUS_SLACK_SIGNING_SECRET."
+    )
+# Slack's addresses: not read from the environment, tests point them at a local stand-in.
+CHORUS_SLACK_API_URL = "https://slack.com/api/"
+CHORUS_SLACK_AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize"
+# Seconds Slack or a Teams webhook has to answer one message.
+CHORUS_SLACK_TIMEOUT = 10
 # Days an invitation link stays valid (resending one gives a new link and kills the old).
 CHORUS_INVITATION_DAYS = env_int("CHORUS_INVITATION_DAYS", 7, minimum=1)

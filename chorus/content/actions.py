@@ -18,6 +18,7 @@ from chorus.content.models import (
     Suggestion,
     Topic,
 )
+from chorus.content.signals import campaign_created, item_published
 from chorus.lib.language import detect_language
 from chorus.lib.urls import canonicalize_url
 from chorus.orgs.actions import audit
@@ -71,6 +72,7 @@ def _announce_published(item: ContentItem) -> None:
         "internal_only": item.internal_only,
     }
     emit(item.org_id, "content.published", data)
+    item_published.send(sender=ContentItem, item=item)
 
 
 @transaction.atomic
@@ -212,6 +214,8 @@ def do_save_campaign(
     campaign.target_teams.set(teams)
     campaign.target_personas.set(personas)
     audit(actor.org, actor.user, "campaign.create" if creating else "campaign.change", campaign)
+    if creating:
+        campaign_created.send(sender=Campaign, campaign=campaign)
     return campaign
 
 

@@ -140,3 +140,132 @@ class ConnectFlow:
         self, pending: dict[str, str], code: str, redirect_uri: str, apps: ServerApps
     ) -> Connected:
         raise NotImplementedError
+
+
+# --- Chat tools -----------------------------------------------------------------------------
+#
+# A chat tool (Slack, Microsoft Teams) is not a network people share to: it is where they
+# already work, so Chorus announces content there and sends a person's digest there. A
+# tool's package builds one `ChatTool` named `chat_tool`; `registry` lists them apart from
+# the networks. The chat app (`chorus/chat`) stores workspaces, channels and preferences,
+# and asks these fields what to do; it never branches on a tool's name.
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """New content or a new campaign, as a channel shows it; frozen in the outbox when queued
+    so a retry sends the same message."""
+
+    kind: Literal["content", "campaign"]
+    title: str
+    summary: str
+    url: str  # what the message links to (the article, the campaign's call to action)
+    open_url: str  # the page in Chorus (the library item, the feed)
+    # What the "Share" button carries back when clicked ("content:<id>"); "" for no button.
+    share_value: str
+    language: str
+    org_name: str
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    title: str
+    url: str  # the composer for this item, in Chorus
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A person's digest as a chat message: a few suggestions and their results."""
+
+    heading: str
+    lines: list[str]  # the person's results, one sentence each
+    items: list[DigestItem]
+    feed_url: str
+    feed_label: str
+
+
+@dataclass(frozen=True)
+class Click:
+    """Someone clicked the "Share" button of an announcement in a chat tool."""
+
+    workspace: str  # the tool's id of the workspace (Slack's team id)
+    user: str  # the tool's id of the person who clicked
+    channel: str  # where they clicked
+    value: str  # the announcement's `share_value`
+    click_id: str  # unique per click: a retried delivery of the same click is one click
+
+
+@dataclass(frozen=True)
+class PrivateReply:
+    """An answer only the person who clicked sees; `link` is a button when set."""
+
+    text: str
+    link_url: str = ""
+    link_label: str = ""
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A workspace connected by its admin (OAuth): its id, name and the bot's credentials."""
+
+    id: str
+    name: str
+    credentials: Credentials
+
+
+@dataclass(frozen=True)
+class ChatTool:
+    """One chat tool and what Chorus can do with it.
+
+    Every sending callable raises `base.RetryableError` when trying again may help,
+    `base.PermanentError` (or `ReconnectError`) when it cannot; the chat app retries.
+    """
+
+    key: str
+    label: str | Promise
+    # Post an announcement: (workspace credentials or {}, channel target, announcement)
+    # -> the message's id at the tool ("" when the tool gives none).
+    announce: Callable[[Credentials, dict[str, Any], Announcement], str]
+    # Send a person's digest: (workspace credentials or {}, the person's target, e-mail,
+    # digest) -> message id. None: the tool cannot carry digests.
+    direct_digest: Callable[[Credentials, dict[str, Any], str, Digest], str] | None = None
+    # Workspaces: an admin connects one with OAuth (None: channels are added by URL).
+    connect: ChatConnect | None = None
+    # Channels added by URL (an incoming webhook / Workflows URL, a secret): the form field
+    # that takes it, and the check it must pass (raises ValueError with the reason).
+    channel_url_check: Callable[[str], str] | None = None
+    # A person's own digest target is a URL (their own Workflows URL), checked the same way;
+    # False: the digest goes to the person's account in the connected workspace.
+    personal_url: bool = False
+    # Interactive requests (a button clicked): `verify(body, headers)` says whether the
+    # tool signed them, `click(body)` reads the click (None: not a share click), `email`
+    # finds the clicker's e-mail, `reply` answers them privately.
+    interactions: ChatInteractions | None = None
+
+    @property
+    def connects(self) -> bool:
+        return self.connect is not None and self.connect.enabled()
+
+
+class ChatConnect(Protocol):
+    """How an organisation admin connects a workspace (OAuth v2) and lists its channels."""
+
+    def enabled(self) -> bool: ...
+
+    def authorize_url(self, redirect_uri: str, state: str) -> str: ...
+
+    def finish(self, code: str, redirect_uri: str) -> Workspace: ...
+
+    def channels(self, credentials: Credentials) -> list[tuple[str, str]]: ...
+
+
+class ChatInteractions(Protocol):
+    def verify(self, body: bytes, headers: dict[str, str]) -> bool: ...
+
+    def click(self, body: bytes) -> Click | None: ...
+
+    def email(self, credentials: Credentials, user: str) -> str: ...
+
+    def reply(
+        self, credentials: Credentials, channel: str, user: str, reply: PrivateReply
+    ) -> None: ...

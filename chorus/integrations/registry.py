@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import import_module
 
 from chorus.integrations.base import Client, Credentials, MetricsClient
-from chorus.integrations.capabilities import Integration
+from chorus.integrations.capabilities import ChatTool, Integration
 
 # Packages under chorus/integrations/, in the order networks are offered. The order is
 # also stored: analytics gives each channel a bit by its position (rollups.CHANNEL_BITS),
@@ -18,6 +18,12 @@ from chorus.integrations.capabilities import Integration
 BUILT_IN = ("linkedin", "x", "mastodon", "bluesky", "facebook", "whatsapp", "email")
 
 _integrations: dict[str, Integration] = {}
+
+# Chat tools (Slack, Teams): where Chorus announces content and sends digests; they are not
+# networks people share to, so they are listed apart (docs/integrations.md, "Chat tools").
+CHAT_TOOLS = ("slack", "teams")
+
+_chat_tools: dict[str, ChatTool] = {}
 
 
 def register(integration: Integration) -> None:
@@ -115,5 +121,39 @@ def intent_url(network: str, text: str, url: str, credentials: Credentials | Non
     return get(network).intent(text, url, credentials or {})
 
 
+def register_chat_tool(tool: ChatTool) -> None:
+    """Add a chat tool (at the end); a key can be registered once."""
+    if tool.key in _chat_tools:
+        raise ValueError(f"The chat tool {tool.key!r} is already registered.")
+    _chat_tools[tool.key] = tool
+
+
+def unregister_chat_tool(key: str) -> None:
+    _chat_tools.pop(key, None)
+
+
+def chat_tools() -> list[ChatTool]:
+    """Every chat tool, in order."""
+    return list(_chat_tools.values())
+
+
+def find_chat_tool(key: str) -> ChatTool | None:
+    return _chat_tools.get(key)
+
+
+def chat_tool(key: str) -> ChatTool:
+    """The chat tool with this code; raises LookupError for an unknown one."""
+    found = _chat_tools.get(key)
+    if found is None:
+        raise LookupError(f"Unknown chat tool: {key}.")
+    return found
+
+
+def chat_tool_choices() -> list[tuple[str, str]]:
+    return [(tool.key, tool.label) for tool in _chat_tools.values()]  # type: ignore[misc]
+
+
 for _name in BUILT_IN:
     register(import_module(f"chorus.integrations.{_name}").integration)
+for _name in CHAT_TOOLS:
+    register_chat_tool(import_module(f"chorus.integrations.{_name}").chat_tool)
