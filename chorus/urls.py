@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 
 from chorus.accounts import personal_data_views
 from chorus.accounts import views as account_views
-from chorus.chat import views as chat_views
+from chorus.chat import urls as chat_urls
 from chorus.integrations import registry
 from chorus.links import redirect as link_redirect
 from chorus.links import views as link_views
@@ -58,8 +58,7 @@ urlpatterns = [
     path("o/<slug:org>/", include("chorus.scim.settings_urls")),
     path("o/<slug:org>/", include("chorus.webhooks.urls")),
     path("o/<slug:org>/", include("chorus.chat.urls")),
-    path("chat/<slug:tool>/callback/", chat_views.chat_callback, name="chat_callback"),
-    path("chat/<slug:tool>/interactions/", chat_views.chat_interactions, name="chat_interactions"),
+    path("", include(chat_urls.tool_urlpatterns)),
     *[
         path(
             f"networks/{network}/callback/",

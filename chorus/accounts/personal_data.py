@@ -82,6 +82,7 @@ from chorus.program.signals import participant_left
 from chorus.sharing.actions import revoke_remote
 from chorus.sharing.models import Connection, Share
 from chorus.webhooks.models import Message as WebhookMessage
+from chorus.chat.models import ChatMessage, ChatPreference
 
 EXPORT_FORMAT = "chorus-personal-data/1"
 
@@ -286,6 +287,15 @@ PERSONAL_DATA: dict[str, Personal | NotPersonal] = {
     ),
     "webhooks.DeliveryAttempt": NotPersonal(
         "how one delivery went; the event itself is the message's, erased with it"
+    ),
+    # Chat tools.
+    "chat.ChatWorkspace": NotPersonal(_ORG_CONTENT),
+    "chat.ChatChannel": NotPersonal(_SETTINGS),
+    "chat.ChatPreference": Personal(
+        "membership", DELETED, why="where the person's digest goes (their own Workflows URL)"
+    ),
+    "chat.ChatMessage": Personal(
+        "membership", DELETED, why="the person's digests and the answers to their clicks"
     ),
 }
 
@@ -797,6 +807,8 @@ def _erase_contributions(member: Membership, report: Erasure) -> None:
         (Suggestion, "suggested_by"),
         (CoachingNote, "subject"),
         (WebhookMessage, "subject"),
+        (ChatPreference, "membership"),
+        (ChatMessage, "membership"),
     ):
         _count, per_model = model._default_manager.filter(**{lookup: member}).delete()
         for label, number in per_model.items():

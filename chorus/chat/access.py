@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from chorus.chat.models import ChatChannel, ChatWorkspace
+from chorus.chat.models import ChatChannel
 from chorus.integrations import registry
 from chorus.integrations.capabilities import ChatTool
 from chorus.orgs.access import require_role
@@ -24,8 +24,3 @@ def get_channel(membership: Membership, channel_id: int) -> ChatChannel:
     channel = get_object_or_404(ChatChannel, org=membership.org, pk=channel_id)
     require_role(membership, Role.ORG_ADMIN)
     return channel
-
-
-def get_workspace(membership: Membership, tool: str) -> ChatWorkspace:
-    require_role(membership, Role.ORG_ADMIN)
-    return get_object_or_404(ChatWorkspace, org=membership.org, tool=tool)

@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chorus.chat import actions
-from chorus.chat.access import get_channel, get_tool, get_workspace
+from chorus.chat.access import get_channel, get_tool
 from chorus.chat.announcements import base_url
 from chorus.chat.digests import can_carry
 from chorus.chat.forms import DigestChannelForm, PickChannelsForm, UrlChannelForm
@@ -76,8 +76,11 @@ def chat_settings(request: HttpRequest, membership: Membership) -> HttpResponse:
 def chat_connect(request: HttpRequest, membership: Membership, tool: str) -> HttpResponse:
     """Send the admin to the tool's consent page; the `state` waits in their session."""
     found = get_tool(tool)
-    if found.connect is None or not found.connect.enabled():
+    if found.connect is None:
         raise Http404
+    if not found.connect.enabled():
+        messages.error(request, _("This server has no app for this tool yet: its administrator sets it up (see the README)."))
+        return redirect("chat_settings", org=membership.org.slug)
     state = new_state()
     request.session[SESSION_KEY] = {"state": state, "org": membership.org.slug, "tool": tool}
     return redirect(found.connect.authorize_url(_callback_uri(request, tool), state))
@@ -124,7 +127,9 @@ def chat_callback(request: HttpRequest, tool: str) -> HttpResponse:
 @org_view(Role.ORG_ADMIN)
 def chat_disconnect(request: HttpRequest, membership: Membership, tool: str) -> HttpResponse:
     get_tool(tool)
-    actions.do_disconnect_workspace(membership, get_workspace(membership, tool))
+    workspace = ChatWorkspace.objects.filter(org=membership.org, tool=tool).first()
+    if workspace is not None:
+        actions.do_disconnect_workspace(membership, workspace)
     messages.success(request, _("Disconnected."))
     return redirect("chat_settings", org=membership.org.slug)
 
@@ -135,9 +140,12 @@ def chat_disconnect(request: HttpRequest, membership: Membership, tool: str) -> 
 def chat_channels_pick(request: HttpRequest, membership: Membership, tool: str) -> HttpResponse:
     """The connected workspace's channels (conversations.list), to pick where to announce."""
     found = get_tool(tool)
-    workspace = get_workspace(membership, tool)
+    workspace = ChatWorkspace.objects.filter(org=membership.org, tool=tool).first()
     if found.connect is None:
         raise Http404
+    if workspace is None:
+        messages.error(request, _("Connect the workspace first."))
+        return redirect("chat_settings", org=membership.org.slug)
     try:
         choices = found.connect.channels(workspace.credentials)
     except PublishError as error:
@@ -200,9 +208,9 @@ def chat_channel_add(request: HttpRequest, membership: Membership, tool: str) ->
 @require_POST
 @org_view(Role.ORG_ADMIN)
 def chat_channel_remove(
-    request: HttpRequest, membership: Membership, channel_id: int
+    request: HttpRequest, membership: Membership, chatchannel_id: int
 ) -> HttpResponse:
-    actions.do_remove_channel(membership, get_channel(membership, channel_id))
+    actions.do_remove_channel(membership, get_channel(membership, chatchannel_id))
     messages.success(request, _("The channel was removed."))
     return redirect("chat_settings", org=membership.org.slug)
 
@@ -210,10 +218,10 @@ def chat_channel_remove(
 @require_POST
 @org_view(Role.ORG_ADMIN)
 def chat_channel_test(
-    request: HttpRequest, membership: Membership, channel_id: int
+    request: HttpRequest, membership: Membership, chatchannel_id: int
 ) -> HttpResponse:
     """Queue a test message; the worker sends it within a minute and the page shows how it went."""
-    channel = get_channel(membership, channel_id)
+    channel = get_channel(membership, chatchannel_id)
     org = membership.org
     announcement = Announcement(
         kind="content",

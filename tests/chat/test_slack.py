@@ -48,14 +48,14 @@ class SlackTestCase(OrgTestCase):
     def connect(self, standin: SlackStandIn) -> ChatWorkspace:
         """The admin connects the workspace through the pages, as in a browser."""
         self.login(self.alice)
-        response = self.client.post(reverse("chat_connect", args=[self.org.slug, "slack"]))
+        response = self.client.post(reverse("chat_connect", kwargs={"org": self.org.slug, "tool": "slack"}))
         query = parse_qs(urlsplit(response["Location"]).query)
         code = standin.issue_code(query["redirect_uri"][0])
         response = self.client.get(
-            reverse("chat_callback", args=["slack"]), {"code": code, "state": query["state"][0]}
+            reverse("chat_callback", kwargs={"tool": "slack"}), {"code": code, "state": query["state"][0]}
         )
         self.assertRedirects(
-            response, reverse("chat_channels_pick", args=[self.org.slug, "slack"]), fetch_redirect_response=False
+            response, reverse("chat_channels_pick", kwargs={"org": self.org.slug, "tool": "slack"}), fetch_redirect_response=False
         )
         return ChatWorkspace.objects.get(org=self.org, tool="slack")
 
@@ -69,7 +69,7 @@ class ConnectTests(SlackTestCase):
     def test_the_admin_connects_a_workspace_and_its_token_is_encrypted(self) -> None:
         with slack() as standin:
             self.login(self.alice)
-            response = self.client.post(reverse("chat_connect", args=[self.org.slug, "slack"]))
+            response = self.client.post(reverse("chat_connect", kwargs={"org": self.org.slug, "tool": "slack"}))
             target = urlsplit(response["Location"])
             query = parse_qs(target.query)
             self.assertEqual(f"http://{target.netloc}{target.path}", standin.authorize_url)
@@ -77,7 +77,7 @@ class ConnectTests(SlackTestCase):
             self.assertIn("chat:write", query["scope"][0])
             self.assertIn("users:read.email", query["scope"][0])
             code = standin.issue_code(query["redirect_uri"][0])
-            self.client.get(reverse("chat_callback", args=["slack"]), {"code": code, "state": query["state"][0]})
+            self.client.get(reverse("chat_callback", kwargs={"tool": "slack"}), {"code": code, "state": query["state"][0]})
         workspace = ChatWorkspace.objects.get(org=self.org, tool="slack")
         self.assertEqual((workspace.external_id, workspace.name), (standin.team_id, standin.team_name))
         token = workspace.credentials["access_token"]
@@ -91,11 +91,11 @@ class ConnectTests(SlackTestCase):
     def test_a_callback_with_another_state_connects_nothing(self) -> None:
         with slack() as standin:
             self.login(self.alice)
-            response = self.client.post(reverse("chat_connect", args=[self.org.slug, "slack"]))
+            response = self.client.post(reverse("chat_connect", kwargs={"org": self.org.slug, "tool": "slack"}))
             query = parse_qs(urlsplit(response["Location"]).query)
             code = standin.issue_code(query["redirect_uri"][0])
             response = self.client.get(
-                reverse("chat_callback", args=["slack"]), {"code": code, "state": "forged"}, follow=True
+                reverse("chat_callback", kwargs={"tool": "slack"}), {"code": code, "state": "forged"}, follow=True
             )
         self.assertContains(response, "could not be checked")
         self.assertFalse(ChatWorkspace.objects.exists())
@@ -104,10 +104,10 @@ class ConnectTests(SlackTestCase):
     def test_a_refused_code_is_said_and_connects_nothing(self) -> None:
         with slack():
             self.login(self.alice)
-            response = self.client.post(reverse("chat_connect", args=[self.org.slug, "slack"]))
+            response = self.client.post(reverse("chat_connect", kwargs={"org": self.org.slug, "tool": "slack"}))
             query = parse_qs(urlsplit(response["Location"]).query)
             response = self.client.get(
-                reverse("chat_callback", args=["slack"]), {"code": "never-issued", "state": query["state"][0]}, follow=True
+                reverse("chat_callback", kwargs={"tool": "slack"}), {"code": "never-issued", "state": query["state"][0]}, follow=True
             )
         self.assertContains(response, "invalid_code")
         self.assertFalse(ChatWorkspace.objects.exists())
@@ -115,7 +115,7 @@ class ConnectTests(SlackTestCase):
     def test_a_callback_without_a_pending_connection_is_404(self) -> None:
         with slack():
             self.login(self.alice)
-            response = self.client.get(reverse("chat_callback", args=["slack"]), {"code": "x", "state": "y"})
+            response = self.client.get(reverse("chat_callback", kwargs={"tool": "slack"}), {"code": "x", "state": "y"})
         self.assertEqual(response.status_code, 404)
 
     def test_the_admin_picks_channels_from_every_page_of_the_list(self) -> None:
@@ -129,17 +129,17 @@ class ConnectTests(SlackTestCase):
             }
             standin.archived = {"C04"}
             workspace = self.connect(standin)
-            page = self.client.get(reverse("chat_channels_pick", args=[self.org.slug, "slack"]))
+            page = self.client.get(reverse("chat_channels_pick", kwargs={"org": self.org.slug, "tool": "slack"}))
             self.assertContains(page, "#marketing")
             self.assertContains(page, "#sales")
             self.assertNotContains(page, "#old")
             self.assertEqual(len(standin.calls_to("conversations.list")), 2)
             response = self.client.post(
-                reverse("chat_channels_pick", args=[self.org.slug, "slack"]),
+                reverse("chat_channels_pick", kwargs={"org": self.org.slug, "tool": "slack"}),
                 {"channels": ["C02", "C03"], "announce_content": "on"},
             )
             self.assertEqual(response.status_code, 302)
-            bad = self.client.post(reverse("chat_channels_pick", args=[self.org.slug, "slack"]), {"channels": ["C99"]})
+            bad = self.client.post(reverse("chat_channels_pick", kwargs={"org": self.org.slug, "tool": "slack"}), {"channels": ["C99"]})
             self.assertEqual(bad.status_code, 400)
         channels = ChatChannel.objects.filter(workspace=workspace).order_by("name")
         self.assertEqual([(c.name, c.target, c.announce_content, c.announce_campaigns) for c in channels], [
@@ -239,7 +239,7 @@ class ClickTests(SlackTestCase):
         )
         return self.client.generic(
             "POST",
-            reverse("chat_interactions", args=["slack"]),
+            reverse("chat_interactions", kwargs={"tool": "slack"}),
             body,
             content_type=headers.pop("Content-Type"),
             headers=headers,
@@ -290,7 +290,7 @@ class ClickTests(SlackTestCase):
             good_body, good_headers = signed_click(
                 SIGNING_SECRET, int(NOW.timestamp()), team=standin.team_id, user="U1", channel="C1", value="content:1"
             )
-            url = reverse("chat_interactions", args=["slack"])
+            url = reverse("chat_interactions", kwargs={"tool": "slack"})
             kind = good_headers.pop("Content-Type")
             # Signed with another secret.
             _body, forged = signed_click("another-secret", int(NOW.timestamp()), team=standin.team_id, user="U1", channel="C1", value="content:1")
@@ -317,12 +317,12 @@ class ClickTests(SlackTestCase):
         with slack() as standin, override_settings(CHORUS_SLACK_SIGNING_SECRET=""):
             body, headers = signed_click("", int(datetime.now(UTC).timestamp()), team=standin.team_id, user="U1", channel="C1", value="v")
             kind = headers.pop("Content-Type")
-            response = self.client.generic("POST", reverse("chat_interactions", args=["slack"]), body, content_type=kind, headers=headers)
+            response = self.client.generic("POST", reverse("chat_interactions", kwargs={"tool": "slack"}), body, content_type=kind, headers=headers)
         self.assertEqual(response.status_code, 401)
 
     def test_the_interactions_url_takes_only_post(self) -> None:
-        self.assertEqual(self.client.get(reverse("chat_interactions", args=["slack"])).status_code, 405)
-        self.assertEqual(self.client.post(reverse("chat_interactions", args=["nochat"])).status_code, 404)
+        self.assertEqual(self.client.get(reverse("chat_interactions", kwargs={"tool": "slack"})).status_code, 405)
+        self.assertEqual(self.client.post("/chat/nochat/interactions/").status_code, 404)
 
 
 class DigestTests(SlackTestCase):

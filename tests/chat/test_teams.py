@@ -34,7 +34,7 @@ class TeamsTests(OrgTestCase):
         self.login(self.alice)
         url = "https://acme.webhook.office.com/webhookb2/abc@def/IncomingWebhook/123/456"
         response = self.client.post(
-            reverse("chat_channel_add", args=[self.org.slug, "teams"]),
+            reverse("chat_channel_add", kwargs={"org": self.org.slug, "tool": "teams"}),
             {"teams-name": "Marketing", "teams-url": url, "teams-announce_content": "on"},
         )
         self.assertEqual(response.status_code, 302)
@@ -51,7 +51,7 @@ class TeamsTests(OrgTestCase):
         self.login(self.alice)
         for url in ("ftp://example.com/hook", "http://example.com/hook", "https://user:pw@example.com/h", "not a url"):
             response = self.client.post(
-                reverse("chat_channel_add", args=[self.org.slug, "teams"]), {"teams-name": "X", "teams-url": url}
+                reverse("chat_channel_add", kwargs={"org": self.org.slug, "tool": "teams"}), {"teams-name": "X", "teams-url": url}
             )
             self.assertEqual(response.status_code, 400, url)
         self.assertFalse(ChatChannel.objects.exists())

@@ -16,6 +16,7 @@ from django.apps import apps
 from django.db import models, transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from chorus.chat.models import ChatChannel
 from chorus.orgs.actions import audit
 from chorus.orgs.invitations import do_create_invitation
 from chorus.sso.actions import do_add_domain
@@ -121,6 +122,9 @@ class OutsiderIsolationTests(OrgTestCase):
         do_add_domain(cls.alice_m, "acme.example")
         do_create_endpoint(cls.alice_m, url="https://hooks.acme.example/", events=["figures.daily"])
         emit(cls.org, "figures.daily", {"day": "2026-01-01"})
+        ChatChannel.objects.create(
+            org=cls.org, tool="teams", name="Marketing", target={"url": "https://acme.example/hook"}
+        )
         cls.oscar_token = make_token(cls.oscar_m)[1]
 
     def victim_object(self, model: type[models.Model]) -> models.Model:
