@@ -64,6 +64,7 @@ from django.utils.translation import gettext as _
 
 from chorus.accounts.models import User
 from chorus.api.models import Token
+from chorus.chat.models import ChatMessage, ChatPreference
 from chorus.coaching.models import CoachingNote
 from chorus.content.models import ContentItem, Suggestion
 from chorus.engage.models import BadgeAward, ChallengeResult, LeaderboardPreference, PointsEntry
@@ -82,7 +83,6 @@ from chorus.program.signals import participant_left
 from chorus.sharing.actions import revoke_remote
 from chorus.sharing.models import Connection, Share
 from chorus.webhooks.models import Message as WebhookMessage
-from chorus.chat.models import ChatMessage, ChatPreference
 
 EXPORT_FORMAT = "chorus-personal-data/1"
 

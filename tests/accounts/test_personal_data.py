@@ -29,6 +29,7 @@ from chorus.accounts.personal_data import (
     export_person,
 )
 from chorus.analytics import rollups
+from chorus.chat.models import ChatMessage, ChatPreference
 from chorus.coaching.models import CoachingNote
 from chorus.engage.models import BadgeAward, LeaderboardPreference, PointsEntry
 from chorus.feed.models import Feedback, Profile
@@ -117,6 +118,18 @@ def make_everything(
         subject=person,
         event_type="member.joined_programme",
         body=f'{{"data": {{"email": "{user.email}", "marker": "{MARKER}"}}}}',
+        next_attempt_at=now,
+    )
+    ChatPreference.objects.create(
+        org=org, membership=person, digest_tool="teams", target={"url": f"https://e.example/{MARKER}"}
+    )
+    ChatMessage.objects.create(
+        org=org,
+        tool="teams",
+        kind="digest",
+        membership=person,
+        dedupe_key=f"digest:{person.pk}:{MARKER}",
+        payload={"digest": {"heading": f"Hello {user.email} {MARKER}"}},
         next_attempt_at=now,
     )
     Invitation.objects.create(
