@@ -59,7 +59,7 @@ def do_add_channel(
         tool=tool,
         workspace=workspace,
         name=name[:200],
-        target=target,
+        target=target,  # type: ignore[misc]  # an EncryptedJSONField
         external_id=external_id,
         announce_content=announce_content,
         announce_campaigns=announce_campaigns,

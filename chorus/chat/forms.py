@@ -28,7 +28,8 @@ class UrlChannelForm(forms.Form):
         max_length=2000,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         help_text=_(
-            "In Teams: the channel's Workflows “Post to a channel when a webhook request is received”, or its incoming webhook."
+            "In Teams: the channel's Workflows “Post to a channel when a webhook request is "
+            "received”, or its incoming webhook."
         ),
     )
     announce_content = forms.BooleanField(
@@ -61,7 +62,9 @@ class PickChannelsForm(forms.Form):
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["channels"].choices = [(cid, f"#{name}") for cid, name in choices]
+        self.fields["channels"].choices = [  # type: ignore[attr-defined]
+            (cid, f"#{name}") for cid, name in choices
+        ]
 
 
 class DigestChannelForm(forms.Form):
@@ -74,7 +77,8 @@ class DigestChannelForm(forms.Form):
         required=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         help_text=_(
-            "In Teams, a Workflows “Send webhook alerts to a chat” flow posts to your own chat. Leave empty to keep the one saved."
+            "In Teams, a Workflows “Send webhook alerts to a chat” flow posts to your own "
+            "chat. Leave empty to keep the one saved."
         ),
     )
 
@@ -82,13 +86,13 @@ class DigestChannelForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.tools = {tool.key: tool for tool in tools}
         self.has_url = has_url
-        self.fields["via"].choices = [
+        self.fields["via"].choices = [  # type: ignore[attr-defined]
             ("", _("E-mail")),
             *((tool.key, tool.label) for tool in tools),
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         tool = self.tools.get(data.get("via") or "")
         if tool is not None and tool.personal_url:
             url = (data.get("url") or "").strip()

@@ -4,6 +4,7 @@ interactive requests, and a person's choice of how to get their digest."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -33,7 +34,7 @@ SESSION_KEY = "chorus_chat_connect"
 RECENT_MESSAGES = 20
 
 
-def _panels(membership: Membership) -> list[dict[str, object]]:
+def _panels(membership: Membership) -> list[dict[str, Any]]:
     workspaces = {w.tool: w for w in ChatWorkspace.objects.filter(org=membership.org)}
     channels = list(ChatChannel.objects.filter(org=membership.org))
     panels = []
@@ -52,9 +53,9 @@ def _panels(membership: Membership) -> list[dict[str, object]]:
 
 
 def _render_settings(
-    request: HttpRequest, membership: Membership, status: int = 200, **extra: object
+    request: HttpRequest, membership: Membership, status: int = 200, **extra: Any
 ) -> HttpResponse:
-    context = {
+    context: dict[str, Any] = {
         "panels": _panels(membership),
         "recent": ChatMessage.objects.filter(org=membership.org)
         .exclude(kind=ChatMessage.Kind.DIGEST)
@@ -79,7 +80,13 @@ def chat_connect(request: HttpRequest, membership: Membership, tool: str) -> Htt
     if found.connect is None:
         raise Http404
     if not found.connect.enabled():
-        messages.error(request, _("This server has no app for this tool yet: its administrator sets it up (see the README)."))
+        messages.error(
+            request,
+            _(
+                "This server has no app for this tool yet: its administrator sets it up "
+                "(see the README)."
+            ),
+        )
         return redirect("chat_settings", org=membership.org.slug)
     state = new_state()
     request.session[SESSION_KEY] = {"state": state, "org": membership.org.slug, "tool": tool}

@@ -121,7 +121,10 @@ def make_everything(
         next_attempt_at=now,
     )
     ChatPreference.objects.create(
-        org=org, membership=person, digest_tool="teams", target={"url": f"https://e.example/{MARKER}"}
+        org=org,
+        membership=person,
+        digest_tool="teams",
+        target={"url": f"https://e.example/{MARKER}"},
     )
     ChatMessage.objects.create(
         org=org,

@@ -113,7 +113,9 @@ class SlackStandIn:
 
     # --- the methods ---------------------------------------------------------------------
 
-    def answer(self, method: str, arguments: dict[str, Any], headers: dict[str, str]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def answer(
+        self, method: str, arguments: dict[str, Any], headers: dict[str, str]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         with self.lock:
             self.calls.append((method, arguments))
             queued = self.failures.get(method)
@@ -140,7 +142,10 @@ class SlackStandIn:
         return 200, handler(arguments), {}
 
     def _oauth(self, arguments: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
-        client_id, client_secret = arguments.get("client_id", ""), arguments.get("client_secret", "")
+        client_id, client_secret = (
+            arguments.get("client_id", ""),
+            arguments.get("client_secret", ""),
+        )
         basic = headers.get("authorization", "")
         if basic.startswith("Basic "):
             client_id, _sep, client_secret = base64.b64decode(basic[6:]).decode().partition(":")
@@ -172,7 +177,9 @@ class SlackStandIn:
         if self.page_size_cap:
             limit = min(limit, self.page_size_cap)
         exclude_archived = str(arguments.get("exclude_archived", "")).lower() in ("true", "1")
-        ids = sorted(cid for cid in self.channels if not (exclude_archived and cid in self.archived))
+        ids = sorted(
+            cid for cid in self.channels if not (exclude_archived and cid in self.archived)
+        )
         start = int(arguments.get("cursor") or 0)
         page = ids[start : start + limit]
         following = start + limit
@@ -208,7 +215,13 @@ class SlackStandIn:
             "ok": True,
             "channel": channel,
             "ts": ts,
-            "message": {"type": "message", "text": arguments.get("text", ""), "blocks": blocks, "bot_id": "B0CHORUS", "ts": ts},
+            "message": {
+                "type": "message",
+                "text": arguments.get("text", ""),
+                "blocks": blocks,
+                "bot_id": "B0CHORUS",
+                "ts": ts,
+            },
         }
 
     def _post_ephemeral(self, arguments: dict[str, Any]) -> dict[str, Any]:
@@ -263,7 +276,10 @@ def _blocks(raw: Any) -> list[dict[str, Any]] | None:
         kind = block["type"]
         if kind == "section":
             text = block.get("text") or {}
-            if text.get("type") not in ("mrkdwn", "plain_text") or not 0 < len(text.get("text", "")) <= 3000:
+            if (
+                text.get("type") not in ("mrkdwn", "plain_text")
+                or not 0 < len(text.get("text", "")) <= 3000
+            ):
                 return None
         if kind == "header":
             text = block.get("text") or {}
@@ -283,7 +299,10 @@ def _blocks(raw: Any) -> list[dict[str, Any]] | None:
                 text = element.get("text") or {}
                 if text.get("type") != "plain_text" or not 0 < len(text.get("text", "")) <= 75:
                     return None
-                if len(str(element.get("action_id", ""))) > 255 or len(str(element.get("value", ""))) > 2000:
+                if (
+                    len(str(element.get("action_id", ""))) > 255
+                    or len(str(element.get("value", ""))) > 2000
+                ):
                     return None
                 if "url" in element and not str(element["url"]).startswith(("http://", "https://")):
                     return None
@@ -361,7 +380,12 @@ def signed_click(
         "user": {"id": user, "username": "someone", "team_id": team},
         "api_app_id": "A0CHORUS",
         "token": "legacy-verification-token",
-        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": channel, "is_ephemeral": False},
+        "container": {
+            "type": "message",
+            "message_ts": "1700000000.000100",
+            "channel_id": channel,
+            "is_ephemeral": False,
+        },
         "trigger_id": trigger_id,
         "channel": {"id": channel, "name": "general"},
         "response_url": "https://hooks.slack.com/actions/T0/1/abc",

@@ -15,7 +15,10 @@ from tests.chat.teams_receiver import teams_receiver
 class ChatSettingsPageTests(OrgTestCase):
     def setUp(self) -> None:
         self.channel = ChatChannel.objects.create(
-            org=self.org, tool="teams", name="Marketing", target={"url": "https://acme.example/hook"}
+            org=self.org,
+            tool="teams",
+            name="Marketing",
+            target={"url": "https://acme.example/hook"},
         )
         self.url = reverse("chat_settings", args=[self.org.slug])
 
@@ -33,9 +36,19 @@ class ChatSettingsPageTests(OrgTestCase):
 
     def test_slack_is_offered_only_when_the_server_has_its_app(self) -> None:
         self.login(self.alice)
-        self.assertNotContains(self.client.get(self.url), reverse("chat_connect", kwargs={"org": self.org.slug, "tool": "slack"}))
-        with override_settings(CHORUS_SLACK_CLIENT_ID="1.2", CHORUS_SLACK_CLIENT_SECRET="s", CHORUS_SLACK_SIGNING_SECRET="x"):
-            self.assertContains(self.client.get(self.url), reverse("chat_connect", kwargs={"org": self.org.slug, "tool": "slack"}))
+        self.assertNotContains(
+            self.client.get(self.url),
+            reverse("chat_connect", kwargs={"org": self.org.slug, "tool": "slack"}),
+        )
+        with override_settings(
+            CHORUS_SLACK_CLIENT_ID="1.2",
+            CHORUS_SLACK_CLIENT_SECRET="s",
+            CHORUS_SLACK_SIGNING_SECRET="x",
+        ):
+            self.assertContains(
+                self.client.get(self.url),
+                reverse("chat_connect", kwargs={"org": self.org.slug, "tool": "slack"}),
+            )
 
     def test_it_is_in_french_for_a_french_admin(self) -> None:
         self.alice.language = "fr"
@@ -51,7 +64,12 @@ class ChatSettingsPageTests(OrgTestCase):
             self.login(user)
             self.assertEqual(self.client.get(self.url).status_code, 403)
             self.assertEqual(self.client.post(test_url).status_code, 403)
-            self.assertEqual(self.client.post(add_url, {"teams-name": "x", "teams-url": "https://e.example/h"}).status_code, 403)
+            self.assertEqual(
+                self.client.post(
+                    add_url, {"teams-name": "x", "teams-url": "https://e.example/h"}
+                ).status_code,
+                403,
+            )
         self.login(self.oscar)
         self.assertEqual(self.client.get(self.url).status_code, 404)
         self.assertEqual(self.client.post(test_url).status_code, 404)
@@ -62,8 +80,18 @@ class ChatSettingsPageTests(OrgTestCase):
 
     def test_a_bad_id_is_404_and_the_wrong_method_405(self) -> None:
         self.login(self.alice)
-        self.assertEqual(self.client.post(reverse("chat_channel_test", args=[self.org.slug, 999999])).status_code, 404)
-        self.assertEqual(self.client.get(reverse("chat_channel_test", args=[self.org.slug, self.channel.pk])).status_code, 405)
+        self.assertEqual(
+            self.client.post(
+                reverse("chat_channel_test", args=[self.org.slug, 999999])
+            ).status_code,
+            404,
+        )
+        self.assertEqual(
+            self.client.get(
+                reverse("chat_channel_test", args=[self.org.slug, self.channel.pk])
+            ).status_code,
+            405,
+        )
         self.assertEqual(self.client.post(self.url).status_code, 405)
 
     @override_settings(CHORUS_ALLOW_PRIVATE_URLS=True)
@@ -73,7 +101,9 @@ class ChatSettingsPageTests(OrgTestCase):
             ChatChannel.objects.filter(pk=self.channel.pk).update(target={"url": receiver.url()})
             # The page queues it; the worker sends it right after the commit.
             with self.captureOnCommitCallbacks(execute=False) as callbacks:
-                response = self.client.post(reverse("chat_channel_test", args=[self.org.slug, self.channel.pk]))
+                response = self.client.post(
+                    reverse("chat_channel_test", args=[self.org.slug, self.channel.pk])
+                )
             self.assertEqual(response.status_code, 302)
             message = ChatMessage.objects.get(channel=self.channel)
             self.assertEqual((message.kind, message.status), ("test", "pending"))
@@ -88,10 +118,14 @@ class ChatSettingsPageTests(OrgTestCase):
 
     def test_removing_a_channel_is_audited(self) -> None:
         self.login(self.alice)
-        response = self.client.post(reverse("chat_channel_remove", args=[self.org.slug, self.channel.pk]))
+        response = self.client.post(
+            reverse("chat_channel_remove", args=[self.org.slug, self.channel.pk])
+        )
         self.assertEqual(response.status_code, 302)
         self.assertFalse(ChatChannel.objects.exists())
-        self.assertTrue(AuditEntry.objects.filter(org=self.org, action="chat.channel.remove").exists())
+        self.assertTrue(
+            AuditEntry.objects.filter(org=self.org, action="chat.channel.remove").exists()
+        )
 
     def test_the_digest_page_offers_email_and_teams_to_any_member(self) -> None:
         self.login(self.amy)
@@ -102,4 +136,6 @@ class ChatSettingsPageTests(OrgTestCase):
         notifications = self.client.get(reverse("notifications", args=[self.org.slug]))
         self.assertContains(notifications, reverse("digest_channel", args=[self.org.slug]))
         self.login(self.oscar)
-        self.assertEqual(self.client.get(reverse("digest_channel", args=[self.org.slug])).status_code, 404)
+        self.assertEqual(
+            self.client.get(reverse("digest_channel", args=[self.org.slug])).status_code, 404
+        )

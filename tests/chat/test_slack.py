@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from chorus.chat import delivery
 from chorus.chat.models import ChatChannel, ChatMessage, ChatPreference, ChatWorkspace
-from chorus.content.actions import do_save_campaign, do_save_item
+from chorus.content.actions import do_save_item
 from chorus.content.models import ContentItem
 from chorus.feed.models import Profile
 from chorus.notify.digest import send_due
@@ -34,12 +34,15 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 @contextmanager
 def slack() -> Iterator[SlackStandIn]:
-    with slack_standin() as standin, override_settings(
-        CHORUS_SLACK_CLIENT_ID=standin.client_id,
-        CHORUS_SLACK_CLIENT_SECRET=standin.client_secret,
-        CHORUS_SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        CHORUS_SLACK_API_URL=standin.api_url,
-        CHORUS_SLACK_AUTHORIZE_URL=standin.authorize_url,
+    with (
+        slack_standin() as standin,
+        override_settings(
+            CHORUS_SLACK_CLIENT_ID=standin.client_id,
+            CHORUS_SLACK_CLIENT_SECRET=standin.client_secret,
+            CHORUS_SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            CHORUS_SLACK_API_URL=standin.api_url,
+            CHORUS_SLACK_AUTHORIZE_URL=standin.authorize_url,
+        ),
     ):
         yield standin
 
@@ -48,20 +51,30 @@ class SlackTestCase(OrgTestCase):
     def connect(self, standin: SlackStandIn) -> ChatWorkspace:
         """The admin connects the workspace through the pages, as in a browser."""
         self.login(self.alice)
-        response = self.client.post(reverse("chat_connect", kwargs={"org": self.org.slug, "tool": "slack"}))
+        response = self.client.post(
+            reverse("chat_connect", kwargs={"org": self.org.slug, "tool": "slack"})
+        )
         query = parse_qs(urlsplit(response["Location"]).query)
         code = standin.issue_code(query["redirect_uri"][0])
         response = self.client.get(
-            reverse("chat_callback", kwargs={"tool": "slack"}), {"code": code, "state": query["state"][0]}
+            reverse("chat_callback", kwargs={"tool": "slack"}),
+            {"code": code, "state": query["state"][0]},
         )
         self.assertRedirects(
-            response, reverse("chat_channels_pick", kwargs={"org": self.org.slug, "tool": "slack"}), fetch_redirect_response=False
+            response,
+            reverse("chat_channels_pick", kwargs={"org": self.org.slug, "tool": "slack"}),
+            fetch_redirect_response=False,
         )
         return ChatWorkspace.objects.get(org=self.org, tool="slack")
 
     def add_channel(self, workspace: ChatWorkspace, channel: str = "C0GENERAL") -> ChatChannel:
         return ChatChannel.objects.create(
-            org=self.org, tool="slack", workspace=workspace, name="#general", target={"channel": channel}, external_id=channel
+            org=self.org,
+            tool="slack",
+            workspace=workspace,
+            name="#general",
+            target={"channel": channel},
+            external_id=channel,
         )
 
 
@@ -69,7 +82,9 @@ class ConnectTests(SlackTestCase):
     def test_the_admin_connects_a_workspace_and_its_token_is_encrypted(self) -> None:
         with slack() as standin:
             self.login(self.alice)
-            response = self.client.post(reverse("chat_connect", kwargs={"org": self.org.slug, "tool": "slack"}))
+            response = self.client.post(
+                reverse("chat_connect", kwargs={"org": self.org.slug, "tool": "slack"})
+            )
             target = urlsplit(response["Location"])
             query = parse_qs(target.query)
             self.assertEqual(f"http://{target.netloc}{target.path}", standin.authorize_url)
@@ -77,13 +92,20 @@ class ConnectTests(SlackTestCase):
             self.assertIn("chat:write", query["scope"][0])
             self.assertIn("users:read.email", query["scope"][0])
             code = standin.issue_code(query["redirect_uri"][0])
-            self.client.get(reverse("chat_callback", kwargs={"tool": "slack"}), {"code": code, "state": query["state"][0]})
+            self.client.get(
+                reverse("chat_callback", kwargs={"tool": "slack"}),
+                {"code": code, "state": query["state"][0]},
+            )
         workspace = ChatWorkspace.objects.get(org=self.org, tool="slack")
-        self.assertEqual((workspace.external_id, workspace.name), (standin.team_id, standin.team_name))
+        self.assertEqual(
+            (workspace.external_id, workspace.name), (standin.team_id, standin.team_name)
+        )
         token = workspace.credentials["access_token"]
         self.assertIn(token, standin.tokens)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT credentials FROM chat_chatworkspace WHERE id = %s", [workspace.pk])
+            cursor.execute(
+                "SELECT credentials FROM chat_chatworkspace WHERE id = %s", [workspace.pk]
+            )
             stored = cursor.fetchone()[0]
         self.assertNotIn(token, stored)
         self.assertNotIn("xoxb", stored)
@@ -91,11 +113,15 @@ class ConnectTests(SlackTestCase):
     def test_a_callback_with_another_state_connects_nothing(self) -> None:
         with slack() as standin:
             self.login(self.alice)
-            response = self.client.post(reverse("chat_connect", kwargs={"org": self.org.slug, "tool": "slack"}))
+            response = self.client.post(
+                reverse("chat_connect", kwargs={"org": self.org.slug, "tool": "slack"})
+            )
             query = parse_qs(urlsplit(response["Location"]).query)
             code = standin.issue_code(query["redirect_uri"][0])
             response = self.client.get(
-                reverse("chat_callback", kwargs={"tool": "slack"}), {"code": code, "state": "forged"}, follow=True
+                reverse("chat_callback", kwargs={"tool": "slack"}),
+                {"code": code, "state": "forged"},
+                follow=True,
             )
         self.assertContains(response, "could not be checked")
         self.assertFalse(ChatWorkspace.objects.exists())
@@ -104,10 +130,14 @@ class ConnectTests(SlackTestCase):
     def test_a_refused_code_is_said_and_connects_nothing(self) -> None:
         with slack():
             self.login(self.alice)
-            response = self.client.post(reverse("chat_connect", kwargs={"org": self.org.slug, "tool": "slack"}))
+            response = self.client.post(
+                reverse("chat_connect", kwargs={"org": self.org.slug, "tool": "slack"})
+            )
             query = parse_qs(urlsplit(response["Location"]).query)
             response = self.client.get(
-                reverse("chat_callback", kwargs={"tool": "slack"}), {"code": "never-issued", "state": query["state"][0]}, follow=True
+                reverse("chat_callback", kwargs={"tool": "slack"}),
+                {"code": "never-issued", "state": query["state"][0]},
+                follow=True,
             )
         self.assertContains(response, "invalid_code")
         self.assertFalse(ChatWorkspace.objects.exists())
@@ -115,7 +145,9 @@ class ConnectTests(SlackTestCase):
     def test_a_callback_without_a_pending_connection_is_404(self) -> None:
         with slack():
             self.login(self.alice)
-            response = self.client.get(reverse("chat_callback", kwargs={"tool": "slack"}), {"code": "x", "state": "y"})
+            response = self.client.get(
+                reverse("chat_callback", kwargs={"tool": "slack"}), {"code": "x", "state": "y"}
+            )
         self.assertEqual(response.status_code, 404)
 
     def test_the_admin_picks_channels_from_every_page_of_the_list(self) -> None:
@@ -129,7 +161,9 @@ class ConnectTests(SlackTestCase):
             }
             standin.archived = {"C04"}
             workspace = self.connect(standin)
-            page = self.client.get(reverse("chat_channels_pick", kwargs={"org": self.org.slug, "tool": "slack"}))
+            page = self.client.get(
+                reverse("chat_channels_pick", kwargs={"org": self.org.slug, "tool": "slack"})
+            )
             self.assertContains(page, "#marketing")
             self.assertContains(page, "#sales")
             self.assertNotContains(page, "#old")
@@ -139,13 +173,19 @@ class ConnectTests(SlackTestCase):
                 {"channels": ["C02", "C03"], "announce_content": "on"},
             )
             self.assertEqual(response.status_code, 302)
-            bad = self.client.post(reverse("chat_channels_pick", kwargs={"org": self.org.slug, "tool": "slack"}), {"channels": ["C99"]})
+            bad = self.client.post(
+                reverse("chat_channels_pick", kwargs={"org": self.org.slug, "tool": "slack"}),
+                {"channels": ["C99"]},
+            )
             self.assertEqual(bad.status_code, 400)
         channels = ChatChannel.objects.filter(workspace=workspace).order_by("name")
-        self.assertEqual([(c.name, c.target, c.announce_content, c.announce_campaigns) for c in channels], [
-            ("#marketing", {"channel": "C02"}, True, False),
-            ("#sales", {"channel": "C03"}, True, False),
-        ])
+        self.assertEqual(
+            [(c.name, c.target, c.announce_content, c.announce_campaigns) for c in channels],
+            [
+                ("#marketing", {"channel": "C02"}, True, False),
+                ("#sales", {"channel": "C03"}, True, False),
+            ],
+        )
 
 
 class AnnouncementTests(SlackTestCase):
@@ -157,7 +197,12 @@ class AnnouncementTests(SlackTestCase):
                 item = do_save_item(
                     self.paul_m,
                     None,
-                    {"title": "Our new plant opens", "url": "https://www.example.com/plant", "summary": "Jobs & <growth>", "status": ContentItem.Status.PUBLISHED},
+                    {
+                        "title": "Our new plant opens",
+                        "url": "https://www.example.com/plant",
+                        "summary": "Jobs & <growth>",
+                        "status": ContentItem.Status.PUBLISHED,
+                    },
                     fetch_preview=False,
                 )
             # Saved again, and published again: still one announcement for the channel.
@@ -166,7 +211,12 @@ class AnnouncementTests(SlackTestCase):
             posts = standin.calls_to("chat.postMessage")
         self.assertEqual(len(posts), 1)
         self.assertEqual(posts[0]["channel"], "C0GENERAL")
-        buttons = [b for block in posts[0]["blocks"] if block["type"] == "actions" for b in block["elements"]]
+        buttons = [
+            b
+            for block in posts[0]["blocks"]
+            if block["type"] == "actions"
+            for b in block["elements"]
+        ]
         share = next(b for b in buttons if b.get("action_id") == "chorus_share")
         self.assertEqual(share["value"], f"content:{item.pk}")
         self.assertEqual(share["text"]["text"], "Share")
@@ -182,10 +232,17 @@ class AnnouncementTests(SlackTestCase):
         with slack() as standin:
             standin.channels = {"C0GENERAL": ("general", False, True)}
             self.add_channel(self.connect(standin))
-            do_save_item(self.paul_m, None, {"title": "Printemps", "url": "https://www.example.com/p", "status": "published"}, fetch_preview=False)
+            do_save_item(
+                self.paul_m,
+                None,
+                {"title": "Printemps", "url": "https://www.example.com/p", "status": "published"},
+                fetch_preview=False,
+            )
             delivery.send_due()
             (post,) = standin.calls_to("chat.postMessage")
-        buttons = [b for block in post["blocks"] if block["type"] == "actions" for b in block["elements"]]
+        buttons = [
+            b for block in post["blocks"] if block["type"] == "actions" for b in block["elements"]
+        ]
         self.assertEqual(buttons[0]["text"]["text"], "Partager")
 
     def test_a_rate_limited_message_waits_as_slack_asks_then_goes(self) -> None:
@@ -193,7 +250,12 @@ class AnnouncementTests(SlackTestCase):
             standin.channels = {"C0GENERAL": ("general", False, True)}
             channel = self.add_channel(self.connect(standin))
             standin.fail("chat.postMessage", 429, "ratelimited", retry_after="120")
-            do_save_item(self.paul_m, None, {"title": "Hello", "url": "https://www.example.com/h", "status": "published"}, fetch_preview=False)
+            do_save_item(
+                self.paul_m,
+                None,
+                {"title": "Hello", "url": "https://www.example.com/h", "status": "published"},
+                fetch_preview=False,
+            )
             self.assertEqual(delivery.send_due(), 0)
             message = ChatMessage.objects.get(channel=channel)
             self.assertEqual((message.status, message.attempts), (ChatMessage.Status.PENDING, 1))
@@ -209,7 +271,12 @@ class AnnouncementTests(SlackTestCase):
     def test_a_channel_that_is_gone_fails_at_once_and_says_why(self) -> None:
         with slack() as standin:
             channel = self.add_channel(self.connect(standin), channel="C0GONE")
-            do_save_item(self.paul_m, None, {"title": "Hello", "url": "https://www.example.com/h", "status": "published"}, fetch_preview=False)
+            do_save_item(
+                self.paul_m,
+                None,
+                {"title": "Hello", "url": "https://www.example.com/h", "status": "published"},
+                fetch_preview=False,
+            )
             delivery.send_due()
             delivery.send_due()
         message = ChatMessage.objects.get(channel=channel)
@@ -221,7 +288,12 @@ class AnnouncementTests(SlackTestCase):
         with slack() as standin:
             standin.channels = {"C0GENERAL": ("general", False, True)}
             channel = self.add_channel(self.connect(standin))
-            do_save_item(self.paul_m, None, {"title": "Hello", "url": "https://www.example.com/h", "status": "published"}, fetch_preview=False)
+            do_save_item(
+                self.paul_m,
+                None,
+                {"title": "Hello", "url": "https://www.example.com/h", "status": "published"},
+                fetch_preview=False,
+            )
             message = ChatMessage.objects.get(channel=channel)
             self.assertTrue(delivery.claim(message.pk))
             self.assertFalse(delivery.claim(message.pk))  # the other worker finds it taken
@@ -231,11 +303,19 @@ class AnnouncementTests(SlackTestCase):
 
 class ClickTests(SlackTestCase):
     def setUp(self) -> None:
-        self.item = ContentItem.objects.create(org=self.org, title="Plant", url="https://www.example.com/p", status="published")
+        self.item = ContentItem.objects.create(
+            org=self.org, title="Plant", url="https://www.example.com/p", status="published"
+        )
 
     def click(self, standin: SlackStandIn, user: str, at: datetime, **options: str):  # type: ignore[no-untyped-def]
         body, headers = signed_click(
-            SIGNING_SECRET, int(at.timestamp()), team=standin.team_id, user=user, channel="C0GENERAL", value=f"content:{self.item.pk}", **options
+            SIGNING_SECRET,
+            int(at.timestamp()),
+            team=standin.team_id,
+            user=user,
+            channel="C0GENERAL",
+            value=f"content:{self.item.pk}",
+            **options,
         )
         return self.client.generic(
             "POST",
@@ -261,8 +341,12 @@ class ClickTests(SlackTestCase):
             (reply,) = standin.calls_to("chat.postEphemeral")
         self.assertEqual(info["user"], "U0AMY")
         self.assertEqual((reply["channel"], reply["user"]), ("C0GENERAL", "U0AMY"))
-        (button,) = [b for block in reply["blocks"] if block["type"] == "actions" for b in block["elements"]]
-        self.assertTrue(button["url"].endswith(reverse("compose", args=[self.org.slug, self.item.pk])))
+        (button,) = [
+            b for block in reply["blocks"] if block["type"] == "actions" for b in block["elements"]
+        ]
+        self.assertTrue(
+            button["url"].endswith(reverse("compose", args=[self.org.slug, self.item.pk]))
+        )
         self.assertEqual(ChatMessage.objects.get(kind="reply").membership, self.amy_m)
 
     def test_someone_not_in_the_programme_gets_a_polite_word_and_no_composer(self) -> None:
@@ -288,40 +372,94 @@ class ClickTests(SlackTestCase):
             self.connect(standin)
             self.client.logout()
             good_body, good_headers = signed_click(
-                SIGNING_SECRET, int(NOW.timestamp()), team=standin.team_id, user="U1", channel="C1", value="content:1"
+                SIGNING_SECRET,
+                int(NOW.timestamp()),
+                team=standin.team_id,
+                user="U1",
+                channel="C1",
+                value="content:1",
             )
             url = reverse("chat_interactions", kwargs={"tool": "slack"})
             kind = good_headers.pop("Content-Type")
             # Signed with another secret.
-            _body, forged = signed_click("another-secret", int(NOW.timestamp()), team=standin.team_id, user="U1", channel="C1", value="content:1")
+            _body, forged = signed_click(
+                "another-secret",
+                int(NOW.timestamp()),
+                team=standin.team_id,
+                user="U1",
+                channel="C1",
+                value="content:1",
+            )
             forged.pop("Content-Type")
-            self.assertEqual(self.client.generic("POST", url, good_body, content_type=kind, headers=forged).status_code, 401)
+            self.assertEqual(
+                self.client.generic(
+                    "POST", url, good_body, content_type=kind, headers=forged
+                ).status_code,
+                401,
+            )
             # A body changed after signing.
             tampered = good_body.replace(b"content%3A1", b"content%3A2")
-            self.assertEqual(self.client.generic("POST", url, tampered, content_type=kind, headers=good_headers).status_code, 401)
+            self.assertEqual(
+                self.client.generic(
+                    "POST", url, tampered, content_type=kind, headers=good_headers
+                ).status_code,
+                401,
+            )
             # No signature at all.
-            self.assertEqual(self.client.generic("POST", url, good_body, content_type=kind).status_code, 401)
+            self.assertEqual(
+                self.client.generic("POST", url, good_body, content_type=kind).status_code, 401
+            )
             # Replayed after the five-minute window (and from too far ahead).
             for offset in (timedelta(minutes=5, seconds=1), -timedelta(minutes=5, seconds=1)):
                 body, headers = signed_click(
-                    SIGNING_SECRET, int((NOW - offset).timestamp()), team=standin.team_id, user="U1", channel="C1", value="content:1"
+                    SIGNING_SECRET,
+                    int((NOW - offset).timestamp()),
+                    team=standin.team_id,
+                    user="U1",
+                    channel="C1",
+                    value="content:1",
                 )
                 headers.pop("Content-Type")
-                self.assertEqual(self.client.generic("POST", url, body, content_type=kind, headers=headers).status_code, 401)
+                self.assertEqual(
+                    self.client.generic(
+                        "POST", url, body, content_type=kind, headers=headers
+                    ).status_code,
+                    401,
+                )
             self.assertFalse(ChatMessage.objects.exists())
             # The genuine one, inside the window.
-            self.assertEqual(self.client.generic("POST", url, good_body, content_type=kind, headers=good_headers).status_code, 200)
+            self.assertEqual(
+                self.client.generic(
+                    "POST", url, good_body, content_type=kind, headers=good_headers
+                ).status_code,
+                200,
+            )
             self.assertEqual(ChatMessage.objects.filter(kind="reply").count(), 1)
 
     def test_without_a_signing_secret_nothing_is_accepted(self) -> None:
         with slack() as standin, override_settings(CHORUS_SLACK_SIGNING_SECRET=""):
-            body, headers = signed_click("", int(datetime.now(UTC).timestamp()), team=standin.team_id, user="U1", channel="C1", value="v")
+            body, headers = signed_click(
+                "",
+                int(datetime.now(UTC).timestamp()),
+                team=standin.team_id,
+                user="U1",
+                channel="C1",
+                value="v",
+            )
             kind = headers.pop("Content-Type")
-            response = self.client.generic("POST", reverse("chat_interactions", kwargs={"tool": "slack"}), body, content_type=kind, headers=headers)
+            response = self.client.generic(
+                "POST",
+                reverse("chat_interactions", kwargs={"tool": "slack"}),
+                body,
+                content_type=kind,
+                headers=headers,
+            )
         self.assertEqual(response.status_code, 401)
 
     def test_the_interactions_url_takes_only_post(self) -> None:
-        self.assertEqual(self.client.get(reverse("chat_interactions", kwargs={"tool": "slack"})).status_code, 405)
+        self.assertEqual(
+            self.client.get(reverse("chat_interactions", kwargs={"tool": "slack"})).status_code, 405
+        )
         self.assertEqual(self.client.post("/chat/nochat/interactions/").status_code, 404)
 
 
@@ -335,7 +473,9 @@ class DigestTests(SlackTestCase):
             self.client.force_login(self.amy)
             page = self.client.get(reverse("digest_channel", args=[self.org.slug]))
             self.assertContains(page, "Slack")
-            response = self.client.post(reverse("digest_channel", args=[self.org.slug]), {"via": "slack"})
+            response = self.client.post(
+                reverse("digest_channel", args=[self.org.slug]), {"via": "slack"}
+            )
             self.assertEqual(response.status_code, 302)
             self.assertEqual(ChatPreference.objects.get(membership=self.amy_m).digest_tool, "slack")
             mail.outbox.clear()
@@ -354,6 +494,8 @@ class DigestTests(SlackTestCase):
 
     def test_slack_is_not_offered_for_the_digest_without_a_workspace(self) -> None:
         self.client.force_login(self.amy)
-        response = self.client.post(reverse("digest_channel", args=[self.org.slug]), {"via": "slack"})
+        response = self.client.post(
+            reverse("digest_channel", args=[self.org.slug]), {"via": "slack"}
+        )
         self.assertEqual(response.status_code, 400)
         self.assertFalse(ChatPreference.objects.exists())

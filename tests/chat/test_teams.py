@@ -28,7 +28,9 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 @override_settings(CHORUS_ALLOW_PRIVATE_URLS=True)
 class TeamsTests(OrgTestCase):
     def add_channel(self, url: str, **fields: object) -> ChatChannel:
-        return ChatChannel.objects.create(org=self.org, tool="teams", name="Marketing", target={"url": url}, **fields)
+        return ChatChannel.objects.create(
+            org=self.org, tool="teams", name="Marketing", target={"url": url}, **fields
+        )
 
     def test_the_admin_adds_a_channel_whose_url_is_kept_encrypted(self) -> None:
         self.login(self.alice)
@@ -39,7 +41,10 @@ class TeamsTests(OrgTestCase):
         )
         self.assertEqual(response.status_code, 302)
         channel = ChatChannel.objects.get(org=self.org, tool="teams")
-        self.assertEqual((channel.name, channel.target, channel.announce_campaigns), ("Marketing", {"url": url}, False))
+        self.assertEqual(
+            (channel.name, channel.target, channel.announce_campaigns),
+            ("Marketing", {"url": url}, False),
+        )
         with connection.cursor() as cursor:
             cursor.execute("SELECT target FROM chat_chatchannel WHERE id = %s", [channel.pk])
             self.assertNotIn("webhook.office.com", cursor.fetchone()[0])
@@ -49,9 +54,15 @@ class TeamsTests(OrgTestCase):
     @override_settings(CHORUS_ALLOW_PRIVATE_URLS=False)
     def test_a_url_that_is_not_https_is_refused_and_nothing_is_saved(self) -> None:
         self.login(self.alice)
-        for url in ("ftp://example.com/hook", "http://example.com/hook", "https://user:pw@example.com/h", "not a url"):
+        for url in (
+            "ftp://example.com/hook",
+            "http://example.com/hook",
+            "https://user:pw@example.com/h",
+            "not a url",
+        ):
             response = self.client.post(
-                reverse("chat_channel_add", kwargs={"org": self.org.slug, "tool": "teams"}), {"teams-name": "X", "teams-url": url}
+                reverse("chat_channel_add", kwargs={"org": self.org.slug, "tool": "teams"}),
+                {"teams-name": "X", "teams-url": url},
             )
             self.assertEqual(response.status_code, 400, url)
         self.assertFalse(ChatChannel.objects.exists())
@@ -60,7 +71,12 @@ class TeamsTests(OrgTestCase):
     def test_a_url_to_a_private_address_is_never_posted_to(self) -> None:
         with teams_receiver() as receiver:
             channel = self.add_channel(receiver.url().replace("http://", "https://"))
-            do_save_item(self.paul_m, None, {"title": "Hi", "url": "https://www.example.com/h", "status": "published"}, fetch_preview=False)
+            do_save_item(
+                self.paul_m,
+                None,
+                {"title": "Hi", "url": "https://www.example.com/h", "status": "published"},
+                fetch_preview=False,
+            )
             delivery.send_due()
         message = ChatMessage.objects.get(channel=channel)
         self.assertEqual(message.status, ChatMessage.Status.FAILED)
@@ -71,11 +87,26 @@ class TeamsTests(OrgTestCase):
         with teams_receiver() as receiver:
             channel = self.add_channel(receiver.url())
             item = do_save_item(
-                self.paul_m, None,
-                {"title": "Our new plant", "url": "https://www.example.com/plant", "summary": "Jobs", "status": "published"},
+                self.paul_m,
+                None,
+                {
+                    "title": "Our new plant",
+                    "url": "https://www.example.com/plant",
+                    "summary": "Jobs",
+                    "status": "published",
+                },
                 fetch_preview=False,
             )
-            do_save_campaign(self.paul_m, None, {"name": "Spring", "slug": "spring", "objective": "awareness", "cta_url": "https://www.example.com/spring"})
+            do_save_campaign(
+                self.paul_m,
+                None,
+                {
+                    "name": "Spring",
+                    "slug": "spring",
+                    "objective": "awareness",
+                    "cta_url": "https://www.example.com/spring",
+                },
+            )
             self.assertEqual(delivery.send_due(), 2)
             self.assertEqual(delivery.send_due(), 0)
         self.assertEqual(receiver.rejected, [])
@@ -89,15 +120,44 @@ class TeamsTests(OrgTestCase):
     def test_the_receiver_refuses_a_card_that_breaks_the_schema(self) -> None:
         """The receiver is not a rubber stamp: what the schema forbids is refused."""
         card = cards.announcement(
-            Announcement("content", "T", "", "https://e.example", "https://c.example", "content:1", "en", "Acme")
+            Announcement(
+                "content",
+                "T",
+                "",
+                "https://e.example",
+                "https://c.example",
+                "content:1",
+                "en",
+                "Acme",
+            )
         )
         self.assertEqual(card_errors(card), [])
-        self.assertTrue(card_errors({**card, "body": [{"type": "TextBlock", "text": "x", "size": "Huge"}]}))
-        self.assertTrue(card_errors({**card, "actions": [{"type": "Action.OpenUrl", "title": "x"}]}))  # no url
-        self.assertTrue(message_errors({"type": "message", "attachments": [{"contentType": "text/html", "content": card}]}))
+        self.assertTrue(
+            card_errors({**card, "body": [{"type": "TextBlock", "text": "x", "size": "Huge"}]})
+        )
+        self.assertTrue(
+            card_errors({**card, "actions": [{"type": "Action.OpenUrl", "title": "x"}]})
+        )  # no url
+        self.assertTrue(
+            message_errors(
+                {"type": "message", "attachments": [{"contentType": "text/html", "content": card}]}
+            )
+        )
         with teams_receiver() as receiver:
             self.add_channel(receiver.url())
-            broken = {"type": "message", "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "Nope"}]}}]}
+            broken = {
+                "type": "message",
+                "attachments": [
+                    {
+                        "contentType": "application/vnd.microsoft.card.adaptive",
+                        "content": {
+                            "type": "AdaptiveCard",
+                            "version": "1.5",
+                            "body": [{"type": "Nope"}],
+                        },
+                    }
+                ],
+            }
             status, _body = receiver.answer(json.dumps(broken).encode(), "application/json")
         self.assertEqual(status, 400)
 
@@ -105,7 +165,12 @@ class TeamsTests(OrgTestCase):
         with teams_receiver() as receiver, time_machine.travel(NOW, tick=False) as clock:
             retried = self.add_channel(receiver.url("/ok"))
             receiver.fail_next = [500, 429]
-            do_save_item(self.paul_m, None, {"title": "Hi", "url": "https://www.example.com/h", "status": "published"}, fetch_preview=False)
+            do_save_item(
+                self.paul_m,
+                None,
+                {"title": "Hi", "url": "https://www.example.com/h", "status": "published"},
+                fetch_preview=False,
+            )
             self.assertEqual(delivery.send_due(), 0)
             message = ChatMessage.objects.get(channel=retried)
             first_wait = message.next_attempt_at - NOW
@@ -121,7 +186,9 @@ class TeamsTests(OrgTestCase):
             ChatChannel.objects.filter(pk=retried.pk).update(announce_campaigns=False)
             gone = self.add_channel(receiver.url("/gone"))
             receiver.fail_next = [404]
-            do_save_campaign(self.paul_m, None, {"name": "Spring", "slug": "spring", "objective": "awareness"})
+            do_save_campaign(
+                self.paul_m, None, {"name": "Spring", "slug": "spring", "objective": "awareness"}
+            )
             delivery.send_due()
         failed = ChatMessage.objects.get(channel=gone)
         self.assertEqual((failed.status, failed.attempts), (ChatMessage.Status.FAILED, 1))
@@ -131,10 +198,13 @@ class TeamsTests(OrgTestCase):
         Profile.objects.create(org=self.org, membership=self.amy_m)
         with teams_receiver() as receiver, time_machine.travel(NOW, tick=False):
             self.client.force_login(self.amy)
-            missing = self.client.post(reverse("digest_channel", args=[self.org.slug]), {"via": "teams"})
+            missing = self.client.post(
+                reverse("digest_channel", args=[self.org.slug]), {"via": "teams"}
+            )
             self.assertEqual(missing.status_code, 400)
             response = self.client.post(
-                reverse("digest_channel", args=[self.org.slug]), {"via": "teams", "url": receiver.url("/amy")}
+                reverse("digest_channel", args=[self.org.slug]),
+                {"via": "teams", "url": receiver.url("/amy")},
             )
             self.assertEqual(response.status_code, 302)
             preference = ChatPreference.objects.get(membership=self.amy_m)

@@ -58,7 +58,9 @@ def announcement(message: Announcement) -> dict[str, Any]:
             }
         )
     if message.url:
-        actions.append({"type": "Action.OpenUrl", "title": _("Read the article"), "url": message.url})
+        actions.append(
+            {"type": "Action.OpenUrl", "title": _("Read the article"), "url": message.url}
+        )
     return _card(body, actions, message.language)
 
 
