@@ -53,11 +53,11 @@ def build(membership: Membership, base_url: str, now: datetime) -> Digest:
     return Digest(
         heading=_("Hello %(name)s, your Chorus digest") % {"name": name},
         lines=[
-            ngettext("%(count)d share", "%(count)d shares", summary.shares)
+            ngettext("%(count)s share", "%(count)s shares", summary.shares)
             % {"count": summary.shares},
-            ngettext("%(count)d click from people", "%(count)d clicks from people", summary.clicks)
+            ngettext("%(count)s click from people", "%(count)s clicks from people", summary.clicks)
             % {"count": summary.clicks},
-            ngettext("%(count)d unique visitor", "%(count)d unique visitors", summary.visitors)
+            ngettext("%(count)s unique visitor", "%(count)s unique visitors", summary.visitors)
             % {"count": summary.visitors},
         ],
         items=[
