@@ -64,6 +64,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from tests.servers import serve_in_thread
+
 KNOWN_BLOCKS = {"section", "actions", "context", "header", "divider"}
 
 
@@ -354,13 +356,8 @@ def slack_standin(**options: Any) -> Iterator[SlackStandIn]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_in_thread(server):
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def signed_click(

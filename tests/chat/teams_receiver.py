@@ -29,6 +29,8 @@ from typing import Any
 
 from jsonschema import Draft6Validator
 
+from tests.servers import serve_in_thread
+
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 
 
@@ -112,10 +114,5 @@ def teams_receiver() -> Iterator[TeamsReceiver]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_in_thread(server):
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
