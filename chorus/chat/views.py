@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -62,7 +63,22 @@ def _render_settings(
         .select_related("channel")[:RECENT_MESSAGES],
     }
     context.update(extra)
-    return render(request, "chat/settings.html", context, status=status)
+    response = render(request, "chat/settings.html", context, status=status)
+    # The browser applies our CSP's form-action to the redirect that follows "Connect": this
+    # page, and only it, allows the consent pages of the tools it offers to connect.
+    origins = [
+        _origin(tool.connect.authorize_url(_callback_uri(request, tool.key), ""))
+        for tool in registry.chat_tools()
+        if tool.connect is not None and tool.connect.enabled()
+    ]
+    if any(origins):
+        response._csp_update = {"form-action": [o for o in origins if o]}  # type: ignore[attr-defined]
+    return response
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else ""
 
 
 @never_cache

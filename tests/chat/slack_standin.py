@@ -11,6 +11,9 @@ marked "stand-in's choice".
   `Authorization: Bearer xoxb-…` ("Authentication"); a missing token → `not_authed`, an
   unknown one → `invalid_auth`. Rate limits (api.slack.com/docs/rate-limits): HTTP 429 with
   `Retry-After` (seconds) and `{"ok": false, "error": "ratelimited"}`.
+- `GET /oauth/v2/authorize` (api.slack.com/authentication/oauth-v2: `client_id`, `scope`,
+  `redirect_uri`, `state`) → 302 to redirect_uri with `code` and `state`: the admin allows at
+  once (stand-in's choice: there is nobody to click "Allow"); an unknown client → 400.
 - `oauth.v2.access` (api.slack.com/methods/oauth.v2.access; client credentials as HTTP
   Basic or as `client_id`/`client_secret` form fields, `code`, `redirect_uri`) →
   `{ok, access_token: "xoxb-…", token_type: "bot", scope, bot_user_id, app_id, team: {name,
@@ -337,7 +340,23 @@ def slack_standin(**options: Any) -> Iterator[SlackStandIn]:
 
         def do_GET(self) -> None:
             query = parse_qs(urlsplit(self.path).query)
-            self._serve({key: values[0] for key, values in query.items()})
+            arguments = {key: values[0] for key, values in query.items()}
+            if urlsplit(self.path).path == "/oauth/v2/authorize":
+                self._consent(arguments)
+                return
+            self._serve(arguments)
+
+        def _consent(self, arguments: dict[str, str]) -> None:
+            redirect_uri = arguments.get("redirect_uri", "")
+            if arguments.get("client_id") != state.client_id or not redirect_uri:
+                self.send_error(400)
+                return
+            code = state.issue_code(redirect_uri)
+            query = urlencode({"code": code, "state": arguments.get("state", "")})
+            self.send_response(302)
+            self.send_header("Location", f"{redirect_uri}?{query}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))

@@ -45,10 +45,15 @@ class ChatSettingsPageTests(OrgTestCase):
             CHORUS_SLACK_CLIENT_SECRET="s",
             CHORUS_SLACK_SIGNING_SECRET="x",
         ):
+            response = self.client.get(self.url)
             self.assertContains(
-                self.client.get(self.url),
-                reverse("chat_connect", kwargs={"org": self.org.slug, "tool": "slack"}),
+                response, reverse("chat_connect", kwargs={"org": self.org.slug, "tool": "slack"})
             )
+            # The "Connect" form's redirect to Slack's consent page is allowed by this page's CSP.
+            self.assertIn(
+                "form-action 'self' https://slack.com", response["Content-Security-Policy"]
+            )
+        self.assertNotIn("slack.com", self.client.get(self.url)["Content-Security-Policy"])
 
     def test_it_is_in_french_for_a_french_admin(self) -> None:
         self.alice.language = "fr"
