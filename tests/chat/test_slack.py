@@ -256,7 +256,9 @@ class AnnouncementTests(SlackTestCase):
                 {"title": "Hello", "url": "https://www.example.com/h", "status": "published"},
                 fetch_preview=False,
             )
-            self.assertEqual(delivery.send_due(), 0)
+            with self.assertLogs("chorus.chat.delivery", "WARNING") as logs:
+                self.assertEqual(delivery.send_due(), 0)
+            self.assertIn("ratelimited", logs.output[0])
             message = ChatMessage.objects.get(channel=channel)
             self.assertEqual((message.status, message.attempts), (ChatMessage.Status.PENDING, 1))
             self.assertGreaterEqual(message.next_attempt_at, NOW + timedelta(seconds=120))
