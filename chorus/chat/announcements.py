@@ -100,7 +100,7 @@ def wake(message: ChatMessage) -> None:
 def announce_item(item: ContentItem) -> int:
     """Queue the item's announcement for each channel that announces content; how many."""
     channels = ChatChannel.objects.filter(org_id=item.org_id, announce_content=True)
-    payload = {"announcement": asdict(content_announcement(item))}
+    payload = {"announcement": asdict(content_announcement(item)), "item_id": item.pk}
     # A scheduled item is announced when it goes live.
     at = item.publish_at if item.publish_at and item.publish_at > timezone.now() else None
     return sum(

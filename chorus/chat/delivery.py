@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from chorus.chat.models import ChatMessage, ChatPreference, ChatWorkspace
+from chorus.content.models import ContentItem
 from chorus.integrations import registry
 from chorus.integrations.base import (
     Credentials,
@@ -39,6 +40,7 @@ from chorus.integrations.capabilities import (
     DigestItem,
     PrivateReply,
 )
+from chorus.notify.digest import build as email_digest
 from chorus.orgs.models import Membership
 from chorus.program.models import is_participant
 
@@ -112,6 +114,7 @@ def _retry(message: ChatMessage, error: RetryableError) -> None:
     message.claimed_until = None
     if message.attempts >= MAX_ATTEMPTS:
         message.status = ChatMessage.Status.FAILED
+        message.last_error = _fall_back(message, message.last_error)[:500]
         logger.warning(
             "chat message %s given up after %s attempts: %s",
             message.pk,
@@ -137,12 +140,26 @@ def _retry(message: ChatMessage, error: RetryableError) -> None:
 def _give_up(message: ChatMessage, reason: str) -> None:
     message.attempts += 1
     message.status = ChatMessage.Status.FAILED
-    message.last_error = reason[:500]
+    message.last_error = _fall_back(message, reason)[:500]
     message.claimed_until = None
     message.save(update_fields=["attempts", "status", "last_error", "claimed_until"])
     logger.warning(
         "chat message %s (%s) failed for good: %s", message.pk, message.dedupe_key, reason
     )
+
+
+def _fall_back(message: ChatMessage, reason: str) -> str:
+    """A digest the chat tool will not carry (the person is not in the workspace, their URL
+    was removed) goes by e-mail instead, so the person still gets it; returns the reason,
+    completed with what was done."""
+    if message.kind != ChatMessage.Kind.DIGEST or message.membership is None:
+        return reason
+    try:
+        email_digest(message.membership, settings.CHORUS_BASE_URL.rstrip("/")).send()
+    except Exception:  # the e-mail failing too must not hide the chat's reason
+        logger.exception("digest %s: the e-mail instead failed too", message.pk)
+        return reason
+    return f"{reason} (sent by e-mail instead)"
 
 
 def workspace_credentials(org_id: int, tool: str) -> Credentials:
@@ -157,6 +174,15 @@ def _deliver(message: ChatMessage) -> str:
         if channel is None:
             raise PermanentError("channel_removed", "The channel was removed.")
         credentials = channel.workspace.credentials if channel.workspace else {}
+        item_id = message.payload.get("item_id")
+        if (
+            item_id
+            and not ContentItem.objects.filter(
+                pk=item_id, status=ContentItem.Status.PUBLISHED
+            ).exists()
+        ):
+            # Scheduled, then unpublished or deleted before its time: not announced.
+            raise PermanentError("unpublished", "The item is no longer published.")
         announcement = Announcement(**message.payload["announcement"])
         with translation.override(announcement.language or None):
             return tool.announce(credentials, channel.target, announcement)

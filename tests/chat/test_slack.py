@@ -501,3 +501,43 @@ class DigestTests(SlackTestCase):
         )
         self.assertEqual(response.status_code, 400)
         self.assertFalse(ChatPreference.objects.exists())
+
+
+class FallbackTests(SlackTestCase):
+    def test_a_digest_slack_cannot_deliver_goes_by_e_mail_instead(self) -> None:
+        Profile.objects.create(org=self.org, membership=self.amy_m)
+        with slack() as standin, time_machine.travel(NOW, tick=False):
+            self.connect(standin)  # Amy has no account in this Slack workspace
+            ChatPreference.objects.create(org=self.org, membership=self.amy_m, digest_tool="slack")
+            send_due(NOW)
+            mail.outbox.clear()
+            delivery.send_due()
+        message = ChatMessage.objects.get(kind="digest")
+        self.assertEqual(message.status, ChatMessage.Status.FAILED)
+        self.assertIn("users_not_found", message.last_error)
+        self.assertIn("sent by e-mail instead", message.last_error)
+        self.assertEqual([m.to for m in mail.outbox], [["amy@acme.example"]])
+
+    def test_an_item_unpublished_before_its_time_is_not_announced(self) -> None:
+        with slack() as standin, time_machine.travel(NOW, tick=False) as clock:
+            standin.channels = {"C0GENERAL": ("general", False, True)}
+            channel = self.add_channel(self.connect(standin))
+            item = do_save_item(
+                self.paul_m,
+                None,
+                {
+                    "title": "Tomorrow",
+                    "url": "https://www.example.com/t",
+                    "status": "published",
+                    "publish_at": NOW + timedelta(days=1),
+                },
+                fetch_preview=False,
+            )
+            self.assertEqual(delivery.send_due(), 0)  # not before its time
+            do_save_item(self.paul_m, item, {"status": "draft"}, fetch_preview=False)
+            clock.shift(timedelta(days=1, minutes=1))
+            self.assertEqual(delivery.send_due(), 0)
+        self.assertEqual(standin.calls_to("chat.postMessage"), [])
+        message = ChatMessage.objects.get(channel=channel)
+        self.assertEqual(message.status, ChatMessage.Status.FAILED)
+        self.assertIn("no longer published", message.last_error)
