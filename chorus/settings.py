@@ -426,6 +426,6 @@ if CHORUS_SLACK_CLIENT_ID and not (CHORUS_SLACK_CLIENT_SECRET and CHORUS_SLACK_S
 CHORUS_SLACK_API_URL = "https://slack.com/api/"
 CHORUS_SLACK_AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize"
 # Seconds Slack or a Teams webhook has to answer one message.
-CHORUS_SLACK_TIMEOUT = 10
+CHORUS_CHAT_TIMEOUT = 10
 # Days an invitation link stays valid (resending one gives a new link and kills the old).
 CHORUS_INVITATION_DAYS = env_int("CHORUS_INVITATION_DAYS", 7, minimum=1)

@@ -58,6 +58,15 @@ def campaign_announcement(campaign: Campaign) -> Announcement:
     )
 
 
+def announcing_org(share_value: str) -> int | None:
+    """The organisation an announcement's "Share" value ("content:12", "campaign:3") is from."""
+    kind, _sep, ident = share_value.partition(":")
+    model = {"content": ContentItem, "campaign": Campaign}.get(kind)
+    if model is None or not ident.isdigit():
+        return None
+    return model.objects.filter(pk=int(ident)).values_list("org_id", flat=True).first()
+
+
 def queue(
     org: Organization | int,
     tool: str,

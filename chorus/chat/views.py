@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from chorus.chat import actions
 from chorus.chat.access import get_channel, get_tool
-from chorus.chat.announcements import base_url
+from chorus.chat.announcements import announcing_org, base_url
 from chorus.chat.digests import can_carry
 from chorus.chat.forms import DigestChannelForm, PickChannelsForm, UrlChannelForm
 from chorus.chat.models import ChatChannel, ChatMessage, ChatPreference, ChatWorkspace
@@ -277,7 +277,10 @@ def chat_interactions(request: HttpRequest, tool: str) -> HttpResponse:
     click = found.interactions.click(request.body)
     if click is None:
         return HttpResponse(status=200)
-    workspace = ChatWorkspace.objects.filter(tool=tool, external_id=click.workspace).first()
+    # The organisation whose announcement was clicked (a workspace may serve several).
+    workspace = ChatWorkspace.objects.filter(
+        tool=tool, external_id=click.workspace, org_id=announcing_org(click.value)
+    ).first()
     if workspace is None:
         return HttpResponse(status=200)  # a workspace that was disconnected: nothing to do
     actions.do_record_click(workspace, click)

@@ -373,13 +373,14 @@ class ClickTests(SlackTestCase):
         with slack() as standin, time_machine.travel(NOW, tick=False):
             self.connect(standin)
             self.client.logout()
+            value = f"content:{self.item.pk}"
             good_body, good_headers = signed_click(
                 SIGNING_SECRET,
                 int(NOW.timestamp()),
                 team=standin.team_id,
                 user="U1",
                 channel="C1",
-                value="content:1",
+                value=value,
             )
             url = reverse("chat_interactions", kwargs={"tool": "slack"})
             kind = good_headers.pop("Content-Type")
@@ -390,7 +391,7 @@ class ClickTests(SlackTestCase):
                 team=standin.team_id,
                 user="U1",
                 channel="C1",
-                value="content:1",
+                value=value,
             )
             forged.pop("Content-Type")
             self.assertEqual(
@@ -400,7 +401,7 @@ class ClickTests(SlackTestCase):
                 401,
             )
             # A body changed after signing.
-            tampered = good_body.replace(b"content%3A1", b"content%3A2")
+            tampered = good_body.replace(b"U1", b"U2")
             self.assertEqual(
                 self.client.generic(
                     "POST", url, tampered, content_type=kind, headers=good_headers
@@ -419,7 +420,7 @@ class ClickTests(SlackTestCase):
                     team=standin.team_id,
                     user="U1",
                     channel="C1",
-                    value="content:1",
+                    value=value,
                 )
                 headers.pop("Content-Type")
                 self.assertEqual(
@@ -437,6 +438,27 @@ class ClickTests(SlackTestCase):
                 200,
             )
             self.assertEqual(ChatMessage.objects.filter(kind="reply").count(), 1)
+
+    def test_a_click_on_another_organisations_item_is_ignored(self) -> None:
+        other_item = ContentItem.objects.create(
+            org=self.other_org, title="Globex", url="https://www.example.com/g", status="published"
+        )
+        with slack() as standin, time_machine.travel(NOW, tick=False):
+            self.connect(standin)  # Acme's workspace
+            self.client.logout()
+            body, headers = signed_click(
+                SIGNING_SECRET,
+                int(NOW.timestamp()),
+                team=standin.team_id,
+                user="U1",
+                channel="C1",
+                value=f"content:{other_item.pk}",
+            )
+            kind = headers.pop("Content-Type")
+            url = reverse("chat_interactions", kwargs={"tool": "slack"})
+            response = self.client.generic("POST", url, body, content_type=kind, headers=headers)
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(ChatMessage.objects.exists())
 
     def test_without_a_signing_secret_nothing_is_accepted(self) -> None:
         with slack() as standin, override_settings(CHORUS_SLACK_SIGNING_SECRET=""):

@@ -71,7 +71,7 @@ def web_client(token: str | None = None) -> WebClient:
     return WebClient(
         token=token,
         base_url=settings.CHORUS_SLACK_API_URL.rstrip("/") + "/",
-        timeout=settings.CHORUS_SLACK_TIMEOUT,
+        timeout=settings.CHORUS_CHAT_TIMEOUT,
         retry_handlers=[],
     )
 

@@ -55,7 +55,7 @@ def post(url: str, card: dict[str, Any]) -> str:
             body=body,
             headers={"Content-Type": "application/json"},
             max_bytes=MAX_RESPONSE_BYTES,
-            timeout=settings.CHORUS_SLACK_TIMEOUT,
+            timeout=settings.CHORUS_CHAT_TIMEOUT,
         )
     except safe_fetch.FetchError as error:
         if error.code in ("invalid_url", "blocked_address"):
