@@ -4,6 +4,11 @@
   worker whose claim ran out) and checks that it changed one row, so two workers never send
   the same message; a message marked sent is never taken again, so an announcement reaches
   a channel once.
+- The one case that may repeat a message: a worker that dies (or times out) after the tool
+  received the request but before the row says "sent"; another worker takes it again when
+  the claim runs out. Neither Slack's chat.postMessage nor a Teams webhook takes an
+  idempotency key, so this is the known limit (Slack's message metadata and
+  conversations.history could look before sending again; not done).
 - A retryable failure (Slack's 429 or 5xx, a timeout) puts it back with exponential backoff
   (never sooner than the tool's Retry-After), up to MAX_ATTEMPTS; a permanent one (token
   revoked, channel gone, card refused) gives it up at once. Each outcome is logged.
