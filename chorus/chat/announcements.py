@@ -64,7 +64,7 @@ def announcing_org(share_value: str) -> int | None:
     model = {"content": ContentItem, "campaign": Campaign}.get(kind)
     if model is None or not ident.isdigit():
         return None
-    return model.objects.filter(pk=int(ident)).values_list("org_id", flat=True).first()
+    return model._default_manager.filter(pk=int(ident)).values_list("org_id", flat=True).first()
 
 
 def queue(

@@ -4,11 +4,10 @@
   worker whose claim ran out) and checks that it changed one row, so two workers never send
   the same message; a message marked sent is never taken again, so an announcement reaches
   a channel once.
-- The one case that may repeat a message: a worker that dies (or times out) after the tool
-  received the request but before the row says "sent"; another worker takes it again when
-  the claim runs out. Neither Slack's chat.postMessage nor a Teams webhook takes an
-  idempotency key, so this is the known limit (Slack's message metadata and
-  conversations.history could look before sending again; not done).
+- A message whose earlier attempt may have reached the tool (a timeout, a 5xx, a worker that
+  died before writing "sent") is looked for before it is sent again, where the tool can
+  tell (`find_announcement`: Slack keeps our key in the message's metadata). A Teams webhook
+  cannot tell: there, that one case may repeat a message.
 - A retryable failure (Slack's 429 or 5xx, a timeout) puts it back with exponential backoff
   (never sooner than the tool's Retry-After), up to MAX_ATTEMPTS; a permanent one (token
   revoked, channel gone, card refused) gives it up at once. Each outcome is logged.
@@ -57,18 +56,18 @@ MAX_ATTEMPTS = 10  # about five hours of retries with the delays above
 CLAIM_FOR = timedelta(minutes=5)
 
 
-def claim(message_id: int) -> bool:
-    """Take the message for this worker if it is due and nobody holds it."""
+def claim(message_id: int) -> bool | None:
+    """Take the message for this worker if it is due and nobody holds it: None if not taken,
+    True if a worker that held it stopped before saying how its attempt went (it may have
+    reached the tool), False otherwise."""
     now = timezone.now()
-    return (
-        ChatMessage.objects.filter(pk=message_id)
-        .filter(
-            Q(status=ChatMessage.Status.PENDING, next_attempt_at__lte=now)
-            | Q(status=ChatMessage.Status.SENDING, claimed_until__lt=now)
-        )
-        .update(status=ChatMessage.Status.SENDING, claimed_until=now + CLAIM_FOR)
-        == 1
-    )
+    messages = ChatMessage.objects.filter(pk=message_id)
+    taken = {"status": ChatMessage.Status.SENDING, "claimed_until": now + CLAIM_FOR}
+    if messages.filter(status=ChatMessage.Status.PENDING, next_attempt_at__lte=now).update(**taken):
+        return False
+    if messages.filter(status=ChatMessage.Status.SENDING, claimed_until__lt=now).update(**taken):
+        return True
+    return None
 
 
 def send_due() -> int:
@@ -83,13 +82,14 @@ def send_due() -> int:
 
 def send(message_id: int) -> bool:
     """One attempt at one message; True if it was sent now."""
-    if not claim(message_id):
+    abandoned = claim(message_id)
+    if abandoned is None:
         return False
     message = ChatMessage.objects.select_related("channel__workspace", "membership__user").get(
         pk=message_id
     )
     try:
-        remote_id = _deliver(message)
+        remote_id = _deliver(message, maybe_sent=abandoned or message.attempts > 0)
     except RetryableError as error:
         _retry(message, error)
         return False
@@ -172,7 +172,7 @@ def workspace_credentials(org_id: int, tool: str) -> Credentials:
     return found.credentials if found is not None else {}
 
 
-def _deliver(message: ChatMessage) -> str:
+def _deliver(message: ChatMessage, *, maybe_sent: bool) -> str:
     tool = registry.chat_tool(message.tool)
     if message.kind in (ChatMessage.Kind.ANNOUNCEMENT, ChatMessage.Kind.TEST):
         channel = message.channel
@@ -188,9 +188,16 @@ def _deliver(message: ChatMessage) -> str:
         ):
             # Scheduled, then unpublished or deleted before its time: not announced.
             raise PermanentError("unpublished", "The item is no longer published.")
+        if maybe_sent and tool.find_announcement is not None:
+            # An earlier attempt may have reached the tool: look before posting again.
+            found = tool.find_announcement(
+                credentials, channel.target, message.dedupe_key, message.created_at
+            )
+            if found:
+                return found
         announcement = Announcement(**message.payload["announcement"])
         with translation.override(announcement.language or None):
-            return tool.announce(credentials, channel.target, announcement)
+            return tool.announce(credentials, channel.target, announcement, message.dedupe_key)
     if message.kind == ChatMessage.Kind.DIGEST:
         return _deliver_digest(message, tool)
     if message.kind == ChatMessage.Kind.REPLY:

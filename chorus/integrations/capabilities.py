@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from django import forms
@@ -225,7 +226,8 @@ class ChatTool:
     label: str | Promise
     # Post an announcement: (workspace credentials or {}, channel target, announcement)
     # -> the message's id at the tool ("" when the tool gives none).
-    announce: Callable[[Credentials, dict[str, Any], Announcement], str]
+    # `key` names the announcement: a tool that can store it with the message finds it again.
+    announce: Callable[[Credentials, dict[str, Any], Announcement, str], str]
     # Send a person's digest: (workspace credentials or {}, the person's target, e-mail,
     # digest) -> message id. None: the tool cannot carry digests.
     direct_digest: Callable[[Credentials, dict[str, Any], str, Digest], str] | None = None
@@ -241,6 +243,10 @@ class ChatTool:
     # tool signed them, `click(body)` reads the click (None: not a share click), `email`
     # finds the clicker's e-mail, `reply` answers them privately.
     interactions: ChatInteractions | None = None
+    # Before sending again after a failed attempt (its outcome may be unknown): (workspace
+    # credentials, channel target, key, since) -> the id of the message already posted with
+    # this key, or "". None: the tool cannot tell, and the message is sent again.
+    find_announcement: Callable[[Credentials, dict[str, Any], str, datetime], str] | None = None
 
     @property
     def connects(self) -> bool:

@@ -34,6 +34,11 @@ marked "stand-in's choice".
   action_id ≤ 255, at most 25 elements in an actions block; stand-in's choice: only the
   block types Chorus uses are known). A user id as `channel` posts to the app's messages
   with that person (a direct message).
+  `metadata` (api.slack.com/metadata/using: `{event_type, event_payload}`) is kept with the
+  message.
+- `conversations.history` (api.slack.com/methods/conversations.history; `channel`,
+  `oldest`, `limit`, `include_all_metadata`) → `{ok, messages: [{type, ts, text, metadata?}],
+  has_more}`, newest first; metadata only when `include_all_metadata` is true.
 - `chat.postEphemeral` (api.slack.com/methods/chat.postEphemeral; `channel`, `user`,
   `text`, `blocks`) → `{ok, message_ts}`; a user who is not in the channel →
   `user_not_in_channel`.
@@ -60,6 +65,7 @@ import hmac
 import json
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -90,6 +96,11 @@ class SlackStandIn:
     # method → list of (HTTP status, error, Retry-After) answers to give before the real one.
     failures: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # channel → the messages posted there, oldest first.
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Post the next message, then answer 500 as if it failed (stand-in's choice, to stand
+    # for an answer lost on the way back).
+    lose_next_answer: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -138,13 +149,18 @@ class SlackStandIn:
         handler = {
             "conversations.list": self._conversations_list,
             "chat.postMessage": self._post_message,
+            "conversations.history": self._history,
             "chat.postEphemeral": self._post_ephemeral,
             "users.info": self._users_info,
             "users.lookupByEmail": self._lookup_by_email,
         }.get(method)
         if handler is None:
             return 200, {"ok": False, "error": "unknown_method"}, {}
-        return 200, handler(arguments), {}
+        result = handler(arguments)
+        if method == "chat.postMessage" and self.lose_next_answer and result.get("ok"):
+            self.lose_next_answer = False
+            return 500, {"ok": False, "error": "internal_error"}, {}
+        return 200, result, {}
 
     def _oauth(self, arguments: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
         client_id, client_secret = (
@@ -215,7 +231,15 @@ class SlackStandIn:
             return {"ok": False, "error": "invalid_blocks"}
         if not arguments.get("text") and not blocks:
             return {"ok": False, "error": "no_text"}
-        ts = f"17000000{len(self.calls):02d}.000100"
+        # Slack's ts: the posting time in seconds, unique in the channel.
+        ts = f"{int(time.time())}.{len(self.calls):06d}"
+        metadata = arguments.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        stored = {"type": "message", "ts": ts, "text": arguments.get("text", "")}
+        if metadata:
+            stored["metadata"] = metadata
+        self.history.setdefault(channel, []).append(stored)
         return {
             "ok": True,
             "channel": channel,
@@ -228,6 +252,20 @@ class SlackStandIn:
                 "ts": ts,
             },
         }
+
+    def _history(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        channel = str(arguments.get("channel", ""))
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        oldest = float(arguments.get("oldest") or 0)
+        with_metadata = str(arguments.get("include_all_metadata", "")).lower() in ("true", "1")
+        messages = [
+            {k: v for k, v in message.items() if with_metadata or k != "metadata"}
+            for message in reversed(self.history.get(channel, []))
+            if float(message["ts"]) > oldest
+        ]
+        limit = int(arguments.get("limit") or 100)
+        return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit}
 
     def _post_ephemeral(self, arguments: dict[str, Any]) -> dict[str, Any]:
         channel, user = str(arguments.get("channel", "")), str(arguments.get("user", ""))

@@ -297,8 +297,8 @@ class AnnouncementTests(SlackTestCase):
                 fetch_preview=False,
             )
             message = ChatMessage.objects.get(channel=channel)
-            self.assertTrue(delivery.claim(message.pk))
-            self.assertFalse(delivery.claim(message.pk))  # the other worker finds it taken
+            self.assertIs(delivery.claim(message.pk), False)  # taken, fresh
+            self.assertIsNone(delivery.claim(message.pk))  # the other worker finds it taken
             self.assertFalse(delivery.send(message.pk))
         self.assertEqual(standin.calls_to("chat.postMessage"), [])
 
@@ -563,3 +563,45 @@ class FallbackTests(SlackTestCase):
         message = ChatMessage.objects.get(channel=channel)
         self.assertEqual(message.status, ChatMessage.Status.FAILED)
         self.assertIn("no longer published", message.last_error)
+
+
+class LookBeforeResendingTests(SlackTestCase):
+    def test_a_post_whose_answer_was_lost_is_not_posted_twice(self) -> None:
+        with slack() as standin, time_machine.travel(NOW, tick=False) as clock:
+            standin.channels = {"C0GENERAL": ("general", False, True)}
+            channel = self.add_channel(self.connect(standin))
+            standin.lose_next_answer = True  # posted, but Slack's answer is a 500
+            do_save_item(
+                self.paul_m,
+                None,
+                {"title": "Hello", "url": "https://www.example.com/h", "status": "published"},
+                fetch_preview=False,
+            )
+            self.assertEqual(delivery.send_due(), 0)
+            clock.shift(timedelta(hours=1, minutes=1))
+            self.assertEqual(delivery.send_due(), 1)
+        self.assertEqual(len(standin.calls_to("chat.postMessage")), 1)
+        (history,) = standin.calls_to("conversations.history")
+        self.assertEqual(history["channel"], "C0GENERAL")
+        message = ChatMessage.objects.get(channel=channel)
+        self.assertEqual(message.status, ChatMessage.Status.SENT)
+        self.assertEqual(message.remote_id, standin.history["C0GENERAL"][0]["ts"])
+
+    def test_a_worker_that_died_mid_send_is_taken_over_after_a_look(self) -> None:
+        with slack() as standin, time_machine.travel(NOW, tick=False) as clock:
+            standin.channels = {"C0GENERAL": ("general", False, True)}
+            channel = self.add_channel(self.connect(standin))
+            do_save_item(
+                self.paul_m,
+                None,
+                {"title": "Hello", "url": "https://www.example.com/h", "status": "published"},
+                fetch_preview=False,
+            )
+            message = ChatMessage.objects.get(channel=channel)
+            self.assertIs(delivery.claim(message.pk), False)  # a worker takes it, then dies
+            self.assertEqual(delivery.send_due(), 0)  # its claim still holds
+            clock.shift(delivery.CLAIM_FOR + timedelta(seconds=1))
+            self.assertEqual(delivery.send_due(), 1)
+        # It had not posted: the next worker looked, found nothing, and posted once.
+        self.assertEqual(len(standin.calls_to("conversations.history")), 1)
+        self.assertEqual(len(standin.calls_to("chat.postMessage")), 1)

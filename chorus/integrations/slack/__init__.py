@@ -4,6 +4,7 @@ the channels they pick (Block Kit, with a "Share" button), and digests as direct
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -14,14 +15,23 @@ from chorus.integrations.slack import blocks
 from chorus.integrations.slack.client import (
     SlackConnect,
     SlackInteractions,
+    find_posted,
     lookup_user_by_email,
     post_message,
 )
 
 
-def announce(credentials: Credentials, target: dict[str, Any], message: Announcement) -> str:
+def announce(
+    credentials: Credentials, target: dict[str, Any], message: Announcement, key: str
+) -> str:
     text, layout = blocks.announcement(message)
-    return post_message(credentials, str(target["channel"]), text, layout)
+    return post_message(credentials, str(target["channel"]), text, layout, key)
+
+
+def find_announcement(
+    credentials: Credentials, target: dict[str, Any], key: str, since: datetime
+) -> str:
+    return find_posted(credentials, str(target["channel"]), key, since)
 
 
 def direct_digest(
@@ -41,4 +51,5 @@ chat_tool = ChatTool(
     direct_digest=direct_digest,
     connect=SlackConnect(),
     interactions=SlackInteractions(),
+    find_announcement=find_announcement,
 )

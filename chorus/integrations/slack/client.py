@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from urllib.error import URLError
 from urllib.parse import parse_qs
@@ -39,6 +40,9 @@ BOT_SCOPES = (
     "chat:write",
     "channels:read",
     "groups:read",
+    # To look for an announcement already posted before sending it again.
+    "channels:history",
+    "groups:history",
     "users:read",
     "users:read.email",
 )
@@ -158,18 +162,46 @@ class SlackConnect:
         return sorted(found, key=lambda pair: pair[1].lower())
 
 
+METADATA_EVENT = "chorus_message"
+
+
 def post_message(
-    credentials: Credentials, channel: str, text: str, blocks: list[dict[str, Any]]
+    credentials: Credentials,
+    channel: str,
+    text: str,
+    blocks: list[dict[str, Any]],
+    key: str = "",
 ) -> str:
-    """chat.postMessage; returns the message's `ts`."""
+    """chat.postMessage; returns the message's `ts`. `key` goes in the message's metadata
+    (https://api.slack.com/metadata/using) so that `find_posted` can find it again."""
+    metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": key}} if key else None
     answer = _call(
         web_client(_token(credentials)).chat_postMessage,
         channel=channel,
         text=text,
         blocks=blocks,
         unfurl_links=False,
+        metadata=metadata,
     )
     return str(answer.get("ts") or "")
+
+
+def find_posted(credentials: Credentials, channel: str, key: str, since: datetime) -> str:
+    """The `ts` of the bot's message carrying `key` posted in the channel since `since`, or
+    "" (conversations.history with include_all_metadata, the latest 200 messages)."""
+    answer = _call(
+        web_client(_token(credentials)).conversations_history,
+        channel=channel,
+        oldest=f"{since.timestamp() - 60:.6f}",
+        include_all_metadata=True,
+        limit=200,
+    )
+    for message in answer.get("messages") or []:
+        metadata = message.get("metadata") or {}
+        payload = metadata.get("event_payload") or {}
+        if metadata.get("event_type") == METADATA_EVENT and payload.get("key") == key:
+            return str(message.get("ts") or "")
+    return ""
 
 
 def lookup_user_by_email(credentials: Credentials, email: str) -> str:

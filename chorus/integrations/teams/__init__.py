@@ -13,7 +13,9 @@ from chorus.integrations.teams import cards
 from chorus.integrations.teams.client import check_url, post
 
 
-def announce(credentials: Credentials, target: dict[str, Any], message: Announcement) -> str:
+def announce(
+    credentials: Credentials, target: dict[str, Any], message: Announcement, key: str
+) -> str:
     return post(str(target["url"]), cards.announcement(message))
 
 
