@@ -29,6 +29,7 @@ def do_connect_workspace(actor: Membership, tool: str, workspace: Workspace) -> 
     found.name = workspace.name[:200]
     found.credentials = workspace.credentials
     found.connected_by = actor
+    found.refused_since = None
     found.save()
     audit(actor.org, actor.user, "chat.connect", found, {"workspace": [None, workspace.name]})
     return found

@@ -33,6 +33,7 @@ from chorus.integrations.base import (
     Credentials,
     PermanentError,
     PublishError,
+    ReconnectError,
     RetryableError,
     backoff,
 )
@@ -92,6 +93,13 @@ def send(message_id: int) -> bool:
         remote_id = _deliver(message, maybe_sent=abandoned or message.attempts > 0)
     except RetryableError as error:
         _retry(message, error)
+        return False
+    except ReconnectError as error:
+        # The token was revoked or the app removed: the settings page asks to connect again.
+        ChatWorkspace.objects.filter(
+            org_id=message.org_id, tool=message.tool, refused_since__isnull=True
+        ).update(refused_since=timezone.now())
+        _give_up(message, error.message)
         return False
     except PublishError as error:
         _give_up(message, error.message)

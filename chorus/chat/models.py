@@ -29,6 +29,8 @@ class ChatWorkspace(models.Model):
         Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     connected_at = models.DateTimeField(auto_now_add=True)
+    # The tool refused the token (revoked, app removed) since then: the admin connects again.
+    refused_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

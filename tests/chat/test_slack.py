@@ -575,3 +575,27 @@ class LookBeforeResendingTests(SlackTestCase):
         # It had not posted: the next worker looked, found nothing, and posted once.
         self.assertEqual(len(standin.calls_to("conversations.history")), 1)
         self.assertEqual(len(standin.calls_to("chat.postMessage")), 1)
+
+
+class RevokedTokenTests(SlackTestCase):
+    def test_a_revoked_token_is_shown_to_the_admin_until_they_connect_again(self) -> None:
+        with slack() as standin:
+            standin.channels = {"C0GENERAL": ("general", False, True)}
+            workspace = self.connect(standin)
+            channel = self.add_channel(workspace)
+            standin.tokens.clear()  # the app was removed from the workspace
+            do_save_item(
+                self.paul_m,
+                None,
+                {"title": "Hello", "url": "https://www.example.com/h", "status": "published"},
+                fetch_preview=False,
+            )
+            delivery.send_due()
+            message = ChatMessage.objects.get(channel=channel)
+            self.assertEqual((message.status, message.attempts), (ChatMessage.Status.FAILED, 1))
+            self.assertIn("invalid_auth", message.last_error)
+            page = self.client.get(reverse("chat_settings", args=[self.org.slug]))
+            self.assertContains(page, 'data-testid="chat-refused"')
+            self.connect(standin)  # connected again: the notice goes
+            page = self.client.get(reverse("chat_settings", args=[self.org.slug]))
+            self.assertNotContains(page, 'data-testid="chat-refused"')
