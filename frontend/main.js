@@ -21,13 +21,37 @@ wide.addEventListener("change", syncMenu);
 document.addEventListener("DOMContentLoaded", syncMenu);
 
 // The organisation's accent colour: a CSS custom property set through the CSSOM, which the
-// CSP allows (an inline style attribute it would refuse). Only #RRGGBB is taken.
+// CSP allows (an inline style attribute it would refuse). Only #RRGGBB is taken. Buttons
+// wear it, with black or white text, whichever contrasts more (at least 4.5:1 for any colour).
+function luminance(hex) {
+  const channel = (offset) => {
+    const value = parseInt(hex.slice(offset, offset + 2), 16) / 255;
+    return value <= 0.03928 ? value / 12.92 : ((value + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+}
 document.addEventListener("DOMContentLoaded", () => {
-  for (const element of document.querySelectorAll("[data-accent-color]")) {
-    const color = element.getAttribute("data-accent-color") || "";
-    if (/^#[0-9a-fA-F]{6}$/.test(color)) element.style.setProperty("--org-accent", color);
-  }
+  const element = document.querySelector("[data-accent-color]");
+  const color = element ? element.getAttribute("data-accent-color") || "" : "";
+  if (!/^#[0-9a-fA-F]{6}$/.test(color)) return;
+  const light = luminance(color);
+  const onWhite = 1.05 / (light + 0.05);
+  const onBlack = (light + 0.05) / 0.05;
+  const root = document.documentElement.style;
+  root.setProperty("--org-accent", color);
+  root.setProperty("--org-accent-fg", onWhite >= onBlack ? "#ffffff" : "#000000");
 });
+
+// A table wider than its box scrolls inside it: make that box reachable by keyboard.
+function focusableScrollers() {
+  for (const box of document.querySelectorAll(".table-wrap, main table, .subnav")) {
+    if (box.scrollWidth > box.clientWidth + 1 && !box.hasAttribute("tabindex")) {
+      box.setAttribute("tabindex", "0");
+    }
+  }
+}
+document.addEventListener("DOMContentLoaded", focusableScrollers);
+window.addEventListener("resize", focusableScrollers);
 
 // Select a freshly created token so it can be copied at once.
 document.addEventListener("DOMContentLoaded", () => {
