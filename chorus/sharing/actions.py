@@ -4,6 +4,8 @@ cancelling shares. Views and the API call these; they never touch the models dir
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -129,9 +131,15 @@ class ShareRefused(Exception):
         self.next_allowed = next_allowed
 
 
-def compose_text(text: str, link_url: str) -> str:
-    """The person's text with their tracked link, added at the end if they removed it."""
+def compose_text(text: str, link_url: str, raw_urls: Iterable[str] = ()) -> str:
+    """The person's text with their tracked link, added at the end if they removed it. The
+    item's own address (`raw_urls`, as a caption may carry it) becomes the tracked link, so
+    that a post never ends with two links to the same page."""
     text = text.strip()
+    if link_url:
+        for raw in {url for url in raw_urls if url and url != link_url}:
+            # The address itself, not the start of a longer one (".../a" in ".../a-b").
+            text = re.sub(re.escape(raw) + r"(?![\w/?#&=%~+-]|\.\w)", link_url, text)
     if link_url and link_url not in text:
         text = f"{text}\n\n{link_url}" if text else link_url
     return text
@@ -169,7 +177,7 @@ def do_compose(
     except LinkError as error:
         raise ShareRefused(str(error)) from error
     link_url = short_url(link, request) if link is not None else ""
-    text = compose_text(text, link_url)
+    text = compose_text(text, link_url, (item.url, item.canonical_url))
     if not text:
         raise ShareRefused(_("Write something to share."))
     result = run(item, network, text, member, (link_url,))
@@ -271,7 +279,7 @@ def do_edit(
     if share.status not in (Share.Status.SCHEDULED, Share.Status.DRAFT, Share.Status.FAILED):
         raise ShareRefused(_("This share is already on its way or done."))
     link_url = short_url(share.link, request) if share.link is not None else ""
-    text = compose_text(text, link_url)
+    text = compose_text(text, link_url, (share.item.url, share.item.canonical_url))
     result = run(share.item, share.network, text, member, (link_url,))
     if not result.fits:
         raise ShareRefused(

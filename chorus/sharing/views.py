@@ -221,6 +221,10 @@ def _check_context(
         # says "fine" to a text that will be refused.
         "needs_more_words": policy.wants_more_own_words(result.originality),
         "text": text,
+        # The preview shows the tracked link once, as the card the network draws for it.
+        "preview_text": _without_link(text, link_url),
+        "link_url": link_url,
+        "item": item,
         "network_label": integration.label if integration is not None else "",
     }
 
@@ -228,6 +232,14 @@ def _check_context(
 def _turn(value: str) -> int:
     """Which of the variants "Show me another" asked for (0: the one offered first)."""
     return int(value) % 1000 if value.isdigit() else 0
+
+
+def _without_link(text: str, link_url: str) -> str:
+    """The text as the post's body above its link card: the tracked link at its end goes."""
+    body = text.rstrip()
+    if link_url and body.endswith(link_url):
+        body = body[: -len(link_url)].rstrip()
+    return body
 
 
 @require_http_methods(["GET", "POST"])
@@ -258,7 +270,9 @@ def compose(request: HttpRequest, membership: Membership, contentitem_id: int) -
             link_url = short_url(link, request)
         except LinkError:
             link_url = ""
-    initial_text = actions.compose_text(caption.text if caption else item.title, link_url)
+    initial_text = actions.compose_text(
+        caption.text if caption else item.title, link_url, (item.url, item.canonical_url)
+    )
     data: QueryDict | None = request.POST or None
     offered = request.POST.get("schedule_at", "")
     if data is not None and offered:
