@@ -7,9 +7,12 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import translation
 
 # allauth's messages that the product leaves out.
 QUIET_MESSAGES = {"account/messages/logged_in.txt", "account/messages/logged_out.txt"}
+# Set on a request whose messages are for a person not signed in yet (a password reset).
+MESSAGE_LANGUAGE = "chorus_message_language"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -25,6 +28,13 @@ class AccountAdapter(DefaultAccountAdapter):
         login = credentials.get("email", credentials.get("username", ""))
         return f"login:{str(login).lower()}"
 
+    def set_password(self, user: Any, password: str) -> None:
+        """Set a password; a reset's message that follows (still signed out) is then said in
+        the person's language."""
+        super().set_password(user, password)
+        if self.request is not None and getattr(user, "language", ""):
+            setattr(self.request, MESSAGE_LANGUAGE, user.language)
+
     def add_message(
         self,
         request: HttpRequest,
@@ -38,6 +48,14 @@ class AccountAdapter(DefaultAccountAdapter):
         # in the browser's language before the person's own was applied.
         if message_template in QUIET_MESSAGES:
             return
-        super().add_message(
-            request, level, message_template, message_context, extra_tags, message=message
-        )
+        # The others in the person's own language, even on a request that began before
+        # they were signed in (a password reset signs them in on the way).
+        user = (message_context or {}).get("user") or getattr(request, "user", None)
+        language = getattr(user, "language", "") if user is not None else ""
+        language = language or getattr(request, MESSAGE_LANGUAGE, "")
+        if language not in {code for code, _name in settings.LANGUAGES}:
+            language = translation.get_language()
+        with translation.override(language):
+            super().add_message(
+                request, level, message_template, message_context, extra_tags, message=message
+            )
