@@ -10,7 +10,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 CHROMIUM ?= /usr/bin/chromium
 CHORUS_TEST_POSTGRES_URL ?=
 
-.PHONY: help setup setup-dev run test lint test-sqlite test-postgres test-browser demo messages clean
+.PHONY: help setup setup-dev run test lint test-sqlite test-postgres test-browser demo messages screenshots clean
 
 help:
 	@echo "make run   set everything up and serve the demo at http://127.0.0.1:8000"
@@ -106,6 +106,12 @@ test-postgres: setup-dev $(PDS_INSTALLED) $(OIDC_INSTALLED) $(SAML_INSTALLED)
 test-browser: setup-dev $(OIDC_INSTALLED) $(SAML_INSTALLED)
 	@test -x "$(CHROMIUM)" || { echo "Chromium is missing at $(CHROMIUM): apt-get install -y chromium (or set CHROMIUM)."; exit 1; }
 	CHROMIUM="$(CHROMIUM)" $(BIN)/pytest -m browser -q
+
+# The README's screenshots (docs/screenshots/*.png): a throw-away demo instance on 127.0.0.1,
+# photographed by Chromium through Playwright at phone and desktop sizes.
+screenshots: setup-dev
+	@test -x "$(CHROMIUM)" || { echo "Chromium is missing at $(CHROMIUM): apt-get install -y chromium (or set CHROMIUM)."; exit 1; }
+	CHROMIUM="$(CHROMIUM)" $(BIN)/python -m tests.browser.screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) node_modules tests/pds/node_modules tests/oidc/node_modules tests/saml/node_modules $(DIST) var .pytest_cache .mypy_cache .ruff_cache

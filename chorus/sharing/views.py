@@ -209,6 +209,8 @@ def _check_context(
 ) -> dict[str, Any]:
     from chorus.sharing.checks import run
 
+    # Counted and previewed as it will go out: with the tracked link, added if it was removed.
+    text = actions.compose_text(text, link_url, (item.url, item.canonical_url))
     result = run(item, network, text, membership, (link_url,) if link_url else ())
     policy = policy_of(membership.org_id)
     integration = registry.find(network)
