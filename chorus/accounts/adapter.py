@@ -32,8 +32,9 @@ class AccountAdapter(DefaultAccountAdapter):
         """Set a password; a reset's message that follows (still signed out) is then said in
         the person's language."""
         super().set_password(user, password)
-        if self.request is not None and getattr(user, "language", ""):
-            setattr(self.request, MESSAGE_LANGUAGE, user.language)
+        language: str = user.language if hasattr(user, "language") else ""
+        if self.request is not None and language:
+            setattr(self.request, MESSAGE_LANGUAGE, language)
 
     def add_message(
         self,

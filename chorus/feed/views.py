@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse

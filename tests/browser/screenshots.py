@@ -1,5 +1,5 @@
 """`make screenshots`: the feed, the composer, the programme manager's home and the dashboard,
-on a phone (390 × 844) and a desktop (1366 × 900), written to docs/screenshots/ as PNG.
+on a phone (390x844) and a desktop (1366x900), written to docs/screenshots/ as PNG.
 
 It sets up a throw-away instance with the demo organisation (its own SQLite database and
 files in a temporary directory), serves it on 127.0.0.1 and drives Debian's Chromium
@@ -28,6 +28,11 @@ def sign_in(page: Any, base: str, email: str) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.locator("main form button[type=submit]").last.click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    # In English, whatever the demo person's own language (kept for them by the switch).
+    english = page.locator("form.language button[value=en]")
+    if english.count():
+        english.click()
+        page.wait_for_load_state()
 
 
 def shoot(page: Any, path: Path) -> None:
