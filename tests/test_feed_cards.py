@@ -27,7 +27,9 @@ class FeedCardTests(OrgTestCase):
     def test_the_first_page_then_more_with_htmx_and_without(self) -> None:
         first = self.client.get("/o/acme/feed/")
         self.assertEqual(len(first.context["cards"]), PAGE_SIZE)
-        self.assertContains(first, 'href="?page=2"')
+        self.assertContains(first, 'href="/o/acme/feed/?page=2"')
+        # The ambassador's home is the same feed; its next page is the feed's.
+        self.assertContains(self.client.get("/o/acme/"), 'hx-get="/o/acme/feed/?page=2"')
         self.assertContains(first, "Load more suggestions")
         # htmx: the next cards alone, to replace the "load more" row; nothing left after.
         more = self.client.get("/o/acme/feed/?page=2", HTTP_HX_REQUEST="true")
