@@ -23,8 +23,21 @@ Credentials = dict[str, Any]
 
 
 @dataclass(frozen=True)
+class PostImage:
+    """An image to upload with a post, already fitted to the network's limits."""
+
+    data: bytes
+    mime_type: str
+    alt: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
 class Post:
-    """One post to publish. `text` already contains `url` (the person's tracked link)."""
+    """One post to publish. `text` already contains `url` (the person's tracked link);
+    `images`, in order, are uploaded natively and replace the link card where the network
+    shows one or the other."""
 
     text: str
     url: str = ""
@@ -33,6 +46,7 @@ class Post:
     language: str = ""
     # Stable per share: sent as Mastodon's Idempotency-Key; used to reconcile elsewhere.
     idempotency_key: str = ""
+    images: tuple[PostImage, ...] = ()
 
 
 @dataclass(frozen=True)

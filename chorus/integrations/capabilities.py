@@ -32,6 +32,23 @@ def _always() -> bool:
 
 
 @dataclass(frozen=True)
+class MediaLimits:
+    """What a network takes as images attached to a post, as its documentation says.
+
+    Publishing checks the count and the alt texts before sending (a clear refusal in the
+    composer), then fits each image (`lib.images.fit`: format, bytes, longest side).
+    """
+
+    max_images: int
+    max_bytes: int  # per image, as uploaded
+    max_side: int  # pixels on the longest side Chorus sends (larger ones are scaled down)
+    formats: frozenset[str]  # Pillow's names: JPEG, PNG, WEBP, GIF
+    max_alt: int  # characters of alt text
+    # Where the network documents these figures.
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class Integration:
     """One network (or channel) and what Chorus can do with it."""
 
@@ -56,6 +73,8 @@ class Integration:
     length_rule: str = "facebook"
     # The network a tracked link made for this channel counts under (`lib.networks`).
     link_network: str = "facebook"
+    # Images the client uploads natively with a post; None: links only.
+    media: MediaLimits | None = None
 
     @property
     def publishes(self) -> bool:
@@ -65,6 +84,11 @@ class Integration:
     @property
     def intent_only(self) -> bool:
         return self.client is None
+
+    @property
+    def posts_images(self) -> bool:
+        """Whether Chorus uploads images with a post on this network."""
+        return self.client is not None and self.media is not None
 
     def measured(self) -> bool:
         """Whether Chorus reads posts' counts back from this network on this server."""

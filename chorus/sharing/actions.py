@@ -12,9 +12,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chorus.content.models import Caption, ContentItem
+from chorus.content.models import Caption, ContentImage, ContentItem
 from chorus.integrations import registry
 from chorus.integrations.base import Account
+from chorus.integrations.capabilities import Integration
 from chorus.links.actions import LinkError, link_for, short_url
 from chorus.orgs.actions import audit, do_change_settings
 from chorus.orgs.models import Membership
@@ -129,12 +130,54 @@ class ShareRefused(Exception):
         self.next_allowed = next_allowed
 
 
+def share_language(item: ContentItem, member: Membership) -> str:
+    """The language a share is posted in (its images' descriptions follow it)."""
+    return item.language or member.org.default_language
+
+
 def compose_text(text: str, link_url: str) -> str:
     """The person's text with their tracked link, added at the end if they removed it."""
     text = text.strip()
     if link_url and link_url not in text:
         text = f"{text}\n\n{link_url}" if text else link_url
     return text
+
+
+def check_images(
+    integration: Integration, images: list[ContentImage], language: str, *, api: bool
+) -> None:
+    """Refuse images the network will not take from Chorus, before anything is saved:
+    more than it allows, one without a description, a description too long."""
+    if not images:
+        return
+    limits = integration.media
+    if not api or limits is None or not integration.posts_images:
+        raise ShareRefused(
+            _(
+                "Chorus posts images only when it publishes for you on %(network)s: "
+                "connect it, or untick the images."
+            )
+            % {"network": integration.label}
+        )
+    if len(images) > limits.max_images:
+        raise ShareRefused(
+            _("%(network)s takes at most %(count)s images in a post.")
+            % {"network": integration.label, "count": limits.max_images}
+        )
+    for image in images:
+        alt = image.alt_for(language)
+        if not alt:
+            raise ShareRefused(
+                _(
+                    "Every image needs a description for people who cannot see it; "
+                    "ask the programme team to add one."
+                )
+            )
+        if len(alt) > limits.max_alt:
+            raise ShareRefused(
+                _("%(network)s takes image descriptions of at most %(count)s characters.")
+                % {"network": integration.label, "count": limits.max_alt}
+            )
 
 
 @transaction.atomic
@@ -147,10 +190,12 @@ def do_compose(
     when: str = "now",
     at: datetime | None = None,
     caption: Caption | None = None,
+    images: list[ContentImage] | None = None,
     request: HttpRequest | None = None,
 ) -> Share:
     """Create a share: scheduled for the worker when the network is connected, else an
-    intent the person opens on their device. Enforces opt-in, originality and cadence."""
+    intent the person opens on their device. Enforces opt-in, originality and cadence,
+    and what the network takes as images (`check_images`)."""
     from chorus.sharing.checks import run
     from chorus.sharing.originality import signature
     from chorus.sharing.scheduling import SlotRefused, check_slot, good_time, next_allowed
@@ -188,6 +233,11 @@ def do_compose(
         membership=member, network=network, status=Connection.Status.ACTIVE
     ).first()
     api = integration.publishes and connection is not None
+    chosen = sorted(
+        (image for image in images or [] if image.item_id == item.pk),
+        key=lambda image: (image.position, image.pk),
+    )
+    check_images(integration, chosen, share_language(item, member), api=api)
     share = Share(
         org=member.org,
         membership=member,
@@ -224,6 +274,8 @@ def do_compose(
     if api:
         share.status = Share.Status.SCHEDULED
     share.save()
+    if chosen:
+        share.images.set(chosen)
     audit(member.org, member.user, "share.create", share, {"network": [None, network]})
     if api and share.scheduled_for is not None and share.scheduled_for <= now:
         from chorus.sharing.tasks import publish_now

@@ -6,6 +6,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from chorus.content.models import ContentImage
 from chorus.integrations import registry
 from chorus.sharing.models import SharingPolicy
 
@@ -30,6 +31,14 @@ class ComposeForm(forms.Form):
         required=False,
         input_formats=["%Y-%m-%dT%H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    # The item's images to post with the text; the view sets the item's queryset.
+    images = forms.ModelMultipleChoiceField(
+        label=_("Images to post"),
+        queryset=ContentImage.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     def clean(self) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from chorus.content.models import Caption, ContentItem
+from chorus.content.models import Caption, ContentImage, ContentItem
 from chorus.integrations import registry
 from chorus.lib.crypto import EncryptedJSONField
 from chorus.lib.networks import Network
@@ -193,6 +193,10 @@ class Share(models.Model):
         TrackedLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="shares"
     )
     text = models.TextField(_("text"))
+    # The item's images the person chose to post with it (in the item's order).
+    images = models.ManyToManyField(
+        ContentImage, verbose_name=_("images"), blank=True, related_name="shares"
+    )
     # The anti-parrot figures at the time of sharing, and a signature for later lookups.
     originality = models.FloatField(null=True, blank=True)
     near_duplicates = models.PositiveIntegerField(default=0)

@@ -30,6 +30,7 @@ from chorus.integrations.base import (
     MetricsUnavailable,
     PermanentError,
     Post,
+    PostImage,
     Published,
     ReconnectError,
     RetryableError,
@@ -135,7 +136,20 @@ class BlueskyClient:
         facets = link_facets(text)
         if facets:
             record["facets"] = facets
-        if post.url:
+        if post.images:
+            # One embed a post: the images win, and the link stays a link in the text.
+            record["embed"] = {
+                "$type": "app.bsky.embed.images",
+                "images": [
+                    {
+                        "image": self._upload_blob(credentials, image),
+                        "alt": image.alt,
+                        "aspectRatio": {"width": image.width, "height": image.height},
+                    }
+                    for image in post.images
+                ],
+            }
+        elif post.url:
             record["embed"] = {
                 "$type": "app.bsky.embed.external",
                 "external": {
@@ -156,6 +170,23 @@ class BlueskyClient:
         if not isinstance(uri, str) or not uri.startswith("at://"):
             raise UnknownOutcome("bad_response", "The server did not return the post's address.")
         return _published(uri, did)
+
+    def _upload_blob(self, credentials: Credentials, image: PostImage) -> dict[str, Any]:
+        """Upload one image (`com.atproto.repo.uploadBlob`) and return its blob reference.
+
+        A blob nobody references is removed by the PDS after a while, so a failed post
+        leaves nothing behind."""
+        answer = _authorized_call(
+            credentials,
+            "POST",
+            "com.atproto.repo.uploadBlob",
+            data=image.data,
+            content_type=image.mime_type,
+        )
+        blob = answer.get("blob")
+        if not isinstance(blob, dict) or not blob.get("ref"):
+            raise RetryableError("bad_response", "The server did not return the image's blob.")
+        return blob
 
     def find_published(self, credentials: Credentials, post: Post) -> Published | None:
         """Return the account's recent post with this very text, if there is one."""
@@ -294,6 +325,8 @@ def _authorized_call(
     *,
     params: dict[str, Any] | None = None,
     body: dict[str, Any] | None = None,
+    data: bytes | None = None,
+    content_type: str = "",
     creates: bool = False,
 ) -> dict[str, Any]:
     """Call the PDS with the cached session, renewing it once if the PDS turns it down."""
@@ -303,7 +336,15 @@ def _authorized_call(
     def send() -> safe_fetch.Response:
         token = credentials["access_jwt"]
         return _send(
-            credentials, method, nsid, params=params, body=body, token=token, creates=creates
+            credentials,
+            method,
+            nsid,
+            params=params,
+            body=body,
+            data=data,
+            content_type=content_type,
+            token=token,
+            creates=creates,
         )
 
     response = send()
@@ -332,10 +373,13 @@ def _send(
     *,
     params: dict[str, Any] | None = None,
     body: dict[str, Any] | None = None,
+    data: bytes | None = None,
+    content_type: str = "",
     token: str | None = None,
     creates: bool = False,
 ) -> safe_fetch.Response:
-    """Send one XRPC request; transport failures become client errors."""
+    """Send one XRPC request (a JSON `body`, or raw `data` such as an image); transport
+    failures become client errors."""
     url = f"{normalize_pds_url(credentials.get('pds', ''))}/xrpc/{nsid}"
     if params:
         url += "?" + urlencode(params)
@@ -344,6 +388,9 @@ def _send(
     if body is not None:
         headers["Content-Type"] = "application/json"
         payload = json.dumps(body, ensure_ascii=False).encode()
+    elif data is not None:
+        headers["Content-Type"] = content_type
+        payload = data
     if token:
         headers["Authorization"] = f"Bearer {token}"
     try:
