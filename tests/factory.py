@@ -137,6 +137,48 @@ def make_item(org: Organization, title: str | None = None, **fields: Any):  # ty
     return ContentItem.objects.create(org=org, title=title or f"Article {number}", **fields)
 
 
+def image_bytes(
+    size: tuple[int, int] = (640, 480), image_format: str = "JPEG", *, gps: bool = False
+) -> bytes:
+    """A real image with varied pixels; `gps` adds EXIF with a camera and a location."""
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", size)
+    image.putdata(
+        [
+            ((x * 7) % 256, (y * 5) % 256, (x * y) % 256)
+            for y in range(size[1])
+            for x in range(size[0])
+        ]
+    )
+    options: dict[str, Any] = {}
+    if gps:
+        exif = Image.Exif()
+        exif[0x010F] = "PhoneMaker"  # Make
+        exif[0x0112] = 1  # Orientation: upright
+        exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0), 3: "E", 4: (2.0, 21.0, 3.0)}  # GPSInfo
+        options["exif"] = exif.tobytes()
+    output = io.BytesIO()
+    image.save(output, format=image_format, **options)
+    return output.getvalue()
+
+
+def make_image(
+    item: Any, *, alt_en: str = "A bar chart of hiring by region", alt_fr: str = "", **options: Any
+):  # type: ignore[no-untyped-def]
+    """An image to post with `item`, stored cleaned in MEDIA_ROOT (the test sets a folder)."""
+    from chorus.content.actions import do_add_image
+    from chorus.lib.images import clean_upload
+    from chorus.orgs.models import Membership
+
+    actor = Membership.objects.filter(org=item.org).first()
+    return do_add_image(
+        actor, item, clean_upload(image_bytes(**options)), alt_en=alt_en, alt_fr=alt_fr
+    )
+
+
 def make_caption(item: Any, network: str = "linkedin", text: str = "Worth a read", **fields: Any):  # type: ignore[no-untyped-def]
 
     fields.setdefault("language", "en")
@@ -181,6 +223,12 @@ def populate_org(org: Organization, member: Membership) -> None:
     item = make_item(org, campaign=make_campaign(org))
     item.topics.add(topic)
     make_caption(item)
+    from chorus.content.models import ContentImage
+
+    # A row is enough to walk the routes: no file is written.
+    ContentImage.objects.create(
+        org=org, item=item, file="content/media/sample.png", width=8, height=8, alt_en="A chart"
+    )
     Persona.objects.create(org=org, name=f"Persona {next(_numbers)}")
     make_entry(make_source(org))
     make_suggestion(member)

@@ -209,9 +209,11 @@ def image_add(request: HttpRequest, membership: Membership, contentitem_id: int)
 
 @require_POST
 @org_view(Role.PROGRAM_MANAGER)
-def image_change(request: HttpRequest, membership: Membership, image_id: int) -> HttpResponse:
+def image_change(
+    request: HttpRequest, membership: Membership, contentimage_id: int
+) -> HttpResponse:
     """Describe, move or remove an image (the `action` button that was pressed)."""
-    image = get_image(membership, image_id)
+    image = get_image(membership, contentimage_id)
     action = request.POST.get("action", "")
     if action in ("up", "down"):
         actions.do_move_image(membership, image, -1 if action == "up" else 1)
