@@ -211,6 +211,8 @@ def do_add_image(
         org=actor.org,
         item=item,
         position=0 if last is None else last + 1,
+        width=image.width,
+        height=image.height,
         alt_en=alt_en.strip(),
         alt_fr=alt_fr.strip(),
     )

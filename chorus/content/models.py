@@ -280,9 +280,8 @@ class ContentImage(models.Model):
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="images")
     position = models.PositiveSmallIntegerField(_("position"), default=0)
-    file = models.ImageField(
-        _("image"), upload_to=media_path, width_field="width", height_field="height"
-    )
+    file = models.ImageField(_("image"), upload_to=media_path)
+    # As stored (set from the cleaned image, so pages never open the file to learn them).
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     alt_en = models.CharField(_("description (English)"), max_length=1500, blank=True)
