@@ -147,6 +147,25 @@ class Client(Protocol):
         ...
 
 
+# What a person can be asked to do with someone else's post (an engagement task).
+LIKE, BOOST, REPLY = "like", "boost", "reply"
+
+
+class Engager(Protocol):
+    """A client that likes, boosts or replies to an existing post for a connected person."""
+
+    network: str
+
+    def engage(
+        self, credentials: Credentials, post_url: str, action: str, text: str = ""
+    ) -> Published:
+        """Do `action` (LIKE, BOOST or REPLY with `text`) on the post at `post_url`, as
+        the network shows it in a browser; return what was created (the like, the boost,
+        the reply). Raises PermanentError("post_not_found") when the address names no post
+        the network can find, and the client's other errors as when publishing."""
+        ...
+
+
 class MetricsClient(Protocol):
     """A client that can read a post's counts back (Mastodon, Bluesky, LinkedIn, X)."""
 

@@ -18,7 +18,7 @@ from django import forms
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from chorus.integrations.base import Account, Client, Credentials, MetricsClient
+from chorus.integrations.base import Account, Client, Credentials, Engager, MetricsClient
 
 # What publishing does when an earlier attempt's outcome is unknown (see sharing.publishing):
 # "resend": the network deduplicates by idempotency key, so sending again is the check;
@@ -29,6 +29,10 @@ Reconcile = Literal["resend", "look", "ask"]
 
 def _always() -> bool:
     return True
+
+
+def _open_the_post(post_url: str, action: str, text: str) -> str:
+    return post_url
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,12 @@ class Integration:
     link_network: str = "facebook"
     # Images the client uploads natively with a post; None: links only.
     media: MediaLimits | None = None
+    # Engagement tasks: what Chorus does through the API for a connected person (`LIKE`,
+    # `BOOST`, `REPLY` of `base`), and otherwise the page the person opens to do it
+    # themselves, then marks done: (post URL, action, reply text) -> address.
+    engager: Engager | None = None
+    engages: frozenset[str] = frozenset()
+    engage_intent: Callable[[str, str, str], str] = _open_the_post
 
     @property
     def publishes(self) -> bool:

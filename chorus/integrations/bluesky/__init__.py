@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 
-from chorus.integrations.base import Credentials
+from chorus.integrations.base import BOOST, LIKE, REPLY, Credentials
 from chorus.integrations.bluesky import client as bluesky
 from chorus.integrations.bluesky.connect import BlueskyConnect
 from chorus.integrations.capabilities import Integration, MediaLimits
@@ -46,4 +46,6 @@ integration = Integration(
     length_rule="bluesky",
     link_network=Network.BLUESKY.value,
     media=MEDIA,
+    engager=bluesky.client,
+    engages=frozenset({LIKE, BOOST, REPLY}),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from chorus.integrations.base import Credentials
+from chorus.integrations.base import BOOST, LIKE, REPLY, Credentials
 from chorus.integrations.capabilities import Integration, MediaLimits
 from chorus.integrations.mastodon import client as mastodon
 from chorus.integrations.mastodon.connect import MastodonConnect
@@ -44,4 +44,6 @@ integration = Integration(
     length_rule="mastodon",
     link_network=Network.MASTODON.value,
     media=MEDIA,
+    engager=mastodon.client,
+    engages=frozenset({LIKE, BOOST, REPLY}),
 )

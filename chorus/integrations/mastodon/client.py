@@ -18,6 +18,9 @@ from urllib3 import encode_multipart_formdata
 from urllib3.exceptions import ConnectTimeoutError, SSLError
 
 from chorus.integrations.base import (
+    BOOST,
+    LIKE,
+    REPLY,
     Account,
     Credentials,
     Metrics,
@@ -290,6 +293,54 @@ class MastodonClient:
             per_url if isinstance(per_url, int) and per_url >= 0 else DEFAULT_CHARACTERS_PER_URL,
         )
 
+    # --- Engagement tasks ------------------------------------------------------------
+
+    def engage(
+        self, credentials: Credentials, post_url: str, action: str, text: str = ""
+    ) -> Published:
+        """Favourite, boost or reply to the status at `post_url`, found from the person's
+        own server (`resolve`, which fetches it over ActivityPub when it is elsewhere)."""
+        instance, token = _instance_and_token(credentials)
+        status_id = quote(self._resolve(instance, token, post_url), safe="")
+        if action == LIKE:
+            path = f"/api/v1/statuses/{status_id}/favourite"
+            answer = _json_object(_call("POST", instance, path, token=token, fields={}))
+        elif action == BOOST:
+            path = f"/api/v1/statuses/{status_id}/reblog"
+            answer = _json_object(_call("POST", instance, path, token=token, fields={}))
+        elif action == REPLY:
+            fields = {"status": text, "in_reply_to_id": status_id, "visibility": "public"}
+            answer = _json_object(
+                _call("POST", instance, "/api/v1/statuses", token=token, fields=fields)
+            )
+        else:
+            raise PermanentError("unsupported", f"Mastodon cannot {action} a post.")
+        if answer.get("id") in (None, ""):
+            raise PermanentError("bad_response", "The server's answer has no status id.")
+        return _published(answer)
+
+    def _resolve(self, instance: str, token: str, post_url: str) -> str:
+        """Return the id, on the person's server, of the status at `post_url`."""
+        response = _call(
+            "GET",
+            instance,
+            "/api/v2/search",
+            token=token,
+            query={"q": post_url, "type": "statuses", "resolve": "true", "limit": "1"},
+        )
+        found = _json_object(response).get("statuses")
+        if isinstance(found, list) and found and isinstance(found[0], dict) and found[0].get("id"):
+            return str(found[0]["id"])
+        # A status of the person's own server is its address's last part
+        # (https://server/@name/123): search finds only what it indexed.
+        parts = urlsplit(post_url)
+        last = parts.path.rstrip("/").rsplit("/", 1)[-1]
+        if last.isdigit() and _same_origin(post_url, instance):
+            status = _json_object(_call("GET", instance, f"/api/v1/statuses/{last}", token=token))
+            if status.get("id") not in (None, ""):
+                return str(status["id"])
+        raise PermanentError("post_not_found", "The server found no post at that address.")
+
     # --- Reading counts back ------------------------------------------------------------
 
     def fetch_metrics(self, credentials: Credentials, remote_ids: list[str]) -> dict[str, Metrics]:
@@ -321,6 +372,13 @@ client = MastodonClient()
 
 
 # --- HTTP ---------------------------------------------------------------------------
+
+
+def _same_origin(url: str, instance: str) -> bool:
+    try:
+        return normalize_instance_url(url) == instance
+    except PermanentError:
+        return False
 
 
 def _instance_and_token(credentials: Credentials) -> tuple[str, str]:
