@@ -336,7 +336,13 @@ class MastodonClient:
         parts = urlsplit(post_url)
         last = parts.path.rstrip("/").rsplit("/", 1)[-1]
         if last.isdigit() and _same_origin(post_url, instance):
-            status = _json_object(_call("GET", instance, f"/api/v1/statuses/{last}", token=token))
+            try:
+                found_status = _call("GET", instance, f"/api/v1/statuses/{last}", token=token)
+            except ReconnectError:
+                raise
+            except PermanentError as error:  # 404: gone or never there
+                raise PermanentError("post_not_found", error.message) from error
+            status = _json_object(found_status)
             if status.get("id") not in (None, ""):
                 return str(status["id"])
         raise PermanentError("post_not_found", "The server found no post at that address.")
