@@ -164,6 +164,23 @@ def item_detail(request: HttpRequest, membership: Membership, contentitem_id: in
     return render(request, "content/item_detail.html", context)
 
 
+def _refused_context(
+    item: ContentItem, caption_form: CaptionForm, image_form: ContentImageForm | None = None
+) -> dict[str, Any]:
+    """The item's page shown again after a refused caption or image, with its errors."""
+    return {
+        "item": item,
+        "captions": [
+            (caption, check_caption(caption.text, caption.network))
+            for caption in item.captions.all()
+        ],
+        "caption_form": caption_form,
+        "networks": Network.choices,
+        "images": images_of(item),
+        "image_form": image_form or ContentImageForm(),
+    }
+
+
 # --- Images posted with an item ---
 
 
@@ -193,17 +210,9 @@ def image_add(request: HttpRequest, membership: Membership, contentitem_id: int)
         )
         messages.success(request, _("The image was added."))
         return redirect("item_detail", org=membership.org.slug, contentitem_id=item.pk)
-    captions = [
-        (caption, check_caption(caption.text, caption.network)) for caption in item.captions.all()
-    ]
-    context = {
-        "item": item,
-        "captions": captions,
-        "caption_form": CaptionForm(initial={"language": item.language or "en"}),
-        "networks": Network.choices,
-        "images": images_of(item),
-        "image_form": form,
-    }
+    context = _refused_context(
+        item, CaptionForm(initial={"language": item.language or "en"}), image_form=form
+    )
     return render(request, "content/item_detail.html", context, status=400)
 
 
@@ -257,16 +266,7 @@ def caption_add(request: HttpRequest, membership: Membership, contentitem_id: in
         actions.do_save_caption(membership, item, None, **form.cleaned_data)
         messages.success(request, _("The caption was added."))
         return redirect("item_detail", org=membership.org.slug, contentitem_id=item.pk)
-    captions = [
-        (caption, check_caption(caption.text, caption.network)) for caption in item.captions.all()
-    ]
-    context = {
-        "item": item,
-        "captions": captions,
-        "caption_form": form,
-        "networks": Network.choices,
-    }
-    return render(request, "content/item_detail.html", context, status=400)
+    return render(request, "content/item_detail.html", _refused_context(item, form), status=400)
 
 
 @require_http_methods(["GET", "POST"])
