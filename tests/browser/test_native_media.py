@@ -11,7 +11,7 @@ import pytest
 
 from tests.browser.conftest import login
 from tests.factory import image_bytes
-from tests.sharing.pds_server import LocalPds, pds_fixture  # noqa: F401
+from tests.sharing.pds_server import LocalPds
 
 pytestmark = pytest.mark.browser
 

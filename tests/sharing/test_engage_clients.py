@@ -7,19 +7,18 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from pytest_django.fixtures import Settings
 
 from chorus.integrations.base import BOOST, LIKE, REPLY, PermanentError, Post
 from chorus.integrations.bluesky.client import client as bluesky
 from chorus.integrations.mastodon.client import client as mastodon_client
 from chorus.integrations.x import engage_intent as x_intent
-from tests.sharing.mastodon_server import MockMastodon, mastodon_fixture  # noqa: F401
-from tests.sharing.pds_server import LocalPds, pds_fixture  # noqa: F401
+from tests.sharing.mastodon_server import MockMastodon
+from tests.sharing.pds_server import LocalPds
 
 
 @pytest.fixture(autouse=True)
-def loopback_allowed(settings: Settings) -> None:
-    settings.CHORUS_ALLOW_PRIVATE_URLS = True
+def _loopback(loopback_allowed: None) -> None:
+    """Every test here reaches a server on 127.0.0.1."""
 
 
 def test_bluesky_likes_reposts_and_replies_to_a_colleagues_post(pds: LocalPds) -> None:

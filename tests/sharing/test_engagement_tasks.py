@@ -25,7 +25,7 @@ from chorus.sharing.actions import ShareRefused, do_connect, do_create_task, do_
 from chorus.sharing.models import EngagementTask, EngagementTaskDone
 from tests.base import OrgTestCase
 from tests.factory import make_member, make_user
-from tests.sharing.mastodon_server import MockMastodon, mastodon_fixture  # noqa: F401
+from tests.sharing.mastodon_server import MockMastodon
 
 ANGLE = "Say what you learned from the team that built it."
 

@@ -7,13 +7,11 @@ from __future__ import annotations
 import io
 import os
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from PIL import Image
-from pytest_django.fixtures import Settings
 
 from chorus.integrations import oauth, registry
 from chorus.integrations.base import Credentials, PermanentError, Post, PostImage
@@ -23,17 +21,11 @@ from chorus.integrations.mastodon.client import client as mastodon_client
 from chorus.integrations.x.client import client as x
 from chorus.lib.images import ImageRefused, clean_upload, fit
 from tests.factory import image_bytes
-from tests.sharing.mastodon_server import MockMastodon, mastodon_fixture  # noqa: F401
-from tests.sharing.pds_server import LocalPds, pds_fixture  # noqa: F401
+from tests.sharing.mastodon_server import MockMastodon
+from tests.sharing.pds_server import LocalPds
 from tests.sharing.standins import LinkedInStandIn, XStandIn
 
 GPS_TAG = 0x8825
-
-
-@pytest.fixture
-def loopback_allowed(settings: Settings) -> None:
-    # The servers listen on 127.0.0.1, which the SSRF guard refuses outside tests.
-    settings.CHORUS_ALLOW_PRIVATE_URLS = True
 
 
 def post_image(data: bytes, alt: str, network: str) -> PostImage:
@@ -196,16 +188,6 @@ def test_mastodon_uploads_media_with_a_description_then_attaches_it(
 # --- LinkedIn: the contract stand-in -----------------------------------------------------
 
 
-@pytest.fixture
-def linkedin_standin(settings: Any) -> Iterator[LinkedInStandIn]:
-    with LinkedInStandIn() as server:
-        for name, value in server.settings().items():
-            setattr(settings, name, value)
-        settings.CHORUS_ALLOW_PRIVATE_URLS = True
-        settings.CHORUS_LINKEDIN_VERSION = "202607"
-        yield server
-
-
 def linkedin_credentials(standin: LinkedInStandIn) -> Credentials:
     member = standin.add_member("Ada Lovelace")
     return {
@@ -249,15 +231,6 @@ def test_linkedin_posts_several_images_as_a_multi_image_post(
 
 
 # --- X: the contract stand-in ------------------------------------------------------------
-
-
-@pytest.fixture
-def x_standin(settings: Any) -> Iterator[XStandIn]:
-    with XStandIn() as server:
-        for name, value in server.settings().items():
-            setattr(settings, name, value)
-        settings.CHORUS_ALLOW_PRIVATE_URLS = True
-        yield server
 
 
 def test_x_uploads_media_sets_its_alt_text_then_posts_with_the_media_ids(

@@ -25,7 +25,7 @@ from chorus.sharing.actions import ShareRefused, do_compose, do_connect
 from chorus.sharing.models import Share, SharingPolicy
 from tests.base import OrgTestCase
 from tests.factory import image_bytes, make_caption, make_image, make_item
-from tests.sharing.mastodon_server import MockMastodon, mastodon_fixture  # noqa: F401
+from tests.sharing.mastodon_server import MockMastodon
 
 CAPTION = "Our hiring report is out: what we learned about retention."
 
