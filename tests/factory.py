@@ -4,6 +4,7 @@ organisation, for the tests that walk every route."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import random
 import uuid
@@ -14,6 +15,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from PIL import Image
 
 from chorus.analytics.figures import Scope, breakdown, settings_for
 from chorus.analytics.figures import totals as figures_totals
@@ -22,9 +24,11 @@ from chorus.analytics.rollups import rebuild
 from chorus.api.models import Token
 from chorus.api.tokens import do_create_token
 from chorus.coaching.models import CoachingNote, CoachingReply
+from chorus.content.actions import do_add_image
 from chorus.content.models import (
     Campaign,
     Caption,
+    ContentImage,
     ContentItem,
     CuratedEntry,
     ImportJob,
@@ -43,6 +47,7 @@ from chorus.engage.models import (
     PointsRules,
 )
 from chorus.feed.models import Profile
+from chorus.lib.images import clean_upload
 from chorus.links.actions import link_for
 from chorus.links.ingest import rebuild_days
 from chorus.links.models import Click, Conversion, TrackedLink
@@ -57,7 +62,13 @@ from chorus.program.models import (
     Workshop,
 )
 from chorus.scim.tokens import do_create_scim_token
-from chorus.sharing.models import Connection, EngagementSnapshot, Share
+from chorus.sharing.models import (
+    Connection,
+    EngagementSnapshot,
+    EngagementTask,
+    EngagementTaskDone,
+    Share,
+)
 
 PASSWORD = "correct-horse-battery-staple"
 _numbers = itertools.count(1)
@@ -137,6 +148,40 @@ def make_item(org: Organization, title: str | None = None, **fields: Any):  # ty
     return ContentItem.objects.create(org=org, title=title or f"Article {number}", **fields)
 
 
+def image_bytes(
+    size: tuple[int, int] = (640, 480), image_format: str = "JPEG", *, gps: bool = False
+) -> bytes:
+    """A real image with varied pixels; `gps` adds EXIF with a camera and a location."""
+    image = Image.new("RGB", size)
+    image.putdata(
+        [
+            ((x * 7) % 256, (y * 5) % 256, (x * y) % 256)
+            for y in range(size[1])
+            for x in range(size[0])
+        ]
+    )
+    options: dict[str, Any] = {}
+    if gps:
+        exif = Image.Exif()
+        exif[0x010F] = "PhoneMaker"  # Make
+        exif[0x0112] = 1  # Orientation: upright
+        exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0), 3: "E", 4: (2.0, 21.0, 3.0)}  # GPSInfo
+        options["exif"] = exif.tobytes()
+    output = io.BytesIO()
+    image.save(output, format=image_format, **options)
+    return output.getvalue()
+
+
+def make_image(
+    item: Any, *, alt_en: str = "A bar chart of hiring by region", alt_fr: str = "", **options: Any
+):  # type: ignore[no-untyped-def]
+    """An image to post with `item`, stored cleaned in MEDIA_ROOT (the test sets a folder)."""
+    actor = Membership.objects.filter(org=item.org).first()
+    return do_add_image(
+        actor, item, clean_upload(image_bytes(**options)), alt_en=alt_en, alt_fr=alt_fr
+    )
+
+
 def make_caption(item: Any, network: str = "linkedin", text: str = "Worth a read", **fields: Any):  # type: ignore[no-untyped-def]
 
     fields.setdefault("language", "en")
@@ -181,6 +226,10 @@ def populate_org(org: Organization, member: Membership) -> None:
     item = make_item(org, campaign=make_campaign(org))
     item.topics.add(topic)
     make_caption(item)
+    # A row is enough to walk the routes: no file is written.
+    ContentImage.objects.create(
+        org=org, item=item, file="content/media/sample.png", width=8, height=8, alt_en="A chart"
+    )
     Persona.objects.create(org=org, name=f"Persona {next(_numbers)}")
     make_entry(make_source(org))
     make_suggestion(member)
@@ -196,6 +245,12 @@ def populate_org(org: Organization, member: Membership) -> None:
     owner = Membership.objects.filter(org=org, role=Role.ORG_ADMIN).first() or member
     Notification.objects.create(org=org, membership=owner, kind="nudge", message="Hello")
     make_share(owner, item, connection=make_connection(owner, "mastodon"))
+    task = EngagementTask.objects.create(
+        org=org, network="mastodon", post_url="https://mastodon.example/@acme/1", action="reply"
+    )
+    EngagementTaskDone.objects.create(
+        org=org, task=task, membership=owner, action="reply", method="marked", text="Well said"
+    )
 
     do_create_scim_token(org, None, "directory")
     _populate_analytics(org, member)

@@ -81,7 +81,7 @@ from chorus.program.models import (
 )
 from chorus.program.signals import participant_left
 from chorus.sharing.actions import revoke_remote
-from chorus.sharing.models import Connection, Share
+from chorus.sharing.models import Connection, EngagementTaskDone, Share
 from chorus.webhooks.models import Message as WebhookMessage
 
 EXPORT_FORMAT = "chorus-personal-data/1"
@@ -182,6 +182,7 @@ PERSONAL_DATA: dict[str, Personal | NotPersonal] = {
     "content.Campaign": NotPersonal(_ORG_CONTENT),
     "content.ContentItem": NotPersonal(_ORG_CONTENT),
     "content.Caption": NotPersonal(_ORG_CONTENT),
+    "content.ContentImage": NotPersonal(_ORG_CONTENT),
     "content.Source": NotPersonal(_ORG_CONTENT),
     "content.CuratedEntry": NotPersonal("articles read from the organisation's feeds"),
     "content.Suggestion": Personal("suggested_by", DELETED),
@@ -242,6 +243,12 @@ PERSONAL_DATA: dict[str, Personal | NotPersonal] = {
     ),
     "sharing.Attempt": NotPersonal("which worker called a network, and the outcome"),
     "sharing.EngagementSnapshot": NotPersonal("a post's counts on its network"),
+    "sharing.EngagementTask": NotPersonal(_ORG_CONTENT),
+    "sharing.EngagementTaskDone": Personal(
+        "membership",
+        ANONYMISED,
+        why="kept without the person, their words or their post for the figures",
+    ),
     # Notifications.
     "notify.Notification": Personal("membership", DELETED),
     "notify.DigestSend": Personal("membership", DELETED),
@@ -389,6 +396,21 @@ def _export_membership(member: Membership) -> dict[str, Any]:
             }
             for share in Share.objects.filter(membership=member)
             .select_related("item")
+            .order_by("created_at", "id")
+        ],
+        "engagements": [
+            {
+                "post": done.task.post_url,
+                "network": done.task.network,
+                "action": done.action,
+                "method": done.method,
+                "text": done.text,
+                "originality": done.originality,
+                "done": _when(done.created_at),
+                "reply_url": done.remote_url,
+            }
+            for done in EngagementTaskDone.objects.filter(membership=member)
+            .select_related("task")
             .order_by("created_at", "id")
         ],
         "tracked_links": _export_links(member),
@@ -784,6 +806,12 @@ def _erase_contributions(member: Membership, report: Erasure) -> None:
             error="",
             metrics_done=True,
             updated_at=timezone.now(),
+        ),
+    )
+    report.count(
+        "sharing.EngagementTaskDone",
+        EngagementTaskDone.objects.filter(membership=member).update(
+            membership=None, text="", remote_id="", remote_url=""
         ),
     )
     report.count(

@@ -97,7 +97,7 @@ from chorus.links.models import Click, Conversion, LinkDay
 from chorus.orgs.models import Membership, Team
 from chorus.program.models import Participation
 from chorus.sharing.metrics import latest_engagement, total_engagement
-from chorus.sharing.models import CHANNEL_CHOICES, Share
+from chorus.sharing.models import CHANNEL_CHOICES, EngagementTask, EngagementTaskDone, Share
 
 Dimension = Literal["day", "team", "campaign", "network", "item", "membership"]
 Step = Literal["day", "week", "month"]
@@ -1510,3 +1510,49 @@ def variant_figures(item: ContentItem) -> list[VariantGroup]:
             )
         result.append(VariantGroup(network, language, variants, comparison))
     return result
+
+
+# --- Engagement tasks ------------------------------------------------------------------
+
+# A reply counts as in the person's own words from this share of own words on, with no
+# colleague's reply near-identical to it: the default of the points rules for shares.
+OWN_WORDS_REPLY = 0.3
+
+
+@dataclass(frozen=True)
+class EngagementTaskFigures:
+    """What programme members did with engagement tasks over a period."""
+
+    done: int  # engagements of every kind
+    replies: int
+    own_word_replies: int  # replies in the person's own words (OWN_WORDS_REPLY)
+    taps: int  # likes and boosts
+    by_chorus: int  # done through the person's connection rather than marked done
+
+    @property
+    def own_word_share(self) -> float | None:
+        """Own-word replies among all engagements: conversation rather than taps."""
+        return self.own_word_replies / self.done if self.done else None
+
+
+def engagement_task_figures(
+    org_id: int, since: datetime, until: datetime, *, own_words: float = OWN_WORDS_REPLY
+) -> EngagementTaskFigures:
+    """Engagement tasks done from `since` (included) to `until` (excluded), one query."""
+    reply = EngagementTask.Action.REPLY
+    own = Q(action=reply, originality__gte=own_words, near_duplicates=0)
+    counts = EngagementTaskDone.objects.filter(
+        org_id=org_id, created_at__gte=since, created_at__lt=until
+    ).aggregate(
+        done=Count("id"),
+        replies=Count("id", filter=Q(action=reply)),
+        own_word_replies=Count("id", filter=own),
+        by_chorus=Count("id", filter=Q(method=EngagementTaskDone.Method.API)),
+    )
+    return EngagementTaskFigures(
+        done=counts["done"],
+        replies=counts["replies"],
+        own_word_replies=counts["own_word_replies"],
+        taps=counts["done"] - counts["replies"],
+        by_chorus=counts["by_chorus"],
+    )

@@ -692,13 +692,18 @@ def check_engagement(facts: Facts) -> Check:
     - `silent_shares`: the share of shares that drew none at all, plain relays nobody
       reacted to;
     - `personal_vs_relay`: engagement per share with at least 20% of own words, divided by
-      that of shares with less (plain relaying of the suggested text); shown, not judged.
+      that of shares with less (plain relaying of the suggested text); shown, not judged;
+    - `engagement_tasks_done` and `own_word_replies`: likes, boosts and replies people did
+      on others' posts when asked (`figures.engagement_task_figures`), and the share of them
+      that were replies in their own words; shown, not judged.
     Act: silent shares at or above `silent_act_percent`. Watch: at or above
     `silent_watch_percent`. Judged from MIN_SHARES measured shares on.
     """
     limits = facts.thresholds
     mature = [share for share in facts.shares if share.at <= facts.now - ENGAGEMENT_MATURITY]
     engagement = engagement_by_share(mature)
+    # Engaging with others' posts (engagement tasks): shown, not judged.
+    tasks = figures.engagement_task_figures(facts.org.pk, facts.since, facts.now)
     measured = [share for share in mature if share.id in engagement]
     total = sum(engagement[share.id] for share in measured)
     per_share = _ratio(total, len(measured))
@@ -764,6 +769,18 @@ def check_engagement(facts: Facts) -> Check:
             Figure("silent_shares", _("Shares that drew no engagement"), silent, "share"),
             Figure("personal_vs_relay", _("Own words against plain relays"), lift, "ratio"),
             Figure("measured_shares", _("Shares measured"), len(measured), "count"),
+            Figure(
+                "engagement_tasks_done",
+                _("Engagement tasks done (likes, boosts, replies)"),
+                tasks.done,
+                "count",
+            ),
+            Figure(
+                "own_word_replies",
+                _("Replies in people's own words, among engagement tasks done"),
+                tasks.own_word_share,
+                "share",
+            ),
         ),
         note=note,
         rule=_("Act from %(act)s%% of shares without engagement, watch from %(watch)s%%.")

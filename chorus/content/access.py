@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from chorus.content.models import (
     Campaign,
     Caption,
+    ContentImage,
     ContentItem,
     CuratedEntry,
     ImportJob,
@@ -36,6 +37,15 @@ def get_caption(membership: Membership, caption_id: int) -> Caption:
     )
     require_role(membership, Role.PROGRAM_MANAGER)
     return caption
+
+
+def get_image(membership: Membership, image_id: int) -> ContentImage:
+    """An image of one of the org's items, for a programme manager to change."""
+    image = get_object_or_404(
+        ContentImage.objects.select_related("item"), org=membership.org, pk=image_id
+    )
+    require_role(membership, Role.PROGRAM_MANAGER)
+    return image
 
 
 def _managed(model, membership: Membership, object_id: int):  # type: ignore[no-untyped-def]

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from chorus.content.models import (
     Campaign,
     Caption,
+    ContentImage,
     ContentItem,
     CuratedEntry,
     ImportJob,
@@ -19,6 +22,7 @@ from chorus.content.models import (
     Topic,
 )
 from chorus.content.signals import campaign_created, item_published
+from chorus.lib.images import CleanImage
 from chorus.lib.language import detect_language
 from chorus.lib.urls import canonicalize_url
 from chorus.orgs.actions import audit
@@ -194,6 +198,60 @@ def do_delete_caption(actor: Membership, caption: Caption) -> None:
         actor.org, actor.user, "caption.delete", caption.item, {"network": [caption.network, None]}
     )
     caption.delete()
+
+
+@transaction.atomic
+def do_add_image(
+    actor: Membership, item: ContentItem, image: CleanImage, *, alt_en: str, alt_fr: str
+) -> ContentImage:
+    """Add an image (already checked and cleaned, `lib.images.clean_upload`) after the
+    item's others; audited as "image.add"."""
+    last = item.images.aggregate(last=Max("position"))["last"]
+    added = ContentImage(
+        org=actor.org,
+        item=item,
+        position=0 if last is None else last + 1,
+        width=image.width,
+        height=image.height,
+        alt_en=alt_en.strip(),
+        alt_fr=alt_fr.strip(),
+    )
+    added.file.save(f"image.{image.extension}", ContentFile(image.data), save=False)
+    added.save()
+    audit(actor.org, actor.user, "image.add", item, {"image": [None, added.pk]})
+    return added
+
+
+@transaction.atomic
+def do_describe_image(actor: Membership, image: ContentImage, *, alt_en: str, alt_fr: str) -> None:
+    """Change an image's descriptions; audited as "image.describe"."""
+    image.alt_en, image.alt_fr = alt_en.strip(), alt_fr.strip()
+    image.save(update_fields=["alt_en", "alt_fr"])
+    audit(actor.org, actor.user, "image.describe", image.item, {"image": [image.pk, image.pk]})
+
+
+@transaction.atomic
+def do_move_image(actor: Membership, image: ContentImage, direction: int) -> None:
+    """Swap an image with the one before (-1) or after (+1) it."""
+    images = list(ContentImage.objects.select_for_update().filter(item_id=image.item_id))
+    index = next(i for i, other in enumerate(images) if other.pk == image.pk)
+    other_index = index + direction
+    if not 0 <= other_index < len(images):
+        return
+    images[index], images[other_index] = images[other_index], images[index]
+    for position, each in enumerate(images):
+        each.position = position
+    ContentImage.objects.bulk_update(images, ["position"])
+
+
+@transaction.atomic
+def do_delete_image(actor: Membership, image: ContentImage) -> None:
+    """Remove an image (and its file, once the transaction is committed)."""
+    audit(actor.org, actor.user, "image.delete", image.item, {"image": [image.pk, None]})
+    storage, name = image.file.storage, image.file.name
+    image.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from chorus.content.models import (
     Topic,
 )
 from chorus.lib.ids import IdMultipleChoiceField
+from chorus.lib.images import MAX_UPLOAD_BYTES, CleanImage, ImageRefused, clean_upload
 from chorus.lib.networks import LANGUAGE_CHOICES, Network
 from chorus.orgs.models import Organization, Team
 
@@ -88,6 +89,43 @@ class ContentItemForm(forms.ModelForm):
         if publish_at and expire_at and expire_at <= publish_at:
             self.add_error("expire_at", _("The expiry must come after the publication."))
         return data
+
+
+class ContentImageForm(forms.Form):
+    """An image to post with the item, with its description in each language.
+
+    The file is read whole and checked with Pillow (`lib.images.clean_upload`): what
+    passes is `cleaned_data["image"]`, a `CleanImage` without metadata."""
+
+    file = forms.FileField(label=_("Image"))
+    alt_en = forms.CharField(
+        label=_("Description (English)"),
+        max_length=1500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What the image shows, for people who cannot see it."),
+    )
+    alt_fr = forms.CharField(
+        label=_("Description (French)"),
+        max_length=1500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_file(self) -> CleanImage:
+        upload = self.cleaned_data["file"]
+        try:
+            # Read no more than the limit and one byte: a larger file is refused unread.
+            return clean_upload(upload.read(MAX_UPLOAD_BYTES + 1))
+        except ImageRefused as refusal:
+            raise forms.ValidationError(
+                _("This file cannot be used: %(reason)s") % {"reason": refusal}
+            ) from refusal
+
+
+class ImageDescriptionForm(forms.Form):
+    alt_en = forms.CharField(label=_("Description (English)"), max_length=1500, required=False)
+    alt_fr = forms.CharField(label=_("Description (French)"), max_length=1500, required=False)
 
 
 class CaptionForm(forms.ModelForm):

@@ -262,6 +262,48 @@ class ContentItem(models.Model):
         return self.image.url if self.image else ""
 
 
+def media_path(instance: ContentImage, filename: str) -> str:
+    """Posted images live apart from card images, under random names as well."""
+    extension = filename.rsplit(".", 1)[-1].lower()[:5] if "." in filename else "img"
+    return f"content/media/{secrets.token_urlsafe(16)}.{extension}"
+
+
+class ContentImage(models.Model):
+    """An image posted natively with the item, in its order, with a description (alt
+    text) in each language. `ContentItem.image` stays the card/preview image.
+
+    The file is stored cleaned (`lib.images.clean_upload`: a real image, upright, without
+    EXIF or location); publishing fits it to each network's limits. An image without a
+    description cannot be posted: people who cannot see it must be told what it shows.
+    """
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="images")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    file = models.ImageField(_("image"), upload_to=media_path)
+    # As stored (set from the cleaned image, so pages never open the file to learn them).
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    alt_en = models.CharField(_("description (English)"), max_length=1500, blank=True)
+    alt_fr = models.CharField(_("description (French)"), max_length=1500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("image to post")
+        verbose_name_plural = _("images to post")
+
+    def __str__(self) -> str:
+        return self.alt_en or self.alt_fr or self.file.name
+
+    def alt_for(self, language: str) -> str:
+        """The description in `language`, else in the other language, else ""."""
+        french, english = self.alt_fr.strip(), self.alt_en.strip()
+        if (language or "").startswith("fr"):
+            return french or english
+        return english or french
+
+
 class Caption(models.Model):
     """A suggested text for one network and language; ambassadors always edit freely."""
 

@@ -15,6 +15,8 @@ urlpatterns = [
         name="item_refresh_preview",
     ),
     path("content/<int:contentitem_id>/captions/", views.caption_add, name="caption_add"),
+    path("content/<int:contentitem_id>/images/", views.image_add, name="image_add"),
+    path("images/<int:contentimage_id>/", views.image_change, name="image_change"),
     path("captions/check/", views.caption_check, name="caption_check"),
     path("captions/<int:caption_id>/", views.caption_edit, name="caption_edit"),
     path("captions/<int:caption_id>/delete/", views.caption_delete, name="caption_delete"),

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -18,6 +19,7 @@ from chorus.content.access import (
     get_campaign,
     get_caption,
     get_entry,
+    get_image,
     get_import_job,
     get_item,
     get_persona,
@@ -29,8 +31,10 @@ from chorus.content.forms import (
     CampaignForm,
     CaptionCheckForm,
     CaptionForm,
+    ContentImageForm,
     ContentItemForm,
     DeclineForm,
+    ImageDescriptionForm,
     ImportForm,
     LibraryFilterForm,
     PersonaForm,
@@ -42,6 +46,7 @@ from chorus.content.importing import ImportRefused, check_upload
 from chorus.content.library import search_items
 from chorus.content.models import (
     Campaign,
+    ContentImage,
     ContentItem,
     CuratedEntry,
     ImportJob,
@@ -153,8 +158,87 @@ def item_detail(request: HttpRequest, membership: Membership, contentitem_id: in
         "networks": Network.choices,
         "shareable": item.is_live() and not item.internal_only and bool(item.url),
         "new_link": request.session.pop("new_link", None),
+        "images": images_of(item),
+        "image_form": ContentImageForm(),
     }
     return render(request, "content/item_detail.html", context)
+
+
+def _refused_context(
+    item: ContentItem, caption_form: CaptionForm, image_form: ContentImageForm | None = None
+) -> dict[str, Any]:
+    """The item's page shown again after a refused caption or image, with its errors."""
+    return {
+        "item": item,
+        "captions": [
+            (caption, check_caption(caption.text, caption.network))
+            for caption in item.captions.all()
+        ],
+        "caption_form": caption_form,
+        "networks": Network.choices,
+        "images": images_of(item),
+        "image_form": image_form or ContentImageForm(),
+    }
+
+
+# --- Images posted with an item ---
+
+
+def images_of(item: ContentItem) -> list[ContentImage]:
+    """The item's images in order, each with `alt` in the language of the page."""
+    language = translation.get_language() or ""
+    images = list(item.images.all())
+    for image in images:
+        image.alt = image.alt_for(language)  # type: ignore[attr-defined]
+    return images
+
+
+@require_POST
+@org_view(Role.PROGRAM_MANAGER)
+def image_add(request: HttpRequest, membership: Membership, contentitem_id: int) -> HttpResponse:
+    """Upload an image to post with the item; a file that is not a usable image is
+    refused with the reason, and nothing is saved."""
+    item = get_item(membership, contentitem_id, manage=True)
+    form = ContentImageForm(request.POST, request.FILES)
+    if form.is_valid():
+        actions.do_add_image(
+            membership,
+            item,
+            form.cleaned_data["file"],
+            alt_en=form.cleaned_data["alt_en"],
+            alt_fr=form.cleaned_data["alt_fr"],
+        )
+        messages.success(request, _("The image was added."))
+        return redirect("item_detail", org=membership.org.slug, contentitem_id=item.pk)
+    context = _refused_context(
+        item, CaptionForm(initial={"language": item.language or "en"}), image_form=form
+    )
+    return render(request, "content/item_detail.html", context, status=400)
+
+
+@require_POST
+@org_view(Role.PROGRAM_MANAGER)
+def image_change(
+    request: HttpRequest, membership: Membership, contentimage_id: int
+) -> HttpResponse:
+    """Describe, move or remove an image (the `action` button that was pressed)."""
+    image = get_image(membership, contentimage_id)
+    action = request.POST.get("action", "")
+    if action in ("up", "down"):
+        actions.do_move_image(membership, image, -1 if action == "up" else 1)
+    elif action == "delete":
+        actions.do_delete_image(membership, image)
+        messages.success(request, _("The image was removed."))
+    elif action == "describe":
+        form = ImageDescriptionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("A description is at most 1,500 characters long."))
+        else:
+            actions.do_describe_image(membership, image, **form.cleaned_data)
+            messages.success(request, _("The description was saved."))
+    else:
+        messages.error(request, _("Unknown action."))
+    return redirect("item_detail", org=membership.org.slug, contentitem_id=image.item_id)
 
 
 @require_POST
@@ -182,16 +266,7 @@ def caption_add(request: HttpRequest, membership: Membership, contentitem_id: in
         actions.do_save_caption(membership, item, None, **form.cleaned_data)
         messages.success(request, _("The caption was added."))
         return redirect("item_detail", org=membership.org.slug, contentitem_id=item.pk)
-    captions = [
-        (caption, check_caption(caption.text, caption.network)) for caption in item.captions.all()
-    ]
-    context = {
-        "item": item,
-        "captions": captions,
-        "caption_form": form,
-        "networks": Network.choices,
-    }
-    return render(request, "content/item_detail.html", context, status=400)
+    return render(request, "content/item_detail.html", _refused_context(item, form), status=400)
 
 
 @require_http_methods(["GET", "POST"])

@@ -34,7 +34,7 @@ from chorus.links.models import LinkDay
 from chorus.orgs.models import Membership, Organization
 from chorus.program.models import Participation, Question, WorkshopSignup
 from chorus.sharing.metrics import latest_engagement
-from chorus.sharing.models import Share
+from chorus.sharing.models import EngagementTask, EngagementTaskDone, Share
 
 if TYPE_CHECKING:
     from chorus.sharing.metrics import Engagement
@@ -298,6 +298,63 @@ def _helping_candidates(
     return candidates
 
 
+def engagement_task_points(
+    action: str, originality: float | None, near_duplicates: int, rules: PointsRules
+) -> tuple[int, bool]:
+    """Points for one engagement task done, and whether it counts as own words.
+
+    A reply is judged like a share (own words against the suggested angle, and no
+    colleague's reply near-identical to it): in one's own words it earns what an original
+    share does; otherwise, and for a like or a boost, what a reaction earns. Replies with
+    own words are what the programme is after, taps are a start."""
+    if action == EngagementTask.Action.REPLY and originality is not None:
+        points, original = share_points(originality, near_duplicates, rules)
+        if original:
+            return points, True
+    return rules.reaction, False
+
+
+def _engagement_task_candidates(
+    org: Organization, rules: PointsRules, member_ids: Collection[int], start: date | None
+) -> list[Candidate]:
+    """Engagement tasks done, counted with the conversations (same kind and daily cap)."""
+    done = EngagementTaskDone.objects.filter(org=org, membership_id__in=member_ids)
+    if start is not None:
+        done = done.filter(created_at__gte=day_start(start))
+    candidates = []
+    for (
+        pk,
+        member_id,
+        created_at,
+        action,
+        originality,
+        near_duplicates,
+        task_id,
+    ) in done.values_list(
+        "pk",
+        "membership_id",
+        "created_at",
+        "action",
+        "originality",
+        "near_duplicates",
+        "task_id",
+    ):
+        points, own = engagement_task_points(action, originality, near_duplicates, rules)
+        candidates.append(
+            Candidate(
+                member_id,
+                Kind.ENGAGEMENT,
+                "engagement",
+                str(pk),
+                timezone.localdate(created_at),
+                points,
+                (created_at, pk),
+                {"task": task_id, "action": action, "own_words": own},
+            )
+        )
+    return candidates
+
+
 # --- Caps and the ledger ------------------------------------------------------------------
 
 
@@ -448,6 +505,7 @@ def award(org: Organization, since: datetime | None = None) -> AwardReport:
         *_click_candidates(org, rules, member_ids, start),
         *_suggestion_candidates(org, rules, member_ids, start),
         *_helping_candidates(org, rules, member_ids, start),
+        *_engagement_task_candidates(org, rules, member_ids, start),
     ]
     _reconcile(org, member_ids, start, apply_caps(candidates, rules), report)
     if members:

@@ -17,6 +17,7 @@ from chorus.feed.models import Profile
 from chorus.notify.actions import digest_settings
 from chorus.orgs.access import org_view
 from chorus.orgs.models import Membership
+from chorus.sharing.access import open_tasks
 
 
 def profile_of(membership: Membership) -> Profile:
@@ -95,7 +96,10 @@ def feed_context(request: HttpRequest, membership: Membership) -> dict[str, obje
         hidden = (
             ContentItem.objects.visible_to(membership).filter(pk=int(request.GET["hidden"])).first()
         )
+    profile = Profile.objects.filter(membership=membership).only("networks").first()
+    followed = list(profile.networks) if profile is not None and profile.networks else []
     return {
+        "engagement_tasks": list(open_tasks(membership, followed)[:5]),
         "cards": cards,
         "participation": participation,
         "topics": topics,

@@ -23,8 +23,21 @@ Credentials = dict[str, Any]
 
 
 @dataclass(frozen=True)
+class PostImage:
+    """An image to upload with a post, already fitted to the network's limits."""
+
+    data: bytes
+    mime_type: str
+    alt: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
 class Post:
-    """One post to publish. `text` already contains `url` (the person's tracked link)."""
+    """One post to publish. `text` already contains `url` (the person's tracked link);
+    `images`, in order, are uploaded natively and replace the link card where the network
+    shows one or the other."""
 
     text: str
     url: str = ""
@@ -33,6 +46,7 @@ class Post:
     language: str = ""
     # Stable per share: sent as Mastodon's Idempotency-Key; used to reconcile elsewhere.
     idempotency_key: str = ""
+    images: tuple[PostImage, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -130,6 +144,25 @@ class Client(Protocol):
 
     def revoke(self, credentials: Credentials) -> None:
         """Revoke the token where the network allows it; errors are swallowed by callers."""
+        ...
+
+
+# What a person can be asked to do with someone else's post (an engagement task).
+LIKE, BOOST, REPLY = "like", "boost", "reply"
+
+
+class Engager(Protocol):
+    """A client that likes, boosts or replies to an existing post for a connected person."""
+
+    network: str
+
+    def engage(
+        self, credentials: Credentials, post_url: str, action: str, text: str = ""
+    ) -> Published:
+        """Do `action` (LIKE, BOOST or REPLY with `text`) on the post at `post_url`, as
+        the network shows it in a browser; return what was created (the like, the boost,
+        the reply). Raises PermanentError("post_not_found") when the address names no post
+        the network can find, and the client's other errors as when publishing."""
         ...
 
 

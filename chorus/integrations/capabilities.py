@@ -18,7 +18,7 @@ from django import forms
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from chorus.integrations.base import Account, Client, Credentials, MetricsClient
+from chorus.integrations.base import Account, Client, Credentials, Engager, MetricsClient
 
 # What publishing does when an earlier attempt's outcome is unknown (see sharing.publishing):
 # "resend": the network deduplicates by idempotency key, so sending again is the check;
@@ -29,6 +29,27 @@ Reconcile = Literal["resend", "look", "ask"]
 
 def _always() -> bool:
     return True
+
+
+def _open_the_post(post_url: str, action: str, text: str) -> str:
+    return post_url
+
+
+@dataclass(frozen=True)
+class MediaLimits:
+    """What a network takes as images attached to a post, as its documentation says.
+
+    Publishing checks the count and the alt texts before sending (a clear refusal in the
+    composer), then fits each image (`lib.images.fit`: format, bytes, longest side).
+    """
+
+    max_images: int
+    max_bytes: int  # per image, as uploaded
+    max_side: int  # pixels on the longest side Chorus sends (larger ones are scaled down)
+    formats: frozenset[str]  # Pillow's names: JPEG, PNG, WEBP, GIF
+    max_alt: int  # characters of alt text
+    # Where the network documents these figures.
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +77,14 @@ class Integration:
     length_rule: str = "facebook"
     # The network a tracked link made for this channel counts under (`lib.networks`).
     link_network: str = "facebook"
+    # Images the client uploads natively with a post; None: links only.
+    media: MediaLimits | None = None
+    # Engagement tasks: what Chorus does through the API for a connected person (`LIKE`,
+    # `BOOST`, `REPLY` of `base`), and otherwise the page the person opens to do it
+    # themselves, then marks done: (post URL, action, reply text) -> address.
+    engager: Engager | None = None
+    engages: frozenset[str] = frozenset()
+    engage_intent: Callable[[str, str, str], str] = _open_the_post
 
     @property
     def publishes(self) -> bool:
@@ -65,6 +94,11 @@ class Integration:
     @property
     def intent_only(self) -> bool:
         return self.client is None
+
+    @property
+    def posts_images(self) -> bool:
+        """Whether Chorus uploads images with a post on this network."""
+        return self.client is not None and self.media is not None
 
     def measured(self) -> bool:
         """Whether Chorus reads posts' counts back from this network on this server."""

@@ -99,9 +99,12 @@ def send(
     headers: dict[str, str] | None = None,
     json_body: object = None,
     form: dict[str, str] | None = None,
+    data: bytes | None = None,
+    content_type: str = "",
     creates: bool = False,
 ) -> Response:
-    """Send one API request and return the answer, whatever its status.
+    """Send one API request (a JSON body, a form, or raw `data` of `content_type` such as
+    an image or a multipart form) and return the answer, whatever its status.
 
     A transport failure raises RetryableError, or UnknownOutcome when `creates` is set and
     the request may have reached the network (anything but a failed connection): a post
@@ -115,6 +118,9 @@ def send(
     elif form is not None:
         body = urlencode(form).encode()
         all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+    elif data is not None:
+        body = data
+        all_headers["Content-Type"] = content_type
     try:
         return request(method, url, body=body, headers=all_headers)
     except FetchError as error:

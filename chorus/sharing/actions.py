@@ -9,19 +9,21 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chorus.content.models import Caption, ContentItem
+from chorus.content.models import Caption, ContentImage, ContentItem
 from chorus.integrations import registry
-from chorus.integrations.base import Account
+from chorus.integrations.base import Account, Published, PublishError, ReconnectError
+from chorus.integrations.capabilities import Integration
 from chorus.links.actions import LinkError, link_for, short_url
 from chorus.orgs.actions import audit, do_change_settings
 from chorus.orgs.models import Membership
 from chorus.program.models import is_participant
-from chorus.sharing.models import Connection, MastodonApp, Share
+from chorus.sharing.models import Connection, EngagementTask, EngagementTaskDone, MastodonApp, Share
+from chorus.sharing.originality import NEAR_DUPLICATE_THRESHOLD, own_words, signature, similarity
 from chorus.sharing.scheduling import policy_of
 
 logger = logging.getLogger(__name__)
@@ -131,6 +133,11 @@ class ShareRefused(Exception):
         self.next_allowed = next_allowed
 
 
+def share_language(item: ContentItem, member: Membership) -> str:
+    """The language a share is posted in (its images' descriptions follow it)."""
+    return item.language or member.org.default_language
+
+
 def compose_text(text: str, link_url: str, raw_urls: Iterable[str] = ()) -> str:
     """The person's text with their tracked link, added at the end if they removed it. The
     item's own address (`raw_urls`, as a caption may carry it) becomes the tracked link, so
@@ -145,6 +152,43 @@ def compose_text(text: str, link_url: str, raw_urls: Iterable[str] = ()) -> str:
     return text
 
 
+def check_images(
+    integration: Integration, images: list[ContentImage], language: str, *, api: bool
+) -> None:
+    """Refuse images the network will not take from Chorus, before anything is saved:
+    more than it allows, one without a description, a description too long."""
+    if not images:
+        return
+    limits = integration.media
+    if not api or limits is None or not integration.posts_images:
+        raise ShareRefused(
+            _(
+                "Chorus posts images only when it publishes for you on %(network)s: "
+                "connect it, or untick the images."
+            )
+            % {"network": integration.label}
+        )
+    if len(images) > limits.max_images:
+        raise ShareRefused(
+            _("%(network)s takes at most %(count)s images in a post.")
+            % {"network": integration.label, "count": limits.max_images}
+        )
+    for image in images:
+        alt = image.alt_for(language)
+        if not alt:
+            raise ShareRefused(
+                _(
+                    "Every image needs a description for people who cannot see it; "
+                    "ask the programme team to add one."
+                )
+            )
+        if len(alt) > limits.max_alt:
+            raise ShareRefused(
+                _("%(network)s takes image descriptions of at most %(count)s characters.")
+                % {"network": integration.label, "count": limits.max_alt}
+            )
+
+
 @transaction.atomic
 def do_compose(
     member: Membership,
@@ -155,10 +199,12 @@ def do_compose(
     when: str = "now",
     at: datetime | None = None,
     caption: Caption | None = None,
+    images: list[ContentImage] | None = None,
     request: HttpRequest | None = None,
 ) -> Share:
     """Create a share: scheduled for the worker when the network is connected, else an
-    intent the person opens on their device. Enforces opt-in, originality and cadence."""
+    intent the person opens on their device. Enforces opt-in, originality and cadence,
+    and what the network takes as images (`check_images`)."""
     from chorus.sharing.checks import run
     from chorus.sharing.originality import signature
     from chorus.sharing.scheduling import SlotRefused, check_slot, good_time, next_allowed
@@ -196,6 +242,11 @@ def do_compose(
         membership=member, network=network, status=Connection.Status.ACTIVE
     ).first()
     api = integration.publishes and connection is not None
+    chosen = sorted(
+        (image for image in images or [] if image.item_id == item.pk),
+        key=lambda image: (image.position, image.pk),
+    )
+    check_images(integration, chosen, share_language(item, member), api=api)
     share = Share(
         org=member.org,
         membership=member,
@@ -232,6 +283,8 @@ def do_compose(
     if api:
         share.status = Share.Status.SCHEDULED
     share.save()
+    if chosen:
+        share.images.set(chosen)
     audit(member.org, member.user, "share.create", share, {"network": [None, network]})
     if api and share.scheduled_for is not None and share.scheduled_for <= now:
         from chorus.sharing.tasks import publish_now
@@ -345,3 +398,112 @@ def do_resolve_check(member: Membership, share: Share, *, published: bool) -> Sh
     share.error_code = share.error = ""
     share.save()
     return share
+
+
+# --- Engagement tasks -------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_create_task(
+    actor: Membership, *, network: str, post_url: str, action: str, angle: str = ""
+) -> EngagementTask:
+    """Ask programme members to engage with a post; audited as "engagement_task.create"."""
+    task = EngagementTask.objects.create(
+        org=actor.org,
+        created_by=actor,
+        network=network,
+        post_url=post_url,
+        action=action,
+        angle=angle.strip(),
+    )
+    audit(actor.org, actor.user, "engagement_task.create", task, {"network": [None, network]})
+    return task
+
+
+@transaction.atomic
+def do_close_task(actor: Membership, task: EngagementTask) -> None:
+    EngagementTask.objects.filter(pk=task.pk).update(is_open=False)
+    audit(actor.org, actor.user, "engagement_task.close", task)
+
+
+def do_engage(
+    member: Membership, task: EngagementTask, *, text: str = "", marked: bool = False
+) -> EngagementTaskDone:
+    """Do a task: through the person's connection where the network allows it (the call
+    is made first: nothing is recorded if the network refuses), else recorded as done on
+    the network's page (`marked`). A reply is measured like a share: its own words
+    against the suggested angle, and its near-duplicates among colleagues' replies."""
+    if not is_participant(member):
+        raise ShareRefused(_("Join the ambassador programme to take part."))
+    if not task.is_open:
+        raise ShareRefused(_("This engagement is closed."))
+    if EngagementTaskDone.objects.filter(task=task, membership=member).exists():
+        raise ShareRefused(_("You already did this one. Thank you!"))
+    text = text.strip()
+    if task.action == EngagementTask.Action.REPLY and not text and not marked:
+        raise ShareRefused(_("Write your reply: a few words of your own."))
+    integration = registry.find(task.network)
+    connection = Connection.objects.filter(
+        membership=member, network=task.network, status=Connection.Status.ACTIVE
+    ).first()
+    engager = integration.engager if integration is not None else None
+    done = None
+    if not marked:
+        if engager is None or connection is None or integration is None:
+            raise ShareRefused(_("Chorus cannot do this for you here: open the post and do it."))
+        if task.action not in integration.engages:
+            raise ShareRefused(_("Chorus cannot do this for you here: open the post and do it."))
+        credentials = dict(connection.credentials)
+        try:
+            done = engager.engage(credentials, task.post_url, task.action, text)
+        except PublishError as error:
+            if error.code == "post_not_found":
+                raise ShareRefused(
+                    _("%(network)s found no post at that address.") % {"network": integration.label}
+                ) from error
+            if isinstance(error, ReconnectError):
+                raise ShareRefused(
+                    _("Reconnect %(network)s, then try again.") % {"network": integration.label}
+                ) from error
+            raise ShareRefused(
+                _("%(network)s refused: %(reason)s")
+                % {"network": integration.label, "reason": error.message}
+            ) from error
+        finally:
+            if credentials != connection.credentials:
+                Connection.objects.filter(pk=connection.pk).update(credentials=credentials)
+    return _record_engagement(member, task, text, done)
+
+
+@transaction.atomic
+def _record_engagement(
+    member: Membership, task: EngagementTask, text: str, done: Published | None
+) -> EngagementTaskDone:
+    originality = None
+    near_duplicates = 0
+    if text:
+        originality = own_words(text, [task.angle] if task.angle else [])
+        mine = signature(text)
+        near_duplicates = sum(
+            1
+            for other in EngagementTaskDone.objects.filter(task=task)
+            .exclude(text="")
+            .values_list("text", flat=True)
+            if similarity(mine, signature(other)) >= NEAR_DUPLICATE_THRESHOLD
+        )
+    method = EngagementTaskDone.Method.API if done is not None else EngagementTaskDone.Method.MARKED
+    try:
+        return EngagementTaskDone.objects.create(
+            org=member.org,
+            task=task,
+            membership=member,
+            action=task.action,
+            method=method,
+            text=text,
+            originality=originality,
+            near_duplicates=near_duplicates,
+            remote_id=done.remote_id[:255] if done is not None else "",
+            remote_url=done.remote_url[:500] if done is not None else "",
+        )
+    except IntegrityError as error:  # a double click: the first one counts
+        raise ShareRefused(_("You already did this one. Thank you!")) from error

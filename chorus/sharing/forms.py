@@ -6,8 +6,9 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from chorus.content.models import ContentImage
 from chorus.integrations import registry
-from chorus.sharing.models import SharingPolicy
+from chorus.sharing.models import EngagementTask, SharingPolicy
 
 
 class ComposeForm(forms.Form):
@@ -30,6 +31,14 @@ class ComposeForm(forms.Form):
         required=False,
         input_formats=["%Y-%m-%dT%H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    # The item's images to post with the text; the view sets the item's queryset.
+    images = forms.ModelMultipleChoiceField(
+        label=_("Images to post"),
+        queryset=ContentImage.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     def clean(self) -> dict[str, Any]:
@@ -83,3 +92,34 @@ class SharingPolicyForm(forms.ModelForm):
                     field.widget.attrs["max"] = validator.limit_value
                 elif isinstance(validator, MinValueValidator):
                     field.widget.attrs["min"] = validator.limit_value
+
+
+def _publishing_networks() -> list[tuple[str, Any]]:
+    """The networks Chorus publishes to: the ones a post can be engaged with."""
+    return [(item.key, item.label) for item in registry.integrations() if item.publishes]
+
+
+class EngagementTaskForm(forms.ModelForm):
+    network = forms.ChoiceField(label=_("Network"), choices=_publishing_networks)
+
+    class Meta:
+        model = EngagementTask
+        fields = ["network", "post_url", "action", "angle"]
+        widgets = {"angle": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {"post_url": _("The post's address, as your browser shows it.")}
+
+    def clean_post_url(self) -> str:
+        url = str(self.cleaned_data["post_url"]).strip()
+        if not url.lower().startswith(("https://", "http://")):
+            raise forms.ValidationError(_("Give the post's web address (https://…)."))
+        return url
+
+
+class EngageForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your reply"),
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("In your own words: what do you add to the conversation?"),
+    )

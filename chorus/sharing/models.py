@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from chorus.content.models import Caption, ContentItem
+from chorus.content.models import Caption, ContentImage, ContentItem
 from chorus.integrations import registry
 from chorus.lib.crypto import EncryptedJSONField
 from chorus.lib.networks import Network
@@ -193,6 +193,10 @@ class Share(models.Model):
         TrackedLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="shares"
     )
     text = models.TextField(_("text"))
+    # The item's images the person chose to post with it (in the item's order).
+    images = models.ManyToManyField(
+        ContentImage, verbose_name=_("images"), blank=True, related_name="shares"
+    )
     # The anti-parrot figures at the time of sharing, and a signature for later lookups.
     originality = models.FloatField(null=True, blank=True)
     near_duplicates = models.PositiveIntegerField(default=0)
@@ -292,3 +296,83 @@ class EngagementSnapshot(models.Model):
     def total(self) -> int:
         """Reactions, comments, reposts and quotes together: what people did with the post."""
         return self.reactions + self.comments + self.reposts + self.quotes
+
+
+class EngagementTask(models.Model):
+    """A programme manager's request: engage with an existing post (the company's or a
+    colleague's) on one network — like it, boost it, or reply with a suggested angle.
+
+    It is offered to programme members who connected that network or follow it in their
+    ambassador profile (`open_tasks`); each person does it once (`EngagementTaskDone`), through
+    the API where the network allows it, else on the network's own page and marked done.
+    """
+
+    class Action(models.TextChoices):
+        LIKE = "like", _("Like")
+        BOOST = "boost", _("Boost or repost")
+        REPLY = "reply", _("Reply or comment")
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    network = models.CharField(_("network"), max_length=20, choices=Network.choices)
+    post_url = models.URLField(_("address of the post"), max_length=500)
+    action = models.CharField(_("what to do"), max_length=10, choices=Action.choices)
+    angle = models.CharField(
+        _("suggested angle"),
+        max_length=500,
+        blank=True,
+        help_text=_("An idea for a reply in people's own words; never a text to copy."),
+    )
+    is_open = models.BooleanField(_("open"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["org", "is_open", "network"], name="task_open")]
+        verbose_name = _("engagement task")
+        verbose_name_plural = _("engagement tasks")
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.post_url}"
+
+
+class EngagementTaskDone(models.Model):
+    """One person's engagement on a task's post: done by Chorus through their connection
+    (`API`), or on the network's page and marked done (`MARKED`). A reply keeps its text
+    and the anti-parrot figures, measured like a share's."""
+
+    class Method(models.TextChoices):
+        API = "api", _("Done by Chorus")
+        MARKED = "marked", _("Done on the network")
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    task = models.ForeignKey(EngagementTask, on_delete=models.CASCADE, related_name="engagements")
+    # Null once the person left and asked for their contributions to be anonymised.
+    membership = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="engagements"
+    )
+    action = models.CharField(max_length=10, choices=EngagementTask.Action.choices)
+    method = models.CharField(max_length=10, choices=Method.choices)
+    text = models.TextField(_("reply"), blank=True)
+    originality = models.FloatField(null=True, blank=True)
+    near_duplicates = models.PositiveIntegerField(default=0)
+    remote_id = models.CharField(max_length=255, blank=True)
+    remote_url = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "membership"],
+                condition=models.Q(membership__isnull=False),
+                name="engagement_once_per_person",
+            )
+        ]
+        verbose_name = _("engagement")
+        verbose_name_plural = _("engagements")
+
+    def __str__(self) -> str:
+        return f"{self.action} on task {self.task_id}"

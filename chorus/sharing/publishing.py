@@ -22,17 +22,21 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chorus.integrations import registry
 from chorus.integrations.base import (
     PermanentError,
     Post,
+    PostImage,
     Published,
     ReconnectError,
     RetryableError,
     UnknownOutcome,
     backoff,
 )
+from chorus.integrations.capabilities import MediaLimits
+from chorus.lib.images import ImageRefused, fit
 from chorus.links.actions import short_url
 from chorus.sharing.models import Attempt, Connection, Share
 from chorus.webhooks.events import emit
@@ -77,7 +81,9 @@ def claim(share_id: int, worker: str) -> bool:
     )
 
 
-def post_for(share: Share) -> Post:
+def post_for(share: Share, media: MediaLimits | None = None) -> Post:
+    """What the client sends for a share: its text and link, and its images fitted to the
+    network's `media` limits (raises ImageRefused when one cannot be made to fit)."""
     item = share.item
     url = short_url(share.link) if share.link is not None else item.url
     return Post(
@@ -87,7 +93,32 @@ def post_for(share: Share) -> Post:
         description=item.summary[:300],
         language=item.language,
         idempotency_key=str(share.idempotency_key),
+        images=_images(share, media) if media is not None else (),
     )
+
+
+def _images(share: Share, media: MediaLimits) -> tuple[PostImage, ...]:
+    language = share.item.language or share.org.default_language
+    images = []
+    for image in share.images.order_by("position", "id"):
+        try:
+            with image.file.open("rb") as stored:
+                data = stored.read()
+        except (OSError, ValueError) as error:
+            raise ImageRefused(_("An image of this post is missing from storage.")) from error
+        fitted = fit(
+            data, formats=media.formats, max_bytes=media.max_bytes, max_side=media.max_side
+        )
+        images.append(
+            PostImage(
+                data=fitted.data,
+                mime_type=fitted.mime_type,
+                alt=image.alt_for(language)[: media.max_alt],
+                width=fitted.width,
+                height=fitted.height,
+            )
+        )
+    return tuple(images)
 
 
 def publish_share(share_id: int, worker: str | None = None) -> str:
@@ -107,7 +138,10 @@ def publish_share(share_id: int, worker: str | None = None) -> str:
     client = integration.client if integration is not None else None
     if integration is None or client is None:
         return _stop(share, "unsupported", "This network cannot be published to by Chorus.")
-    post = post_for(share)
+    try:
+        post = post_for(share, integration.media)
+    except ImageRefused as refusal:
+        return _stop(share, "image_refused", str(refusal))
     credentials = dict(connection.credentials)
 
     previous = share.publish_attempts.filter(Q(outcome="") | Q(outcome="unknown")).exists()

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from chorus.integrations import registry
-from chorus.sharing import views
+from chorus.sharing import engagement_views, views
 
 urlpatterns = [
     path("networks/", views.connections, name="connections"),
@@ -24,4 +24,11 @@ urlpatterns = [
     path("compose/<int:contentitem_id>/", views.compose, name="compose"),
     path("compose/<int:contentitem_id>/check/", views.compose_check, name="compose_check"),
     path("settings/sharing/", views.policy_page, name="sharing_policy"),
+    path("engagements/", engagement_views.engagement_tasks, name="engagement_tasks"),
+    path(
+        "engagements/<int:engagementtask_id>/close/",
+        engagement_views.engagement_task_close,
+        name="engagement_task_close",
+    ),
+    path("engagements/<int:engagementtask_id>/", engagement_views.engage, name="engage"),
 ]

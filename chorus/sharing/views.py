@@ -244,6 +244,46 @@ def _without_link(text: str, link_url: str) -> str:
     return body
 
 
+def _postable(
+    images: list[Any], integration: Any, item: ContentItem, membership: Membership, api: bool
+) -> list[Any]:
+    """The images Chorus can post here now: described, and no more than the network takes."""
+    limits = integration.media
+    if not api or limits is None:
+        return []
+    language = actions.share_language(item, membership)
+    return [image for image in images if image.alt_for(language)][: limits.max_images]
+
+
+def _media_context(
+    form: ComposeForm,
+    images: list[Any],
+    integration: Any,
+    item: ContentItem,
+    membership: Membership,
+    api: bool,
+) -> dict[str, Any]:
+    """What the composer's image chooser (sharing/_media.html) shows."""
+    language = actions.share_language(item, membership)
+    if form.is_bound:
+        chosen = {str(value) for value in form.data.getlist("images")}  # type: ignore[attr-defined]
+    else:
+        chosen = {str(pk) for pk in form.initial.get("images", [])}
+    return {
+        "images": [
+            {
+                "image": image,
+                "alt": image.alt_for(language),
+                "chosen": str(image.pk) in chosen,
+            }
+            for image in images
+        ],
+        "posts_images": api and integration.posts_images,
+        "limits": integration.media,
+        "network_label": integration.label,
+    }
+
+
 @require_http_methods(["GET", "POST"])
 @org_view()
 def compose(request: HttpRequest, membership: Membership, contentitem_id: int) -> HttpResponse:
@@ -281,7 +321,16 @@ def compose(request: HttpRequest, membership: Membership, contentitem_id: int) -
         # "Schedule it then": the next allowed moment the page offered after a refusal.
         data = data.copy()
         data["when"], data["at"] = "at", offered
-    form = ComposeForm(data, initial={"network": network, "text": initial_text, "when": "now"})
+    integration = registry.get(network)
+    api = network in connected and integration.publishes
+    item_images = list(item.images.all())
+    # Offered ticked: the images the network takes from Chorus, described, up to its limit.
+    ticked = [image.pk for image in _postable(item_images, integration, item, membership, api)]
+    form = ComposeForm(
+        data,
+        initial={"network": network, "text": initial_text, "when": "now", "images": ticked},
+    )
+    form.fields["images"].queryset = item.images.all()  # type: ignore[attr-defined]
     next_allowed = None
     status = 200
     if request.method == "POST":
@@ -295,6 +344,7 @@ def compose(request: HttpRequest, membership: Membership, contentitem_id: int) -
                     when=form.cleaned_data["when"],
                     at=form.cleaned_data.get("at"),
                     caption=caption,
+                    images=list(form.cleaned_data["images"]),
                     request=request,
                 )
             except actions.ShareRefused as refusal:
@@ -316,11 +366,12 @@ def compose(request: HttpRequest, membership: Membership, contentitem_id: int) -
         "network": network,
         "caption": caption,
         "variant_count": variant_count,
-        "suggested_text": actions.compose_text(caption.text, link_url) if caption else "",
+        "suggested_text": initial_text if caption else "",
         "next_turn": turn + 1,
         "participant": participant,
-        "connected": network in connected and registry.get(network).publishes,
+        "connected": api,
         "link_url": link_url,
+        "media": _media_context(form, item_images, integration, item, membership, api),
         "next_allowed": next_allowed,
         "org_zone": org_zone(membership.org),
         "angles": [
@@ -389,7 +440,16 @@ def queue(request: HttpRequest, membership: Membership) -> HttpResponse:
     attention = shares.filter(
         status__in=[Share.Status.FAILED, Share.Status.CHECK, Share.Status.DRAFT]
     ).order_by("-updated_at")
-    done = shares.filter(status=Share.Status.PUBLISHED).order_by("-published_at")[:30]
+    done = list(
+        shares.filter(status=Share.Status.PUBLISHED)
+        .prefetch_related("images")
+        .order_by("-published_at")[:30]
+    )
+    for share in done:
+        language = actions.share_language(share.item, membership)
+        share.posted_images = [  # type: ignore[attr-defined]
+            (image, image.alt_for(language)) for image in share.images.all()
+        ]
     from chorus.sharing.notices import advice
 
     context = {

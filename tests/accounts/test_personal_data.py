@@ -159,6 +159,21 @@ def make_everything(
     )
     assert profile.pk
     Feedback.objects.create(org=org, membership=person, item=make_item(org))
+    from chorus.sharing.models import EngagementTask, EngagementTaskDone
+
+    task = EngagementTask.objects.create(
+        org=org, network="mastodon", post_url="https://m.example/@acme/1", action="reply"
+    )
+    EngagementTaskDone.objects.create(
+        org=org,
+        task=task,
+        membership=person,
+        action="reply",
+        method="api",
+        text=f"{MARKER} my reply",
+        remote_id=f"{MARKER}-id",
+        remote_url=f"https://m.example/@{MARKER}/2",
+    )
     ResourceRead.objects.create(resource=Resource.objects.create(org=org), membership=person)
     workshop = Workshop.objects.create(org=org, title="Writing well", starts_at=now)
     WorkshopSignup.objects.create(workshop=workshop, membership=person)

@@ -26,6 +26,13 @@ posts-api, versioning, protocol-version, little-text-format, rate-limits):
   with `errorDetails.inputErrors[].code = "DUPLICATE_POST"`. The commentary is little text:
   an unescaped reserved character cuts the stored text there, as LinkedIn silently does.
   401 invalid/expired token, 403 missing `w_member_social` or another author.
+- `POST /rest/images?action=initializeUpload` (images-api; version and protocol headers,
+  `w_member_social`) `{initializeUploadRequest: {owner}}` with the caller as owner (else
+  403) → 200 `{value: {uploadUrlExpiresAt, uploadUrl, image: "urn:li:image:…"}}`; the
+  bytes then go to `uploadUrl` with `PUT` and the same token → 201 (the stand-in checks
+  they are a JPEG, PNG or GIF: stand-in's choice of 400 otherwise). A post names its images
+  in `content.media {id, altText}` (one) or `content.multiImage.images [{id, altText}]`
+  (2 to 20, multiimage-post-api); an image not uploaded, or another member's → 422.
 - `GET /rest/socialMetadata/{URL-encoded post URN}` (social-metadata-api; same version and
   protocol headers; Bearer with the restricted `r_member_social`, the member's own posts
   only, else 403) → `{entity, reactionSummaries: {TYPE: {reactionType, count}},
@@ -54,6 +61,13 @@ response-codes-and-errors, counting-characters):
   created_at`) → `{data: [{id, text, edit_history_tweet_ids, entities?, created_at?}],
   meta: {result_count, newest_id, oldest_id}}`, newest first, links shown as 23-character
   t.co addresses with `entities.urls[].expanded_url` giving the original.
+- `POST /2/media/upload` (x-api/media/upload-media; multipart `media` and
+  `media_category=tweet_image`; `media.write`) → 200 `{data: {id, media_key, size,
+  expires_after_secs, image: {image_type, w, h}}}`; over 5 MB or not an image → 400.
+  `POST /2/media/metadata` (x-api/media/metadata-create) `{id, metadata: {alt_text:
+  {text}}}` → 200 `{data: {id, associated_metadata: {alt_text}}}`; alt text over 1,000
+  characters → 400. A post names them in `media.media_ids` (1 to 4, the poster's own
+  uploads, else 400).
 - `GET /2/tweets?ids=a,b&tweet.fields=public_metrics` (x-api/posts/lookup, metrics; 1-100
   numeric ids, tweet.read and users.read) → `{data: [{id, text, edit_history_tweet_ids,
   public_metrics?: {retweet_count, reply_count, like_count, quote_count, bookmark_count,
@@ -73,6 +87,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import email
 import hashlib
 import hmac
 import itertools
@@ -175,6 +190,9 @@ class StandIn:
 
             def do_POST(self) -> None:
                 standin._handle(self, "POST")
+
+            def do_PUT(self) -> None:
+                standin._handle(self, "PUT")
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -397,6 +415,8 @@ class LinkedInStandIn(StandIn):
         ("GET", r"/v2/userinfo", "userinfo"),
         ("POST", r"/rest/posts", "posts"),
         ("GET", r"/rest/socialMetadata/(?P<urn>[^/]+)", "social_metadata"),
+        ("POST", r"/rest/images", "images"),
+        ("PUT", r"/dms-uploads/(?P<upload>[^/]+)", "image_upload"),
     ]
     posting_route = "posts"
 
@@ -413,6 +433,8 @@ class LinkedInStandIn(StandIn):
         self._codes: dict[str, _Grant] = {}
         self._tokens: dict[str, _Grant] = {}
         self._post_ids = itertools.count(7_400_000_000_000_000_001)
+        # urn:li:image:… → (owner URN, upload id, the bytes once uploaded)
+        self.images: dict[str, tuple[str, str, bytes | None]] = {}
 
     def settings(self) -> dict[str, str]:
         """The Chorus settings (also environment variables) that aim LinkedIn here."""
@@ -616,6 +638,12 @@ class LinkedInStandIn(StandIn):
         author = f"urn:li:person:{grant.subject}"
         if body["author"] != author:
             return self._forbidden(f"Member is not authorized to post as {body['author']}")
+        for image_urn in _image_urns(body):
+            owner, _upload, data = self.images.get(image_urn, ("", "", None))
+            if owner != author or data is None:
+                return self._error(
+                    422, "UNPROCESSABLE_ENTITY", f"{image_urn} is not an uploaded image of yours."
+                )
         text = decode_little_text(body["commentary"])
         if len(text) > 3000:
             # Stand-in's choice of answer; the 3,000 limit comes from third-party sources.
@@ -642,6 +670,56 @@ class LinkedInStandIn(StandIn):
         urn = f"urn:li:share:{next(self._post_ids)}"
         self.posts.append(LinkedInPost(urn, author, body["commentary"], text, body, version))
         return Reply(201, None, {"x-restli-id": urn})
+
+    def _images(self, call: Call) -> Reply:
+        refusal = self._version_refusal(call)
+        if refusal:
+            return refusal
+        grant, refusal = self._authorize(call)
+        if refusal:
+            return refusal
+        assert grant is not None
+        if call.query.get("action") != "initializeUpload":
+            return self._error(400, "BAD_REQUEST", "Unknown action.")
+        if "w_member_social" not in grant.scope:
+            return self._forbidden("Not enough permissions to access: images.ACTION")
+        body = call.json()
+        request = body.get("initializeUploadRequest") if isinstance(body, dict) else None
+        owner = request.get("owner") if isinstance(request, dict) else None
+        if owner != f"urn:li:person:{grant.subject}":
+            return self._forbidden(f"Member is not authorized to upload as {owner}")
+        upload = secrets.token_urlsafe(12)
+        urn = f"urn:li:image:C4E10AQ{secrets.token_urlsafe(9)}"
+        self.images[urn] = (owner, upload, None)
+        return Reply(
+            200,
+            {
+                "value": {
+                    "uploadUrlExpiresAt": int((time.time() + 3600) * 1000),
+                    "uploadUrl": f"{self.url}/dms-uploads/{upload}",
+                    "image": urn,
+                }
+            },
+        )
+
+    def _image_upload(self, call: Call) -> Reply:
+        grant, refusal = self._authorize(call)
+        if refusal:
+            return refusal
+        assert grant is not None
+        for urn, (owner, upload, _data) in self.images.items():
+            if upload == call.params["upload"]:
+                if owner != f"urn:li:person:{grant.subject}":
+                    return self._forbidden("This upload belongs to another member.")
+                if not call.body.startswith((b"\xff\xd8\xff", b"\x89PNG", b"GIF8")):
+                    return self._error(400, "BAD_REQUEST", "The upload is not a JPG, PNG or GIF.")
+                self.images[urn] = (owner, upload, call.body)
+                return Reply(201)
+        return self._error(404, "NOT_FOUND", "No such upload.")
+
+    def image_bytes(self, urn: str) -> bytes | None:
+        """What was uploaded for an image, or None."""
+        return self.images.get(urn, ("", "", None))[2]
 
     def _social_metadata(self, call: Call) -> Reply:
         refusal = self._version_refusal(call)
@@ -765,9 +843,11 @@ def _post_shape_problem(body: Any) -> str:
         return "/isReshareDisabledByAuthor must be a boolean."
     if "content" in body:
         content = body["content"]
+        if isinstance(content, dict) and set(content) in ({"media"}, {"multiImage"}):
+            return _media_shape_problem(content)
         article = content.get("article") if isinstance(content, dict) else None
         if not isinstance(article, dict) or set(content) != {"article"}:
-            return "/content must hold one article."
+            return "/content must hold one article, one media or a multiImage."
         if not isinstance(article.get("source"), str) or not re.match(
             r"https?://", article["source"]
         ):
@@ -779,11 +859,47 @@ def _post_shape_problem(body: Any) -> str:
     return ""
 
 
+def _media_shape_problem(content: dict[str, Any]) -> str:
+    """Check `content.media` (one image) or `content.multiImage` (2 to 20 images)."""
+    if "media" in content:
+        images = [content["media"]]
+    else:
+        multi = content["multiImage"]
+        images = multi.get("images") if isinstance(multi, dict) else None
+        if not isinstance(images, list) or not 2 <= len(images) <= 20:
+            return "/content/multiImage/images must hold 2 to 20 images."
+    for image in images:
+        if not isinstance(image, dict) or not str(image.get("id", "")).startswith("urn:li:image:"):
+            return "Each image needs an id, an urn:li:image URN."
+        if not isinstance(image.get("altText", ""), str) or len(image.get("altText", "")) > 4086:
+            return "altText is a string of at most 4,086 characters."
+    return ""
+
+
+def _image_urns(body: dict[str, Any]) -> list[str]:
+    content = body.get("content") or {}
+    if "media" in content:
+        return [content["media"]["id"]]
+    if "multiImage" in content:
+        return [image["id"] for image in content["multiImage"]["images"]]
+    return []
+
+
 # --- X ---------------------------------------------------------------------------------------
 
 X_SCOPES = frozenset(
-    {"tweet.read", "tweet.write", "users.read", "offline.access", "like.read", "follows.read"}
+    {
+        "tweet.read",
+        "tweet.write",
+        "users.read",
+        "offline.access",
+        "like.read",
+        "follows.read",
+        "media.write",
+    }
 )
+X_MAX_IMAGE_BYTES = 5 * 1024 * 1024
+X_MAX_ALT_TEXT = 1000
 X_TOKEN_SECONDS = 7200
 X_MAX_WEIGHTED_LENGTH = 280
 X_PUBLIC_METRICS = (
@@ -810,6 +926,7 @@ class Tweet:
     author_id: str
     text: str  # as sent, NFC
     created_at: str
+    media_ids: list[str] = field(default_factory=list)
     public_metrics: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(X_PUBLIC_METRICS, 0)
     )
@@ -826,6 +943,8 @@ class XStandIn(StandIn):
         ("POST", r"/2/tweets", "tweets"),
         ("GET", r"/2/tweets", "lookup"),
         ("GET", r"/2/users/(?P<user_id>\d+)/tweets", "timeline"),
+        ("POST", r"/2/media/upload", "media_upload"),
+        ("POST", r"/2/media/metadata", "media_metadata"),
     ]
     posting_route = "tweets"
 
@@ -842,6 +961,9 @@ class XStandIn(StandIn):
         self._refresh: dict[str, _Grant] = {}
         self._user_ids = itertools.count(1_500_000_001)
         self._tweet_ids = itertools.count(1_860_000_000_000_000_001)
+        self._media_ids = itertools.count(1_880_000_000_000_000_001)
+        # media id → (uploader's user id, bytes, alt text)
+        self.media: dict[str, tuple[str, bytes, str]] = {}
 
     def settings(self) -> dict[str, str]:
         """The Chorus settings (also environment variables) that aim X here."""
@@ -1018,6 +1140,12 @@ class XStandIn(StandIn):
         text = unicodedata.normalize("NFC", body["text"])
         if twitter_text.parse_tweet(text).weightedLength > X_MAX_WEIGHTED_LENGTH:
             return _invalid_request("text", "The `text` field is too long.")
+        media_ids = (body.get("media") or {}).get("media_ids", [])
+        if not isinstance(media_ids, list) or len(media_ids) > 4:
+            return _invalid_request("media.media_ids", "media_ids holds 1 to 4 media ids.")
+        for media_id in media_ids:
+            if self.media.get(str(media_id), ("",))[0] != grant.subject:
+                return _invalid_request("media.media_ids", f"Unknown media id {media_id}.")
         for tweet in self.tweets:
             if tweet.author_id == grant.subject and tweet.text == text:
                 return Reply(
@@ -1033,11 +1161,60 @@ class XStandIn(StandIn):
             grant.subject,
             text,
             datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            [str(media_id) for media_id in media_ids],
         )
         self.tweets.append(tweet)
         shown, _entities = _shortened(tweet)
         return Reply(
             201, {"data": {"id": tweet.id, "text": shown, "edit_history_tweet_ids": [tweet.id]}}
+        )
+
+    def _media_upload(self, call: Call) -> Reply:
+        grant, refusal = self._bearer(call, {"media.write"})
+        if refusal:
+            return refusal
+        assert grant is not None
+        parts = _multipart(call)
+        if "media" not in parts or parts.get("media_category", (b"",))[0] != b"tweet_image":
+            return _invalid_request("media", "Send `media` with media_category=tweet_image.")
+        data = parts["media"][0]
+        if len(data) > X_MAX_IMAGE_BYTES:
+            return _invalid_request("media", "The image is over 5 MB.")
+        kinds = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png", b"RIFF": "image/webp"}
+        kind = next((mime for magic, mime in kinds.items() if data.startswith(magic)), "")
+        if not kind:
+            return _invalid_request("media", "The file is not a supported image.")
+        media_id = str(next(self._media_ids))
+        self.media[media_id] = (grant.subject, data, "")
+        return Reply(
+            200,
+            {
+                "data": {
+                    "id": media_id,
+                    "media_key": f"3_{media_id}",
+                    "size": len(data),
+                    "expires_after_secs": 86400,
+                    "image": {"image_type": kind},
+                }
+            },
+        )
+
+    def _media_metadata(self, call: Call) -> Reply:
+        grant, refusal = self._bearer(call, {"media.write"})
+        if refusal:
+            return refusal
+        assert grant is not None
+        body = call.json()
+        media_id = str(body.get("id", "")) if isinstance(body, dict) else ""
+        alt = ((body.get("metadata") or {}).get("alt_text") or {}).get("text") if media_id else None
+        if media_id not in self.media or self.media[media_id][0] != grant.subject:
+            return _invalid_request("id", f"Unknown media id {media_id}.")
+        if not isinstance(alt, str) or len(alt) > X_MAX_ALT_TEXT:
+            return _invalid_request("metadata.alt_text.text", "Alt text is 1 to 1,000 characters.")
+        owner, data, _old = self.media[media_id]
+        self.media[media_id] = (owner, data, alt)
+        return Reply(
+            200, {"data": {"id": media_id, "associated_metadata": {"alt_text": {"text": alt}}}}
         )
 
     def _lookup(self, call: Call) -> Reply:
@@ -1155,6 +1332,20 @@ class XStandIn(StandIn):
         if not scopes <= grant.scope:
             return None, Reply(403, _problem(403, "Forbidden", "Missing scopes."))
         return grant, None
+
+
+def _multipart(call: Call) -> dict[str, tuple[bytes, str]]:
+    """The parts of a multipart/form-data body: name → (bytes, content type)."""
+    message = email.message_from_bytes(
+        b"Content-Type: " + call.headers.get("content-type", "").encode() + b"\r\n\r\n" + call.body
+    )
+    parts: dict[str, tuple[bytes, str]] = {}
+    for part in message.walk() if message.is_multipart() else []:
+        name = part.get_param("name", header="content-disposition")
+        if isinstance(name, str):
+            payload = part.get_payload(decode=True)
+            parts[name] = (payload if isinstance(payload, bytes) else b"", part.get_content_type())
+    return parts
 
 
 def _problem(status: int, title: str, detail: str) -> dict[str, Any]:

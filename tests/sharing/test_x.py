@@ -69,7 +69,7 @@ def test_connecting_with_pkce_stores_tokens_for_the_account(
     verifier = oauth.new_code_verifier()
     url = client.authorize_url(REDIRECT_URI, "state-9", oauth.code_challenge(verifier))
     query = dict(parse_qsl(urlsplit(url).query))
-    assert query["scope"] == "tweet.read tweet.write users.read offline.access"
+    assert query["scope"] == "tweet.read tweet.write users.read offline.access media.write"
     assert query["code_challenge_method"] == "S256"
 
     callback = consent(url)

@@ -24,12 +24,16 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 
 from chorus.integrations.base import (
+    BOOST,
+    LIKE,
+    REPLY,
     Account,
     Credentials,
     Metrics,
     MetricsUnavailable,
     PermanentError,
     Post,
+    PostImage,
     Published,
     ReconnectError,
     RetryableError,
@@ -43,6 +47,10 @@ from chorus.lib.text_metrics import BLUESKY_MAX_BYTES, check_caption, normalize_
 
 DEFAULT_PDS = "https://bsky.social"
 POST_COLLECTION = "app.bsky.feed.post"
+LIKE_COLLECTION = "app.bsky.feed.like"
+REPOST_COLLECTION = "app.bsky.feed.repost"
+# How a post's address reads in a browser: /profile/<handle or DID>/post/<record key>.
+_POST_ADDRESS = re.compile(r"^/profile/(?P<actor>[^/]+)/post/(?P<rkey>[A-Za-z0-9._:~-]+)/?$")
 # A lost answer is reconciled minutes later, so the post is among the latest few.
 RECENT_POSTS = 20
 # The most post addresses one getPosts call takes (its lexicon's limit).
@@ -135,7 +143,20 @@ class BlueskyClient:
         facets = link_facets(text)
         if facets:
             record["facets"] = facets
-        if post.url:
+        if post.images:
+            # One embed a post: the images win, and the link stays a link in the text.
+            record["embed"] = {
+                "$type": "app.bsky.embed.images",
+                "images": [
+                    {
+                        "image": self._upload_blob(credentials, image),
+                        "alt": image.alt,
+                        "aspectRatio": {"width": image.width, "height": image.height},
+                    }
+                    for image in post.images
+                ],
+            }
+        elif post.url:
             record["embed"] = {
                 "$type": "app.bsky.embed.external",
                 "external": {
@@ -156,6 +177,105 @@ class BlueskyClient:
         if not isinstance(uri, str) or not uri.startswith("at://"):
             raise UnknownOutcome("bad_response", "The server did not return the post's address.")
         return _published(uri, did)
+
+    def _upload_blob(self, credentials: Credentials, image: PostImage) -> dict[str, Any]:
+        """Upload one image (`com.atproto.repo.uploadBlob`) and return its blob reference.
+
+        A blob nobody references is removed by the PDS after a while, so a failed post
+        leaves nothing behind."""
+        answer = _authorized_call(
+            credentials,
+            "POST",
+            "com.atproto.repo.uploadBlob",
+            data=image.data,
+            content_type=image.mime_type,
+        )
+        blob = answer.get("blob")
+        if not isinstance(blob, dict) or not blob.get("ref"):
+            raise RetryableError("bad_response", "The server did not return the image's blob.")
+        return blob
+
+    def engage(
+        self, credentials: Credentials, post_url: str, action: str, text: str = ""
+    ) -> Published:
+        """Like, repost or reply to the post at `post_url` (a bsky.app address or an
+        at:// URI) with a record in the person's repository: app.bsky.feed.like, .repost,
+        or a post whose `reply` names the thread's root and the post as parent."""
+        uri = self._post_uri(credentials, post_url)
+        repo, _collection, rkey = uri.removeprefix("at://").split("/", 2)
+        try:
+            found = _authorized_call(
+                credentials,
+                "GET",
+                "com.atproto.repo.getRecord",
+                params={"repo": repo, "collection": POST_COLLECTION, "rkey": rkey},
+            )
+        except PermanentError as error:
+            raise PermanentError("post_not_found", error.message) from error
+        if not isinstance(found.get("cid"), str):
+            raise PermanentError("post_not_found", "The post has no content identifier.")
+        subject = {"uri": uri, "cid": found["cid"]}
+        record: dict[str, Any]
+        if action in (LIKE, BOOST):
+            collection = LIKE_COLLECTION if action == LIKE else REPOST_COLLECTION
+            record = {"$type": collection, "subject": subject, "createdAt": _now()}
+        elif action == REPLY:
+            collection = POST_COLLECTION
+            text = normalize_caption(text)
+            record = {"$type": POST_COLLECTION, "text": text, "createdAt": _now()}
+            value = found.get("value") if isinstance(found.get("value"), dict) else {}
+            thread = value.get("reply") if isinstance(value, dict) else None
+            root = thread.get("root") if isinstance(thread, dict) else None
+            record["reply"] = {
+                "root": root if isinstance(root, dict) else subject,
+                "parent": subject,
+            }
+            facets = link_facets(text)
+            if facets:
+                record["facets"] = facets
+        else:
+            raise PermanentError("unsupported", f"Bluesky cannot {action} a post.")
+        did = _session_did(credentials)
+        created = _authorized_call(
+            credentials,
+            "POST",
+            "com.atproto.repo.createRecord",
+            body={"repo": did, "collection": collection, "record": record},
+            creates=True,
+        )
+        created_uri = created.get("uri")
+        if not isinstance(created_uri, str) or not created_uri.startswith("at://"):
+            raise UnknownOutcome("bad_response", "The server did not return the record's address.")
+        if action == REPLY:
+            return _published(created_uri, did)
+        return Published(remote_id=created_uri)
+
+    def _post_uri(self, credentials: Credentials, post_url: str) -> str:
+        """Turn `https://bsky.app/profile/<handle or DID>/post/<rkey>` into the post's
+        at:// URI, resolving a handle to its DID (`com.atproto.identity.resolveHandle`)."""
+        address = post_url.strip()
+        if address.startswith("at://"):
+            return address
+        match = _POST_ADDRESS.search(urlsplit(address).path)
+        if match is None:
+            raise PermanentError("post_not_found", "This is not the address of a Bluesky post.")
+        actor, rkey = match.group("actor"), match.group("rkey")
+        if not actor.startswith("did:"):
+            try:
+                answer = _check(
+                    _send(
+                        credentials,
+                        "GET",
+                        "com.atproto.identity.resolveHandle",
+                        params={"handle": actor},
+                    )
+                )
+            except PermanentError as error:
+                raise PermanentError("post_not_found", error.message) from error
+            actor = str(answer.get("did") or "")
+            if not actor.startswith("did:"):
+                raise PermanentError("post_not_found", "The handle names no account.")
+        return f"at://{actor}/{POST_COLLECTION}/{rkey}"
 
     def find_published(self, credentials: Credentials, post: Post) -> Published | None:
         """Return the account's recent post with this very text, if there is one."""
@@ -294,6 +414,8 @@ def _authorized_call(
     *,
     params: dict[str, Any] | None = None,
     body: dict[str, Any] | None = None,
+    data: bytes | None = None,
+    content_type: str = "",
     creates: bool = False,
 ) -> dict[str, Any]:
     """Call the PDS with the cached session, renewing it once if the PDS turns it down."""
@@ -303,7 +425,15 @@ def _authorized_call(
     def send() -> safe_fetch.Response:
         token = credentials["access_jwt"]
         return _send(
-            credentials, method, nsid, params=params, body=body, token=token, creates=creates
+            credentials,
+            method,
+            nsid,
+            params=params,
+            body=body,
+            data=data,
+            content_type=content_type,
+            token=token,
+            creates=creates,
         )
 
     response = send()
@@ -332,10 +462,13 @@ def _send(
     *,
     params: dict[str, Any] | None = None,
     body: dict[str, Any] | None = None,
+    data: bytes | None = None,
+    content_type: str = "",
     token: str | None = None,
     creates: bool = False,
 ) -> safe_fetch.Response:
-    """Send one XRPC request; transport failures become client errors."""
+    """Send one XRPC request (a JSON `body`, or raw `data` such as an image); transport
+    failures become client errors."""
     url = f"{normalize_pds_url(credentials.get('pds', ''))}/xrpc/{nsid}"
     if params:
         url += "?" + urlencode(params)
@@ -344,6 +477,9 @@ def _send(
     if body is not None:
         headers["Content-Type"] = "application/json"
         payload = json.dumps(body, ensure_ascii=False).encode()
+    elif data is not None:
+        headers["Content-Type"] = content_type
+        payload = data
     if token:
         headers["Authorization"] = f"Bearer {token}"
     try:

@@ -33,6 +33,7 @@ from chorus.integrations.base import (
     MetricsUnavailable,
     PermanentError,
     Post,
+    PostImage,
     Published,
     PublishError,
     ReconnectError,
@@ -176,7 +177,12 @@ class LinkedInClient:
             "lifecycleState": "PUBLISHED",
             "isReshareDisabledByAuthor": False,
         }
-        if post.url:
+        images = [self._upload(credentials, member_id, image) for image in post.images]
+        if len(images) == 1:
+            body["content"] = {"media": images[0]}
+        elif images:
+            body["content"] = {"multiImage": {"images": images}}
+        elif post.url:
             # LinkedIn requires a title on an article; the link itself is the last resort.
             article = {"source": post.url, "title": post.title or post.url}
             if post.description:
@@ -186,11 +192,7 @@ class LinkedInClient:
         response = oauth.send(
             "POST",
             f"{settings.CHORUS_LINKEDIN_API_URL}/rest/posts",
-            headers={
-                "Authorization": f"Bearer {credentials['access_token']}",
-                "LinkedIn-Version": settings.CHORUS_LINKEDIN_VERSION,
-                "X-Restli-Protocol-Version": RESTLI_PROTOCOL_VERSION,
-            },
+            headers=self._api_headers(credentials),
             json_body=body,
             creates=True,
         )
@@ -202,6 +204,46 @@ class LinkedInClient:
             logger.warning("LinkedIn created a post without an x-restli-id header.")
             return Published(remote_id="")
         return Published(remote_id=urn, remote_url=POST_URL.format(urn=urn))
+
+    def _upload(self, credentials: Credentials, member_id: str, image: PostImage) -> dict[str, str]:
+        """Upload one image through the Images API and return what a post names it by.
+
+        `POST /rest/images?action=initializeUpload` with the owner gives an upload URL and
+        the image's URN; the bytes go to that URL with a PUT (201). The URN then goes in
+        `content.media` (one image) or `content.multiImage.images` (2 to 20), with its alt
+        text."""
+        headers = self._api_headers(credentials)
+        started = oauth.send(
+            "POST",
+            f"{settings.CHORUS_LINKEDIN_API_URL}/rest/images?action=initializeUpload",
+            headers=headers,
+            json_body={"initializeUploadRequest": {"owner": f"urn:li:person:{member_id}"}},
+        )
+        if started.status != 200:
+            raise _error(started)
+        answer = started.json()
+        value = answer.get("value") if isinstance(answer, dict) else None
+        upload_url = str(value.get("uploadUrl") or "") if isinstance(value, dict) else ""
+        urn = str(value.get("image") or "") if isinstance(value, dict) else ""
+        if not upload_url or not urn:
+            raise RetryableError("bad_answer", "LinkedIn did not give an address for the image.")
+        uploaded = oauth.send(
+            "PUT",
+            upload_url,
+            headers={"Authorization": headers["Authorization"]},
+            data=image.data,
+            content_type=image.mime_type,
+        )
+        if uploaded.status not in (200, 201):
+            raise _error(uploaded)
+        return {"id": urn, "altText": image.alt}
+
+    def _api_headers(self, credentials: Credentials) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {credentials['access_token']}",
+            "LinkedIn-Version": settings.CHORUS_LINKEDIN_VERSION,
+            "X-Restli-Protocol-Version": RESTLI_PROTOCOL_VERSION,
+        }
 
     def find_published(self, credentials: Credentials, post: Post) -> Published | None:
         """Return None: LinkedIn cannot tell us whether a post was made.

@@ -14,14 +14,19 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from bs4 import BeautifulSoup, Tag
+from urllib3 import encode_multipart_formdata
 from urllib3.exceptions import ConnectTimeoutError, SSLError
 
 from chorus.integrations.base import (
+    BOOST,
+    LIKE,
+    REPLY,
     Account,
     Credentials,
     Metrics,
     PermanentError,
     Post,
+    PostImage,
     Published,
     PublishError,
     ReconnectError,
@@ -34,7 +39,9 @@ from chorus.lib import safe_fetch
 from chorus.lib.safe_fetch import FetchError
 
 CLIENT_NAME = "Chorus"
-SCOPES = "write:statuses read:accounts"
+# write:media uploads images; write:favourites and read:search serve engagement tasks
+# (a favourite, a post found by its address). Connections made before ask again.
+SCOPES = "write:statuses write:media write:favourites read:accounts read:search"
 DEFAULT_MAX_CHARACTERS = 500
 DEFAULT_CHARACTERS_PER_URL = 23
 # A lost answer is reconciled minutes later, so the post is among the latest few.
@@ -185,9 +192,14 @@ class MastodonClient:
         """Post a public status. Sending the same `Post` again after UnknownOutcome is
         safe: the instance answers a repeated Idempotency-Key with the first status."""
         instance, token = _instance_and_token(credentials)
-        fields = {"status": post.text, "visibility": "public"}
+        fields = [("status", post.text), ("visibility", "public")]
         if post.language:
-            fields["language"] = post.language
+            fields.append(("language", post.language))
+        # Uploading twice after a lost answer leaves an unattached copy, which the server
+        # removes after a day; the status itself is deduplicated by the key below.
+        fields.extend(
+            ("media_ids[]", self._upload(instance, token, image)) for image in post.images
+        )
         headers = {"Idempotency-Key": post.idempotency_key} if post.idempotency_key else {}
         response = _call(
             "POST",
@@ -203,6 +215,33 @@ class MastodonClient:
             # A 2xx means the status exists, but we cannot tell which one it is.
             raise UnknownOutcome("bad_response", "The server's answer has no status id.")
         return _published(data)
+
+    def _upload(self, instance: str, token: str, image: PostImage) -> str:
+        """Upload one image with its description (`POST /api/v2/media`) and return its id.
+
+        The server answers 202 while it is still processing a large file; the status can
+        name it all the same (Mastodon waits for it), so the id is all we need."""
+        body, content_type = encode_multipart_formdata(
+            [
+                (
+                    "file",
+                    ("image." + image.mime_type.rsplit("/", 1)[-1], image.data, image.mime_type),
+                ),
+                ("description", image.alt),
+            ]
+        )
+        response = _call(
+            "POST",
+            instance,
+            "/api/v2/media",
+            token=token,
+            data=body,
+            content_type=content_type,
+        )
+        media = response.json()
+        if not isinstance(media, dict) or media.get("id") in (None, ""):
+            raise RetryableError("bad_response", "The server did not return the image's id.")
+        return str(media["id"])
 
     def find_published(self, credentials: Credentials, post: Post) -> Published | None:
         """Return the account's recent status carrying the post's link (or its text)."""
@@ -254,6 +293,60 @@ class MastodonClient:
             per_url if isinstance(per_url, int) and per_url >= 0 else DEFAULT_CHARACTERS_PER_URL,
         )
 
+    # --- Engagement tasks ------------------------------------------------------------
+
+    def engage(
+        self, credentials: Credentials, post_url: str, action: str, text: str = ""
+    ) -> Published:
+        """Favourite, boost or reply to the status at `post_url`, found from the person's
+        own server (`resolve`, which fetches it over ActivityPub when it is elsewhere)."""
+        instance, token = _instance_and_token(credentials)
+        status_id = quote(self._resolve(instance, token, post_url), safe="")
+        if action == LIKE:
+            path = f"/api/v1/statuses/{status_id}/favourite"
+            answer = _json_object(_call("POST", instance, path, token=token, fields={}))
+        elif action == BOOST:
+            path = f"/api/v1/statuses/{status_id}/reblog"
+            answer = _json_object(_call("POST", instance, path, token=token, fields={}))
+        elif action == REPLY:
+            fields = {"status": text, "in_reply_to_id": status_id, "visibility": "public"}
+            answer = _json_object(
+                _call("POST", instance, "/api/v1/statuses", token=token, fields=fields)
+            )
+        else:
+            raise PermanentError("unsupported", f"Mastodon cannot {action} a post.")
+        if answer.get("id") in (None, ""):
+            raise PermanentError("bad_response", "The server's answer has no status id.")
+        return _published(answer)
+
+    def _resolve(self, instance: str, token: str, post_url: str) -> str:
+        """Return the id, on the person's server, of the status at `post_url`."""
+        response = _call(
+            "GET",
+            instance,
+            "/api/v2/search",
+            token=token,
+            query={"q": post_url, "type": "statuses", "resolve": "true", "limit": "1"},
+        )
+        found = _json_object(response).get("statuses")
+        if isinstance(found, list) and found and isinstance(found[0], dict) and found[0].get("id"):
+            return str(found[0]["id"])
+        # A status of the person's own server is its address's last part
+        # (https://server/@name/123): search finds only what it indexed.
+        parts = urlsplit(post_url)
+        last = parts.path.rstrip("/").rsplit("/", 1)[-1]
+        if last.isdigit() and _same_origin(post_url, instance):
+            try:
+                found_status = _call("GET", instance, f"/api/v1/statuses/{last}", token=token)
+            except ReconnectError:
+                raise
+            except PermanentError as error:  # 404: gone or never there
+                raise PermanentError("post_not_found", error.message) from error
+            status = _json_object(found_status)
+            if status.get("id") not in (None, ""):
+                return str(status["id"])
+        raise PermanentError("post_not_found", "The server found no post at that address.")
+
     # --- Reading counts back ------------------------------------------------------------
 
     def fetch_metrics(self, credentials: Credentials, remote_ids: list[str]) -> dict[str, Metrics]:
@@ -287,6 +380,13 @@ client = MastodonClient()
 # --- HTTP ---------------------------------------------------------------------------
 
 
+def _same_origin(url: str, instance: str) -> bool:
+    try:
+        return normalize_instance_url(url) == instance
+    except PermanentError:
+        return False
+
+
 def _instance_and_token(credentials: Credentials) -> tuple[str, str]:
     instance = credentials.get("instance")
     token = credentials.get("access_token")
@@ -301,9 +401,11 @@ def _call(
     path: str,
     *,
     token: str = "",
-    fields: dict[str, str] | None = None,
+    fields: dict[str, str] | list[tuple[str, str]] | None = None,
     query: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    data: bytes | None = None,
+    content_type: str = "",
     may_have_posted: bool = False,
 ) -> safe_fetch.Response:
     """Send one API request and return its 2xx response, or raise the matching error.
@@ -320,6 +422,9 @@ def _call(
         # Form encoding is what every Mastodon version (and its OAuth endpoints) accepts.
         body = urlencode(fields).encode()
         all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+    elif data is not None:
+        body = data
+        all_headers["Content-Type"] = content_type
     try:
         response = safe_fetch.request(method, url, body=body, headers=all_headers)
     except FetchError as error:

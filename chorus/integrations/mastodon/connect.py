@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from chorus.integrations.base import PublishError
 from chorus.integrations.capabilities import Connected, ConnectFlow, Consent, ServerApps
-from chorus.integrations.mastodon.client import client, normalize_instance_url
+from chorus.integrations.mastodon.client import SCOPES, client, normalize_instance_url
 
 
 class MastodonForm(forms.Form):
@@ -40,8 +40,14 @@ class MastodonConnect(ConnectFlow):
     ) -> Connected | Consent:
         instance = normalize_instance_url(data["instance"])
         app = apps.get(instance)
-        if app is None or app.get("redirect_uri") != redirect_uri:
-            app = {**client.register_app(instance, redirect_uri), "redirect_uri": redirect_uri}
+        # An app registered for fewer scopes (before images and engagement) cannot ask
+        # for the new ones: register it again.
+        if app is None or app.get("redirect_uri") != redirect_uri or app.get("scopes") != SCOPES:
+            app = {
+                **client.register_app(instance, redirect_uri),
+                "redirect_uri": redirect_uri,
+                "scopes": SCOPES,
+            }
             apps.save(instance, app)
         target = client.authorize_url(instance, app["client_id"], redirect_uri, state)
         return Consent(target, {"instance": instance})

@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from urllib3 import encode_multipart_formdata
 
 from chorus.integrations import oauth
 from chorus.integrations.base import (
@@ -36,6 +37,7 @@ from chorus.integrations.base import (
     Metrics,
     PermanentError,
     Post,
+    PostImage,
     Published,
     PublishError,
     ReconnectError,
@@ -53,7 +55,8 @@ with warnings.catch_warnings():
 
 logger = logging.getLogger(__name__)
 
-SCOPES = "tweet.read tweet.write users.read offline.access"
+# media.write uploads images (POST /2/media/upload).
+SCOPES = "tweet.read tweet.write users.read offline.access media.write"
 POST_URL = "https://x.com/i/web/status/{id}"
 # Refresh a token this close to its expiry rather than let a post fail on it.
 REFRESH_MARGIN_SECONDS = 60
@@ -147,11 +150,16 @@ class XClient:
             )
 
         def create() -> Published:
+            body: dict[str, Any] = {"text": text}
+            if post.images:
+                body["media"] = {
+                    "media_ids": [_upload(credentials, image) for image in post.images]
+                }
             response = oauth.send(
                 "POST",
                 f"{settings.CHORUS_X_API_URL}/2/tweets",
                 headers=_bearer(credentials),
-                json_body={"text": text},
+                json_body=body,
                 creates=True,
             )
             answer = response.json()
@@ -284,6 +292,41 @@ class XClient:
             handle=str(data.get("username") or ""),
             display_name=str(data.get("name") or ""),
         )
+
+
+def _upload(credentials: Credentials, image: PostImage) -> str:
+    """Upload one image (`POST /2/media/upload`, multipart, `media_category=tweet_image`),
+    give it its alt text (`POST /2/media/metadata`) and return its media id."""
+    body, content_type = encode_multipart_formdata(
+        [
+            ("media", ("image", image.data, image.mime_type)),
+            ("media_category", "tweet_image"),
+        ]
+    )
+    response = oauth.send(
+        "POST",
+        f"{settings.CHORUS_X_API_URL}/2/media/upload",
+        headers=_bearer(credentials),
+        data=body,
+        content_type=content_type,
+    )
+    answer = response.json()
+    if response.status not in (200, 201):
+        raise _error(response)
+    data = answer.get("data") if isinstance(answer, dict) else None
+    media_id = str(data.get("id") or "") if isinstance(data, dict) else ""
+    if not media_id:
+        raise RetryableError("bad_answer", "X did not say the uploaded image's id.")
+    if image.alt:
+        described = oauth.send(
+            "POST",
+            f"{settings.CHORUS_X_API_URL}/2/media/metadata",
+            headers=_bearer(credentials),
+            json_body={"id": media_id, "metadata": {"alt_text": {"text": image.alt}}},
+        )
+        if described.status not in (200, 201):
+            raise _error(described)
+    return media_id
 
 
 def _bearer(credentials: Credentials) -> dict[str, str]:
