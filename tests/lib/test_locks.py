@@ -39,6 +39,7 @@ from chorus.lib.locks import (
     new_holder,
 )
 from chorus.links.tasks import ingest_clicks
+from chorus.web.tasks import HEARTBEAT, worker_heartbeat
 from chorus.webhooks.tasks import deliver_webhooks, emit_daily_figures
 from tests.processes import chorus
 from tests.servers import wait_for
@@ -163,7 +164,14 @@ LOCKED_TASKS = [
     ("award-points", award_points),
     ("deliver-webhooks", deliver_webhooks),
     ("webhooks-daily-figures", emit_daily_figures),
+    (HEARTBEAT, worker_heartbeat),
 ]
+
+
+def test_every_leased_task_is_checked_here() -> None:
+    # A task given a lease and not added above would go untested (the apps' task modules
+    # are all imported by the worker's autodiscovery at start-up).
+    assert set(locks.LEASED) == {name for name, _ in LOCKED_TASKS}
 
 
 @pytest.mark.django_db
