@@ -224,6 +224,55 @@ def populate(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return org, members, len(links), len(feedback), len(campaigns)
 
 
+def prepared_path(args: argparse.Namespace) -> Path:
+    """Where `--prepared` keeps the filled SQLite database for these options."""
+    name = (
+        f"feed-{args.items}-{args.people}-{args.shares_per_person}-"
+        f"{args.dismissals_per_person}-{args.seed}.sqlite3"
+    )
+    return Path(args.prepared).resolve() / name
+
+
+def keep(target: Path) -> None:
+    """A consistent copy of the filled database (SQLite's backup: the WAL included)."""
+    import sqlite3
+
+    from django.conf import settings
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    source = sqlite3.connect(settings.DATABASES["default"]["NAME"])
+    copy = sqlite3.connect(partial)
+    try:
+        source.backup(copy)
+    finally:
+        copy.close()
+        source.close()
+    os.replace(partial, target)
+
+
+def filled_organisation():  # type: ignore[no-untyped-def]
+    """What `populate` returns, read back from a prepared database."""
+    from chorus.content.models import Campaign
+    from chorus.feed.models import Feedback
+    from chorus.links.models import TrackedLink
+    from chorus.orgs.models import Membership, Organization, Role
+
+    org = Organization.objects.get(slug="bench")
+    members = list(
+        Membership.objects.filter(org=org, role=Role.AMBASSADOR)
+        .select_related("org", "user")
+        .order_by("pk")
+    )
+    return (
+        org,
+        members,
+        TrackedLink.objects.filter(org=org).count(),
+        Feedback.objects.filter(org=org).count(),
+        Campaign.objects.filter(org=org).count(),
+    )
+
+
 def child(args: argparse.Namespace) -> None:
     import django
 
@@ -240,7 +289,12 @@ def child(args: argparse.Namespace) -> None:
     random.seed(args.seed)
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    org, members, links, feedback, campaigns = populate(args)
+    if os.environ.get("BENCH_FILLED"):
+        org, members, links, feedback, campaigns = filled_organisation()
+    else:
+        org, members, links, feedback, campaigns = populate(args)
+        if args.prepared and connection.vendor == "sqlite":
+            keep(prepared_path(args))
     filled = time.perf_counter() - started
     member = members[0]  # declared topics, shares and "not for me", like everybody
     client = Client(HTTP_HOST="localhost")
@@ -306,7 +360,8 @@ def child(args: argparse.Namespace) -> None:
         f"not live), {len(members)} members, {links} shares, {feedback} 'not for me', "
         f"{campaigns} campaigns, {len(cards)} cards; cpus={os.cpu_count()}"
     )
-    print(f"  organisation filled in {filled:.0f} s (not counted)")
+    how = "read from the prepared database" if os.environ.get("BENCH_FILLED") else "filled"
+    print(f"  organisation {how} in {filled:.0f} s (not counted)")
     print(f"  cold first page (build included):   {cold_page:8.1f} ms")
     for name, values in (
         (f"warm feed_for, {args.requests} calls:", warm_function),
@@ -338,6 +393,7 @@ def child(args: argparse.Namespace) -> None:
     print(json.dumps({
         "benchmark": "feed-latency", "database": connection.vendor, "items": args.items,
         "members": len(members), "shares": links, "cpus": os.cpu_count(),
+        "fill_seconds": round(filled), "prepared": bool(os.environ.get("BENCH_FILLED")),
         "cold_first_page_ms": round(cold_page, 1),
         "feed_for_ms": dict(zip(("p50", "p95", "p99"), map(_round, percentiles(warm_function)), strict=True)),
         "feed_for_other_people_ms": dict(
@@ -548,6 +604,10 @@ def run_child(database_url: str | None, args: argparse.Namespace) -> None:
     )
     if database_url:
         env["DATABASE_URL"] = database_url
+    elif args.prepared and prepared_path(args).exists():
+        # A copy: the measurement's own writes (shares, sessions) leave the prepared one as is.
+        shutil.copyfile(prepared_path(args), var / "chorus.sqlite3")
+        env["BENCH_FILLED"] = "1"
     command = [sys.executable, __file__, "--child", *sys.argv[1:]]
     try:
         subprocess.run(command, env=env, cwd=ROOT, check=True)
@@ -576,13 +636,21 @@ def main() -> None:
         help="A PostgreSQL server URL (or CHORUS_BENCH_POSTGRES_URL): a scratch database is "
         "created there and dropped.",
     )
+    parser.add_argument(
+        "--prepared",
+        default="",
+        help="A folder keeping the filled SQLite database for these options: the first run "
+        "fills and keeps it, the next ones measure a copy of it without filling.",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         sys.path.insert(0, str(ROOT))
         child(args)
         return
+    started = time.monotonic()
     run_child(None, args)
+    print(f"feed-latency (SQLite): {time.monotonic() - started:.0f} s in all", file=sys.stderr)
     if args.postgres:
         import psycopg
 

@@ -126,8 +126,13 @@ def _fetch(code: str) -> tuple[Any, ...] | None:
     round trips: this read retries once on a new connection instead, which is what the check
     buys. Django still owns the connection (opening, age, errors, closing).
     """
-    from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError
-    from django.db import connections
+    from django.db import (
+        DEFAULT_DB_ALIAS,
+        DatabaseError,
+        InterfaceError,
+        OperationalError,
+        connections,
+    )
 
     connection = connections[DEFAULT_DB_ALIAS]  # the thread's own, looked up once
     sql, params = _lookup_sql()
