@@ -287,10 +287,12 @@ def wsgi_redirect(code: str, environ: dict[str, Any], start_response: Any) -> li
     location = follow_link(code, environ.get("REQUEST_METHOD", "GET"), environ)
     if _local.used_database:
         # Outside Django's request cycle: close the connection past its age or after an error,
-        # as Django's `request_finished` would (its other receivers have nothing to do here).
+        # as Django's `request_finished` would (its other receivers have nothing to do here),
+        # unless a transaction is open around the request (a test's): not the redirect's to end.
         from django.db import connection
 
-        connection.close_if_unusable_or_obsolete()
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
     if location is None:
         return None
     headers = [
