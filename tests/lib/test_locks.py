@@ -191,11 +191,17 @@ def test_each_locked_task_waits_for_a_live_holder_and_not_for_a_dead_one(
         store.release(name, blocker, completed=False)
     # The holder killed long ago: its lease has expired, the task runs and completes.
     assert store.acquire(name, blocker, 60, 60)
-    with time_machine.travel(time.time() + 61, tick=False):
-        task.call_local()  # type: ignore[attr-defined]
-        state = state_of(store, name)
-        assert state is not None and state.holder is None
-        assert state.completed_at == pytest.approx(time.time())
+    try:
+        with time_machine.travel(time.time() + 61, tick=False):
+            task.call_local()  # type: ignore[attr-defined]
+            state = state_of(store, name)
+            assert state is not None and state.holder is None
+            assert state.completed_at == pytest.approx(time.time())
+    finally:
+        # The in-memory store lives as long as the test process: a heartbeat left in it would
+        # age into "no heartbeat" for the /healthz tests that follow.
+        if isinstance(store, locks.MemoryLeaseStore):
+            store._leases.pop(name, None)
 
 
 # --- What an operator sees -----------------------------------------------------------------
