@@ -25,6 +25,7 @@ from django.test import SimpleTestCase
 from huey.exceptions import TaskLockedException
 
 from chorus.analytics.tasks import refresh_rollups
+from chorus.chat.tasks import send_due_chat_messages
 from chorus.engage.tasks import award_points
 from chorus.lib import locks
 from chorus.lib.locks import (
@@ -165,6 +166,7 @@ LOCKED_TASKS = [
     ("deliver-webhooks", deliver_webhooks),
     ("webhooks-daily-figures", emit_daily_figures),
     (HEARTBEAT, worker_heartbeat),
+    ("send-chat-messages", send_due_chat_messages),
 ]
 
 
