@@ -18,7 +18,9 @@ Then, for one member who shared and dismissed a few items:
 - the call after a colleague's share (its rows learnt, nothing rebuilt), and the same with
   every interaction read and learnt again, for comparison in the same run;
 - a fixed CPU reference timed in the same run, which loaded-machine figures can be divided by;
-- `--web-processes` processes mapping the shared context: their memory (RSS, PSS, private).
+- `chorus serve --web-workers N` (`--web-processes`, 4) serving the feed page over HTTP to 2N
+  signed-in members at once: each web process's memory (RSS, PSS, private) once all of them
+  have mapped the shared context, and the pages' latencies.
 """
 
 from __future__ import annotations
@@ -222,10 +224,60 @@ def populate(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return org, members, len(links), len(feedback), len(campaigns)
 
 
+def prepared_path(args: argparse.Namespace) -> Path:
+    """Where `--prepared` keeps the filled SQLite database for these options."""
+    name = (
+        f"feed-{args.items}-{args.people}-{args.shares_per_person}-"
+        f"{args.dismissals_per_person}-{args.seed}.sqlite3"
+    )
+    return Path(args.prepared).resolve() / name
+
+
+def keep(target: Path) -> None:
+    """A consistent copy of the filled database (SQLite's backup: the WAL included)."""
+    import sqlite3
+
+    from django.conf import settings
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    source = sqlite3.connect(settings.DATABASES["default"]["NAME"])
+    copy = sqlite3.connect(partial)
+    try:
+        source.backup(copy)
+    finally:
+        copy.close()
+        source.close()
+    os.replace(partial, target)
+
+
+def filled_organisation():  # type: ignore[no-untyped-def]
+    """What `populate` returns, read back from a prepared database."""
+    from chorus.content.models import Campaign
+    from chorus.feed.models import Feedback
+    from chorus.links.models import TrackedLink
+    from chorus.orgs.models import Membership, Organization, Role
+
+    org = Organization.objects.get(slug="bench")
+    members = list(
+        Membership.objects.filter(org=org, role=Role.AMBASSADOR)
+        .select_related("org", "user")
+        .order_by("pk")
+    )
+    return (
+        org,
+        members,
+        TrackedLink.objects.filter(org=org).count(),
+        Feedback.objects.filter(org=org).count(),
+        Campaign.objects.filter(org=org).count(),
+    )
+
+
 def child(args: argparse.Namespace) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -237,7 +289,12 @@ def child(args: argparse.Namespace) -> None:
     random.seed(args.seed)
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    org, members, links, feedback, campaigns = populate(args)
+    if os.environ.get("BENCH_FILLED"):
+        org, members, links, feedback, campaigns = filled_organisation()
+    else:
+        org, members, links, feedback, campaigns = populate(args)
+        if args.prepared and connection.vendor == "sqlite":
+            keep(prepared_path(args))
     filled = time.perf_counter() - started
     member = members[0]  # declared topics, shares and "not for me", like everybody
     client = Client(HTTP_HOST="localhost")
@@ -292,13 +349,19 @@ def child(args: argparse.Namespace) -> None:
     reference = calibration()
 
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    web = web_processes(args.web_processes, [m.pk for m in members[: args.web_processes * 5]])
+    sessions = []
+    for person in members[: args.web_processes * 2]:
+        browser = Client(HTTP_HOST="localhost")
+        browser.force_login(person.user)
+        sessions.append(browser.cookies[settings.SESSION_COOKIE_NAME].value)
+    web, served = web_processes(args.web_processes, sessions, url, args.web_rounds)
     print(
         f"feed latency ({connection.vendor}): {args.items} live items (+{args.items // 10} "
         f"not live), {len(members)} members, {links} shares, {feedback} 'not for me', "
         f"{campaigns} campaigns, {len(cards)} cards; cpus={os.cpu_count()}"
     )
-    print(f"  organisation filled in {filled:.0f} s (not counted)")
+    how = "read from the prepared database" if os.environ.get("BENCH_FILLED") else "filled"
+    print(f"  organisation {how} in {filled:.0f} s (not counted)")
     print(f"  cold first page (build included):   {cold_page:8.1f} ms")
     for name, values in (
         (f"warm feed_for, {args.requests} calls:", warm_function),
@@ -320,12 +383,17 @@ def child(args: argparse.Namespace) -> None:
     print(f"  CPU reference (fixed numpy + Python work, same run): {reference:.1f} ms")
     print(f"  queries per warm page: {len(queries)}; peak RSS {rss:.0f} MiB")
     p95 = percentiles(warm_function)[1]
+    if served:
+        s50, s95, s99 = percentiles(served)
+        print(f"  page over HTTP, {args.web_processes} web processes:  p50 {s50:6.1f} ms  "
+              f"p95 {s95:6.1f} ms  p99 {s99:6.1f} ms")  # fmt: skip
     print(f"  target p95 <= 50 ms warm: {'met' if p95 <= 50 else 'NOT met'} ({p95:.1f} ms)")
     after = statistics.median(after_share) if after_share else None
     worst_rss = max((process["rss_mib"] for process in web), default=0.0)
     print(json.dumps({
         "benchmark": "feed-latency", "database": connection.vendor, "items": args.items,
         "members": len(members), "shares": links, "cpus": os.cpu_count(),
+        "fill_seconds": round(filled), "prepared": bool(os.environ.get("BENCH_FILLED")),
         "cold_first_page_ms": round(cold_page, 1),
         "feed_for_ms": dict(zip(("p50", "p95", "p99"), map(_round, percentiles(warm_function)), strict=True)),
         "feed_for_other_people_ms": dict(
@@ -337,7 +405,12 @@ def child(args: argparse.Namespace) -> None:
         ),
         "cpu_reference_ms": _round(reference),
         "feed_for_p95_over_cpu_reference": round(p95 / reference, 2),
+        "web_server": f"chorus serve --web-workers {args.web_processes}",
         "web_processes": web,
+        "page_over_http_ms": (
+            dict(zip(("p50", "p95", "p99"), map(_round, percentiles(served)), strict=True))
+            if served else None
+        ),
         "targets": {
             "feed_for_p95_ms_50": p95 <= 50,
             "after_a_share_ms_200": after is not None and after <= 200,
@@ -367,62 +440,150 @@ def calibration() -> float:
     return statistics.median(times)
 
 
-_WEB_PROCESS = """
-import json, statistics, sys, time
-import django
-django.setup()
-from chorus.feed.live import feed_for
-from chorus.orgs.models import Membership
-members = list(Membership.objects.filter(pk__in=json.loads(sys.argv[1])).select_related("org", "user"))
-started = time.perf_counter()
-feed_for(members[0])
-first = (time.perf_counter() - started) * 1000
-times = []
-for n in range(40):
-    started = time.perf_counter()
-    feed_for(members[n % len(members)])
-    times.append((time.perf_counter() - started) * 1000)
-memory = {}
-for line in open("/proc/self/smaps_rollup"):
-    key, _, value = line.partition(":")
-    if key in ("Rss", "Pss", "Private_Clean", "Private_Dirty", "Shared_Clean"):
-        memory[key] = int(value.split()[0]) / 1024
-print(json.dumps({
-    "first_call_ms": round(first, 1),
-    "feed_for_p95_ms": round(statistics.quantiles(times, n=20)[18], 1),
-    "rss_mib": round(memory["Rss"], 1), "pss_mib": round(memory["Pss"], 1),
-    "private_mib": round(memory["Private_Clean"] + memory["Private_Dirty"], 1),
-    "shared_file_mib": round(memory["Shared_Clean"], 1),
-}))
-"""
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
 
 
-def web_processes(count: int, member_ids: list[int]) -> list[dict[str, float]]:
-    """Start `count` processes like web workers at once, each ranking a few people's feeds
-    from the shared context, and read their memory once warm (RSS counts the mapped pages
-    each touched; PSS splits shared pages between the processes)."""
+def _memory(pid: int) -> dict[str, float]:
+    memory = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("Rss", "Pss", "Private_Clean", "Private_Dirty", "Shared_Clean"):
+            memory[key] = int(value.split()[0]) / 1024
+    return {
+        "rss_mib": round(memory["Rss"], 1),
+        "pss_mib": round(memory["Pss"], 1),
+        "private_mib": round(memory["Private_Clean"] + memory["Private_Dirty"], 1),
+        "shared_file_mib": round(memory["Shared_Clean"], 1),
+    }
+
+
+def _maps_context(pid: int, feed_dir: str) -> bool:
+    """Whether the process has the shared context's arrays mapped (it served a feed)."""
+    try:
+        return feed_dir in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
+
+
+def web_processes(
+    count: int, sessions: list[str], path: str, rounds: int
+) -> tuple[list[dict[str, float]], list[float]]:
+    """`chorus serve --web-workers count` (waitress, as the embedded profile runs), the feed
+    page requested over HTTP by `2 x count` signed-in members at once until every web process
+    has served it (the shared context mapped), then `rounds` more requests each; then each web
+    process's memory: RSS (with the mapped pages it touched), PSS (shared pages split between
+    the processes), private. Returns those and the pages' latencies in milliseconds."""
+    import http.client
+    import socket
+    import threading
+
+    from django.conf import settings
+
     if count <= 0:
-        return []
-    children = [
-        subprocess.Popen(
-            [sys.executable, "-c", _WEB_PROCESS, json.dumps(member_ids[n::count])],
-            stdout=subprocess.PIPE,
+        return [], []
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = Path(os.environ["CHORUS_VAR_DIR"]) / "serve.log"
+    feed_dir = str(Path(settings.CHORUS_FEED_DIR).resolve())
+    with log.open("ab") as output:
+        server = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "chorus", "serve", "--no-worker"),
+                *("--bind", f"127.0.0.1:{port}", "--web-workers", str(count)),
+            ],
             cwd=ROOT,
-            text=True,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
-        for n in range(count)
-    ]
-    results = []
-    for child_process in children:
-        output, _ = child_process.communicate(timeout=3600)
-        results.append(json.loads(output.strip().splitlines()[-1]))
+    latencies: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+
+    def get(session: str, target: str) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        try:
+            connection.request("GET", target, headers={"Host": "localhost",
+                                                       "Cookie": f"sessionid={session}"})  # fmt: skip
+            response = connection.getresponse()
+            response.read()
+            return response.status
+        except OSError:
+            return 0
+        finally:
+            connection.close()
+
+    def load(session: str, times: int) -> None:
+        for _ in range(times):
+            started = time.perf_counter()
+            status = get(session, path)
+            with lock:
+                if status == 200:
+                    latencies.append((time.perf_counter() - started) * 1000)
+                else:
+                    failures.append(str(status))
+
+    def wave(times: int) -> None:
+        threads = [
+            threading.Thread(target=load, args=(sessions[n % len(sessions)], times))
+            for n in range(2 * count)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    try:
+        deadline = time.monotonic() + 300
+        while get(sessions[0], "/healthz") != 200:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    "chorus serve did not answer /healthz:\n" + log.read_text()[-2000:]
+                )
+            time.sleep(0.2)
+        pids = []
+        while len(pids) < count and time.monotonic() < deadline:
+            pids = _children(server.pid)
+            time.sleep(0.1)
+        wave(1)
+        # Until each web process has the shared arrays mapped (a small catalogue has none
+        # large enough to be mapped: then three rounds).
+        mapped = any(Path(feed_dir).rglob("*.npy"))
+        waves = 1
+        while not all(_maps_context(pid, feed_dir) for pid in pids) if mapped else waves < 3:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"not every web process served the feed: {failures[-5:]}")
+            wave(1)
+            waves += 1
+        latencies.clear()
+        wave(rounds)
+        if failures:
+            raise RuntimeError(f"{len(failures)} feed pages failed: {failures[:5]}")
+        results = [
+            {"pid": pid, "maps_shared_context": _maps_context(pid, feed_dir), **_memory(pid)}
+            for pid in pids
+        ]
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=60)
     for n, found in enumerate(results):
         print(
-            f"  web process {n + 1}/{count}: first call {found['first_call_ms']:.0f} ms, feed_for "
-            f"p95 {found['feed_for_p95_ms']:.1f} ms, RSS {found['rss_mib']:.0f} MiB (PSS "
-            f"{found['pss_mib']:.0f}, private {found['private_mib']:.0f})"
+            f"  web process {n + 1}/{count} (chorus serve): RSS {found['rss_mib']:.0f} MiB "
+            f"(PSS {found['pss_mib']:.0f}, private {found['private_mib']:.0f})"
         )
-    return results
+    return results, latencies
 
 
 def run_child(database_url: str | None, args: argparse.Namespace) -> None:
@@ -443,6 +604,10 @@ def run_child(database_url: str | None, args: argparse.Namespace) -> None:
     )
     if database_url:
         env["DATABASE_URL"] = database_url
+    elif args.prepared and prepared_path(args).exists():
+        # A copy: the measurement's own writes (shares, sessions) leave the prepared one as is.
+        shutil.copyfile(prepared_path(args), var / "chorus.sqlite3")
+        env["BENCH_FILLED"] = "1"
     command = [sys.executable, __file__, "--child", *sys.argv[1:]]
     try:
         subprocess.run(command, env=env, cwd=ROOT, check=True)
@@ -460,7 +625,10 @@ def main() -> None:
     parser.add_argument("--dismissals-per-person", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--web-processes", type=int, default=4, help="Processes mapping the shared context."
+        "--web-processes", type=int, default=4, help="chorus serve --web-workers measured."
+    )
+    parser.add_argument(
+        "--web-rounds", type=int, default=10, help="Feed pages per client, 2 per web process."
     )
     parser.add_argument(
         "--postgres",
@@ -468,13 +636,21 @@ def main() -> None:
         help="A PostgreSQL server URL (or CHORUS_BENCH_POSTGRES_URL): a scratch database is "
         "created there and dropped.",
     )
+    parser.add_argument(
+        "--prepared",
+        default="",
+        help="A folder keeping the filled SQLite database for these options: the first run "
+        "fills and keeps it, the next ones measure a copy of it without filling.",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         sys.path.insert(0, str(ROOT))
         child(args)
         return
+    started = time.monotonic()
     run_child(None, args)
+    print(f"feed-latency (SQLite): {time.monotonic() - started:.0f} s in all", file=sys.stderr)
     if args.postgres:
         import psycopg
 

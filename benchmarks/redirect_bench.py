@@ -1,17 +1,27 @@
 """benchmarks/redirect: the tracked-link redirect and click ingestion, against a bare 302 app.
 
-For each profile — SQLite with the file journal; PostgreSQL with REDIS_URL kept (cache, task
-queue) and the file journal; the same with the Redis journal (`--journals file,redis`) — and each number of
-links (`--sizes 1000,10000,100000`, one scratch database holding the largest number): start
-gunicorn the way the README's scale-out section does, wait for `/healthz`, warm up until a warm-up
-round runs without errors, load `/l/<code>` with codes drawn at random among the N links, then
-load a bare "return 302" WSGI app on the same gunicorn settings right after (the baseline of the
-ratio, measured in the same run). Then ingest the journal in a separate process, timed inside
-it: clicks per second, and a count check (every redirect the load generator received was
-ingested, and not many more: requests cut off when the load stops may be served unseen).
+Each profile is served the way production serves it, and its baseline is a bare "return 302" WSGI
+app on the same server with the same settings, measured in the same run:
+
+- embedded: SQLite, the file journal, `chorus serve --no-worker` (waitress web processes sharing
+  one listening socket, `--serve-workers` x `--serve-threads`, the command's defaults 2 x 4);
+  the bare app on the same `chorus.web.server` processes (`--app`), access log included.
+- scale-out: PostgreSQL (a scratch database created and dropped on `--postgres`), REDIS_URL
+  (`--redis`: cache, login limits, task queue), the file journal, gunicorn as docs/deploy.md
+  runs it (`--workers 4 --threads 4`); the bare app on the same gunicorn settings.
+  `--journals file,redis` also measures the Redis journal.
+
+For each number of links (`--sizes 1000,10000,100000`, one scratch database holding the largest
+number), a server is started afresh (each process's cache of codes empty), `/healthz` waited for,
+then warm-up rounds until one runs without an error, then `/l/<code>` loaded with codes drawn at
+random among the N links. Then the journal is ingested in a separate process, timed inside it:
+clicks per second, and a count check (every redirect the load generator received was ingested,
+and not many more: requests cut off when the load stops may be served unseen). The worker is
+not running during the load (`--no-worker`), so that ingestion is timed on its own.
 
 The load comes from wrk (`benchmarks/redirect` installs it with apt-get when run as root), or
-from a slower Python generator when wrk is missing (`--python-load` forces it). Prints JSON.
+from a slower Python generator when wrk is missing (`--python-load` forces it). Prints JSON; a
+line per measurement goes to stderr as it is made.
 """
 
 from __future__ import annotations
@@ -128,26 +138,84 @@ def get_status(port: int, method: str, path: str) -> int | None:
         connection.close()
 
 
-def wait_until(port: int, method: str, path: str, status: int, timeout: float = 120) -> None:
+def wait_until(
+    process: subprocess.Popen[bytes],
+    port: int,
+    method: str,
+    path: str,
+    status: int,
+    timeout: float = 120,
+) -> None:
     """Until the application (not only the port) answers `status` to `method path`."""
     deadline = time.monotonic() + timeout
     while get_status(port, method, path) != status:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server stopped (exit code {process.returncode})")
         if time.monotonic() > deadline:
             raise RuntimeError(f"{method} {path} on port {port} never answered {status}")
         time.sleep(0.2)
 
 
-def gunicorn(app: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    # The README's scale-out command: N gunicorn workers per host.
-    return subprocess.Popen(
-        [
-            *(PYTHON, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}"),
-            *("--workers", str(workers), "--backlog", "2048", "--log-level", "warning"),
-        ],
-        env=env,
-        cwd=ROOT,
-        start_new_session=True,
+def gunicorn(
+    app: str, port: int, args: argparse.Namespace, env: dict[str, str], log: Path
+) -> subprocess.Popen[bytes]:
+    # docs/deploy.md's web command: N gunicorn workers of 4 threads per host.
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            [
+                *(PYTHON, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}"),
+                *("--workers", str(args.workers), "--threads", str(args.gunicorn_threads)),
+                *("--backlog", "2048", "--log-level", "warning"),
+            ],
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+
+
+# The bare baseline on `chorus serve`'s own server: the same listening socket shared by the same
+# web processes (chorus.web.server), serving another WSGI callable.
+BARE_SERVE = """
+import socket, subprocess, sys
+host, _, port = sys.argv[1].rpartition(":")
+listener = socket.create_server((host, int(port)), backlog=2048)  # as `chorus serve` listens
+listener.set_inheritable(True)
+fd = listener.fileno()
+children = [
+    subprocess.Popen(
+        [sys.executable, "-m", "chorus.web.server", "--fd", str(fd), "--threads", sys.argv[3],
+         "--app", "benchmarks.bare_app:app"],
+        pass_fds=(fd,),
     )
+    for _ in range(int(sys.argv[2]))
+]
+for child in children:
+    child.wait()
+"""
+
+
+def chorus_serve(
+    app: str | None, port: int, args: argparse.Namespace, env: dict[str, str], log: Path
+) -> subprocess.Popen[bytes]:
+    """`chorus serve --no-worker` as the embedded profile runs it, or the bare app on its server."""
+    bind = f"127.0.0.1:{port}"
+    workers, threads = str(args.serve_workers), str(args.serve_threads)
+    if app is None:
+        argv = [PYTHON, "-m", "chorus", "serve", "--no-worker", "--bind", bind]
+        argv += ["--web-workers", workers, "--threads", threads]
+    else:
+        argv = [PYTHON, "-c", BARE_SERVE, bind, workers, threads]
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            argv,
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -251,14 +319,16 @@ def python_load(
 
 
 def measure(port: int, codes: Path, args: argparse.Namespace) -> dict[str, Any]:
-    """Warm up until a warm-up round is clean (or three rounds), then measure."""
+    """Warm up until a warm-up round is clean (five rounds at most), then measure."""
     load = python_load if args.python_load else wrk_load
     warmup_requests = 0
-    for _ in range(3):
+    for _ in range(5):
         warmup = load(port, codes, args.warmup, args)
         warmup_requests += warmup["requests"] - warmup["bad_responses"]
         if warmup["requests"] and not warmup["bad_responses"] and not warmup["socket_errors"]:
             break
+    else:
+        raise RuntimeError(f"port {port}: five warm-up rounds with errors: {warmup}")
     result = load(port, codes, args.duration, args)
     result["warmup_requests"] = warmup_requests
     return result
@@ -299,33 +369,64 @@ def profile_env(
     return env
 
 
+def serve(
+    kind: str, app: str | None, port: int, args: argparse.Namespace, env: dict[str, str], log: Path
+) -> subprocess.Popen[bytes]:
+    if kind == "embedded":
+        return chorus_serve(app, port, args, env, log)
+    return gunicorn(app or "chorus.wsgi:application", port, args, env, log)
+
+
+def served_load(
+    kind: str,
+    app: str | None,
+    env: dict[str, str],
+    codes: Path,
+    args: argparse.Namespace,
+    log: Path,
+) -> dict[str, Any]:
+    """Start a server, wait until the application answers, warm up, measure, stop it."""
+    port = free_port()
+    process = serve(kind, app, port, args, env, log)
+    try:
+        if app is None:
+            wait_until(process, port, "GET", "/healthz", 200)
+            wait_until(
+                process, port, "HEAD", f"/l/{codes.read_text().split()[0]}", 302
+            )  # HEAD: no click
+        else:
+            wait_until(process, port, "HEAD", "/", 302)
+        return measure(port, codes, args)
+    except Exception:
+        print(log.read_text()[-3000:], file=sys.stderr)
+        raise
+    finally:
+        stop(process)
+
+
 def run_size(
-    name: str, env: dict[str, str], codes: Path, size: int, args: argparse.Namespace
+    name: str,
+    kind: str,
+    env: dict[str, str],
+    codes: Path,
+    size: int,
+    bare: dict[str, Any],
+    args: argparse.Namespace,
 ) -> dict[str, Any]:
     subset = codes.with_name(f"codes-{size}.txt")
     subset.write_text("\n".join(codes.read_text().split()[:size]))
-    first = subset.read_text().split()[0]
+    log = codes.with_name("server.log")
     result: dict[str, Any] = {"profile": name, "links": size}
-    for server, app in (("chorus", "chorus.wsgi:application"), ("bare", "benchmarks.bare_app:app")):
-        port = free_port()
-        process = gunicorn(app, port, args.workers, env)
-        try:
-            if server == "chorus":
-                wait_until(port, "GET", "/healthz", 200)
-                wait_until(port, "HEAD", f"/l/{first}", 302)  # HEAD: not a click
-            else:
-                wait_until(port, "HEAD", "/", 302)
-            result[server] = measure(port, subset, args)
-        finally:
-            stop(process)
+    result["chorus"] = served_load(kind, None, env, subset, args, log)
+    result["bare"] = bare
     figures = json.loads(chorus(["shell", "-c", INGEST], env).strip().splitlines()[-1])
     served = result["chorus"]["requests"] + result["chorus"]["warmup_requests"]
     served -= result["chorus"]["bad_responses"]
     # A request in flight when the load stops may be served without the client counting it:
     # at most one per connection and load round.
-    slack = args.connections * 4
+    slack = args.connections * 6
     result["ratio"] = round(
-        result["chorus"]["requests_per_second"] / result["bare"]["requests_per_second"], 3
+        result["chorus"]["requests_per_second"] / bare["requests_per_second"], 3
     )
     result["redirects_served"] = served
     result["clicks_ingested"] = figures["clicks"]
@@ -335,33 +436,50 @@ def run_size(
     result["ingestion_faster_than_redirect"] = (
         result["ingestion_clicks_per_second"] >= result["chorus"]["requests_per_second"]
     )
+    result["targets_met"] = (
+        result["ratio"] >= 0.7
+        and result["chorus"]["p99_ms"] <= 25
+        and result["every_served_click_ingested"]
+        and result["ingestion_faster_than_redirect"]
+    )
     print(json.dumps(result), file=sys.stderr, flush=True)
     return result
 
 
-def run_database(
-    name: str, database_url: str | None, journals: list[str], args: argparse.Namespace
+def run_profile(
+    kind: str, database_url: str | None, journals: list[str], args: argparse.Namespace
 ) -> list[dict[str, Any]]:
     var = Path(tempfile.mkdtemp(prefix="chorus-redirect-"))
     (var / "static").mkdir()
+    redis_url = args.redis if kind == "scale-out" else ""
     try:
-        env = profile_env(var, database_url, args.redis if database_url else "", "file")
+        env = profile_env(var, database_url, redis_url, "file")
+        started = time.monotonic()
         chorus(["migrate", "-v0"], env)
         codes = var / "codes.txt"
         chorus(
             ["shell", "-c", SETUP],
             {**env, "BENCH_LINKS": str(max(args.sizes)), "BENCH_CODES": str(codes)},
         )
+        print(
+            json.dumps({"profile": kind, "setup_seconds": round(time.monotonic() - started)}),
+            file=sys.stderr,
+            flush=True,
+        )
+        # The baseline, once per profile (it does not depend on the number of links).
+        bare = served_load(kind, "benchmarks.bare_app:app", env, codes, args, var / "bare.log")
+        print(json.dumps({"profile": kind, "bare": bare}), file=sys.stderr, flush=True)
         results = []
         for journal in journals:
-            env = profile_env(var, database_url, args.redis if database_url else "", journal)
+            env = profile_env(var, database_url, redis_url, journal)
             if journal == "redis":
                 import redis
 
-                redis.Redis.from_url(args.redis).delete("chorus:clicks")
+                redis.Redis.from_url(redis_url).delete("chorus:clicks")
+            database = "sqlite" if database_url is None else "postgresql"
+            label = f"{kind}: {database}, {journal} journal" + (", redis" if redis_url else "")
             for size in args.sizes:
-                label = f"{name}+{journal}-journal" + ("+redis" if env.get("REDIS_URL") else "")
-                results.append(run_size(label, env, codes, size, args))
+                results.append(run_size(label, kind, env, codes, size, bare, args))
         return results
     finally:
         shutil.rmtree(var, ignore_errors=True)
@@ -371,10 +489,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="1000,10000,100000", help="Numbers of links.")
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads.")
     parser.add_argument("--duration", type=float, default=10, help="Seconds measured.")
-    parser.add_argument("--warmup", type=float, default=3, help="Seconds per warm-up round.")
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--warmup", type=float, default=2, help="Seconds per warm-up round.")
+    parser.add_argument("--serve-workers", type=int, default=2, help="chorus serve --web-workers.")
+    parser.add_argument("--serve-threads", type=int, default=4, help="chorus serve --threads.")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn --workers (scale-out).")
+    parser.add_argument("--gunicorn-threads", type=int, default=4, help="gunicorn --threads.")
     parser.add_argument(
         "--postgres",
         default=os.environ.get("CHORUS_TEST_POSTGRES_URL", ""),
@@ -383,30 +504,33 @@ def main() -> None:
     parser.add_argument(
         "--redis",
         default=os.environ.get("REDIS_URL", ""),
-        help="REDIS_URL for the PostgreSQL profile (cache, tasks; the Redis journal's list).",
+        help="REDIS_URL of the scale-out profile (cache, tasks; the Redis journal's list).",
     )
     parser.add_argument(
         "--journals",
         default="file",
-        help="Journals measured on PostgreSQL: file, redis or file,redis (redis needs --redis);"
-        " SQLite uses the file.",
+        help="Journals measured in the scale-out profile: file, redis or file,redis;"
+        " the embedded profile uses the file.",
     )
     parser.add_argument(
-        "--databases", default="sqlite,postgresql", help="sqlite, postgresql or both."
+        "--profiles", default="embedded,scale-out", help="embedded, scale-out or both."
     )
     parser.add_argument("--python-load", action="store_true", help="Do not use wrk.")
     args = parser.parse_args()
     args.sizes = [int(size) for size in args.sizes.split(",")]
+    profiles = args.profiles.split(",")
+    if "scale-out" in profiles and not (args.postgres and args.redis):
+        parser.error("the scale-out profile needs --postgres URL and --redis URL")
     if not args.python_load and not shutil.which("wrk"):
         print(
             "wrk not found (benchmarks/redirect installs it as root): Python load.", file=sys.stderr
         )
         args.python_load = True
-    journals = [j for j in args.journals.split(",") if j == "file" or (j == "redis" and args.redis)]
+    journals = [j for j in args.journals.split(",") if j in ("file", "redis")]
     started = time.monotonic()
-    databases = args.databases.split(",")
-    runs = run_database("sqlite", None, ["file"], args) if "sqlite" in databases else []
-    if args.postgres and "postgresql" in databases:
+    load_before = os.getloadavg()
+    runs = run_profile("embedded", None, ["file"], args) if "embedded" in profiles else []
+    if "scale-out" in profiles:
         import psycopg
 
         name = f"chorus_bench_{os.getpid()}"
@@ -414,7 +538,7 @@ def main() -> None:
             connection.execute(f'CREATE DATABASE "{name}"')
         try:
             url = args.postgres.rsplit("/", 1)[0] + "/" + name
-            runs += run_database("postgresql", url, journals, args)
+            runs += run_profile("scale-out", url, journals, args)
         finally:
             with psycopg.connect(args.postgres, autocommit=True) as connection:
                 connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -423,10 +547,13 @@ def main() -> None:
             {
                 "load_generator": "python" if args.python_load else "wrk",
                 "connections": args.connections,
-                "workers": args.workers,
+                "embedded_server": f"chorus serve: {args.serve_workers} x {args.serve_threads}",
+                "scale_out_server": f"gunicorn: {args.workers} x {args.gunicorn_threads}",
                 "cores": os.cpu_count(),
-                "load_average": os.getloadavg(),
+                "load_average_before": load_before,
+                "load_average_after": os.getloadavg(),
                 "seconds": round(time.monotonic() - started),
+                "all_targets_met": all(run["targets_met"] for run in runs),
                 "runs": runs,
             },
             indent=2,

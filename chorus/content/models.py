@@ -249,11 +249,22 @@ class ContentItem(models.Model):
         return self.title
 
     def is_live(self, now: datetime | None = None) -> bool:
+        return self.live(self.status, self.publish_at, self.expire_at, now)
+
+    @classmethod
+    def live(
+        cls,
+        status: str,
+        publish_at: datetime | None,
+        expire_at: datetime | None,
+        now: datetime | None = None,
+    ) -> bool:
+        """`is_live` from the three columns, without building an instance (the redirect's miss)."""
         now = now or timezone.now()
         return (
-            self.status == self.Status.PUBLISHED
-            and (self.publish_at is None or self.publish_at <= now)
-            and (self.expire_at is None or self.expire_at > now)
+            status == cls.Status.PUBLISHED
+            and (publish_at is None or publish_at <= now)
+            and (expire_at is None or expire_at > now)
         )
 
     @property

@@ -22,7 +22,9 @@ machine), and kept by each process under a *version* in two halves:
 Every request also reads the shared pointer (a small file): a context written by another
 process for a change this one did not hear of (the embedded profile's caches are per
 process) is picked up at once. A context also ends when an item's publication or expiry
-time passes, when a new day starts (campaign dates), and after `MAX_AGE` in any case. What
+time passes, when a new day starts (campaign dates), and after `MAX_AGE` in any case (that one
+without making a request wait: past `MAX_AGE` the context is still served while the worker
+builds the next one, up to `STALE_LIMIT` when no worker does). What
 changes for one person only — their profile, their shares, their "not for me" — is read on
 each request by `chorus.feed.live.feed_for` and never waits. Captions and talking points
 are not part of the ranking: the cards read them fresh.
@@ -53,6 +55,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_AGE = timedelta(minutes=10)
+# Past MAX_AGE a context is still served while the worker builds the next one (a build takes
+# seconds at 200,000 items: no request waits for it); past STALE_LIMIT — no worker running —
+# the request builds it itself, as when there is none.
+STALE_LIMIT = 3 * MAX_AGE
+ASK_AGAIN_SECONDS = 60  # a worker asked for a context and not done by then is asked again
 # How often the database stamps are read when no change time moved: the shares' (a few
 # thousand rows) every 2 s; the items' (a count over the whole catalogue: 100 ms at 200,000
 # items on SQLite, on one request in every few) every 30 s, a change this process or the
@@ -173,8 +180,15 @@ def _read(
     return stamp
 
 
-def _usable(pointer: dict[str, Any] | None, base: list[Any], changed: float, now: datetime) -> bool:
-    """Whether a shared context was built for this base version and is still valid."""
+def _usable(
+    pointer: dict[str, Any] | None,
+    base: list[Any],
+    changed: float,
+    now: datetime,
+    max_age: timedelta = MAX_AGE,
+) -> bool:
+    """Whether a shared context was built for this base version and is still valid (and
+    younger than `max_age`)."""
     # Strictly later: a context written in the very second of a change (frozen clocks in
     # tests) may have read the rows before it.
     if pointer is None or pointer.get("base") != base or pointer.get("written_at", 0) <= changed:
@@ -184,12 +198,37 @@ def _usable(pointer: dict[str, Any] | None, base: list[Any], changed: float, now
         valid_until = datetime.fromisoformat(pointer["valid_until"])
     except (KeyError, TypeError, ValueError):
         return False
-    return built_at <= now < valid_until and now - built_at < MAX_AGE
+    return built_at <= now < valid_until and now - built_at < max_age
 
 
-def organisation_feed(org: Organization, now: datetime, build: Build, refresh: Refresh) -> OrgFeed:
+_asked: dict[tuple[int, str], float] = {}
+
+
+def _ask_for_next(org_id: int, entry: _Entry, now: datetime) -> None:
+    """The context served is past MAX_AGE: ask the worker for the next one, once per
+    `ASK_AGAIN_SECONDS` across processes (the cache's `add`), once a second per process."""
+    if now - entry.feed.built_at < MAX_AGE:
+        return
+    key = (org_id, entry.directory)
+    moment = time.monotonic()
+    if key in _asked and 0 <= moment - _asked[key] < 1.0:
+        return
+    _asked.clear()  # the previous contexts' marks are not needed any more
+    _asked[key] = moment
+    if cache.add(f"chorus:feed:next-asked:{org_id}:{entry.directory}", 1, ASK_AGAIN_SECONDS):
+        _ask_worker(org_id)
+
+
+def organisation_feed(
+    org: Organization, now: datetime, build: Build, refresh: Refresh, *, stale: bool = True
+) -> OrgFeed:
     """The organisation's feed part for `now`: kept, mapped from the shared one, learnt
-    again after new shares, or built."""
+    again after new shares, or built.
+
+    With `stale` (requests), a context past MAX_AGE but younger than STALE_LIMIT, and
+    otherwise current, is served while the worker builds the next one; the worker itself
+    passes `stale=False`."""
+    max_age = STALE_LIMIT if stale else MAX_AGE
     base, base_changed, shares_stamp, shares_changed = version(org.pk)
     shares_version = (tuple(shares_stamp), shares_changed)
     pointer = shared.current(org.pk)
@@ -197,9 +236,11 @@ def organisation_feed(org: Organization, now: datetime, build: Build, refresh: R
     if (
         entry is not None
         and (pointer is None or pointer["directory"] == entry.directory)
-        and _usable(_pointer_of(entry), base, base_changed, now)
+        and _usable(_pointer_of(entry), base, base_changed, now, max_age)
     ):
         _entries.move_to_end(org.pk)
+        if stale:
+            _ask_for_next(org.pk, entry, now)
         if entry.shares == shares_version:
             return entry.feed
     with _lock:
@@ -211,9 +252,11 @@ def organisation_feed(org: Organization, now: datetime, build: Build, refresh: R
             entry is None
             or pointer is None
             or pointer["directory"] != entry.directory
-            or not (_usable(_pointer_of(entry), base, base_changed, now))
+            or not (_usable(_pointer_of(entry), base, base_changed, now, max_age))
         ):
-            entry = _map_or_build(org, now, build, base, base_changed, entry)
+            entry = _map_or_build(org, now, build, base, base_changed, entry, max_age)
+            if stale:
+                _ask_for_next(org.pk, entry, now)
         if entry.shares != shares_version:
             if tuple(entry.shares[0]) != shares_version[0] or entry.written_at < shares_changed:
                 entry.feed = refresh(org, entry.feed)
@@ -243,13 +286,14 @@ def _map_or_build(
     base: list[Any],
     base_changed: float,
     previous: _Entry | None,
+    max_age: timedelta = MAX_AGE,
 ) -> _Entry:
     """Map the shared context when it is current, else build it (one process at a time)."""
     pointer = shared.current(org.pk)
-    if not _usable(pointer, base, base_changed, now):
+    if not _usable(pointer, base, base_changed, now, max_age):
         with shared.building(org.pk):
             pointer = shared.current(org.pk)  # another process may have built it meanwhile
-            if not _usable(pointer, base, base_changed, now):
+            if not _usable(pointer, base, base_changed, now, max_age):
                 return build_and_share(org, now, build, previous.feed if previous else None)
     assert pointer is not None
     try:

@@ -355,7 +355,7 @@ def refresh_shared_context(org: Organization) -> bool:
     """Make sure the organisation's shared context is current (the worker, after a change);
     True when it had to be built."""
     before = shared.current(org.pk)
-    cache.organisation_feed(org, timezone.now(), build_org_feed, with_new_shares)
+    cache.organisation_feed(org, timezone.now(), build_org_feed, with_new_shares, stale=False)
     after = shared.current(org.pk)
     return (before or {}).get("directory") != (after or {}).get("directory")
 

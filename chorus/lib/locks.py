@@ -464,6 +464,10 @@ def hold(
         store.release(name, holder, completed)
 
 
+# Every lease a task holds, by name: its period in seconds (tests check each is covered).
+LEASED: dict[str, float] = {}
+
+
 def lease_task(name: str, *, every: float, ttl: float = DEFAULT_TTL) -> Callable[[F], F]:
     """Run the decorated task only while holding the lease `name` (see the module's docstring).
 
@@ -472,6 +476,7 @@ def lease_task(name: str, *, every: float, ttl: float = DEFAULT_TTL) -> Callable
     """
     if ttl <= 0 or every <= 0:
         raise ValueError("A lease needs a positive ttl and period.")
+    LEASED[name] = every
 
     def decorator(function: F) -> F:
         @functools.wraps(function)

@@ -21,6 +21,7 @@ buffers requests and enforces timeouts and body limits (docs/deploy.md).
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import signal
@@ -103,6 +104,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="One Chorus web process (started by `serve`).")
     parser.add_argument("--fd", type=int, required=True, help="The listening socket's descriptor.")
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--app",
+        default="",
+        help="MODULE:CALLABLE served instead of Chorus (benchmarks/redirect's bare baseline).",
+    )
     args = parser.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chorus.settings")
@@ -115,8 +121,12 @@ def main(argv: list[str] | None = None) -> None:
     listener = socket.socket(fileno=args.fd)
     limit_for_path("/")  # load the URL configuration now, not in the first request's loop
     channel = limited_channel(limit_for_path)
+    application = wsgi.application
+    if args.app:
+        module, _, name = args.app.partition(":")
+        application = getattr(importlib.import_module(module), name)
     server = create_server(
-        access_log(wsgi.application),
+        access_log(application),
         sockets=[listener],
         threads=args.threads,
         # A larger declared body is answered 413 before any of it is read; chunked bodies are

@@ -13,12 +13,15 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from unittest import mock
 
 import numpy as np
 import pytest
+import time_machine
 from django.conf import settings
+from django.utils import timezone
 
 from chorus.feed import cache, engine, live, shared
 from chorus.feed.engine import FeedContext, Person
@@ -112,6 +115,9 @@ class SharedFeedTests(FeedTestCase):
     def cards(self) -> list[tuple[str, list[str]]]:
         return [(card.item.title, card.reasons) for card in feed_for(self.amy_m)]
 
+    def titles(self) -> list[str]:
+        return [title for title, _ in self.cards()]
+
     def test_a_second_process_maps_the_context_and_ranks_the_same(self) -> None:
         link_for(self.colleagues[0], "linkedin", item=self.cloud_items[1])
         with mock.patch.object(shared, "MAPPED_BYTES", 1):  # map even this small catalogue
@@ -204,3 +210,34 @@ class SharedFeedTests(FeedTestCase):
     def test_the_context_lives_in_the_configured_folder(self) -> None:
         self.cards()
         self.assertTrue(str(shared.root(self.org.pk)).startswith(str(settings.CHORUS_FEED_DIR)))
+
+    def test_a_context_past_its_age_is_served_while_the_worker_builds_the_next(self) -> None:
+        # A fixed morning: no new day (which ends a context) within the times travelled.
+        # The ranking compared by titles: the reasons' "published N hours ago" moves with time.
+        start = (timezone.now() + timedelta(days=1)).replace(hour=9, minute=0)
+        with time_machine.travel(start, tick=False):
+            before = self.titles()
+        first = shared.current(self.org.pk)
+        assert first is not None
+        later = start + cache.MAX_AGE + timedelta(minutes=1)
+        with (
+            mock.patch.object(live, "build_org_feed", wraps=live.build_org_feed) as build,
+            mock.patch.object(cache, "_ask_worker") as ask,
+        ):
+            with time_machine.travel(later, tick=False):
+                self.assertEqual(self.titles(), before)
+                self.assertEqual(self.titles(), before)
+                build.assert_not_called()  # no request waited for a build
+                ask.assert_called_once_with(self.org.pk)  # asked once, not on every request
+                self.assertTrue(live.refresh_shared_context(self.org))  # what the worker runs
+                self.assertEqual(build.call_count, 1)
+                second = shared.current(self.org.pk)
+                assert second is not None
+                self.assertNotEqual(second["directory"], first["directory"])
+                self.assertEqual(self.titles(), before)  # the worker's context, mapped
+                self.assertEqual(build.call_count, 1)
+                self.assertEqual(ask.call_count, 1)
+            # No worker built one within STALE_LIMIT: the request builds it, as before.
+            with time_machine.travel(later + cache.STALE_LIMIT, tick=False):
+                self.assertEqual(self.titles(), before)
+            self.assertEqual(build.call_count, 2)

@@ -25,6 +25,7 @@ from django.test import SimpleTestCase
 from huey.exceptions import TaskLockedException
 
 from chorus.analytics.tasks import refresh_rollups
+from chorus.chat.tasks import send_due_chat_messages
 from chorus.engage.tasks import award_points
 from chorus.lib import locks
 from chorus.lib.locks import (
@@ -39,6 +40,7 @@ from chorus.lib.locks import (
     new_holder,
 )
 from chorus.links.tasks import ingest_clicks
+from chorus.web.tasks import HEARTBEAT, worker_heartbeat
 from chorus.webhooks.tasks import deliver_webhooks, emit_daily_figures
 from tests.processes import chorus
 from tests.servers import wait_for
@@ -163,7 +165,15 @@ LOCKED_TASKS = [
     ("award-points", award_points),
     ("deliver-webhooks", deliver_webhooks),
     ("webhooks-daily-figures", emit_daily_figures),
+    (HEARTBEAT, worker_heartbeat),
+    ("send-chat-messages", send_due_chat_messages),
 ]
+
+
+def test_every_leased_task_is_checked_here() -> None:
+    # A task given a lease and not added above would go untested (the apps' task modules
+    # are all imported by the worker's autodiscovery at start-up).
+    assert set(locks.LEASED) == {name for name, _ in LOCKED_TASKS}
 
 
 @pytest.mark.django_db
@@ -183,11 +193,17 @@ def test_each_locked_task_waits_for_a_live_holder_and_not_for_a_dead_one(
         store.release(name, blocker, completed=False)
     # The holder killed long ago: its lease has expired, the task runs and completes.
     assert store.acquire(name, blocker, 60, 60)
-    with time_machine.travel(time.time() + 61, tick=False):
-        task.call_local()  # type: ignore[attr-defined]
-        state = state_of(store, name)
-        assert state is not None and state.holder is None
-        assert state.completed_at == pytest.approx(time.time())
+    try:
+        with time_machine.travel(time.time() + 61, tick=False):
+            task.call_local()  # type: ignore[attr-defined]
+            state = state_of(store, name)
+            assert state is not None and state.holder is None
+            assert state.completed_at == pytest.approx(time.time())
+    finally:
+        # The in-memory store lives as long as the test process: a heartbeat left in it would
+        # age into "no heartbeat" for the /healthz tests that follow.
+        if isinstance(store, locks.MemoryLeaseStore):
+            store._leases.pop(name, None)
 
 
 # --- What an operator sees -----------------------------------------------------------------

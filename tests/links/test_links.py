@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import time_machine
 from django.core.management import CommandError, call_command
-from django.test import override_settings
+from django.test import TransactionTestCase, override_settings
 from django.utils import timezone
 
 from chorus.content.models import ContentItem
@@ -25,7 +25,7 @@ from chorus.links.actions import LinkError, link_for, link_settings
 from chorus.links.ingest import ingest, recount_days
 from chorus.links.models import Click, DailySalt, LinkDay, TrackedLink
 from tests.base import OrgTestCase
-from tests.factory import make_campaign, make_item, make_member, make_token
+from tests.factory import make_campaign, make_item, make_member, make_org, make_token
 
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -587,3 +587,40 @@ class IncrementalRollupTests(LinkTestCase):
             self.assertEqual(trim(keys=[journal.REDIS_KEY], args=[2, "x", "b"]), 0)
             self.assertEqual(trim(keys=[journal.REDIS_KEY], args=[2, "a", "b"]), 1)
             self.assertEqual(client.lrange(journal.REDIS_KEY, 0, -1), [b"c"])
+
+
+class RedirectReconnectTests(TransactionTestCase):
+    """Outside a transaction, as in production: the lookup of a code not in cache runs on the
+    driver's cursor without Django's health check, so a connection the database dropped must be
+    replaced by the lookup itself."""
+
+    def test_a_dropped_connection_is_replaced_and_the_code_still_resolves(self) -> None:
+        from django.db import connection
+
+        org = make_org()
+        link = link_for(make_member(org), "x", item=make_item(org))
+        redirect._cache.clear()
+        connection.ensure_connection()
+        real = connection.connection
+        failures: list[str] = []
+
+        class Dropped:
+            """The driver's connection, its first cursor failing as after a server restart."""
+
+            def cursor(self, *args: Any, **kwargs: Any) -> Any:
+                if not failures:
+                    failures.append("dropped")
+                    raise connection.Database.OperationalError("server closed the connection")
+                return real.cursor(*args, **kwargs)
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(real, name)
+
+        connection.connection = Dropped()
+        try:
+            target = redirect.resolve(link.code)
+        finally:
+            if isinstance(connection.connection, Dropped):  # SQLite's in-memory test database
+                connection.connection = real
+        assert target is not None
+        self.assertEqual((target.link_id, failures), (link.pk, ["dropped"]))
