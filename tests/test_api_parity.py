@@ -24,7 +24,7 @@ CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # URL name → the API operations ("METHOD /path" under /api/v1) that do what the page does.
 PARITY: dict[str, list[str]] = {
     # Account and organisation
-    "profile": ["PATCH /me"],
+    "profile": ["PATCH /me/account"],
     "org_settings_organisation": ["PATCH /organization"],
     "members": ["POST /members"],
     "member_detail": ["PATCH /members/{membership_id}"],
@@ -133,7 +133,7 @@ TOKENS = (
 
 # URL name → why no API operation does what the page does. Reviewed: keep each reason true.
 EXCEPTIONS: dict[str, str] = {
-    "set_language": "the language of a browser session (a cookie); an account's is PATCH /me",
+    "set_language": "the language of a browser session (a cookie); an account's is PATCH /me/account",
     "setup": "first-run set-up of an empty installation: no member and no token exist yet",
     "operator_organisations": "the operator's page: site staff, not a member; a token is "
     "one member's in one organisation",
