@@ -133,7 +133,8 @@ TOKENS = (
 
 # URL name → why no API operation does what the page does. Reviewed: keep each reason true.
 EXCEPTIONS: dict[str, str] = {
-    "set_language": "the language of a browser session (a cookie); an account's is PATCH /me/account",
+    "set_language": "the language of a browser session (a cookie); an account's is "
+    "PATCH /me/account",
     "setup": "first-run set-up of an empty installation: no member and no token exist yet",
     "operator_organisations": "the operator's page: site staff, not a member; a token is "
     "one member's in one organisation",
@@ -189,7 +190,9 @@ def declared_methods(view: Callable[..., Any]) -> set[str] | None:
     while found is not None:
         # django.views.decorators.http.require_http_methods keeps the list in its closure.
         code = getattr(found, "__code__", None)
-        for name, cell in zip(code.co_freevars if code else (), found.__closure__ or ()):
+        for name, cell in zip(
+            code.co_freevars if code else (), found.__closure__ or (), strict=False
+        ):
             if name == "request_method_list":
                 return {method.upper() for method in cell.cell_contents}
         found = getattr(found, "__wrapped__", None)
@@ -218,7 +221,7 @@ def page_views() -> dict[str, set[str]]:
 
 
 def api_operations() -> dict[str, dict[str, Any]]:
-    """"METHOD /path" → its OpenAPI operation."""
+    """ "METHOD /path" → its OpenAPI operation."""
     document = api.get_openapi_schema()
     operations = {}
     for path, by_method in document["paths"].items():
@@ -268,7 +271,7 @@ class ApiParityTests(SimpleTestCase):
 
     def test_mapped_operations_are_documented_with_a_tag_and_an_id(self) -> None:
         operations = api_operations()
-        for name, wanted in PARITY.items():
+        for wanted in PARITY.values():
             for key in wanted:
                 operation = operations.get(key)
                 if operation is None:

@@ -36,7 +36,11 @@ class AccountPatch(Schema):
 )
 def patch_account(request: HttpRequest, payload: AccountPatch) -> Any:
     user = membership_of(request).user
-    current = {"first_name": user.first_name, "last_name": user.last_name, "language": user.language}
+    current = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "language": user.language,
+    }
     form = ProfileForm({**current, **payload.dict(exclude_unset=True)}, instance=user)
     validated(form)
     form.save()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from importlib import import_module
-
 from typing import Any
 
 from django.http import HttpRequest
@@ -168,8 +167,6 @@ def get_member(request: HttpRequest, membership_id: Id) -> MemberOut:
     return _member_out(access.get_member(membership_of(request), membership_id))
 
 
-
-
 # --- Changing the organisation, its members and teams (the pages' forms and actions) -----
 
 
@@ -246,7 +243,9 @@ class InvitationOut(Schema):
 )
 def add_member(request: HttpRequest, payload: MemberIn) -> Any:
     membership = require(request, Role.ORG_ADMIN)
-    data = validated(AddMemberForm({**payload.dict(), "team": payload.team or ""}, org=membership.org))
+    data = validated(
+        AddMemberForm({**payload.dict(), "team": payload.team or ""}, org=membership.org)
+    )
     invitation, _url = invitations.do_invite_member(
         membership,
         data["email"],

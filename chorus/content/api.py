@@ -13,7 +13,6 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from chorus.api.common import (
-    current_values,
     Date,
     DateTime,
     ErrorOut,
@@ -21,6 +20,7 @@ from chorus.api.common import (
     Invalid,
     InvalidOut,
     Pages,
+    current_values,
     membership_of,
     require,
 )
@@ -31,9 +31,11 @@ from chorus.content.access import (
     get_import_job,
     get_item,
     get_persona,
-    get_source,
     get_suggestion,
     get_topic,
+)
+from chorus.content.access import (
+    get_source as get_managed_source,
 )
 from chorus.content.forms import (
     CampaignForm,
@@ -718,7 +720,7 @@ class SourcePatch(Schema):
 )
 def update_source(request: HttpRequest, source_id: Id, payload: SourcePatch) -> Any:
     membership = require(request, Role.PROGRAM_MANAGER)
-    source = get_source(membership, source_id)
+    source = get_managed_source(membership, source_id)
     names = list(SourceForm.base_fields)
     current = current_values(SourceForm(instance=source, org=membership.org), names)
     changes = payload.dict(exclude_unset=True)
@@ -736,7 +738,7 @@ def update_source(request: HttpRequest, source_id: Id, payload: SourcePatch) -> 
 )
 def delete_source(request: HttpRequest, source_id: Id) -> Any:
     membership = require(request, Role.PROGRAM_MANAGER)
-    actions.do_delete(membership, get_source(membership, source_id), "source")
+    actions.do_delete(membership, get_managed_source(membership, source_id), "source")
     return Status(204, None)
 
 
@@ -747,7 +749,7 @@ def delete_source(request: HttpRequest, source_id: Id) -> Any:
 )
 def poll_source(request: HttpRequest, source_id: Id) -> Any:
     membership = require(request, Role.PROGRAM_MANAGER)
-    source = get_source(membership, source_id)
+    source = get_managed_source(membership, source_id)
     actions.do_poll_now(membership, source)
     return Status(202, Source.objects.prefetch_related("default_topics").get(pk=source.pk))
 

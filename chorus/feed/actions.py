@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from chorus.feed.forms import ProfileForm
 from chorus.content.models import ContentItem
+from chorus.feed.forms import ProfileForm
 from chorus.feed.models import Feedback, Profile
 from chorus.orgs.actions import audit
 from chorus.orgs.models import Membership

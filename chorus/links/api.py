@@ -8,8 +8,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import paginate
 from ninja.errors import HttpError
+from ninja.pagination import paginate
 from ninja.security import HttpBearer
 
 from chorus.api.common import (
@@ -241,11 +241,11 @@ def list_links(request: HttpRequest) -> Any:
     if not member.can_manage_programme:
         links = links.filter(ambassador=member)
     links = links.annotate(
-        clicks=Coalesce(Sum("days__clicks"), 0),
+        human_clicks=Coalesce(Sum("days__clicks"), 0),
         bot_clicks_total=Coalesce(Sum("days__bot_clicks"), 0),
         visitors=Coalesce(Sum("days__unique_visitors"), 0),
         leads=Count("conversions", distinct=True),
-    ).order_by("-clicks", "-created_at", "-id")
+    ).order_by("-human_clicks", "-created_at", "-id")
     return _LinkRows(request, links)
 
 
@@ -262,7 +262,7 @@ class _LinkRows:
         return [
             {
                 **_link_out(self.request, link),
-                "clicks": link.clicks,
+                "clicks": link.human_clicks,
                 "bot_clicks": link.bot_clicks_total,
                 "unique_visitors": link.visitors,
                 "conversions": link.leads,

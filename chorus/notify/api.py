@@ -35,7 +35,9 @@ class ReadAllOut(Schema):
     marked: int = Field(..., description="How many were unread.")
 
 
-@router.get("/notifications", response=list[NotificationOut], summary="My notifications, newest first")
+@router.get(
+    "/notifications", response=list[NotificationOut], summary="My notifications, newest first"
+)
 @paginate(Pages)
 def list_notifications(request: HttpRequest, unread: bool = False) -> Any:
     notifications = Notification.objects.filter(membership=membership_of(request))
@@ -55,7 +57,9 @@ def read_notification(request: HttpRequest, notification_id: Id) -> Any:
     return do_mark_read(membership, notification)
 
 
-@router.post("/notifications/read", response=ReadAllOut, summary="Mark all my notifications as read")
+@router.post(
+    "/notifications/read", response=ReadAllOut, summary="Mark all my notifications as read"
+)
 def read_all(request: HttpRequest) -> Any:
     return {"marked": do_read_all(membership_of(request))}
 

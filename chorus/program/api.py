@@ -247,7 +247,9 @@ class ResourceIn(Schema):
     url: str = ""
     position: int = Field(0, ge=0, le=32767)
     texts: dict[str, ResourceTextIn] = Field(
-        ..., description="By language code: at least one title.", examples=[{"en": {"title": "Why share"}}]
+        ...,
+        description="By language code: at least one title.",
+        examples=[{"en": {"title": "Why share"}}],
     )
 
 
@@ -286,7 +288,9 @@ def list_resources(request: HttpRequest) -> Any:
         ResourceRead.objects.filter(membership=membership).values_list("resource_id", flat=True)
     )
     resources = list(
-        Resource.objects.filter(org=membership.org).prefetch_related("texts").order_by("position", "id")
+        Resource.objects.filter(org=membership.org)
+        .prefetch_related("texts")
+        .order_by("position", "id")
     )
     for resource in resources:
         resource.read = resource.pk in read  # type: ignore[attr-defined]
@@ -374,7 +378,11 @@ class WorkshopIn(Schema):
 def _workshop_out(workshop: Workshop, membership: Any) -> dict[str, Any]:
     signups = WorkshopSignup.objects.filter(workshop=workshop)
     return {
-        **{field: getattr(workshop, field) for field in WorkshopOut.model_fields if hasattr(workshop, field)},
+        **{
+            field: getattr(workshop, field)
+            for field in WorkshopOut.model_fields
+            if hasattr(workshop, field)
+        },
         "id": workshop.pk,
         "signed_up": signups.count(),
         "mine": signups.filter(membership=membership).exists(),
