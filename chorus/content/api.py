@@ -352,6 +352,86 @@ def create_campaign(request: HttpRequest, payload: CampaignIn) -> Any:
 
 # --- Content ---
 
+# Before `/content/{contentitem_id}`: the first pattern that matches a path answers it.
+BULK_STATUS = {
+    "publish": ContentItem.Status.PUBLISHED,
+    "archive": ContentItem.Status.ARCHIVED,
+    "draft": ContentItem.Status.DRAFT,
+}
+
+
+class BulkIn(Schema):
+    action: str = Field(..., json_schema_extra={"enum": [*BULK_STATUS, "delete"]})
+    items: list[Id] = Field(..., min_length=1, max_length=500)
+
+
+class BulkOut(Schema):
+    count: int = Field(..., description="Items changed (or deleted).")
+
+
+@router.post(
+    "/content/bulk",
+    response={200: BulkOut, 400: InvalidOut, 403: ErrorOut},
+    summary="Publish, archive, make draft or delete several items at once",
+)
+def bulk_content(request: HttpRequest, payload: BulkIn) -> Any:
+    membership = require(request, Role.PROGRAM_MANAGER)
+    if payload.action not in (*BULK_STATUS, "delete"):
+        raise Invalid({"action": [f"One of: {', '.join([*BULK_STATUS, 'delete'])}."]})
+    items = list(ContentItem.objects.filter(org=membership.org, pk__in=payload.items))
+    if len(items) != len(set(payload.items)):
+        raise Invalid({"items": ["Unknown item ids: nothing was changed."]})
+    if payload.action == "delete":
+        return {"count": actions.do_delete_items(membership, items)}
+    return {"count": actions.do_set_items_status(membership, items, BULK_STATUS[payload.action])}
+
+
+class ImportIn(Schema):
+    filename: str = Field("import.csv", max_length=255)
+    csv: str = Field(
+        ...,
+        description="The CSV text, first line naming the columns (title or url at least), "
+        "as the import page takes it.",
+        examples=["title,url,topics\nOur launch,https://example.com/launch,News\n"],
+    )
+
+
+class ImportJobOut(Schema):
+    id: int
+    filename: str
+    status: str
+    rows_total: int
+    rows_done: int
+    created_count: int
+    refused: list[Any] = Field(..., description="[line number, reason] pairs.")
+    error: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+@router.post(
+    "/content/import",
+    response={202: ImportJobOut, 400: InvalidOut, 403: ErrorOut},
+    summary="Import items from CSV text: checked now, imported by the worker",
+)
+def import_content(request: HttpRequest, payload: ImportIn) -> Any:
+    membership = require(request, Role.PROGRAM_MANAGER)
+    try:
+        checked = check_upload(io.BytesIO(payload.csv.encode()))
+    except ImportRefused as refusal:
+        raise Invalid({"csv": [str(refusal.message)]}, str(refusal.message)) from None
+    job = actions.do_start_import(membership, payload.filename, checked.rows, checked.left_out)
+    return Status(202, ImportJob.objects.get(pk=job.pk))
+
+
+@router.get(
+    "/content/import/{importjob_id}",
+    response={200: ImportJobOut, 403: ErrorOut, 404: ErrorOut},
+    summary="An import's progress, then what it created and refused",
+)
+def get_import(request: HttpRequest, importjob_id: Id) -> Any:
+    return get_import_job(require(request, Role.PROGRAM_MANAGER), importjob_id)
+
 
 def _item_queryset(items: Any) -> Any:
     return items.select_related("suggested_by__user").prefetch_related("topics", "captions")
@@ -826,83 +906,3 @@ def refresh_preview(request: HttpRequest, contentitem_id: Id) -> Any:
     if not actions.do_refresh_preview(membership, item):
         raise HttpError(409, "This item has no link to preview.")
     return Status(202, _item_queryset(ContentItem.objects.filter(pk=item.pk)).get())
-
-
-BULK_STATUS = {
-    "publish": ContentItem.Status.PUBLISHED,
-    "archive": ContentItem.Status.ARCHIVED,
-    "draft": ContentItem.Status.DRAFT,
-}
-
-
-class BulkIn(Schema):
-    action: str = Field(..., json_schema_extra={"enum": [*BULK_STATUS, "delete"]})
-    items: list[Id] = Field(..., min_length=1, max_length=500)
-
-
-class BulkOut(Schema):
-    count: int = Field(..., description="Items changed (or deleted).")
-
-
-@router.post(
-    "/content/bulk",
-    response={200: BulkOut, 400: InvalidOut, 403: ErrorOut},
-    summary="Publish, archive, make draft or delete several items at once",
-)
-def bulk_content(request: HttpRequest, payload: BulkIn) -> Any:
-    membership = require(request, Role.PROGRAM_MANAGER)
-    if payload.action not in (*BULK_STATUS, "delete"):
-        raise Invalid({"action": [f"One of: {', '.join([*BULK_STATUS, 'delete'])}."]})
-    items = list(ContentItem.objects.filter(org=membership.org, pk__in=payload.items))
-    if len(items) != len(set(payload.items)):
-        raise Invalid({"items": ["Unknown item ids: nothing was changed."]})
-    if payload.action == "delete":
-        return {"count": actions.do_delete_items(membership, items)}
-    return {"count": actions.do_set_items_status(membership, items, BULK_STATUS[payload.action])}
-
-
-class ImportIn(Schema):
-    filename: str = Field("import.csv", max_length=255)
-    csv: str = Field(
-        ...,
-        description="The CSV text, first line naming the columns (title or url at least), "
-        "as the import page takes it.",
-        examples=["title,url,topics\nOur launch,https://example.com/launch,News\n"],
-    )
-
-
-class ImportJobOut(Schema):
-    id: int
-    filename: str
-    status: str
-    rows_total: int
-    rows_done: int
-    created_count: int
-    refused: list[Any] = Field(..., description="[line number, reason] pairs.")
-    error: str
-    created_at: datetime
-    finished_at: datetime | None
-
-
-@router.post(
-    "/content/import",
-    response={202: ImportJobOut, 400: InvalidOut, 403: ErrorOut},
-    summary="Import items from CSV text: checked now, imported by the worker",
-)
-def import_content(request: HttpRequest, payload: ImportIn) -> Any:
-    membership = require(request, Role.PROGRAM_MANAGER)
-    try:
-        checked = check_upload(io.BytesIO(payload.csv.encode()))
-    except ImportRefused as refusal:
-        raise Invalid({"csv": [str(refusal.message)]}, str(refusal.message)) from None
-    job = actions.do_start_import(membership, payload.filename, checked.rows, checked.left_out)
-    return Status(202, ImportJob.objects.get(pk=job.pk))
-
-
-@router.get(
-    "/content/import/{importjob_id}",
-    response={200: ImportJobOut, 403: ErrorOut, 404: ErrorOut},
-    summary="An import's progress, then what it created and refused",
-)
-def get_import(request: HttpRequest, importjob_id: Id) -> Any:
-    return get_import_job(require(request, Role.PROGRAM_MANAGER), importjob_id)

@@ -99,6 +99,81 @@ def create_link(request: HttpRequest, payload: LinkIn) -> Any:
     return Status(201, _link_out(request, link))
 
 
+# Before `/links/{trackedlink_code}`: the first pattern that matches a path answers it.
+class LinkSettingsOut(Schema):
+    fallback_url: str
+    utm_medium: str
+    short_domain: str
+    attribution_days: int
+    allowed_domains: list[str] = Field(..., description="Where ambassadors may link.")
+    site_key: str = Field(..., description="The public key of the website's tracking script.")
+    conversion_key_hint: str = Field(..., description="The conversion key's first characters.")
+
+
+class LinkSettingsPatch(Schema):
+    fallback_url: str | None = None
+    utm_medium: str | None = None
+    short_domain: str | None = None
+    attribution_days: int | None = None
+    allowed_domains: list[str] | None = Field(None, examples=[["example.com"]])
+
+
+class ConversionKeyOut(Schema):
+    key: str = Field(..., description="Shown once: only its first characters are kept.")
+
+
+def _settings_out(org: Organization) -> dict[str, Any]:
+    options = actions.link_settings(org)
+    return {
+        "fallback_url": options.fallback_url,
+        "utm_medium": options.utm_medium,
+        "short_domain": options.short_domain,
+        "attribution_days": options.attribution_days,
+        "allowed_domains": options.allowed_domains.split(),
+        "site_key": options.site_key,
+        "conversion_key_hint": options.api_key_hint,
+    }
+
+
+@router.get(
+    "/links/settings",
+    response={200: LinkSettingsOut, 403: ErrorOut},
+    tags=["settings"],
+    summary="The organisation's link settings (program managers)",
+)
+def get_link_settings(request: HttpRequest) -> Any:
+    return _settings_out(require(request, Role.PROGRAM_MANAGER).org)
+
+
+@router.patch(
+    "/links/settings",
+    response={200: LinkSettingsOut, 400: InvalidOut, 403: ErrorOut},
+    tags=["settings"],
+    summary="Change the link settings (send only the fields to change)",
+)
+def patch_link_settings(request: HttpRequest, payload: LinkSettingsPatch) -> Any:
+    member = require(request, Role.PROGRAM_MANAGER)
+    changes = payload.dict(exclude_unset=True)
+    if changes.get("allowed_domains") is not None:
+        changes["allowed_domains"] = "\n".join(changes["allowed_domains"])
+    form = patched(LinkSettingsForm, actions.link_settings(member.org), changes)
+    actions.do_change_link_settings(
+        member, {name: form.cleaned_data[name] for name in LinkSettingsForm.Meta.fields}
+    )
+    return _settings_out(member.org)
+
+
+@router.post(
+    "/links/settings/conversion-key",
+    response={201: ConversionKeyOut, 403: ErrorOut},
+    tags=["settings"],
+    summary="A new conversion key for servers; the previous one stops working",
+)
+def new_conversion_key(request: HttpRequest) -> Any:
+    member = require(request, Role.PROGRAM_MANAGER)
+    return Status(201, {"key": actions.do_new_conversion_key(member)})
+
+
 @router.get(
     "/links/{trackedlink_code}",
     response={200: LinkStatsOut, 404: ErrorOut},
@@ -269,77 +344,3 @@ class _LinkRows:
             }
             for link in self.links[window]
         ]
-
-
-class LinkSettingsOut(Schema):
-    fallback_url: str
-    utm_medium: str
-    short_domain: str
-    attribution_days: int
-    allowed_domains: list[str] = Field(..., description="Where ambassadors may link.")
-    site_key: str = Field(..., description="The public key of the website's tracking script.")
-    conversion_key_hint: str = Field(..., description="The conversion key's first characters.")
-
-
-class LinkSettingsPatch(Schema):
-    fallback_url: str | None = None
-    utm_medium: str | None = None
-    short_domain: str | None = None
-    attribution_days: int | None = None
-    allowed_domains: list[str] | None = Field(None, examples=[["example.com"]])
-
-
-class ConversionKeyOut(Schema):
-    key: str = Field(..., description="Shown once: only its first characters are kept.")
-
-
-def _settings_out(org: Organization) -> dict[str, Any]:
-    options = actions.link_settings(org)
-    return {
-        "fallback_url": options.fallback_url,
-        "utm_medium": options.utm_medium,
-        "short_domain": options.short_domain,
-        "attribution_days": options.attribution_days,
-        "allowed_domains": options.allowed_domains.split(),
-        "site_key": options.site_key,
-        "conversion_key_hint": options.api_key_hint,
-    }
-
-
-@router.get(
-    "/links/settings",
-    response={200: LinkSettingsOut, 403: ErrorOut},
-    tags=["settings"],
-    summary="The organisation's link settings (program managers)",
-)
-def get_link_settings(request: HttpRequest) -> Any:
-    return _settings_out(require(request, Role.PROGRAM_MANAGER).org)
-
-
-@router.patch(
-    "/links/settings",
-    response={200: LinkSettingsOut, 400: InvalidOut, 403: ErrorOut},
-    tags=["settings"],
-    summary="Change the link settings (send only the fields to change)",
-)
-def patch_link_settings(request: HttpRequest, payload: LinkSettingsPatch) -> Any:
-    member = require(request, Role.PROGRAM_MANAGER)
-    changes = payload.dict(exclude_unset=True)
-    if changes.get("allowed_domains") is not None:
-        changes["allowed_domains"] = "\n".join(changes["allowed_domains"])
-    form = patched(LinkSettingsForm, actions.link_settings(member.org), changes)
-    actions.do_change_link_settings(
-        member, {name: form.cleaned_data[name] for name in LinkSettingsForm.Meta.fields}
-    )
-    return _settings_out(member.org)
-
-
-@router.post(
-    "/links/settings/conversion-key",
-    response={201: ConversionKeyOut, 403: ErrorOut},
-    tags=["settings"],
-    summary="A new conversion key for servers; the previous one stops working",
-)
-def new_conversion_key(request: HttpRequest) -> Any:
-    member = require(request, Role.PROGRAM_MANAGER)
-    return Status(201, {"key": actions.do_new_conversion_key(member)})

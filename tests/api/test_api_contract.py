@@ -35,7 +35,7 @@ from tests.factory import make_token, populate_org
 
 # The SQLite pass of `make test` runs it; the PostgreSQL pass leaves it out (marker).
 pytestmark = pytest.mark.contract
-EXAMPLES = 25
+EXAMPLES = 10
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
