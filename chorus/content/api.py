@@ -855,6 +855,20 @@ class CaptionCheckOut(Schema):
     fits: bool
 
 
+# Before `/captions/{caption_id}`: the first pattern that matches a path answers it.
+@router.post(
+    "/captions/check",
+    response={200: list[CaptionCheckOut], 400: InvalidOut},
+    summary="A text's length against every network's limit (the caption box's counter)",
+)
+def check_caption_text(request: HttpRequest, payload: CaptionCheckIn) -> Any:
+    data = _validate(CaptionCheckForm(payload.dict()))
+    return [
+        {"network": network, "length": check.length, "limit": check.limit, "fits": check.fits}
+        for network, check in check_all(data["text"]).items()
+    ]
+
+
 @router.patch(
     "/captions/{caption_id}",
     response={200: CaptionOut, 400: InvalidOut, 403: ErrorOut, 404: ErrorOut},
@@ -877,19 +891,6 @@ def delete_caption(request: HttpRequest, caption_id: Id) -> Any:
     membership = require(request, Role.PROGRAM_MANAGER)
     actions.do_delete_caption(membership, get_caption(membership, caption_id))
     return Status(204, None)
-
-
-@router.post(
-    "/captions/check",
-    response={200: list[CaptionCheckOut], 400: InvalidOut},
-    summary="A text's length against every network's limit (the caption box's counter)",
-)
-def check_caption_text(request: HttpRequest, payload: CaptionCheckIn) -> Any:
-    data = _validate(CaptionCheckForm(payload.dict()))
-    return [
-        {"network": network, "length": check.length, "limit": check.limit, "fits": check.fits}
-        for network, check in check_all(data["text"]).items()
-    ]
 
 
 # --- Items: preview, several at once, CSV import -------------------------------------------

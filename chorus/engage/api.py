@@ -11,12 +11,14 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, ModelSchema, Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.pagination import paginate
 
 from chorus.api.common import (
     Date,
     ErrorOut,
     Id,
     InvalidOut,
+    Pages,
     current_values,
     membership_of,
     patched,
@@ -317,10 +319,9 @@ class ChallengePatch(Schema):
 
 
 @router.get("/challenges", response=list[ChallengeOut], summary="Challenges, the latest first")
+@paginate(Pages)
 def list_challenges(request: HttpRequest) -> Any:
-    return Challenge.objects.filter(org=membership_of(request).org).order_by("-starts_on", "-id")[
-        :200
-    ]
+    return Challenge.objects.filter(org=membership_of(request).org).order_by("-starts_on", "-id")
 
 
 def _save_challenge(membership: Membership, found: Challenge | None, values: dict[str, Any]) -> Any:
