@@ -279,3 +279,23 @@ class ApiParityTests(SimpleTestCase):
                 self.assertTrue(operation.get("operationId"), key)
                 self.assertTrue(operation.get("tags"), key)
                 self.assertTrue(re.match(r"^\S", operation.get("summary", "")), key)
+
+    def test_schema_names_are_unique_across_the_routers(self) -> None:
+        # The OpenAPI document keys schemas by class name: a second `CheckOut` would silently
+        # replace the first, and one operation would document the other's answer.
+        from importlib import import_module
+
+        from ninja import Schema
+
+        from chorus.api.api import ROUTERS
+
+        seen: dict[str, str] = {}
+        for module_name in ("chorus.api.api", *ROUTERS):
+            for name, value in vars(import_module(module_name)).items():
+                if (
+                    isinstance(value, type)
+                    and issubclass(value, Schema)
+                    and value.__module__ == module_name
+                ):
+                    self.assertNotIn(name, seen, f"{name} in {module_name} and {seen.get(name)}")
+                    seen[name] = module_name

@@ -142,9 +142,7 @@ class RefusedInputTests(ApiCase):
             {"allowed_domains": ["not a domain"]},
             "allowed_domains",
         )
-        self.assert_refused(
-            "paul", "patch", "/dashboard/settings", {"currency": "e1r"}, "currency"
-        )
+        self.assert_refused("paul", "patch", "/dashboard/settings", {"currency": "e1r"}, "currency")
 
     def test_content_refusals_change_nothing(self) -> None:
         self.assert_refused(
@@ -291,7 +289,7 @@ class SharesAndFeedTests(ApiCase):
         self.assertEqual(bad.status_code, 422)
 
     def test_notifications_read(self) -> None:
-        first, second = (
+        first, _second = (
             Notification.objects.create(
                 org=self.org, membership=self.amy_m, kind="nudge", message=m
             )

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Field, ModelSchema, Query, Router, Schema
+from pydantic import ConfigDict
 
 from chorus.analytics import exports, figures
 from chorus.analytics.actions import do_change_analytics_settings
@@ -171,7 +172,7 @@ class FigureOut(Schema):
     unit: str
 
 
-class CheckOut(Schema):
+class HealthCheckOut(Schema):
     key: str
     number: int = Field(..., description="Which of the seven classic failures.")
     title: str
@@ -184,7 +185,7 @@ class CheckOut(Schema):
 
 @router.get(
     "/health",
-    response={200: list[CheckOut], 403: ErrorOut},
+    response={200: list[HealthCheckOut], 403: ErrorOut},
     summary="Programme health: the seven classic failures as checks, with advice",
 )
 def health(request: HttpRequest) -> Any:
@@ -218,6 +219,9 @@ class ThresholdsPatch(ModelSchema):
         model = HealthThresholds
         fields = HealthThresholdsForm.Meta.fields
         fields_optional = "__all__"
+
+    # Numbers only: pydantic would read true as 1 and "5" as 5.
+    model_config = ConfigDict(strict=True)
 
 
 @router.get(

@@ -12,6 +12,7 @@ from ninja import Field, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 from ninja.security import HttpBearer
+from pydantic import StrictBool
 
 from chorus.api.common import (
     ChorusAPI,
@@ -217,7 +218,7 @@ class MemberIn(Schema):
 class MemberPatch(Schema):
     role: Role | None = None
     team: Id | None = Field(None, description="A team id; null: no team.")
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class InvitationOut(Schema):

@@ -8,6 +8,7 @@ the OpenAPI document lists it on every operation that can give it: 400 where a b
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -30,7 +31,11 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID, description="A database id.")]
 
 def _text_only(value: Any) -> Any:
     """Dates and times come as ISO 8601 text, as documented; pydantic would also take numbers."""
-    if isinstance(value, (int, float)):
+    # A number, or text that is only a number (a query string's "0"), would be read as a
+    # Unix timestamp.
+    if isinstance(value, (int, float)) or (
+        isinstance(value, str) and re.fullmatch(r"\s*[-+]?[\d.]+\s*", value)
+    ):
         raise ValueError("Give ISO 8601 text, e.g. 2026-01-31 or 2026-01-31T09:00:00Z.")
     return value
 

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
+from pydantic import StrictBool, StrictInt
 
 from chorus.api.common import (
     Date,
@@ -759,7 +760,7 @@ class CampaignPatch(Schema):
     target_teams: list[Id] | None = None
     target_personas: list[Id] | None = None
     cta_url: str | None = None
-    priority: int | None = None
+    priority: StrictInt | None = None
     kpis: list[str] | None = None
 
 
@@ -787,10 +788,10 @@ class SourcePatch(Schema):
     url: str | None = None
     name: str | None = None
     default_topics: list[Id] | None = None
-    is_active: bool | None = None
-    auto_publish: bool | None = None
-    daily_cap: int | None = None
-    poll_minutes: int | None = None
+    is_active: StrictBool | None = None
+    auto_publish: StrictBool | None = None
+    daily_cap: StrictInt | None = None
+    poll_minutes: StrictInt | None = None
 
 
 @router.patch(

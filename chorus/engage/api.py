@@ -12,6 +12,7 @@ from django.utils import timezone
 from ninja import Field, ModelSchema, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
+from pydantic import ConfigDict, StrictBool, StrictInt
 
 from chorus.api.common import (
     Date,
@@ -164,7 +165,7 @@ def leaderboard(
 
 
 class VisibilityIn(Schema):
-    visible: bool
+    visible: StrictBool
 
 
 class VisibilityOut(Schema):
@@ -224,6 +225,9 @@ class RulesPatch(ModelSchema):
         model = PointsRules
         fields = PointsRulesForm.Meta.fields
         fields_optional = "__all__"
+
+    # Numbers only: pydantic would read true as 1 and "5" as 5.
+    model_config = ConfigDict(strict=True)
 
 
 @router.get("/points/rules", response=RulesOut, summary="How points are earned")
@@ -300,7 +304,7 @@ class ChallengeIn(Schema):
     title: str = Field(..., examples=["Five original shares in May"])
     description: str = ""
     metric: str = Field(..., json_schema_extra={"enum": list(Challenge.Metric.values)})
-    target: int = Field(..., ge=1, le=1_000_000)
+    target: StrictInt = Field(..., ge=1, le=1_000_000)
     topic: Id | None = None
     campaign: Id | None = None
     starts_on: Date
@@ -311,7 +315,7 @@ class ChallengePatch(Schema):
     title: str | None = None
     description: str | None = None
     metric: str | None = None
-    target: int | None = Field(None, ge=1, le=1_000_000)
+    target: StrictInt | None = Field(None, ge=1, le=1_000_000)
     topic: Id | None = None
     campaign: Id | None = None
     starts_on: Date | None = None

@@ -6,6 +6,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
+from pydantic import StrictInt
 
 from chorus.api.common import ErrorOut, Id, Invalid, InvalidOut, membership_of, patched
 from chorus.content.access import get_item
@@ -125,7 +126,7 @@ class ProfilePatch(Schema):
     )
     posting_days: list[str] | None = None
     posting_hours: list[str] | None = None
-    weekly_cadence: int | None = Field(None, ge=0, le=14)
+    weekly_cadence: StrictInt | None = Field(None, ge=0, le=14)
     digest: str | None = None
 
 

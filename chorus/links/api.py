@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 from ninja.security import HttpBearer
+from pydantic import StrictInt
 
 from chorus.api.common import (
     DateTime,
@@ -114,7 +115,7 @@ class LinkSettingsPatch(Schema):
     fallback_url: str | None = None
     utm_medium: str | None = None
     short_domain: str | None = None
-    attribution_days: int | None = None
+    attribution_days: StrictInt | None = None
     allowed_domains: list[str] | None = Field(None, examples=[["example.com"]])
 
 

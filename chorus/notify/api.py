@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
+from pydantic import StrictInt
 
 from chorus.api.common import ErrorOut, Id, InvalidOut, Pages, membership_of, patched, require
 from chorus.notify.actions import (
@@ -71,7 +72,7 @@ class DigestSettingsOut(Schema):
 
 class DigestSettingsPatch(Schema):
     default_frequency: str | None = Field(None, examples=["weekly"])
-    items: int | None = None
+    items: StrictInt | None = None
 
 
 @router.get(

@@ -14,8 +14,10 @@ from django.utils import timezone, translation
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
+from pydantic import StrictBool, StrictInt
 
 from chorus.api.common import (
+    Date,
     DateTime,
     ErrorOut,
     Id,
@@ -85,7 +87,7 @@ def my_participation(request: HttpRequest) -> Any:
 
 
 class JoinIn(Schema):
-    consent: bool = Field(..., description="true: I agree to what `GET /programme` says.")
+    consent: StrictBool = Field(..., description="true: I agree to what `GET /programme` says.")
 
 
 def _invited(membership: Any) -> Participation:
@@ -159,7 +161,7 @@ class CohortOut(Schema):
 class CohortIn(Schema):
     name: str = Field(..., examples=["Pilot"])
     kind: str = Field(Cohort.Kind.WAVE, json_schema_extra={"enum": list(Cohort.Kind.values)})
-    starts_on: date | None = None
+    starts_on: Date | None = None
     description: str = ""
 
 
@@ -243,9 +245,9 @@ class ResourceTextIn(Schema):
 
 class ResourceIn(Schema):
     kind: str = Field(..., json_schema_extra={"enum": list(Resource.Kind.values)})
-    is_guide: bool = False
+    is_guide: StrictBool = False
     url: str = ""
-    position: int = Field(0, ge=0, le=32767)
+    position: StrictInt = Field(0, ge=0, le=32767)
     texts: dict[str, ResourceTextIn] = Field(
         ...,
         description="By language code: at least one title.",
@@ -255,9 +257,9 @@ class ResourceIn(Schema):
 
 class ResourcePatch(Schema):
     kind: str | None = None
-    is_guide: bool | None = None
+    is_guide: StrictBool | None = None
     url: str | None = None
-    position: int | None = Field(None, ge=0, le=32767)
+    position: StrictInt | None = Field(None, ge=0, le=32767)
     texts: dict[str, ResourceTextIn] | None = Field(
         None, description="Replaces the texts: a language left out loses its text."
     )
@@ -370,9 +372,9 @@ class WorkshopIn(Schema):
     description: str = ""
     language: str = ""
     starts_at: DateTime = Field(..., description="In the future.")
-    duration_minutes: int = Field(60, ge=15, le=480)
+    duration_minutes: StrictInt = Field(60, ge=15, le=480)
     location: str = ""
-    capacity: int | None = Field(None, ge=1, le=32767)
+    capacity: StrictInt | None = Field(None, ge=1, le=32767)
 
 
 def _workshop_out(workshop: Workshop, membership: Any) -> dict[str, Any]:
@@ -512,7 +514,7 @@ class QuestionIn(Schema):
 
 class AnswerIn(Schema):
     answer: str
-    in_faq: bool = False
+    in_faq: StrictBool = False
     faq_question: str = ""
     faq_answer: str = ""
 

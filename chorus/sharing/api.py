@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import StrictBool
 
 from chorus.api.common import DateTime, ErrorOut, Id, membership_of, require
 from chorus.content.access import get_item
@@ -324,7 +325,7 @@ class PostedIn(Schema):
 
 
 class SettleIn(Schema):
-    published: bool = Field(
+    published: StrictBool = Field(
         ..., description="true: I see it on my profile; false: it did not go out (sent again)."
     )
 
