@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from chorus.accounts.forms import ProfileForm
@@ -22,6 +22,7 @@ from chorus.accounts.personal_data import export_person
 from chorus.api import tokens
 
 
+@require_http_methods(["GET", "POST"])
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     """Show and update the person's profile, and list their API tokens."""

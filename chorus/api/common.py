@@ -8,11 +8,13 @@ the OpenAPI document lists it on every operation that can give it: 400 where a b
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import HttpError, ValidationError
@@ -29,7 +31,11 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID, description="A database id.")]
 
 def _text_only(value: Any) -> Any:
     """Dates and times come as ISO 8601 text, as documented; pydantic would also take numbers."""
-    if isinstance(value, (int, float)):
+    # A number, or text that is only a number (a query string's "0"), would be read as a
+    # Unix timestamp.
+    if isinstance(value, (int, float)) or (
+        isinstance(value, str) and re.fullmatch(r"\s*[-+]?[\d.]+\s*", value)
+    ):
         raise ValueError("Give ISO 8601 text, e.g. 2026-01-31 or 2026-01-31T09:00:00Z.")
     return value
 
@@ -120,6 +126,8 @@ class ChorusAPI(NinjaAPI):
         self.add_exception_handler(ValidationError, self._validation_error)  # type: ignore[arg-type]
         # The access getters the pages use (chorus.*.access) refuse with PermissionDenied.
         self.add_exception_handler(PermissionDenied, self._permission_denied)  # type: ignore[arg-type]
+        # The actions refuse what the forms cannot know (the last admin, a decided request).
+        self.add_exception_handler(DjangoValidationError, self._refused)  # type: ignore[arg-type]
 
     def _invalid(self, request: HttpRequest, error: Invalid) -> HttpResponse:
         return self.create_response(
@@ -138,6 +146,11 @@ class ChorusAPI(NinjaAPI):
             else:
                 body["errors"] = {"__all__": [str(error)]}
         return self.create_response(request, body, status=error.status_code)
+
+    def _refused(self, request: HttpRequest, error: DjangoValidationError) -> HttpResponse:
+        messages = [str(message) for message in error.messages]
+        body = {"detail": " ".join(messages), "errors": {"__all__": messages}}
+        return self.create_response(request, body, status=400)
 
     def _permission_denied(self, request: HttpRequest, error: PermissionDenied) -> HttpResponse:
         return self.create_response(request, {"detail": ROLE_TOO_LOW}, status=403)
@@ -181,3 +194,33 @@ def require(request: HttpRequest, role: str) -> Membership:
     if not membership.has_role(role):
         raise HttpError(403, ROLE_TOO_LOW)
     return membership
+
+
+def form_errors(form: Any) -> dict[str, list[str]]:
+    """A bound form's errors as messages by field (`__all__` for the form as a whole)."""
+    return {field: [str(error) for error in errors] for field, errors in form.errors.items()}
+
+
+def validated(form: Any) -> dict[str, Any]:
+    """The form's cleaned data, or 400 with its errors by field: the pages' rules, here."""
+    if not form.is_valid():
+        raise Invalid(form_errors(form))
+    return dict(form.cleaned_data)
+
+
+def current_values(form: Any, names: Sequence[str]) -> dict[str, Any]:
+    """What an unbound form shows in these fields: the data a browser would send back."""
+    return {name: form[name].value() for name in names}
+
+
+def patched(form_class: Any, instance: Any, changes: dict[str, Any], **kwargs: Any) -> Any:
+    """A form bound to the instance's current values with `changes` on top, validated.
+
+    A PATCH through the page's own form: the fields left out keep their values, and one bad
+    value answers 400 with its field named, changing nothing.
+    """
+    names = list(form_class.base_fields)
+    data = {**current_values(form_class(instance=instance, **kwargs), names), **changes}
+    form = form_class({k: v for k, v in data.items() if v is not None}, instance=instance, **kwargs)
+    validated(form)
+    return form

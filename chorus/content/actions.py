@@ -63,6 +63,23 @@ def _schedule_preview(item: ContentItem) -> None:
     transaction.on_commit(lambda: fetch_item_preview(item.pk))
 
 
+def do_refresh_preview(actor: Membership, item: ContentItem) -> bool:
+    """Fetch the item's link preview again (in the worker); False when it has no link."""
+    if not item.url:
+        return False
+    ContentItem.objects.filter(pk=item.pk).update(preview_status=ContentItem.Preview.PENDING)
+    _schedule_preview(item)
+    return True
+
+
+def do_poll_now(actor: Membership, source: Source) -> None:
+    """Poll a source now rather than at its next turn (the worker fetches it)."""
+    from chorus.content.tasks import poll_one_source
+
+    Source.objects.filter(pk=source.pk).update(next_poll_at=None)
+    poll_one_source(source.pk)
+
+
 def _announce_published(item: ContentItem) -> None:
     """`content.published` to the organisation's webhooks, written with the change."""
     data = {

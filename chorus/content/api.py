@@ -1,6 +1,7 @@
 """API of the content hub: topics, campaigns, content items and captions, sources,
 curation, suggestions. Input is validated by the same forms as the pages."""
 
+import io
 from datetime import date, datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
+from pydantic import StrictBool, StrictInt
 
 from chorus.api.common import (
     Date,
@@ -19,30 +21,47 @@ from chorus.api.common import (
     Invalid,
     InvalidOut,
     Pages,
+    current_values,
     membership_of,
     require,
 )
 from chorus.content import actions
-from chorus.content.access import get_item, get_suggestion
+from chorus.content.access import (
+    get_campaign,
+    get_caption,
+    get_import_job,
+    get_item,
+    get_persona,
+    get_suggestion,
+    get_topic,
+)
+from chorus.content.access import (
+    get_source as get_managed_source,
+)
 from chorus.content.forms import (
     CampaignForm,
+    CaptionCheckForm,
     CaptionForm,
     ContentItemForm,
+    PersonaForm,
     SourceForm,
     SuggestionForm,
     TopicForm,
 )
+from chorus.content.importing import ImportRefused, check_upload
 from chorus.content.library import search_items
 from chorus.content.models import (
     Campaign,
     Caption,
     ContentItem,
     CuratedEntry,
+    ImportJob,
+    Persona,
     Source,
     Suggestion,
     Topic,
 )
-from chorus.lib.text_metrics import check_caption
+from chorus.lib.text_metrics import check_all, check_caption
 from chorus.orgs.models import Role
 
 router = Router(tags=["content"])
@@ -334,6 +353,86 @@ def create_campaign(request: HttpRequest, payload: CampaignIn) -> Any:
 
 # --- Content ---
 
+# Before `/content/{contentitem_id}`: the first pattern that matches a path answers it.
+BULK_STATUS = {
+    "publish": ContentItem.Status.PUBLISHED,
+    "archive": ContentItem.Status.ARCHIVED,
+    "draft": ContentItem.Status.DRAFT,
+}
+
+
+class BulkIn(Schema):
+    action: str = Field(..., json_schema_extra={"enum": [*BULK_STATUS, "delete"]})
+    items: list[Id] = Field(..., min_length=1, max_length=500)
+
+
+class BulkOut(Schema):
+    count: int = Field(..., description="Items changed (or deleted).")
+
+
+@router.post(
+    "/content/bulk",
+    response={200: BulkOut, 400: InvalidOut, 403: ErrorOut},
+    summary="Publish, archive, make draft or delete several items at once",
+)
+def bulk_content(request: HttpRequest, payload: BulkIn) -> Any:
+    membership = require(request, Role.PROGRAM_MANAGER)
+    if payload.action not in (*BULK_STATUS, "delete"):
+        raise Invalid({"action": [f"One of: {', '.join([*BULK_STATUS, 'delete'])}."]})
+    items = list(ContentItem.objects.filter(org=membership.org, pk__in=payload.items))
+    if len(items) != len(set(payload.items)):
+        raise Invalid({"items": ["Unknown item ids: nothing was changed."]})
+    if payload.action == "delete":
+        return {"count": actions.do_delete_items(membership, items)}
+    return {"count": actions.do_set_items_status(membership, items, BULK_STATUS[payload.action])}
+
+
+class ImportIn(Schema):
+    filename: str = Field("import.csv", max_length=255)
+    csv: str = Field(
+        ...,
+        description="The CSV text, first line naming the columns (title or url at least), "
+        "as the import page takes it.",
+        examples=["title,url,topics\nOur launch,https://example.com/launch,News\n"],
+    )
+
+
+class ImportJobOut(Schema):
+    id: int
+    filename: str
+    status: str
+    rows_total: int
+    rows_done: int
+    created_count: int
+    refused: list[Any] = Field(..., description="[line number, reason] pairs.")
+    error: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+@router.post(
+    "/content/import",
+    response={202: ImportJobOut, 400: InvalidOut, 403: ErrorOut},
+    summary="Import items from CSV text: checked now, imported by the worker",
+)
+def import_content(request: HttpRequest, payload: ImportIn) -> Any:
+    membership = require(request, Role.PROGRAM_MANAGER)
+    try:
+        checked = check_upload(io.BytesIO(payload.csv.encode()))
+    except ImportRefused as refusal:
+        raise Invalid({"csv": [str(refusal.message)]}, str(refusal.message)) from None
+    job = actions.do_start_import(membership, payload.filename, checked.rows, checked.left_out)
+    return Status(202, ImportJob.objects.get(pk=job.pk))
+
+
+@router.get(
+    "/content/import/{importjob_id}",
+    response={200: ImportJobOut, 403: ErrorOut, 404: ErrorOut},
+    summary="An import's progress, then what it created and refused",
+)
+def get_import(request: HttpRequest, importjob_id: Id) -> Any:
+    return get_import_job(require(request, Role.PROGRAM_MANAGER), importjob_id)
+
 
 def _item_queryset(items: Any) -> Any:
     return items.select_related("suggested_by__user").prefetch_related("topics", "captions")
@@ -543,3 +642,269 @@ def decline_suggestion(request: HttpRequest, suggestion_id: Id, payload: Decline
     except ValueError as error:
         raise HttpError(409, str(error)) from None
     return Suggestion.objects.select_related("suggested_by__user").get(pk=suggestion.pk)
+
+
+# --- Editing and deleting what the pages edit and delete ----------------------------------
+
+
+class TopicPatch(Schema):
+    name: str | None = None
+    description: str | None = None
+    subscription: str | None = Field(None, examples=["open"])
+
+
+class PersonaOut(Schema):
+    id: int
+    name: str
+    description: str
+
+
+class PersonaIn(Schema):
+    name: str = Field(..., examples=["CIOs in retail"])
+    description: str = ""
+
+
+class PersonaPatch(Schema):
+    name: str | None = None
+    description: str | None = None
+
+
+def _name_taken(model: Any, membership: Any, name: str, instance: Any = None) -> None:
+    others = model.objects.filter(org=membership.org, name__iexact=name)
+    if instance is not None:
+        others = others.exclude(pk=instance.pk)
+    if others.exists():
+        raise Invalid({"name": ["This name is already used."]})
+
+
+def _save_simple(
+    request: HttpRequest, model: Any, form_class: Any, instance: Any, changes: dict[str, Any]
+) -> Any:
+    """Create or change a topic or persona through the page's form and action."""
+    membership = require(request, Role.PROGRAM_MANAGER)
+    kind = model.__name__.lower()
+    names = list(form_class.base_fields)
+    current = current_values(form_class(instance=instance), names) if instance else {}
+    data = _validate(form_class({**current, **changes}))
+    _name_taken(model, membership, data["name"], instance)
+    target = model.objects.get(pk=instance.pk) if instance else model()
+    return actions.do_save_simple(membership, target, data, kind)
+
+
+@router.patch(
+    "/topics/{topic_id}",
+    response={200: TopicOut, 400: InvalidOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Change a topic",
+)
+def update_topic(request: HttpRequest, topic_id: Id, payload: TopicPatch) -> Any:
+    topic = get_topic(require(request, Role.PROGRAM_MANAGER), topic_id)
+    return _save_simple(request, Topic, TopicForm, topic, payload.dict(exclude_unset=True))
+
+
+@router.delete(
+    "/topics/{topic_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut},
+    summary="Delete a topic (its items stay)",
+)
+def delete_topic(request: HttpRequest, topic_id: Id) -> Any:
+    membership = require(request, Role.PROGRAM_MANAGER)
+    actions.do_delete(membership, get_topic(membership, topic_id), "topic")
+    return Status(204, None)
+
+
+@router.get(
+    "/personas", response={200: list[PersonaOut], 403: ErrorOut}, summary="Personas (audiences)"
+)
+def list_personas(request: HttpRequest) -> Any:
+    return Persona.objects.filter(org=require(request, Role.PROGRAM_MANAGER).org)
+
+
+@router.post(
+    "/personas",
+    response={201: PersonaOut, 400: InvalidOut, 403: ErrorOut},
+    summary="Create a persona (an audience campaigns can target)",
+)
+def create_persona(request: HttpRequest, payload: PersonaIn) -> Any:
+    return Status(201, _save_simple(request, Persona, PersonaForm, None, payload.dict()))
+
+
+@router.patch(
+    "/personas/{persona_id}",
+    response={200: PersonaOut, 400: InvalidOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Change a persona",
+)
+def update_persona(request: HttpRequest, persona_id: Id, payload: PersonaPatch) -> Any:
+    persona = get_persona(require(request, Role.PROGRAM_MANAGER), persona_id)
+    return _save_simple(request, Persona, PersonaForm, persona, payload.dict(exclude_unset=True))
+
+
+@router.delete(
+    "/personas/{persona_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut},
+    summary="Delete a persona",
+)
+def delete_persona(request: HttpRequest, persona_id: Id) -> Any:
+    membership = require(request, Role.PROGRAM_MANAGER)
+    actions.do_delete(membership, get_persona(membership, persona_id), "persona")
+    return Status(204, None)
+
+
+class CampaignPatch(Schema):
+    name: str | None = None
+    slug: str | None = None
+    objective: str | None = None
+    description: str | None = None
+    starts_on: Date | None = None
+    ends_on: Date | None = None
+    target_networks: list[str] | None = None
+    target_teams: list[Id] | None = None
+    target_personas: list[Id] | None = None
+    cta_url: str | None = None
+    priority: StrictInt | None = None
+    kpis: list[str] | None = None
+
+
+@router.patch(
+    "/campaigns/{campaign_id}",
+    response={200: CampaignOut, 400: InvalidOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Change a campaign (send only the fields to change)",
+)
+def update_campaign(request: HttpRequest, campaign_id: Id, payload: CampaignPatch) -> Any:
+    membership = require(request, Role.PROGRAM_MANAGER)
+    campaign = get_campaign(membership, campaign_id)
+    names = list(CampaignForm.base_fields)
+    current = current_values(CampaignForm(instance=campaign, org=membership.org), names)
+    changes = payload.dict(exclude_unset=True)
+    values = {k: v for k, v in {**current, **changes}.items() if v is not None}
+    data = _validate(CampaignForm(values, instance=campaign, org=membership.org))
+    teams, personas = data.pop("target_teams"), data.pop("target_personas")
+    saved = actions.do_save_campaign(
+        membership, Campaign.objects.get(pk=campaign.pk), data, teams=teams, personas=personas
+    )
+    return Campaign.objects.prefetch_related("target_teams", "target_personas").get(pk=saved.pk)
+
+
+class SourcePatch(Schema):
+    url: str | None = None
+    name: str | None = None
+    default_topics: list[Id] | None = None
+    is_active: StrictBool | None = None
+    auto_publish: StrictBool | None = None
+    daily_cap: StrictInt | None = None
+    poll_minutes: StrictInt | None = None
+
+
+@router.patch(
+    "/sources/{source_id}",
+    response={200: SourceOut, 400: InvalidOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Change a monitored source",
+)
+def update_source(request: HttpRequest, source_id: Id, payload: SourcePatch) -> Any:
+    membership = require(request, Role.PROGRAM_MANAGER)
+    source = get_managed_source(membership, source_id)
+    names = list(SourceForm.base_fields)
+    current = current_values(SourceForm(instance=source, org=membership.org), names)
+    changes = payload.dict(exclude_unset=True)
+    values = {k: v for k, v in {**current, **changes}.items() if v is not None}
+    data = _validate(SourceForm(values, instance=source, org=membership.org))
+    topics = data.pop("default_topics")
+    actions.do_save_source(membership, Source.objects.get(pk=source.pk), data, topics=topics)
+    return Source.objects.prefetch_related("default_topics").get(pk=source.pk)
+
+
+@router.delete(
+    "/sources/{source_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut},
+    summary="Delete a source (items already made from it stay)",
+)
+def delete_source(request: HttpRequest, source_id: Id) -> Any:
+    membership = require(request, Role.PROGRAM_MANAGER)
+    actions.do_delete(membership, get_managed_source(membership, source_id), "source")
+    return Status(204, None)
+
+
+@router.post(
+    "/sources/{source_id}/poll",
+    response={202: SourceOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Poll a source now (the worker fetches it within moments)",
+)
+def poll_source(request: HttpRequest, source_id: Id) -> Any:
+    membership = require(request, Role.PROGRAM_MANAGER)
+    source = get_managed_source(membership, source_id)
+    actions.do_poll_now(membership, source)
+    return Status(202, Source.objects.prefetch_related("default_topics").get(pk=source.pk))
+
+
+# --- Captions -----------------------------------------------------------------------------
+
+
+class CaptionPatch(Schema):
+    network: str | None = None
+    language: str | None = None
+    text: str | None = None
+
+
+class CaptionCheckIn(Schema):
+    network: str = Field(..., examples=["linkedin"])
+    text: str = Field("", max_length=10000)
+
+
+class CaptionCheckOut(Schema):
+    network: str
+    length: int
+    limit: int
+    fits: bool
+
+
+# Before `/captions/{caption_id}`: the first pattern that matches a path answers it.
+@router.post(
+    "/captions/check",
+    response={200: list[CaptionCheckOut], 400: InvalidOut},
+    summary="A text's length against every network's limit (the caption box's counter)",
+)
+def check_caption_text(request: HttpRequest, payload: CaptionCheckIn) -> Any:
+    data = _validate(CaptionCheckForm(payload.dict()))
+    return [
+        {"network": network, "length": check.length, "limit": check.limit, "fits": check.fits}
+        for network, check in check_all(data["text"]).items()
+    ]
+
+
+@router.patch(
+    "/captions/{caption_id}",
+    response={200: CaptionOut, 400: InvalidOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Change a caption variant",
+)
+def update_caption(request: HttpRequest, caption_id: Id, payload: CaptionPatch) -> Any:
+    membership = require(request, Role.PROGRAM_MANAGER)
+    caption = get_caption(membership, caption_id)
+    current = {"network": caption.network, "language": caption.language, "text": caption.text}
+    data = _validate(CaptionForm({**current, **payload.dict(exclude_unset=True)}))
+    return _caption_out(actions.do_save_caption(membership, caption.item, caption, **data))
+
+
+@router.delete(
+    "/captions/{caption_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut},
+    summary="Delete a caption variant",
+)
+def delete_caption(request: HttpRequest, caption_id: Id) -> Any:
+    membership = require(request, Role.PROGRAM_MANAGER)
+    actions.do_delete_caption(membership, get_caption(membership, caption_id))
+    return Status(204, None)
+
+
+# --- Items: preview, several at once, CSV import -------------------------------------------
+
+
+@router.post(
+    "/content/{contentitem_id}/preview",
+    response={202: ContentOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Fetch the item's link preview again (in the worker)",
+)
+def refresh_preview(request: HttpRequest, contentitem_id: Id) -> Any:
+    membership = require(request, Role.PROGRAM_MANAGER)
+    item = get_item(membership, contentitem_id, manage=True)
+    if not actions.do_refresh_preview(membership, item):
+        raise HttpError(409, "This item has no link to preview.")
+    return Status(202, _item_queryset(ContentItem.objects.filter(pk=item.pk)).get())

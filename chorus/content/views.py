@@ -247,9 +247,7 @@ def item_refresh_preview(
     request: HttpRequest, membership: Membership, contentitem_id: int
 ) -> HttpResponse:
     item = get_item(membership, contentitem_id, manage=True)
-    if item.url:
-        ContentItem.objects.filter(pk=item.pk).update(preview_status=ContentItem.Preview.PENDING)
-        actions._schedule_preview(item)
+    if actions.do_refresh_preview(membership, item):
         messages.success(request, _("The preview is being fetched again."))
     return redirect("item_detail", org=membership.org.slug, contentitem_id=item.pk)
 
@@ -506,11 +504,7 @@ def source_edit(request: HttpRequest, membership: Membership, source_id: int) ->
 @require_POST
 @org_view(Role.PROGRAM_MANAGER)
 def source_poll(request: HttpRequest, membership: Membership, source_id: int) -> HttpResponse:
-    from chorus.content.tasks import poll_one_source
-
-    source = get_source(membership, source_id)
-    Source.objects.filter(pk=source.pk).update(next_poll_at=None)
-    poll_one_source(source.pk)
+    actions.do_poll_now(membership, get_source(membership, source_id))
     messages.success(request, _("The source will be polled in a moment."))
     return redirect("sources", org=membership.org.slug)
 

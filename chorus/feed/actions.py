@@ -20,10 +20,13 @@ def do_save_profile(member: Membership, form: ProfileForm) -> Profile:
 
 
 @transaction.atomic
-def do_not_for_me(member: Membership, item: ContentItem) -> None:
+def do_not_for_me(member: Membership, item: ContentItem) -> Feedback:
     """'Not for me' on a feed card: the item leaves the person's feed and similar ones sink.
     Saying it twice changes nothing."""
-    Feedback.objects.get_or_create(org=member.org, membership=member, item=item)
+    feedback, _created = Feedback.objects.get_or_create(
+        org=member.org, membership=member, item=item
+    )
+    return feedback
 
 
 @transaction.atomic

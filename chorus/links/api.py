@@ -3,19 +3,33 @@
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.pagination import paginate
 from ninja.security import HttpBearer
+from pydantic import StrictInt
 
-from chorus.api.common import DateTime, ErrorOut, Id, Invalid, InvalidOut, membership_of
+from chorus.api.common import (
+    DateTime,
+    ErrorOut,
+    Id,
+    Invalid,
+    InvalidOut,
+    Pages,
+    membership_of,
+    patched,
+    require,
+)
 from chorus.content.models import ContentItem
 from chorus.links import actions
+from chorus.links.forms import LinkSettingsForm
 from chorus.links.models import Conversion, LinkDay, LinkSettings, TrackedLink
 from chorus.links.redirect import CODE
-from chorus.orgs.models import Membership, Organization
+from chorus.orgs.models import Membership, Organization, Role
 
 router = Router(tags=["links"])
 
@@ -84,6 +98,81 @@ def create_link(request: HttpRequest, payload: LinkIn) -> Any:
     except actions.LinkError as error:
         raise Invalid({"__all__": [str(error)]}, str(error)) from None
     return Status(201, _link_out(request, link))
+
+
+# Before `/links/{trackedlink_code}`: the first pattern that matches a path answers it.
+class LinkSettingsOut(Schema):
+    fallback_url: str
+    utm_medium: str
+    short_domain: str
+    attribution_days: int
+    allowed_domains: list[str] = Field(..., description="Where ambassadors may link.")
+    site_key: str = Field(..., description="The public key of the website's tracking script.")
+    conversion_key_hint: str = Field(..., description="The conversion key's first characters.")
+
+
+class LinkSettingsPatch(Schema):
+    fallback_url: str | None = None
+    utm_medium: str | None = None
+    short_domain: str | None = None
+    attribution_days: StrictInt | None = None
+    allowed_domains: list[str] | None = Field(None, examples=[["example.com"]])
+
+
+class ConversionKeyOut(Schema):
+    key: str = Field(..., description="Shown once: only its first characters are kept.")
+
+
+def _settings_out(org: Organization) -> dict[str, Any]:
+    options = actions.link_settings(org)
+    return {
+        "fallback_url": options.fallback_url,
+        "utm_medium": options.utm_medium,
+        "short_domain": options.short_domain,
+        "attribution_days": options.attribution_days,
+        "allowed_domains": options.allowed_domains.split(),
+        "site_key": options.site_key,
+        "conversion_key_hint": options.api_key_hint,
+    }
+
+
+@router.get(
+    "/links/settings",
+    response={200: LinkSettingsOut, 403: ErrorOut},
+    tags=["settings"],
+    summary="The organisation's link settings (program managers)",
+)
+def get_link_settings(request: HttpRequest) -> Any:
+    return _settings_out(require(request, Role.PROGRAM_MANAGER).org)
+
+
+@router.patch(
+    "/links/settings",
+    response={200: LinkSettingsOut, 400: InvalidOut, 403: ErrorOut},
+    tags=["settings"],
+    summary="Change the link settings (send only the fields to change)",
+)
+def patch_link_settings(request: HttpRequest, payload: LinkSettingsPatch) -> Any:
+    member = require(request, Role.PROGRAM_MANAGER)
+    changes = payload.dict(exclude_unset=True)
+    if changes.get("allowed_domains") is not None:
+        changes["allowed_domains"] = "\n".join(changes["allowed_domains"])
+    form = patched(LinkSettingsForm, actions.link_settings(member.org), changes)
+    actions.do_change_link_settings(
+        member, {name: form.cleaned_data[name] for name in LinkSettingsForm.Meta.fields}
+    )
+    return _settings_out(member.org)
+
+
+@router.post(
+    "/links/settings/conversion-key",
+    response={201: ConversionKeyOut, 403: ErrorOut},
+    tags=["settings"],
+    summary="A new conversion key for servers; the previous one stops working",
+)
+def new_conversion_key(request: HttpRequest) -> Any:
+    member = require(request, Role.PROGRAM_MANAGER)
+    return Status(201, {"key": actions.do_new_conversion_key(member)})
 
 
 @router.get(
@@ -211,3 +300,48 @@ def conversion_beacon(request: HttpRequest, payload: BeaconIn) -> Any:
     response = HttpResponse(status=202)
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+# --- My links, and the organisation's link settings ---------------------------------------
+
+
+@router.get(
+    "/links",
+    response=list[LinkStatsOut],
+    summary="Tracked links with their figures, most clicked first (mine, or all for managers)",
+)
+@paginate(Pages)
+def list_links(request: HttpRequest) -> Any:
+    member = membership_of(request)
+    links = TrackedLink.objects.filter(org=member.org).select_related("ambassador__user")
+    if not member.can_manage_programme:
+        links = links.filter(ambassador=member)
+    links = links.annotate(
+        human_clicks=Coalesce(Sum("days__clicks"), 0),
+        bot_clicks_total=Coalesce(Sum("days__bot_clicks"), 0),
+        visitors=Coalesce(Sum("days__unique_visitors"), 0),
+        leads=Count("conversions", distinct=True),
+    ).order_by("-human_clicks", "-created_at", "-id")
+    return _LinkRows(request, links)
+
+
+class _LinkRows:
+    """The page of links as the schema reads them (ninja paginates by slicing)."""
+
+    def __init__(self, request: HttpRequest, links: Any) -> None:
+        self.request, self.links = request, links
+
+    def __len__(self) -> int:
+        return int(self.links.count())
+
+    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
+        return [
+            {
+                **_link_out(self.request, link),
+                "clicks": link.human_clicks,
+                "bot_clicks": link.bot_clicks_total,
+                "unique_visitors": link.visitors,
+                "conversions": link.leads,
+            }
+            for link in self.links[window]
+        ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.utils import translation
+from django.utils import timezone, translation
 
 from chorus.notify.models import DigestSettings, Notification
 from chorus.orgs.actions import do_change_settings
@@ -43,3 +43,16 @@ def digest_settings(org: Organization) -> DigestSettings:
 def do_change_digest_settings(actor: Membership, values: dict[str, Any]) -> dict[str, list[Any]]:
     """Change the organisation's digest defaults; audited with each field's before and after."""
     return do_change_settings(actor, digest_settings(actor.org), values, "digest.settings")
+
+
+def do_mark_read(member: Membership, notification: Notification) -> Notification:
+    """Mark one of the person's notifications as read (once: the first time stays)."""
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def do_read_all(member: Membership) -> int:
+    """Mark every unread notification of the person as read; how many were."""
+    return Notification.objects.filter(membership=member).unread().update(read_at=timezone.now())

@@ -5,13 +5,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from chorus.notify.actions import digest_settings, do_change_digest_settings
+from chorus.notify.actions import (
+    digest_settings,
+    do_change_digest_settings,
+    do_mark_read,
+    do_read_all,
+)
 from chorus.notify.forms import DigestSettingsForm
 from chorus.notify.models import Notification
 from chorus.orgs.access import org_view
@@ -32,9 +36,7 @@ def open_notification(
 ) -> HttpResponse:
     """Mark as read and go where it points (only ever a path on this site)."""
     notification = get_object_or_404(Notification, membership=membership, pk=notification_id)
-    if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
+    do_mark_read(membership, notification)
     target = notification.url
     # A path on this site only: not another host, and never resolved as a URL name.
     if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
@@ -45,7 +47,7 @@ def open_notification(
 @require_http_methods(["POST"])
 @org_view()
 def read_all(request: HttpRequest, membership: Membership) -> HttpResponse:
-    Notification.objects.filter(membership=membership).unread().update(read_at=timezone.now())
+    do_read_all(membership)
     return redirect("notifications", org=membership.org.slug)
 
 

@@ -229,6 +229,16 @@ def do_mark_read(member: Membership, resource: Resource) -> ResourceRead:
 
 
 @transaction.atomic
+def do_create_workshop(actor: Membership, workshop: Workshop) -> Workshop:
+    """Save a new workshop (built by WorkshopForm, not saved yet) in the actor's organisation."""
+    workshop.org = actor.org
+    workshop.created_by = actor
+    workshop.save()
+    audit(actor.org, actor.user, "workshop.create", workshop)
+    return workshop
+
+
+@transaction.atomic
 def do_signup(member: Membership, workshop: Workshop) -> WorkshopSignup:
     from chorus.program.models import is_participant
 

@@ -116,10 +116,7 @@ def workshops(request: HttpRequest, membership: Membership) -> HttpResponse:
         if form is None:
             raise PermissionDenied
         if form.is_valid():
-            workshop = form.save(commit=False)
-            workshop.org = membership.org
-            workshop.created_by = membership
-            workshop.save()
+            actions.do_create_workshop(membership, form.save(commit=False))
             messages.success(request, _("Saved."))
             return redirect("workshops", org=membership.org.slug)
     now = timezone.now()

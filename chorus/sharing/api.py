@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import StrictBool
 
 from chorus.api.common import DateTime, ErrorOut, Id, membership_of, require
 from chorus.content.access import get_item
@@ -17,7 +18,7 @@ from chorus.orgs.models import Membership, Role
 from chorus.program.models import is_participant
 from chorus.sharing import actions
 from chorus.sharing.checks import run
-from chorus.sharing.forms import SharingPolicyForm
+from chorus.sharing.forms import ConfirmForm, SharingPolicyForm
 from chorus.sharing.models import MAX_STAGGER_MINUTES, Connection, Share
 from chorus.sharing.scheduling import org_zone, policy_of
 
@@ -304,3 +305,85 @@ def patch_policy(request: HttpRequest, payload: PolicyPatch) -> Any:
     }
     actions.do_change_policy(membership, values)
     return _policy_out(membership)
+
+
+# --- Changing my shares: edit, reorder, confirm an intent share, settle an unknown outcome --
+
+
+class ShareEditIn(Schema):
+    text: str = Field(..., max_length=5000)
+
+
+class MoveIn(Schema):
+    direction: Literal["earlier", "later"] = Field(
+        ..., description="Swap slots with my scheduled share just before or after it."
+    )
+
+
+class PostedIn(Schema):
+    post_url: str = Field("", max_length=500, description="The post's address, if known.")
+
+
+class SettleIn(Schema):
+    published: StrictBool = Field(
+        ..., description="true: I see it on my profile; false: it did not go out (sent again)."
+    )
+
+
+def _my_share(request: HttpRequest, share_id: int) -> tuple[Membership, Share]:
+    membership = membership_of(request)
+    return membership, get_object_or_404(Share, membership=membership, pk=share_id)
+
+
+def _refused(call: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return call(*args, **kwargs)
+    except actions.ShareRefused as refusal:
+        raise HttpError(409, str(refusal)) from refusal
+
+
+@router.patch(
+    "/shares/{share_id}",
+    response={200: ShareOut, 400: InvalidOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Change the text of a scheduled, draft or failed share",
+)
+def edit_share(request: HttpRequest, share_id: Id, payload: ShareEditIn) -> Any:
+    membership, share = _my_share(request, share_id)
+    return _refused(actions.do_edit, membership, share, payload.text, request=request)
+
+
+@router.post(
+    "/shares/{share_id}/move",
+    response={200: list[ShareOut], 400: InvalidOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Move a scheduled share earlier or later in my queue",
+    description="Answers my scheduled shares in their new order.",
+)
+def move_share(request: HttpRequest, share_id: Id, payload: MoveIn) -> Any:
+    membership, share = _my_share(request, share_id)
+    _refused(actions.do_swap, membership, share, -1 if payload.direction == "earlier" else 1)
+    return Share.objects.filter(membership=membership, status=Share.Status.SCHEDULED).order_by(
+        "scheduled_for", "id"
+    )[:200]
+
+
+@router.post(
+    "/shares/{share_id}/posted",
+    response={200: ShareOut, 400: InvalidOut, 404: ErrorOut, 409: ErrorOut},
+    summary="I posted this share intent from my device: it counts from now",
+)
+def confirm_posted(request: HttpRequest, share_id: Id, payload: PostedIn) -> Any:
+    membership, share = _my_share(request, share_id)
+    form = ConfirmForm({"post_url": payload.post_url})
+    if not form.is_valid():
+        raise Invalid({k: [str(e) for e in v] for k, v in form.errors.items()})
+    return _refused(actions.do_confirm_intent, membership, share, form.cleaned_data["post_url"])
+
+
+@router.post(
+    "/shares/{share_id}/settle",
+    response={200: ShareOut, 400: InvalidOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Say whether a share whose outcome was unknown went out",
+)
+def settle_share(request: HttpRequest, share_id: Id, payload: SettleIn) -> Any:
+    membership, share = _my_share(request, share_id)
+    return _refused(actions.do_resolve_check, membership, share, published=payload.published)

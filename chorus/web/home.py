@@ -21,6 +21,7 @@ from chorus.orgs.models import Membership
 from chorus.web.today import today_for
 
 
+@require_http_methods(["GET"])
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Send the person to the organisation they used last, or to the list of theirs."""
@@ -33,6 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("org_home", org=latest.org.slug)
 
 
+@require_http_methods(["GET"])
 @login_required
 def organisations(request: HttpRequest) -> HttpResponse:
     """The organisations the person belongs to, to switch between them."""

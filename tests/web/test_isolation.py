@@ -97,14 +97,14 @@ def _sample(schema: dict[str, Any], document: dict[str, Any]) -> Any:
     return {"string": "x", "integer": 1, "number": 1, "boolean": False, "array": []}.get(kind)
 
 
-def sample_body(path: str) -> dict[str, Any]:
-    """The smallest JSON body the API's OpenAPI document accepts for POST on `path`."""
+def sample_body(path: str, method: str = "post") -> dict[str, Any]:
+    """The smallest JSON body the API's OpenAPI document accepts for `method` on `path`."""
     from chorus.api.api import api
 
     document = api.get_openapi_schema()
     for template, operations in document["paths"].items():
         if re.fullmatch(re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)), path):
-            body = operations.get("post", {}).get("requestBody")
+            body = operations.get(method, {}).get("requestBody")
             if body:
                 return _sample(body["content"]["application/json"]["schema"], document)  # type: ignore[no-any-return]
     return {}
@@ -159,10 +159,10 @@ class OutsiderIsolationTests(OrgTestCase):
 
     def request(self, method: str, path: str, token: str | None) -> int:
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
-        if token and method == "post":
+        if token and method in ("post", "patch", "put"):
             # A valid body, so the API's input validation cannot answer before the lookup.
-            body = sample_body(path)
-            return self.client.post(
+            body = sample_body(path, method)
+            return getattr(self.client, method)(
                 path, body, content_type="application/json", **headers
             ).status_code
         return getattr(self.client, method)(path, **headers).status_code
@@ -170,7 +170,7 @@ class OutsiderIsolationTests(OrgTestCase):
     def assert_outsider_gets_404(self, path: str, api: bool) -> None:
         self.client.force_login(self.oscar)
         token = self.oscar_token if api else None
-        methods = ("get", "post", "delete") if api else ("get", "post")
+        methods = ("get", "post", "delete", "patch", "put") if api else ("get", "post")
         statuses = {method: self.request(method, path, token) for method in methods}
         self.assertTrue(
             set(statuses.values()) <= {404, 405} and 404 in statuses.values(),
@@ -185,8 +185,9 @@ class OutsiderIsolationTests(OrgTestCase):
             status = self.request("get", path, token)
             if status == 405:
                 status = self.request("post", path, token)
-            if status == 405 and api:
-                status = self.request("delete", path, token)
+            for method in ("delete", "patch", "put"):
+                if status == 405 and api:
+                    status = self.request(method, path, token)
             transaction.set_rollback(True)
         self.assertNotEqual(status, 404, f"{path} is 404 for Acme's own admin too")
 
