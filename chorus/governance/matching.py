@@ -42,9 +42,7 @@ class Phrase:
         size = len(self.terms)
         for start in range(len(post) - size + 1):
             if all(
-                post[start + offset].startswith(term)
-                if prefix
-                else post[start + offset] == term
+                post[start + offset].startswith(term) if prefix else post[start + offset] == term
                 for offset, (term, prefix) in enumerate(self.terms)
             ):
                 return True

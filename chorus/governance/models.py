@@ -112,7 +112,7 @@ class Rule(models.Model):
     reason = models.CharField(
         _("reason shown"),
         max_length=200,
-        help_text=_("What the person reads, e.g. \"Promises of returns are not allowed.\""),
+        help_text=_('What the person reads, e.g. "Promises of returns are not allowed."'),
     )
     team = models.ForeignKey(
         Team,
@@ -150,7 +150,12 @@ class ReviewScope(models.Model):
 
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     team = models.ForeignKey(
-        Team, verbose_name=_("team"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Team,
+        verbose_name=_("team"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     campaign = models.ForeignKey(
         Campaign,

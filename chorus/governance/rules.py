@@ -63,8 +63,10 @@ def missing_disclosure_message(disclosure: str) -> str:
 
 def rules_for(membership: Membership, item: ContentItem | None) -> list[Rule]:
     """The rules that apply: the organisation's, the person's team's, the item's campaign's."""
-    scope = Q(team__isnull=True) | Q(team_id=membership.team_id) if membership.team_id else Q(
-        team__isnull=True
+    scope = (
+        Q(team__isnull=True) | Q(team_id=membership.team_id)
+        if membership.team_id
+        else Q(team__isnull=True)
     )
     campaign_id = item.campaign_id if item is not None else None
     campaign = (
@@ -99,9 +101,7 @@ def review_scope_for(
 
 def scope_reason(scope: ReviewScope) -> str:
     if scope.first_shares is not None:
-        return _("A person's first %(count)s shares are reviewed.") % {
-            "count": scope.first_shares
-        }
+        return _("A person's first %(count)s shares are reviewed.") % {"count": scope.first_shares}
     return _("Posts of this team, campaign or person are reviewed.")
 
 

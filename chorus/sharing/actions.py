@@ -13,13 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chorus.content.models import Caption, ContentItem
+from chorus.governance.rules import Verdict, judge
 from chorus.integrations import registry
 from chorus.integrations.base import Account
 from chorus.links.actions import LinkError, link_for, short_url
 from chorus.orgs.actions import audit, do_change_settings
 from chorus.orgs.models import Membership
 from chorus.program.models import is_participant
-from chorus.sharing.models import Connection, MastodonApp, Share
+from chorus.sharing.models import Connection, MastodonApp, Review, Share
 from chorus.sharing.scheduling import policy_of
 
 logger = logging.getLogger(__name__)
@@ -129,6 +130,32 @@ class ShareRefused(Exception):
         self.next_allowed = next_allowed
 
 
+def shares_so_far(member: Membership, exclude: int | None = None) -> int:
+    """How many shares the person made (any not cancelled), for "first shares" reviews."""
+    found = Share.objects.filter(membership=member).exclude(status=Share.Status.CANCELLED)
+    return (found.exclude(pk=exclude) if exclude is not None else found).count()
+
+
+def governance_verdict(
+    member: Membership, item: ContentItem, network: str, text: str, exclude: int | None = None
+) -> Verdict:
+    """Governance's verdict on the text (chorus.governance); ShareRefused when it refuses it:
+    the disclosure was removed, or a refused word is there."""
+    verdict = judge(member, item, network, text, shares_so_far=shares_so_far(member, exclude))
+    if not verdict.allowed:
+        raise ShareRefused(" ".join(verdict.problems))
+    return verdict
+
+
+def hold_for_review(share: Share, verdict: Verdict, actor: Membership) -> Review:
+    """Hold the share until a reviewer decides: nothing is published before."""
+    review = Review.objects.create(
+        org=share.org, share=share, reason=verdict.review_reason[:500], submitted_text=share.text
+    )
+    audit(share.org, actor.user, "share.review", share, {"reason": [None, review.reason]})
+    return review
+
+
 def compose_text(text: str, link_url: str) -> str:
     """The person's text with their tracked link, added at the end if they removed it."""
     text = text.strip()
@@ -184,6 +211,7 @@ def do_compose(
             _("Your organisation asks for at least %(min)s%% of your own words (now %(own)s%%).")
             % {"min": policy.min_own_words, "own": round(result.originality * 100)}
         )
+    verdict = governance_verdict(member, item, network, text)
     connection = Connection.objects.filter(
         membership=member, network=network, status=Connection.Status.ACTIVE
     ).first()
@@ -223,8 +251,15 @@ def do_compose(
         raise ShareRefused(str(refusal), next_allowed=later) from refusal
     if api:
         share.status = Share.Status.SCHEDULED
+    if verdict.needs_review:
+        # Held: the slot chosen stays as wished; approval keeps it, or takes the next
+        # allowed one when the decision comes late (chorus.sharing.review).
+        share.status = Share.Status.REVIEW
     share.save()
     audit(member.org, member.user, "share.create", share, {"network": [None, network]})
+    if verdict.needs_review:
+        hold_for_review(share, verdict, member)
+        return share
     if api and share.scheduled_for is not None and share.scheduled_for <= now:
         from chorus.sharing.tasks import publish_now
 
@@ -248,7 +283,13 @@ def do_confirm_intent(member: Membership, share: Share, post_url: str = "") -> S
 @transaction.atomic
 def do_cancel(member: Membership, share: Share) -> Share:
     updated = Share.objects.filter(
-        pk=share.pk, status__in=[Share.Status.SCHEDULED, Share.Status.DRAFT, Share.Status.FAILED]
+        pk=share.pk,
+        status__in=[
+            Share.Status.SCHEDULED,
+            Share.Status.DRAFT,
+            Share.Status.FAILED,
+            Share.Status.REVIEW,
+        ],
     ).update(status=Share.Status.CANCELLED, updated_at=timezone.now())
     if not updated:
         raise ShareRefused(_("This share is already on its way or done."))
@@ -278,6 +319,12 @@ def do_edit(
             _("The text is %(length)s characters long; %(network)s takes %(limit)s.")
             % {"length": result.length, "network": share.network, "limit": result.limit}
         )
+    # The edited text meets the same rules as a new one: its disclosure kept, no refused
+    # word, and back to review when its words (or the person's scope) ask for it.
+    verdict = governance_verdict(member, share.item, share.network, text, exclude=share.pk)
+    # A text approved once and changed since is reviewed again: approval is of the words.
+    changed = text != share.text
+    needs_review = changed and (verdict.needs_review or share.reviews.exists())
     share.text = text
     share.originality = result.originality
     share.near_duplicates = result.near_duplicates
@@ -287,6 +334,11 @@ def do_edit(
         share.scheduled_for = max(share.scheduled_for or timezone.now(), timezone.now())
         share.next_attempt_at = None
         share.error_code = share.error = ""
+    if needs_review:
+        share.status = Share.Status.REVIEW
+        share.save()
+        hold_for_review(share, verdict, member)
+        return share
     share.save()
     return share
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from chorus.integrations import registry
-from chorus.sharing import views
+from chorus.sharing import review_views, views
 
 urlpatterns = [
     path("networks/", views.connections, name="connections"),
@@ -24,4 +24,7 @@ urlpatterns = [
     path("compose/<int:contentitem_id>/", views.compose, name="compose"),
     path("compose/<int:contentitem_id>/check/", views.compose_check, name="compose_check"),
     path("settings/sharing/", views.policy_page, name="sharing_policy"),
+    path("review/", review_views.review_queue, name="review_queue"),
+    path("review/<int:review_id>/", review_views.review_decide, name="review_decide"),
+    path("settings/governance/records/", review_views.records_export, name="records_export"),
 ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orgs', '0001_initial'),
+        ("orgs", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='membership',
-            name='is_reviewer',
-            field=models.BooleanField(default=False, verbose_name='reviewer'),
+            model_name="membership",
+            name="is_reviewer",
+            field=models.BooleanField(default=False, verbose_name="reviewer"),
         ),
     ]

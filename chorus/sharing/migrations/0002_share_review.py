@@ -6,38 +6,102 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orgs', '0002_membership_is_reviewer'),
-        ('sharing', '0001_initial'),
+        ("orgs", "0002_membership_is_reviewer"),
+        ("sharing", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='share',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('scheduled', 'Scheduled'), ('publishing', 'Publishing'), ('published', 'Published'), ('failed', 'Failed'), ('cancelled', 'Cancelled'), ('check', 'To check'), ('review', 'In review')], default='draft', max_length=12),
+            model_name="share",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("draft", "Draft"),
+                    ("scheduled", "Scheduled"),
+                    ("publishing", "Publishing"),
+                    ("published", "Published"),
+                    ("failed", "Failed"),
+                    ("cancelled", "Cancelled"),
+                    ("check", "To check"),
+                    ("review", "In review"),
+                ],
+                default="draft",
+                max_length=12,
+            ),
         ),
         migrations.CreateModel(
-            name='Review',
+            name="Review",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=500, verbose_name='why')),
-                ('submitted_text', models.TextField(verbose_name='text submitted')),
-                ('submitted_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='submitted')),
-                ('decision', models.CharField(choices=[('pending', 'Waiting'), ('approved', 'Approved'), ('edited', 'Approved with edits'), ('declined', 'Declined')], default='pending', max_length=10, verbose_name='decision')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='note')),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.organization')),
-                ('reviewer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='orgs.membership')),
-                ('share', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='sharing.share')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=500, verbose_name="why")),
+                ("submitted_text", models.TextField(verbose_name="text submitted")),
+                (
+                    "submitted_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="submitted"
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting"),
+                            ("approved", "Approved"),
+                            ("edited", "Approved with edits"),
+                            ("declined", "Declined"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="decision",
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="decided")),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="note")),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.organization",
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="orgs.membership",
+                    ),
+                ),
+                (
+                    "share",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="sharing.share",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'review',
-                'verbose_name_plural': 'reviews',
-                'ordering': ['submitted_at', 'id'],
-                'indexes': [models.Index(fields=['org', 'decision'], name='review_queue')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('decision', 'pending')), fields=('share',), name='review_one_pending')],
+                "verbose_name": "review",
+                "verbose_name_plural": "reviews",
+                "ordering": ["submitted_at", "id"],
+                "indexes": [models.Index(fields=["org", "decision"], name="review_queue")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("decision", "pending")),
+                        fields=("share",),
+                        name="review_one_pending",
+                    )
+                ],
             },
         ),
     ]

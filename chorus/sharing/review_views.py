@@ -1,0 +1,103 @@
+"""The reviewers' queue: held posts, approved, edited or declined from a phone."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from chorus.governance.forms import PeriodForm
+from chorus.governance.records import as_csv
+from chorus.orgs.access import org_view
+from chorus.orgs.models import Membership, Role
+from chorus.sharing.actions import ShareRefused
+from chorus.sharing.models import Review
+from chorus.sharing.review import (
+    RECORD_COLUMNS,
+    do_decide,
+    get_review,
+    pending_reviews,
+    published_records,
+    require_reviewer,
+)
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[
+            (Review.Decision.APPROVED, gettext_lazy("Approve")),
+            (Review.Decision.EDITED, gettext_lazy("Approve with my edits")),
+            (Review.Decision.DECLINED, gettext_lazy("Decline")),
+        ]
+    )
+    text = forms.CharField(label=gettext_lazy("Text"), required=False, max_length=5000)
+    note = forms.CharField(
+        label=gettext_lazy("Note for the author"),
+        required=False,
+        max_length=500,
+        help_text=gettext_lazy("Needed to edit or decline: what changed, or why."),
+    )
+
+
+@require_http_methods(["GET"])
+@org_view()
+def review_queue(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Posts waiting for a decision, oldest first, with why each was held."""
+    reviews = list(pending_reviews(membership)[:100])
+    return render(request, "sharing/review_queue.html", {"reviews": reviews})
+
+
+@require_http_methods(["POST"])
+@org_view()
+def review_decide(request: HttpRequest, membership: Membership, review_id: int) -> HttpResponse:
+    require_reviewer(membership)
+    review = get_review(membership, review_id)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a decision."))
+        return redirect("review_queue", org=membership.org.slug)
+    try:
+        do_decide(
+            membership,
+            review,
+            form.cleaned_data["decision"],
+            note=form.cleaned_data["note"],
+            text=form.cleaned_data["text"] or None,
+        )
+    except ShareRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Decided: the author is told."))
+    return redirect("review_queue", org=membership.org.slug)
+
+
+@require_http_methods(["GET"])
+@org_view(Role.ORG_ADMIN)
+def records_export(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Every post published in the period, with its reviews, as CSV or JSON."""
+    form = PeriodForm(request.GET, prefix="records")
+    if not form.is_valid():
+        return HttpResponse(
+            json.dumps(form.errors, ensure_ascii=False),
+            status=400,
+            content_type="application/json",
+        )
+    rows = published_records(
+        membership.org, since=form.cleaned_data["since"], until=form.cleaned_data["until"]
+    )
+    if form.cleaned_data["format"] == "json":
+        response: HttpResponse = HttpResponse(
+            json.dumps(list(rows), ensure_ascii=False), content_type="application/json"
+        )
+        name = "records.json"
+    else:
+        response = StreamingHttpResponse(as_csv(rows, RECORD_COLUMNS), content_type="text/csv")
+        name = "records.csv"
+    response["Content-Disposition"] = f'attachment; filename="{membership.org.slug}-{name}"'
+    return response
