@@ -148,7 +148,8 @@ def judge(
     """Governance's verdict on `text`, posted by `membership` on `network`."""
     disclosure = disclosure_for(membership, network)
     post = words(text)
-    refused, review = [], []
+    refused: list[Rule] = []
+    review: list[Rule] = []
     for rule in rules_for(membership, item):
         if compile_phrase(rule.phrase).found_in(post):
             (refused if rule.action == Rule.Action.REFUSE else review).append(rule)
