@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 _WORD = re.compile(r"\w+")
 _TERM = re.compile(r"\w+\*?")
+_JOINERS = re.compile(r"[’'\-]")
 MAX_WORDS = 12
 
 
@@ -51,7 +52,8 @@ class Phrase:
 
 def compile_phrase(phrase: str) -> Phrase:
     """The rule's words; raise ValidationError with a clear message when it is not one."""
-    pieces = phrase.split()
+    # Elisions and compounds are separate words, as in the post ("l'or", "taux-zéro").
+    pieces = _JOINERS.sub(" ", phrase).split()
     if not pieces:
         raise ValidationError(_("Write a word or a phrase."), code="empty")
     if len(pieces) > MAX_WORDS:
