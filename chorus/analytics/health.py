@@ -56,8 +56,8 @@ PARROT_ORIGINALITY = 0.2
 UNEDITED_ORIGINALITY = 0.05
 # Optional review (chorus.sharing.review): the share of decided reviews declined from
 # which the control check watches, and acts; judged from MIN_REVIEWS decisions. A reviewer
-# declining one post in five is a programme whose rules and people disagree.
-REVIEW_DECLINED_WATCH = 0.2
+# declining one post in four is a programme whose rules and people disagree.
+REVIEW_DECLINED_WATCH = 0.25
 REVIEW_DECLINED_ACT = 0.4
 MIN_REVIEWS = 5
 # Engagement takes time to come: shares younger than this are not judged yet.
@@ -996,9 +996,9 @@ def check_control(facts: Facts) -> Check:
         )
     notes = [
         _(
-            "Review before posting is optional and off by default; the delays shown are the "
-            "programme team's decisions on suggestions and, where review is on, reviewers' "
-            "decisions."
+            "Posting needs no approval unless the organisation turns the optional review on "
+            "(off by default); the delays shown are the programme team's decisions on "
+            "suggestions and, where review is on, reviewers' decisions."
         )
     ]
     if not judged:

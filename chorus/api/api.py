@@ -161,6 +161,7 @@ ROUTERS = (
     "chorus.content.api",
     "chorus.links.api",
     "chorus.sharing.api",
+    "chorus.sharing.governance_api",
     "chorus.feed.api",
     "chorus.webhooks.api",
 )

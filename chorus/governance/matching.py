@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 _WORD = re.compile(r"\w+")
 _TERM = re.compile(r"\w+\*?")
-_JOINERS = re.compile(r"[’'\-]")
+_JOINERS = re.compile("[\u2019'\\-]")  # apostrophes (typed and typographic), hyphens
 MAX_WORDS = 12
 
 

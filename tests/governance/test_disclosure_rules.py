@@ -7,7 +7,6 @@ import json
 import uuid
 from typing import Any
 
-import pytest
 import time_machine
 from django.test import override_settings
 from django.urls import reverse
@@ -22,16 +21,10 @@ from chorus.sharing.models import Review, Share
 from chorus.sharing.tasks import publish_due
 from tests.base import OrgTestCase
 from tests.factory import make_campaign, make_item, make_member, make_team, make_token
-from tests.sharing.mastodon_server import MockMastodon, mastodon_fixture  # noqa: F401
+from tests.sharing.mastodon_server import MockMastodon
 
 DISCLOSURE_EN = "#employee of Acme"
 DISCLOSURE_FR = "#salarié d'Acme"
-
-
-@pytest.fixture(autouse=True)
-def _mastodon(request: pytest.FixtureRequest, mastodon: MockMastodon) -> None:
-    if request.instance is not None:
-        request.instance.mastodon = mastodon
 
 
 @override_settings(CHORUS_ALLOW_PRIVATE_URLS=True)

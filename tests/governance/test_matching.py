@@ -20,7 +20,7 @@ class MatchingTests(SimpleTestCase):
         self.assertTrue(found("rendement assure", "un rendement assuré"))
         self.assertTrue(found("garanti*", "Capital GARANTIE à 100 %"))
         self.assertTrue(found("garanti*", "capital garantí"))
-        self.assertTrue(found("l'or", "Investissez dans L’OR maintenant"))
+        self.assertTrue(found("l'or", "Investissez dans L’OR maintenant"))  # noqa: RUF001
         self.assertFalse(found("garanti*", "une garde, un garant"))
 
     def test_english_phrases_match_whole_words_in_a_row(self) -> None:
