@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import time_machine
 from django.apps import apps
+from django.core.management import call_command
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -107,6 +108,9 @@ class RetentionTests(OrgTestCase):
             created_at=NOW - timedelta(days=900),
         )
 
+        out = io.StringIO()
+        call_command("apply-retention", "--dry-run", stdout=out)
+        self.assertIn("1 share text(s) would be blanked, 1 click(s)", out.getvalue())
         dry = apply_retention(dry_run=True)
         self.assertEqual((dry.texts, dry.clicks, dry.audit_entries), (1, 1, 1))
         old.refresh_from_db()
