@@ -46,6 +46,11 @@ class DecisionForm(forms.Form):
     )
 
 
+def _same(text: str) -> str:
+    """A text as compared for changes: line endings and outer spaces do not count."""
+    return text.replace("\r\n", "\n").strip()
+
+
 @require_http_methods(["GET"])
 @org_view()
 def review_queue(request: HttpRequest, membership: Membership) -> HttpResponse:
@@ -63,13 +68,20 @@ def review_decide(request: HttpRequest, membership: Membership, review_id: int) 
     if not form.is_valid():
         messages.error(request, _("Choose a decision."))
         return redirect("review_queue", org=membership.org.slug)
+    decision, text = form.cleaned_data["decision"], form.cleaned_data["text"]
+    if decision == Review.Decision.APPROVED and text and _same(text) != _same(review.share.text):
+        # Approving as it is would drop the reviewer's changes without a word.
+        messages.error(
+            request, _("You changed the text: choose “Approve with my edits” and add a note.")
+        )
+        return redirect("review_queue", org=membership.org.slug)
     try:
         do_decide(
             membership,
             review,
-            form.cleaned_data["decision"],
+            decision,
             note=form.cleaned_data["note"],
-            text=form.cleaned_data["text"] or None,
+            text=text or None,
         )
     except ShareRefused as refusal:
         messages.error(request, str(refusal))
