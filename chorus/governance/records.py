@@ -7,9 +7,11 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
+from django.forms import Form
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from chorus.orgs.models import AuditEntry, Organization
@@ -78,3 +80,27 @@ def as_csv(rows: Iterable[dict[str, Any]], columns: Iterable[str]) -> Iterator[s
         buffer.seek(0)
         buffer.truncate()
     yield buffer.getvalue()
+
+
+def refused(form: Form) -> HttpResponse:
+    """400 with the filters' errors by field, as JSON."""
+    return HttpResponse(
+        json.dumps(form.errors, ensure_ascii=False), status=400, content_type="application/json"
+    )
+
+
+def download(
+    rows: Iterable[dict[str, Any]], columns: Iterable[str], file_format: str, name: str
+) -> HttpResponse:
+    """The rows as an attachment `name`.csv (streamed) or `name`.json."""
+    if file_format == "json":
+        response = HttpResponse(
+            json.dumps(list(rows), ensure_ascii=False), content_type="application/json"
+        )
+    else:
+        # Views are typed for HttpResponse; Django serves a streaming response the same way.
+        response = cast(
+            HttpResponse, StreamingHttpResponse(as_csv(rows, columns), content_type="text/csv")
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
+    return response

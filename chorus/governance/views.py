@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from typing import cast
-
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -21,7 +18,13 @@ from chorus.governance.forms import (
     RuleForm,
 )
 from chorus.governance.models import Disclosure, ReviewScope, Rule
-from chorus.governance.records import AUDIT_COLUMNS, as_csv, audit_entries, audit_row
+from chorus.governance.records import (
+    AUDIT_COLUMNS,
+    audit_entries,
+    audit_row,
+    download,
+    refused,
+)
 from chorus.governance.rules import settings_of
 from chorus.orgs.access import get_member, org_view
 from chorus.orgs.models import Membership, Role
@@ -103,11 +106,7 @@ def audit_export(request: HttpRequest, membership: Membership) -> HttpResponse:
     """The audit log, filtered by dates, actor and action, as CSV or JSON."""
     form = AuditFilterForm(request.GET, prefix="audit")
     if not form.is_valid():
-        return HttpResponse(
-            json.dumps(form.errors, ensure_ascii=False),
-            status=400,
-            content_type="application/json",
-        )
+        return refused(form)
     entries = audit_entries(
         membership.org,
         since=form.cleaned_data["since"],
@@ -116,17 +115,5 @@ def audit_export(request: HttpRequest, membership: Membership) -> HttpResponse:
         action=form.cleaned_data["action"],
     )
     rows = (audit_row(entry) for entry in entries.iterator())
-    if form.cleaned_data["format"] == "json":
-        response = HttpResponse(
-            json.dumps(list(rows), ensure_ascii=False), content_type="application/json"
-        )
-        name = "audit.json"
-    else:
-        # org_view is typed for HttpResponse; Django serves a streaming response the same way.
-        response = cast(
-            HttpResponse,
-            StreamingHttpResponse(as_csv(rows, AUDIT_COLUMNS), content_type="text/csv"),
-        )
-        name = "audit.csv"
-    response["Content-Disposition"] = f'attachment; filename="{membership.org.slug}-{name}"'
-    return response
+    name = f"{membership.org.slug}-audit"
+    return download(rows, AUDIT_COLUMNS, form.cleaned_data["format"], name)

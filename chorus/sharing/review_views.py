@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from typing import cast
-
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from chorus.governance.forms import PeriodForm
-from chorus.governance.records import as_csv
+from chorus.governance.records import download, refused
 from chorus.orgs.access import org_view
 from chorus.orgs.models import Membership, Role
 from chorus.sharing.actions import ShareRefused
@@ -96,25 +93,9 @@ def records_export(request: HttpRequest, membership: Membership) -> HttpResponse
     """Every post published in the period, with its reviews, as CSV or JSON."""
     form = PeriodForm(request.GET, prefix="records")
     if not form.is_valid():
-        return HttpResponse(
-            json.dumps(form.errors, ensure_ascii=False),
-            status=400,
-            content_type="application/json",
-        )
+        return refused(form)
     rows = published_records(
         membership.org, since=form.cleaned_data["since"], until=form.cleaned_data["until"]
     )
-    if form.cleaned_data["format"] == "json":
-        response = HttpResponse(
-            json.dumps(list(rows), ensure_ascii=False), content_type="application/json"
-        )
-        name = "records.json"
-    else:
-        # org_view is typed for HttpResponse; Django serves a streaming response the same way.
-        response = cast(
-            HttpResponse,
-            StreamingHttpResponse(as_csv(rows, RECORD_COLUMNS), content_type="text/csv"),
-        )
-        name = "records.csv"
-    response["Content-Disposition"] = f'attachment; filename="{membership.org.slug}-{name}"'
-    return response
+    name = f"{membership.org.slug}-records"
+    return download(rows, RECORD_COLUMNS, form.cleaned_data["format"], name)

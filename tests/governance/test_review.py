@@ -181,3 +181,16 @@ class ReviewTests(GovernanceCase):
         self.assertEqual(list(pending_reviews(self.paul_m)), [])
         bob = make_member(self.org)
         self.assertFalse(bob.is_reviewer)
+
+    def test_approving_a_changed_text_asks_for_edits_with_a_note(self) -> None:
+        share = self.hold()
+        review = Review.objects.get(share=share)
+        decide = reverse("review_decide", args=[self.org.slug, review.pk])
+        self.login(self.paul)
+        changed = share.text.replace("My view", "Their view")
+        response = self.client.post(decide, {"decision": "approved", "text": changed}, follow=True)
+        self.assertContains(response, "Approve with my edits")
+        self.assertEqual(Review.objects.get().decision, Review.Decision.PENDING)
+        same = share.text.replace("\n", "\r\n")
+        self.client.post(decide, {"decision": "approved", "text": same})
+        self.assertEqual(Review.objects.get().decision, Review.Decision.APPROVED)
