@@ -4,6 +4,7 @@ is saved or published; nothing here is on unless the organisation set it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -78,12 +79,13 @@ def rules_for(membership: Membership, item: ContentItem | None) -> list[Rule]:
 
 
 def review_scope_for(
-    membership: Membership, item: ContentItem | None, shares_so_far: int
+    membership: Membership, item: ContentItem | None, shares_so_far: Callable[[], int]
 ) -> ReviewScope | None:
     """The review scope this post falls in, None when it needs no review (the default).
 
     `shares_so_far`: how many shares the person made before (published, scheduled or in
-    review), for scopes limited to people's first shares.
+    review), for scopes limited to people's first shares; asked only for such a scope, so
+    an organisation without review pays one query.
     """
     campaign_id = item.campaign_id if item is not None else None
     for scope in ReviewScope.objects.filter(org_id=membership.org_id):
@@ -93,7 +95,7 @@ def review_scope_for(
             continue
         if scope.membership_id is not None and scope.membership_id != membership.pk:
             continue
-        if scope.first_shares is not None and shares_so_far >= scope.first_shares:
+        if scope.first_shares is not None and shares_so_far() >= scope.first_shares:
             continue
         return scope
     return None
@@ -143,9 +145,10 @@ def judge(
     network: str,
     text: str,
     *,
-    shares_so_far: int = 0,
+    shares_so_far: Callable[[], int] = lambda: 0,
 ) -> Verdict:
-    """Governance's verdict on `text`, posted by `membership` on `network`."""
+    """Governance's verdict on `text`, posted by `membership` on `network`; `shares_so_far`
+    counts the person's earlier shares (see `review_scope_for`)."""
     disclosure = disclosure_for(membership, network)
     post = words(text)
     refused: list[Rule] = []

@@ -141,7 +141,9 @@ def governance_verdict(
 ) -> Verdict:
     """Governance's verdict on the text (chorus.governance); ShareRefused when it refuses it:
     the disclosure was removed, or a refused word is there."""
-    verdict = judge(member, item, network, text, shares_so_far=shares_so_far(member, exclude))
+    verdict = judge(
+        member, item, network, text, shares_so_far=lambda: shares_so_far(member, exclude)
+    )
     if not verdict.allowed:
         raise ShareRefused(" ".join(verdict.problems))
     return verdict

@@ -85,7 +85,7 @@ def check_text(request: HttpRequest, payload: TextIn) -> Any:
         item,
         payload.network,
         payload.text,
-        shares_so_far=shares_so_far(membership),
+        shares_so_far=lambda: shares_so_far(membership),
     )
     return {
         "allowed": verdict.allowed,

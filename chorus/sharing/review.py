@@ -101,7 +101,11 @@ def do_decide(
     if review.org_id != reviewer.org_id:
         raise Http404
     note = note.strip()[:500]
-    share = Share.objects.select_for_update().select_related("item", "link").get(pk=review.share_id)
+    share = (
+        Share.objects.select_for_update(of=("self",))
+        .select_related("item", "link")
+        .get(pk=review.share_id)
+    )
     if share.membership_id == reviewer.pk:
         raise ShareRefused(_("Someone else reviews your own posts."))
     if decision not in (

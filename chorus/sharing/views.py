@@ -215,7 +215,7 @@ def _check_context(
     policy = policy_of(membership.org_id)
     integration = registry.find(network)
     verdict = judge(
-        membership, item, network, text, shares_so_far=actions.shares_so_far(membership)
+        membership, item, network, text, shares_so_far=lambda: actions.shares_so_far(membership)
     )
     return {
         # Governance (chorus.governance): what would refuse the text or hold it for review,
