@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -218,24 +218,38 @@ def add_scope(request: HttpRequest, payload: ScopeIn) -> Any:
     return Status(201, governance_actions.do_add_review_scope(membership, values))
 
 
-REMOVABLE: dict[str, Any] = {"rules": Rule, "disclosures": Disclosure, "review-scopes": ReviewScope}
+def _remove(request: HttpRequest, model: Any, item_id: int) -> Any:
+    membership = require(request, Role.ORG_ADMIN)
+    target = get_object_or_404(model, org=membership.org, pk=item_id)
+    governance_actions.do_remove(membership, target)
+    return Status(204, None)
 
 
 @router.delete(
-    "/governance/{kind}/{item_id}",
+    "/governance/rules/{rule_id}",
     response={204: None, 403: ErrorOut, 404: ErrorOut},
-    summary="Remove a rule, a disclosure or a review scope (kind: rules, disclosures, "
-    "review-scopes)",
+    summary="Remove a compliance rule",
 )
-def remove(request: HttpRequest, kind: str, item_id: Id) -> Any:
-    membership = require(request, Role.ORG_ADMIN)
-    model = REMOVABLE.get(kind)
-    if model is None:
-        raise Http404
-    governance_actions.do_remove(
-        membership, get_object_or_404(model, org=membership.org, pk=item_id)
-    )
-    return Status(204, None)
+def remove_rule(request: HttpRequest, rule_id: Id) -> Any:
+    return _remove(request, Rule, rule_id)
+
+
+@router.delete(
+    "/governance/disclosures/{disclosure_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut},
+    summary="Remove a disclosure",
+)
+def remove_disclosure(request: HttpRequest, disclosure_id: Id) -> Any:
+    return _remove(request, Disclosure, disclosure_id)
+
+
+@router.delete(
+    "/governance/review-scopes/{reviewscope_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut},
+    summary="Turn review off for a scope",
+)
+def remove_scope(request: HttpRequest, reviewscope_id: Id) -> Any:
+    return _remove(request, ReviewScope, reviewscope_id)
 
 
 @router.get("/governance/retention", response={200: RetentionOut, 403: ErrorOut})
