@@ -101,7 +101,7 @@ def do_disconnect(actor: Membership, connection: Connection) -> None:
 def on_participant_left(membership: Membership, *, anonymise: bool) -> None:
     """Scheduled shares cancelled, connections removed, attribution as chosen."""
     Share.objects.filter(
-        membership=membership, status__in=[*Share.PENDING, Share.Status.DRAFT]
+        membership=membership, status__in=[*Share.PENDING, Share.Status.DRAFT, Share.Status.REVIEW]
     ).update(status=Share.Status.CANCELLED, updated_at=timezone.now())
     for connection in Connection.objects.filter(membership=membership).exclude(
         status=Connection.Status.REVOKED

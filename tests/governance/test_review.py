@@ -194,3 +194,10 @@ class ReviewTests(GovernanceCase):
         same = share.text.replace("\n", "\r\n")
         self.client.post(decide, {"decision": "approved", "text": same})
         self.assertEqual(Review.objects.get().decision, Review.Decision.APPROVED)
+
+    def test_a_person_leaving_takes_their_held_posts_with_them(self) -> None:
+        share = self.hold()
+        actions.on_participant_left(self.amy_m, anonymise=False)
+        share.refresh_from_db()
+        self.assertEqual(share.status, Share.Status.CANCELLED)
+        self.assertEqual(list(pending_reviews(self.paul_m)), [])
