@@ -309,8 +309,9 @@ def list_reviews(request: HttpRequest) -> Any:
     summary="Approve, approve with edits (text and note) or decline (note) a post",
 )
 def decide(request: HttpRequest, review_id: Id, payload: DecisionIn) -> Any:
-    reviewer = _reviewer(request)
+    reviewer = membership_of(request)
     try:
+        # Another organisation's review is 404 before anything is said about roles.
         review = get_review(reviewer, review_id)
         return do_decide(reviewer, review, payload.decision, note=payload.note, text=payload.text)
     except PermissionDenied as denied:
