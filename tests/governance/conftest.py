@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sharing.mastodon_server import MockMastodon, mastodon_fixture  # noqa: F401
+from tests.sharing.mastodon_server import MockMastodon
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def _mastodon(request: pytest.FixtureRequest, mastodon: MockMastodon) -> None:
-    """Tests of this package publish to the local Mastodon mock (one per session)."""
+    """The module's Mastodon mock on the test case (`usefixtures("_mastodon")`)."""
     if request.instance is not None:
         request.instance.mastodon = mastodon

@@ -6,9 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from chorus.sharing.models import Review, Share
-from tests.factory import make_member, make_share
-from tests.factory_health import backdate
-from tests.test_health import HealthTestCase, days_ago, report
+from tests.analytics.test_health import HealthTestCase, days_ago, report
+from tests.factory import backdate, make_member, make_share
 
 
 class ReviewControlTests(HealthTestCase):

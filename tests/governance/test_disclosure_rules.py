@@ -7,6 +7,7 @@ import json
 import uuid
 from typing import Any
 
+import pytest
 import time_machine
 from django.test import override_settings
 from django.urls import reverse
@@ -27,6 +28,7 @@ DISCLOSURE_EN = "#employee of Acme"
 DISCLOSURE_FR = "#salarié d'Acme"
 
 
+@pytest.mark.usefixtures("_mastodon")
 @override_settings(CHORUS_ALLOW_PRIVATE_URLS=True)
 class GovernanceCase(OrgTestCase):
     mastodon: MockMastodon

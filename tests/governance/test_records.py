@@ -24,8 +24,7 @@ from chorus.orgs.actions import audit
 from chorus.orgs.models import AuditEntry
 from chorus.sharing.models import Review, Share
 from tests.base import OrgTestCase
-from tests.factory import make_item, make_share, make_token
-from tests.factory_health import backdate
+from tests.factory import backdate, make_item, make_share, make_token
 
 NOW = timezone.make_aware(timezone.datetime(2026, 6, 15, 12, 0))
 
