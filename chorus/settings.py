@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "chorus.links",
     "chorus.feed",
     "chorus.program",
+    "chorus.governance",
     "chorus.sharing",
     "chorus.notify",
     "chorus.analytics",

@@ -50,6 +50,7 @@ urlpatterns = [
     path("o/<slug:org>/", include("chorus.links.urls")),
     path("o/<slug:org>/", include("chorus.program.urls")),
     path("o/<slug:org>/", include("chorus.feed.urls")),
+    path("o/<slug:org>/", include("chorus.governance.urls")),
     path("o/<slug:org>/", include("chorus.sharing.urls")),
     path("o/<slug:org>/", include("chorus.notify.urls")),
     path("o/<slug:org>/", include("chorus.analytics.urls")),

@@ -69,6 +69,7 @@ from chorus.coaching.models import CoachingNote
 from chorus.content.models import ContentItem, Suggestion
 from chorus.engage.models import BadgeAward, ChallengeResult, LeaderboardPreference, PointsEntry
 from chorus.feed.models import Feedback, Profile
+from chorus.governance.models import ReviewScope
 from chorus.links.models import Conversion, LinkDay, TrackedLink
 from chorus.notify.models import DigestSend, Notification
 from chorus.orgs.actions import audit, check_keeps_an_admin
@@ -81,7 +82,7 @@ from chorus.program.models import (
 )
 from chorus.program.signals import participant_left
 from chorus.sharing.actions import revoke_remote
-from chorus.sharing.models import Connection, EngagementTaskDone, Share
+from chorus.sharing.models import Connection, EngagementTaskDone, Review, Share
 from chorus.webhooks.models import Message as WebhookMessage
 
 EXPORT_FORMAT = "chorus-personal-data/1"
@@ -241,6 +242,17 @@ PERSONAL_DATA: dict[str, Personal | NotPersonal] = {
         ANONYMISED,
         why="published shares stay as anonymous rows for the figures; drafts are deleted",
     ),
+    "sharing.Review": Personal(
+        "share__membership",
+        ANONYMISED,
+        keep=("reason",),
+        why="the text submitted and the reviewer's note are emptied; the decision stays for "
+        "the organisation's records",
+    ),
+    "governance.GovernanceSettings": NotPersonal(_SETTINGS),
+    "governance.Disclosure": NotPersonal(_SETTINGS),
+    "governance.Rule": NotPersonal(_SETTINGS),
+    "governance.ReviewScope": Personal("membership", DELETED, why="whether they are reviewed"),
     "sharing.Attempt": NotPersonal("which worker called a network, and the outcome"),
     "sharing.EngagementSnapshot": NotPersonal("a post's counts on its network"),
     "sharing.EngagementTask": NotPersonal(_ORG_CONTENT),
@@ -789,6 +801,10 @@ def _erase_contributions(member: Membership, report: Erasure) -> None:
     report.count("sharing.Share", drafts.delete()[1].get("sharing.Share", 0))
     # The receivers below may detach the person from these before their words go.
     share_ids = list(shares.values_list("pk", flat=True))
+    report.count(
+        "sharing.Review",
+        Review.objects.filter(share_id__in=share_ids).update(submitted_text="", note=""),
+    )
     # Every app stops what it does for the person and drops its own derived rows; the
     # analytics receiver notes the days to rebuild without the person.
     participant_left.send(sender=Participation, membership=member, anonymise=True)
@@ -837,6 +853,7 @@ def _erase_contributions(member: Membership, report: Erasure) -> None:
         (WebhookMessage, "subject"),
         (ChatPreference, "membership"),
         (ChatMessage, "membership"),
+        (ReviewScope, "membership"),
     ):
         _count, per_model = model._default_manager.filter(**{lookup: member}).delete()
         for label, number in per_model.items():

@@ -52,6 +52,7 @@ scope they read the person-level rollups.
 from __future__ import annotations
 
 import dataclasses
+import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -97,7 +98,13 @@ from chorus.links.models import Click, Conversion, LinkDay
 from chorus.orgs.models import Membership, Team
 from chorus.program.models import Participation
 from chorus.sharing.metrics import latest_engagement, total_engagement
-from chorus.sharing.models import CHANNEL_CHOICES, EngagementTask, EngagementTaskDone, Share
+from chorus.sharing.models import (
+    CHANNEL_CHOICES,
+    EngagementTask,
+    EngagementTaskDone,
+    Review,
+    Share,
+)
 
 Dimension = Literal["day", "team", "campaign", "network", "item", "membership"]
 Step = Literal["day", "week", "month"]
@@ -1555,4 +1562,44 @@ def engagement_task_figures(
         own_word_replies=counts["own_word_replies"],
         taps=counts["done"] - counts["replies"],
         by_chorus=counts["by_chorus"],
+    )
+
+
+@dataclass(frozen=True)
+class ReviewFigures:
+    """Optional review (chorus.sharing.review) over a period.
+
+    - submitted: shares sent to review in the period;
+    - decided / declined: those decided, and declined, so far;
+    - decision_hours: the median time from submission to decision, in hours; still pending
+      reviews count with the time they have waited so far (a queue nobody reads shows);
+      None when nothing was submitted;
+    - declined_share: declined / decided, None before any decision.
+    """
+
+    submitted: int
+    decided: int
+    declined: int
+    decision_hours: float | None
+    declined_share: float | None
+
+
+def review_figures(org_id: int, since: datetime, until: datetime) -> ReviewFigures:
+    """The organisation's reviews submitted from `since` to `until` (both included)."""
+    rows = list(
+        Review.objects.filter(org_id=org_id, submitted_at__gte=since, submitted_at__lte=until)
+        .exclude(decision=Review.Decision.PENDING, share__status=Share.Status.CANCELLED)
+        .values_list("submitted_at", "decided_at", "decision")
+    )
+    delays = [
+        ((decided or until) - submitted).total_seconds() / 3600 for submitted, decided, _d in rows
+    ]
+    decided = [decision for _s, at, decision in rows if at is not None]
+    declined = sum(1 for decision in decided if decision == Review.Decision.DECLINED)
+    return ReviewFigures(
+        submitted=len(rows),
+        decided=len(decided),
+        declined=declined,
+        decision_hours=statistics.median(delays) if delays else None,
+        declined_share=declined / len(decided) if decided else None,
     )

@@ -54,6 +54,12 @@ PARROT_ORIGINALITY = 0.2
 # "Left unedited": at most this share of own words (originality is measured, never exactly
 # 0 when a person adds one word to a long caption, so "about zero").
 UNEDITED_ORIGINALITY = 0.05
+# Optional review (chorus.sharing.review): the share of decided reviews declined from
+# which the control check watches, and acts; judged from MIN_REVIEWS decisions. A reviewer
+# declining one post in four is a programme whose rules and people disagree.
+REVIEW_DECLINED_WATCH = 0.25
+REVIEW_DECLINED_ACT = 0.4
+MIN_REVIEWS = 5
 # Engagement takes time to come: shares younger than this are not judged yet.
 ENGAGEMENT_MATURITY = timedelta(days=2)
 
@@ -923,14 +929,17 @@ def check_control(facts: Facts) -> Check:
     - `unedited_captions`: of the period's published shares with a measured originality,
       the share posted with the suggested text left unedited (originality ≤ 0.05, about no
       own word): people who do not feel free, or not able, to use their own voice.
-    - `suggestion_decision_hours`: approval delays. Chorus asks for no approval before
-      people post, so there is no approval delay on shares to measure; the closest approval
-      step is the programme team's decision on ambassadors' suggestions, and this is its
-      median delay in hours for the period's suggestions (still pending ones count with the
-      time they have waited so far).
-    Act: unedited at or above `unedited_act_percent` (judged from MIN_SHARES shares on), or
-    the median decision at or above `approval_act_hours`. Watch: unedited at or above
-    `unedited_watch_percent`, or the decision at or above `approval_watch_hours`.
+    - `suggestion_decision_hours`: the median delay in hours of the programme team's
+      decisions on ambassadors' suggestions (still pending ones count with the time they
+      have waited so far).
+    - `review_decision_hours`: optional review, off by default: the median time from a
+      post's submission to its reviewer's decision (`figures.review_figures`), judged with
+      the same thresholds as the suggestions' delay: a post waiting is a voice held back.
+    - `review_declined`: the share of decided reviews declined, judged from MIN_REVIEWS
+      decisions: watch from REVIEW_DECLINED_WATCH, act from REVIEW_DECLINED_ACT.
+    Act: unedited at or above `unedited_act_percent` (judged from MIN_SHARES shares on), a
+    median decision (suggestions or reviews) at or above `approval_act_hours`, or declines
+    at or above REVIEW_DECLINED_ACT. Watch: the watch thresholds of each.
     """
     limits = facts.thresholds
     originalities = [share.originality for share in facts.shares if share.originality is not None]
@@ -938,6 +947,7 @@ def check_control(facts: Facts) -> Check:
         sum(1 for value in originalities if value <= UNEDITED_ORIGINALITY), len(originalities)
     )
     delay = suggestion_decision_hours(facts)
+    reviews = figures.review_figures(facts.org.pk, facts.since, facts.now)
     judged = len(originalities) >= MIN_SHARES
     statuses, advice = [], []
     if judged and _at_least(unedited, limits.unedited_act_percent):
@@ -963,12 +973,38 @@ def check_control(facts: Facts) -> Check:
                 "or trust the people who suggest and publish their ideas directly."
             )
         )
+    review_delay = reviews.decision_hours
+    if review_delay is not None and review_delay >= limits.approval_act_hours:
+        statuses.append(Status.ACT)
+    elif review_delay is not None and review_delay >= limits.approval_watch_hours:
+        statuses.append(Status.WATCH)
+    if review_delay is not None and review_delay >= limits.approval_watch_hours:
+        advice.append(
+            _(
+                "Posts wait long in review: add reviewers, review fewer posts (only the rules "
+                "that require it, or people's first shares), or turn review off."
+            )
+        )
+    declines_judged = reviews.decided >= MIN_REVIEWS and reviews.declined_share is not None
+    if declines_judged and reviews.declined_share >= REVIEW_DECLINED_ACT:  # type: ignore[operator]
+        statuses.append(Status.ACT)
+    elif declines_judged and reviews.declined_share >= REVIEW_DECLINED_WATCH:  # type: ignore[operator]
+        statuses.append(Status.WATCH)
+    if declines_judged and reviews.declined_share >= REVIEW_DECLINED_WATCH:  # type: ignore[operator]
+        advice.append(
+            _(
+                "Reviewers decline many posts: say the rules plainly in a short guide, "
+                "coach the people concerned, and prefer edits with a note to refusals."
+            )
+        )
     ok_advice: list[str] = []
     if judged:
         ok_advice.append(_("People make the suggested texts their own."))
     if delay is not None:
         ok_advice.append(_("The team decides on suggestions quickly."))
-    if not judged and delay is None:
+    if review_delay is not None:
+        ok_advice.append(_("Reviews are quick and rarely refuse."))
+    if not judged and delay is None and review_delay is None:
         ok_advice.append(
             _(
                 "Too little activity to judge yet. Present suggested texts as a starting point, "
@@ -977,8 +1013,9 @@ def check_control(facts: Facts) -> Check:
         )
     notes = [
         _(
-            "Posting needs no approval in Chorus, so the delay shown is the programme team's "
-            "decision on ambassadors' suggestions."
+            "Posting needs no approval unless the organisation turns the optional review on "
+            "(off by default); the delays shown are the programme team's decisions on "
+            "suggestions and, where review is on, reviewers' decisions."
         )
     ]
     if not judged:
@@ -996,17 +1033,33 @@ def check_control(facts: Facts) -> Check:
             Figure(
                 "suggestion_decision_hours", _("Time to decide on a suggestion"), delay, "hours"
             ),
+            Figure(
+                "review_decision_hours",
+                _("Time to decide on a post in review"),
+                review_delay,
+                "hours",
+            ),
+            Figure(
+                "review_declined",
+                _("Posts in review declined"),
+                reviews.declined_share if declines_judged else None,
+                "share",
+            ),
         ),
         note=" ".join(notes),
         rule=_(
-            "Act from %(act)s%% unedited or a decision after %(act_hours)s hours; watch from "
-            "%(watch)s%% or after %(watch_hours)s hours."
+            "Act from %(act)s%% unedited, a decision after %(act_hours)s hours or "
+            "%(declined_act)s%% of reviews declined; watch from %(watch)s%%, after "
+            "%(watch_hours)s hours or "
+            "%(declined_watch)s%% declined."
         )
         % {
             "act": limits.unedited_act_percent,
             "watch": limits.unedited_watch_percent,
             "act_hours": limits.approval_act_hours,
             "watch_hours": limits.approval_watch_hours,
+            "declined_act": round(REVIEW_DECLINED_ACT * 100),
+            "declined_watch": round(REVIEW_DECLINED_WATCH * 100),
         },
     )
 

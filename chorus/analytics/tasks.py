@@ -5,6 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from chorus.analytics.retention import apply_retention
 from chorus.lib.locks import lease_task
 
 
@@ -15,3 +16,10 @@ def refresh_rollups() -> None:
     from chorus.analytics.rollups import refresh
 
     refresh()
+
+
+@db_periodic_task(crontab(hour="2", minute="41"))
+@lease_task("retention", every=86400)
+def apply_retention_nightly() -> None:
+    """Blank and delete what organisations keep no longer (chorus.analytics.retention)."""
+    apply_retention()

@@ -398,6 +398,7 @@ ROUTERS = (
     "chorus.links.api",
     "chorus.program.api",
     "chorus.sharing.api",
+    "chorus.sharing.governance_api",
     "chorus.feed.api",
     "chorus.notify.api",
     "chorus.analytics.api",

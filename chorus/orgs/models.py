@@ -115,6 +115,9 @@ class Membership(models.Model):
         related_name="members",
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Reviewer: may approve, edit or decline posts held for review (chorus.governance),
+    # whatever their role; a compliance officer is often not a manager.
+    is_reviewer = models.BooleanField(_("reviewer"), default=False)
     joined_at = models.DateTimeField(_("joined"), auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chorus.content.models import Caption, ContentImage, ContentItem
+from chorus.governance.rules import Verdict, judge
 from chorus.integrations import registry
 from chorus.integrations.base import Account, Published, PublishError, ReconnectError
 from chorus.integrations.capabilities import Integration
@@ -22,7 +23,14 @@ from chorus.links.actions import LinkError, link_for, short_url
 from chorus.orgs.actions import audit, do_change_settings
 from chorus.orgs.models import Membership
 from chorus.program.models import is_participant
-from chorus.sharing.models import Connection, EngagementTask, EngagementTaskDone, MastodonApp, Share
+from chorus.sharing.models import (
+    Connection,
+    EngagementTask,
+    EngagementTaskDone,
+    MastodonApp,
+    Review,
+    Share,
+)
 from chorus.sharing.originality import NEAR_DUPLICATE_THRESHOLD, own_words, signature, similarity
 from chorus.sharing.scheduling import policy_of
 
@@ -104,7 +112,7 @@ def do_disconnect(actor: Membership, connection: Connection) -> None:
 def on_participant_left(membership: Membership, *, anonymise: bool) -> None:
     """Scheduled shares cancelled, connections removed, attribution as chosen."""
     Share.objects.filter(
-        membership=membership, status__in=[*Share.PENDING, Share.Status.DRAFT]
+        membership=membership, status__in=[*Share.PENDING, Share.Status.DRAFT, Share.Status.REVIEW]
     ).update(status=Share.Status.CANCELLED, updated_at=timezone.now())
     for connection in Connection.objects.filter(membership=membership).exclude(
         status=Connection.Status.REVOKED
@@ -136,6 +144,34 @@ class ShareRefused(Exception):
 def share_language(item: ContentItem, member: Membership) -> str:
     """The language a share is posted in (its images' descriptions follow it)."""
     return item.language or member.org.default_language
+
+
+def shares_so_far(member: Membership, exclude: int | None = None) -> int:
+    """How many shares the person made (any not cancelled), for "first shares" reviews."""
+    found = Share.objects.filter(membership=member).exclude(status=Share.Status.CANCELLED)
+    return (found.exclude(pk=exclude) if exclude is not None else found).count()
+
+
+def governance_verdict(
+    member: Membership, item: ContentItem, network: str, text: str, exclude: int | None = None
+) -> Verdict:
+    """Governance's verdict on the text (chorus.governance); ShareRefused when it refuses it:
+    the disclosure was removed, or a refused word is there."""
+    verdict = judge(
+        member, item, network, text, shares_so_far=lambda: shares_so_far(member, exclude)
+    )
+    if not verdict.allowed:
+        raise ShareRefused(" ".join(verdict.problems))
+    return verdict
+
+
+def hold_for_review(share: Share, verdict: Verdict, actor: Membership) -> Review:
+    """Hold the share until a reviewer decides: nothing is published before."""
+    review = Review.objects.create(
+        org=share.org, share=share, reason=verdict.review_reason[:500], submitted_text=share.text
+    )
+    audit(share.org, actor.user, "share.review", share, {"reason": [None, review.reason]})
+    return review
 
 
 def compose_text(text: str, link_url: str, raw_urls: Iterable[str] = ()) -> str:
@@ -238,6 +274,7 @@ def do_compose(
             _("Your organisation asks for at least %(min)s%% of your own words (now %(own)s%%).")
             % {"min": policy.min_own_words, "own": round(result.originality * 100)}
         )
+    verdict = governance_verdict(member, item, network, text)
     connection = Connection.objects.filter(
         membership=member, network=network, status=Connection.Status.ACTIVE
     ).first()
@@ -282,10 +319,17 @@ def do_compose(
         raise ShareRefused(str(refusal), next_allowed=later) from refusal
     if api:
         share.status = Share.Status.SCHEDULED
+    if verdict.needs_review:
+        # Held: the slot chosen stays as wished; approval keeps it, or takes the next
+        # allowed one when the decision comes late (chorus.sharing.review).
+        share.status = Share.Status.REVIEW
     share.save()
     if chosen:
         share.images.set(chosen)
     audit(member.org, member.user, "share.create", share, {"network": [None, network]})
+    if verdict.needs_review:
+        hold_for_review(share, verdict, member)
+        return share
     if api and share.scheduled_for is not None and share.scheduled_for <= now:
         from chorus.sharing.tasks import publish_now
 
@@ -309,7 +353,13 @@ def do_confirm_intent(member: Membership, share: Share, post_url: str = "") -> S
 @transaction.atomic
 def do_cancel(member: Membership, share: Share) -> Share:
     updated = Share.objects.filter(
-        pk=share.pk, status__in=[Share.Status.SCHEDULED, Share.Status.DRAFT, Share.Status.FAILED]
+        pk=share.pk,
+        status__in=[
+            Share.Status.SCHEDULED,
+            Share.Status.DRAFT,
+            Share.Status.FAILED,
+            Share.Status.REVIEW,
+        ],
     ).update(status=Share.Status.CANCELLED, updated_at=timezone.now())
     if not updated:
         raise ShareRefused(_("This share is already on its way or done."))
@@ -339,6 +389,12 @@ def do_edit(
             _("The text is %(length)s characters long; %(network)s takes %(limit)s.")
             % {"length": result.length, "network": share.network, "limit": result.limit}
         )
+    # The edited text meets the same rules as a new one: its disclosure kept, no refused
+    # word, and back to review when its words (or the person's scope) ask for it.
+    verdict = governance_verdict(member, share.item, share.network, text, exclude=share.pk)
+    # A text approved once and changed since is reviewed again: approval is of the words.
+    changed = text != share.text
+    needs_review = changed and (verdict.needs_review or share.reviews.exists())
     share.text = text
     share.originality = result.originality
     share.near_duplicates = result.near_duplicates
@@ -348,6 +404,11 @@ def do_edit(
         share.scheduled_for = max(share.scheduled_for or timezone.now(), timezone.now())
         share.next_attempt_at = None
         share.error_code = share.error = ""
+    if needs_review:
+        share.status = Share.Status.REVIEW
+        share.save()
+        hold_for_review(share, verdict, member)
+        return share
     share.save()
     return share
 

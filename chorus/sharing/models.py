@@ -168,6 +168,7 @@ class Share(models.Model):
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
         CHECK = "check", _("To check")
+        REVIEW = "review", _("In review")
 
     class Method(models.TextChoices):
         API = "api", _("Published by Chorus")
@@ -242,6 +243,51 @@ class Share(models.Model):
     @property
     def counts_as_shared(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+
+class Review(models.Model):
+    """A share held for review (chorus.governance), and the reviewer's decision.
+
+    A share goes to review when a compliance rule or a review scope asks for it; it is
+    published only once approved. A share edited after a decision may come back, so a
+    share can have several reviews, at most one pending.
+    """
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        APPROVED = "approved", _("Approved")
+        EDITED = "edited", _("Approved with edits")
+        DECLINED = "declined", _("Declined")
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    share = models.ForeignKey(Share, on_delete=models.CASCADE, related_name="reviews")
+    # Why it was sent: the rules' words and reasons, or the review scope.
+    reason = models.CharField(_("why"), max_length=500)
+    submitted_text = models.TextField(_("text submitted"))
+    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    decision = models.CharField(
+        _("decision"), max_length=10, choices=Decision.choices, default=Decision.PENDING
+    )
+    reviewer = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    # The note with an edit, or the reason for declining; the author reads it.
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["submitted_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["share"], condition=models.Q(decision="pending"), name="review_one_pending"
+            )
+        ]
+        indexes = [models.Index(fields=["org", "decision"], name="review_queue")]
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+
+    def __str__(self) -> str:
+        return f"review of {self.share_id}: {self.decision}"
 
 
 class Attempt(models.Model):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from chorus.notify.actions import notify
 from chorus.notify.models import Notification
-from chorus.sharing.models import Connection, Share
+from chorus.sharing.models import Connection, Review, Share
 
 # Plain words per error code; the person sees these, not the network's jargon.
 ADVICE = {
@@ -63,3 +63,24 @@ def notify_expiring(connection: Connection) -> None:
         ),
         reverse("connections", kwargs={"org": connection.org.slug}),
     )
+
+
+def notify_review_decision(review: Review) -> None:
+    """Tell the author what the reviewer decided, with the note or the reason."""
+    share = review.share
+    if share.membership is None:
+        return
+    network = share.get_network_display()
+    url = reverse("share_queue", kwargs={"org": share.org.slug})
+    note = review.note
+
+    def message() -> str:
+        if review.decision == Review.Decision.DECLINED:
+            text = _("Your %(network)s post was declined in review: %(note)s")
+        elif review.decision == Review.Decision.EDITED:
+            text = _("Your %(network)s post was approved with edits: %(note)s")
+        else:
+            text = _("Your %(network)s post was approved.")
+        return text % {"network": network, "note": note}
+
+    notify(share.membership, Notification.Kind.SHARE, message, url)

@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from chorus.governance.rules import disclosure_for, with_disclosure
 from chorus.integrations import registry
 from chorus.integrations.base import (
     PermanentError,
@@ -81,13 +82,25 @@ def claim(share_id: int, worker: str) -> bool:
     )
 
 
+def text_to_post(share: Share) -> str:
+    """The share's text as it goes out, carrying the organisation's disclosure.
+
+    Composing and editing already refuse a text without it; this is the last guard, for
+    every path that posts (the network's API, a share intent, a copy, a message): a text
+    changed in some other way (an import, the admin) still carries it.
+    """
+    if share.membership is None:
+        return share.text
+    return with_disclosure(share.text, disclosure_for(share.membership, share.network))
+
+
 def post_for(share: Share, media: MediaLimits | None = None) -> Post:
     """What the client sends for a share: its text and link, and its images fitted to the
     network's `media` limits (raises ImageRefused when one cannot be made to fit)."""
     item = share.item
     url = short_url(share.link) if share.link is not None else item.url
     return Post(
-        text=share.text,
+        text=text_to_post(share),
         url=url,
         title=item.title,
         description=item.summary[:300],

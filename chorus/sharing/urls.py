@@ -1,7 +1,7 @@
 from django.urls import path
 
 from chorus.integrations import registry
-from chorus.sharing import engagement_views, views
+from chorus.sharing import engagement_views, review_views, views
 
 urlpatterns = [
     path("networks/", views.connections, name="connections"),
@@ -31,4 +31,7 @@ urlpatterns = [
         name="engagement_task_close",
     ),
     path("engagements/<int:engagementtask_id>/", engagement_views.engage, name="engage"),
+    path("review/", review_views.review_queue, name="review_queue"),
+    path("review/<int:review_id>/", review_views.review_decide, name="review_decide"),
+    path("settings/governance/records/", review_views.records_export, name="records_export"),
 ]

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from chorus.content.access import get_item
 from chorus.content.models import Caption, ContentItem
+from chorus.governance.rules import disclosure_for, judge, with_disclosure
 from chorus.integrations import oauth, registry
 from chorus.integrations.base import PublishError
 from chorus.integrations.capabilities import Connected, Consent
@@ -30,6 +31,7 @@ from chorus.program.models import is_participant
 from chorus.sharing import actions, variants
 from chorus.sharing.forms import ComposeForm, ConfirmForm, SharingPolicyForm
 from chorus.sharing.models import Connection, Share
+from chorus.sharing.publishing import text_to_post
 from chorus.sharing.scheduling import org_zone, policy_of
 
 logger = logging.getLogger(__name__)
@@ -214,7 +216,13 @@ def _check_context(
     result = run(item, network, text, membership, (link_url,) if link_url else ())
     policy = policy_of(membership.org_id)
     integration = registry.find(network)
+    verdict = judge(
+        membership, item, network, text, shares_so_far=lambda: actions.shares_so_far(membership)
+    )
     return {
+        # Governance (chorus.governance): what would refuse the text or hold it for review,
+        # the same verdict do_compose applies.
+        "governance": verdict,
         "check": result,
         "own_percent": round(result.originality * 100),
         "identical_percent": round(result.identical_share * 100),
@@ -315,6 +323,8 @@ def compose(request: HttpRequest, membership: Membership, contentitem_id: int) -
     initial_text = actions.compose_text(
         caption.text if caption else item.title, link_url, (item.url, item.canonical_url)
     )
+    # The organisation's disclosure, added for the person: they may move it, not remove it.
+    initial_text = with_disclosure(initial_text, disclosure_for(membership, network))
     data: QueryDict | None = request.POST or None
     offered = request.POST.get("schedule_at", "")
     if data is not None and offered:
@@ -351,6 +361,12 @@ def compose(request: HttpRequest, membership: Membership, contentitem_id: int) -
                 form.add_error(None, str(refusal))
                 next_allowed = refusal.next_allowed
             else:
+                if share.status == Share.Status.REVIEW:
+                    messages.success(
+                        request,
+                        _("Sent for review: you will be told when a reviewer has decided."),
+                    )
+                    return redirect("share_queue", org=membership.org.slug)
                 if share.method == Share.Method.INTENT:
                     return redirect("share_intent", org=membership.org.slug, share_id=share.pk)
                 if share.scheduled_for and share.scheduled_for > timezone.now():
@@ -416,11 +432,13 @@ def intent(request: HttpRequest, membership: Membership, share_id: int) -> HttpR
     integration = registry.get(share.network)
     # The person's own server where the network has several (Mastodon's share page).
     connection = Connection.objects.filter(membership=membership, network=share.network).first()
+    text = text_to_post(share)
     context = {
         "share": share,
+        "text": text,
         "form": form,
         "open_url": integration.intent(
-            share.text, link_url, connection.credentials if connection else {}
+            text, link_url, connection.credentials if connection else {}
         ),
         "url_only": integration.url_only,
     }
@@ -434,9 +452,9 @@ def intent(request: HttpRequest, membership: Membership, share_id: int) -> HttpR
 @org_view()
 def queue(request: HttpRequest, membership: Membership) -> HttpResponse:
     shares = Share.objects.filter(membership=membership).select_related("item")
-    upcoming = shares.filter(status__in=[Share.Status.SCHEDULED, Share.Status.PUBLISHING]).order_by(
-        "scheduled_for", "id"
-    )
+    upcoming = shares.filter(
+        status__in=[Share.Status.SCHEDULED, Share.Status.PUBLISHING, Share.Status.REVIEW]
+    ).order_by("scheduled_for", "id")
     attention = shares.filter(
         status__in=[Share.Status.FAILED, Share.Status.CHECK, Share.Status.DRAFT]
     ).order_by("-updated_at")

@@ -33,6 +33,7 @@ from chorus.chat.models import ChatMessage, ChatPreference
 from chorus.coaching.models import CoachingNote
 from chorus.engage.models import BadgeAward, LeaderboardPreference, PointsEntry
 from chorus.feed.models import Feedback, Profile
+from chorus.governance.models import ReviewScope
 from chorus.lib.crypto import EncryptedJSONField
 from chorus.links.models import Conversion, TrackedLink
 from chorus.notify.models import DigestSend, Notification
@@ -47,7 +48,7 @@ from chorus.program.models import (
     WorkshopSignup,
 )
 from chorus.scim.models import ScimUser
-from chorus.sharing.models import Connection, EngagementSnapshot, Share
+from chorus.sharing.models import Connection, EngagementSnapshot, Review, Share
 from chorus.webhooks.models import Endpoint, Message
 from tests.base import OrgTestCase
 from tests.factory import (
@@ -191,6 +192,8 @@ def make_everything(
     )
     share = published_share(person, item, originality=0.8, network="linkedin", link=link)
     EngagementSnapshot.objects.create(org=org, share=share, reactions=3, comments=1)
+    Review.objects.create(org=org, share=share, reason="first shares", submitted_text="words")
+    ReviewScope.objects.create(org=org, membership=person, first_shares=3)
     make_share(person, item, network="x", status=Share.Status.DRAFT)
     Notification.objects.create(org=org, membership=person, kind="share", message="Hello")
     DigestSend.objects.create(org=org, membership=person, sent_at=now, items=3)

@@ -17,13 +17,16 @@ from django.db import models, transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from chorus.chat.models import ChatChannel
+from chorus.content.models import ContentItem
+from chorus.governance.models import Disclosure, ReviewScope, Rule
 from chorus.orgs.actions import audit
 from chorus.orgs.invitations import do_create_invitation
+from chorus.sharing.models import Review
 from chorus.sso.actions import do_add_domain
 from chorus.webhooks.actions import do_create_endpoint
 from chorus.webhooks.events import emit
 from tests.base import OrgTestCase
-from tests.factory import make_token, populate_org
+from tests.factory import make_share, make_token, populate_org
 
 # Public by design, reached through unguessable values rather than ids: uploaded files
 # (random names), tracked-link redirects (random codes) and the website tracking script
@@ -125,6 +128,14 @@ class OutsiderIsolationTests(OrgTestCase):
         ChatChannel.objects.create(
             org=cls.org, tool="teams", name="Marketing", target={"url": "https://acme.example/hook"}
         )
+        # Governance: a rule, a disclosure, a review scope and a post held for review.
+        Rule.objects.create(org=cls.org, phrase="guaranteed", reason="No promises.")
+        Disclosure.objects.create(org=cls.org, language="en", text="#employee")
+        ReviewScope.objects.create(org=cls.org, membership=cls.amy_m, first_shares=3)
+        held = make_share(
+            cls.amy_m, ContentItem.objects.filter(org=cls.org).first(), status="review"
+        )
+        Review.objects.create(org=cls.org, share=held, reason="first shares", submitted_text="t")
         cls.oscar_token = make_token(cls.oscar_m)[1]
 
     def victim_object(self, model: type[models.Model]) -> models.Model:
