@@ -5,6 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from chorus.analytics import webhooks
 from chorus.lib.locks import lease_task
 
 
@@ -15,3 +16,10 @@ def refresh_rollups() -> None:
     from chorus.analytics.rollups import refresh
 
     refresh()
+
+
+@db_periodic_task(crontab(hour="5", minute="15"))
+@lease_task("webhooks-daily-figures", every=24 * 3600)
+def emit_daily_figures() -> None:
+    """Every morning (UTC), queue yesterday's figures for the webhook endpoints that want them."""
+    webhooks.emit_daily_figures()

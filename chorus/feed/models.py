@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chorus.content.models import ContentItem, Persona, Topic
 from chorus.orgs.models import Membership, Organization
+from chorus.sharing.scheduling import Habits
 
 
 class AudienceSize(models.TextChoices):
@@ -89,3 +90,14 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership_id} ✗ {self.item_id}"
+
+
+def posting_habits(membership: Membership) -> Habits | None:
+    """The person's posting habits from their ambassador profile (None without one), for
+    `chorus.sharing.scheduling`."""
+    found = (
+        Profile.objects.filter(membership=membership)
+        .values("posting_hours", "posting_days", "weekly_cadence")
+        .first()
+    )
+    return Habits(**found) if found is not None else None

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from chorus.feed.actions import do_save_profile
 from chorus.feed.forms import ProfileForm
 from chorus.feed.models import Profile
-from chorus.notify.actions import digest_settings
+from chorus.feed.signals import profile_starting
 from chorus.orgs.access import org_view
 from chorus.orgs.models import Membership
 
@@ -23,15 +23,13 @@ def profile_of(membership: Membership) -> Profile:
     found = Profile.objects.filter(membership=membership).first()
     if found is not None:
         return found
-    # A new profile starts with the organisation's digest default.
-    profile, _created = Profile.objects.get_or_create(
-        membership=membership,
-        defaults={
-            "org": membership.org,
-            "languages": [membership.user.language or membership.org.default_language],
-            "digest": digest_settings(membership.org).default_frequency,
-        },
-    )
+    defaults = {
+        "org": membership.org,
+        "languages": [membership.user.language or membership.org.default_language],
+    }
+    # Other apps add their defaults (the organisation's digest frequency, from notify).
+    profile_starting.send(Profile, membership=membership, defaults=defaults)
+    profile, _created = Profile.objects.get_or_create(membership=membership, defaults=defaults)
     return profile
 
 
