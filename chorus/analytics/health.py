@@ -40,7 +40,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from chorus.analytics import figures
 from chorus.analytics.figures import ShareFact, engagement_by_share
 from chorus.content.models import Campaign, ContentItem, Suggestion
-from chorus.feed.models import Profile
+from chorus.feed.models import AmbassadorProfile
 from chorus.orgs.models import Membership, Organization
 from chorus.program.models import Cohort, HealthThresholds, Participation
 
@@ -797,7 +797,7 @@ def check_cadence(facts: Facts) -> Check:
     limits = facts.thresholds
     participants = facts.participants
     targets = dict(
-        Profile.objects.filter(membership_id__in=participants).values_list(
+        AmbassadorProfile.objects.filter(membership_id__in=participants).values_list(
             "membership_id", "weekly_cadence"
         )
     )

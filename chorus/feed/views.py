@@ -13,14 +13,14 @@ from django.views.decorators.http import require_http_methods
 
 from chorus.feed.actions import do_save_profile
 from chorus.feed.forms import ProfileForm
-from chorus.feed.models import Profile
+from chorus.feed.models import AmbassadorProfile
 from chorus.feed.signals import profile_starting
 from chorus.orgs.access import org_view
 from chorus.orgs.models import Membership
 
 
-def profile_of(membership: Membership) -> Profile:
-    found = Profile.objects.filter(membership=membership).first()
+def profile_of(membership: Membership) -> AmbassadorProfile:
+    found = AmbassadorProfile.objects.filter(membership=membership).first()
     if found is not None:
         return found
     defaults = {
@@ -28,8 +28,10 @@ def profile_of(membership: Membership) -> Profile:
         "languages": [membership.user.language or membership.org.default_language],
     }
     # Other apps add their defaults (the organisation's digest frequency, from notify).
-    profile_starting.send(Profile, membership=membership, defaults=defaults)
-    profile, _created = Profile.objects.get_or_create(membership=membership, defaults=defaults)
+    profile_starting.send(AmbassadorProfile, membership=membership, defaults=defaults)
+    profile, _created = AmbassadorProfile.objects.get_or_create(
+        membership=membership, defaults=defaults
+    )
     return profile
 
 
