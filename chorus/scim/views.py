@@ -158,6 +158,14 @@ def _locate(items: list[Any], base: str, folder: str) -> list[Any]:
     return items
 
 
+def _one_of(items: list[Any], resource_id: str, missing: str) -> HttpResponse:
+    """The discovery resource with this id, or the SCIM 404 saying `missing`."""
+    for item in items:
+        if item.id == resource_id:
+            return scim_response(item.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
+    raise NotFoundException(detail=missing)
+
+
 @scim_view("GET")
 def resource_types(request: HttpRequest, client: Provisioner) -> HttpResponse:
     items = _locate(resources.resource_types(), _base(request, client.token), "ResourceTypes")
@@ -167,10 +175,7 @@ def resource_types(request: HttpRequest, client: Provisioner) -> HttpResponse:
 @scim_view("GET")
 def resource_type(request: HttpRequest, client: Provisioner, resource_id: str) -> HttpResponse:
     items = _locate(resources.resource_types(), _base(request, client.token), "ResourceTypes")
-    for item in items:
-        if item.id == resource_id:
-            return scim_response(item.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
-    raise NotFoundException(detail=f"No resource type {resource_id}.")
+    return _one_of(items, resource_id, f"No resource type {resource_id}.")
 
 
 @scim_view("GET")
@@ -182,10 +187,7 @@ def schemas(request: HttpRequest, client: Provisioner) -> HttpResponse:
 @scim_view("GET")
 def schema(request: HttpRequest, client: Provisioner, resource_id: str) -> HttpResponse:
     items = _locate(resources.schemas(), _base(request, client.token), "Schemas")
-    for item in items:
-        if item.id == resource_id:
-            return scim_response(item.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
-    raise NotFoundException(detail=f"No schema {resource_id}.")
+    return _one_of(items, resource_id, f"No schema {resource_id}.")
 
 
 @scim_view("POST")
