@@ -11,12 +11,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from chorus.content.access import get_item
+from chorus.content.models import Campaign, Topic
 from chorus.feed.actions import do_save_profile
 from chorus.feed.forms import ProfileForm
 from chorus.feed.models import AmbassadorProfile
 from chorus.feed.signals import profile_starting
+from chorus.lib.networks import Network
 from chorus.orgs.access import org_view
 from chorus.orgs.models import Membership
+from chorus.program.models import Participation
 
 
 def profile_of(membership: Membership) -> AmbassadorProfile:
@@ -57,10 +61,7 @@ MAX_PAGES = 5
 def feed_context(request: HttpRequest, membership: Membership) -> dict[str, object]:
     """The person's ranked suggestions with the filters asked for: the feed page's context,
     also shown as an ambassador's home page. `?page=N` is the N-th page of cards."""
-    from chorus.content.models import Campaign, Topic
     from chorus.feed.live import Filters, feed_for
-    from chorus.lib.networks import Network
-    from chorus.program.models import Participation
 
     participation = Participation.objects.filter(membership=membership).first()
     topics = list(Topic.objects.filter(org=membership.org).order_by("name"))
@@ -124,7 +125,6 @@ def feed(request: HttpRequest, membership: Membership) -> HttpResponse:
 @org_view()
 def not_for_me(request: HttpRequest, membership: Membership, contentitem_id: int) -> HttpResponse:
     """'Not for me': the card goes (with a way to undo), and similar items rank lower."""
-    from chorus.content.access import get_item
     from chorus.feed.actions import do_not_for_me
 
     item = get_item(membership, contentitem_id)

@@ -11,6 +11,7 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from chorus.api.common import DateTime, ErrorOut, Id, Invalid, InvalidOut, membership_of
+from chorus.api.models import hash_token
 from chorus.content.models import ContentItem
 from chorus.links import actions
 from chorus.links.models import Conversion, LinkDay, LinkSettings, TrackedLink
@@ -116,7 +117,6 @@ class OrgKey(HttpBearer):
     """The organisation's conversion key (server to server), from the link settings page."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Organization | None:
-        from chorus.api.models import hash_token
 
         settings_row = (
             LinkSettings.objects.select_related("org")

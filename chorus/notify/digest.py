@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from chorus.analytics.figures import Scope, Summary, summary
+from chorus.feed.live import feed_for
 from chorus.feed.models import AmbassadorProfile, DigestFrequency
 from chorus.notify.models import DigestSend, DigestSettings
 from chorus.orgs.models import Membership
@@ -96,7 +97,6 @@ def results(membership: Membership, since: datetime, until: datetime | None = No
 def build(
     membership: Membership, base_url: str, now: datetime | None = None
 ) -> EmailMultiAlternatives:
-    from chorus.feed.live import feed_for
 
     now = now or timezone.now()
     profile = AmbassadorProfile.objects.get(membership=membership)
