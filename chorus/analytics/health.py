@@ -640,7 +640,8 @@ def check_adoption(facts: Facts) -> Check:
         org=facts.org, status=ContentItem.Status.PUBLISHED, created_at__gte=facts.since
     ).count()
     flow = new_items * 100 / len(participants) / facts.weeks if participants else None
-    statuses, advice = [], []
+    statuses: list[Status] = []
+    advice: list[str] = []
     if participants:
         _judge(
             statuses,
@@ -942,7 +943,8 @@ def check_control(facts: Facts) -> Check:
     )
     delay = suggestion_decision_hours(facts)
     judged = len(originalities) >= MIN_SHARES
-    statuses, advice = [], []
+    statuses: list[Status] = []
+    advice: list[str] = []
     untouched = _(
         "Many posts are the suggested text, untouched: tell people it is only a "
         "starting point, offer talking points rather than ready-made text, and run a "
