@@ -187,7 +187,7 @@ def fill(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
     org_id, days = org.pk, args.days
     quote = connection.ops.quote_name
     # Participation and profile of everyone (opt-in over the period, a few never).
-    from chorus.feed.models import Profile
+    from chorus.feed.models import AmbassadorProfile
     from chorus.program.models import Participation
 
     names, values = column_values(
@@ -212,7 +212,7 @@ def fill(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
         [org_id],
     )
     names, values = column_values(
-        Profile,
+        AmbassadorProfile,
         {
             "org_id": "%s",
             "membership_id": "m.id",
@@ -224,7 +224,7 @@ def fill(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
         },
     )
     sql(
-        f"INSERT INTO {quote(Profile._meta.db_table)} ({names}) SELECT {values} "
+        f"INSERT INTO {quote(AmbassadorProfile._meta.db_table)} ({names}) SELECT {values} "
         f"FROM {quote(Membership._meta.db_table)} m WHERE m.org_id = %s AND m.role = 'ambassador'",
         [org_id, org_id],
     )

@@ -54,7 +54,7 @@ def populate(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from django.utils import timezone
 
     from chorus.content.models import Campaign, Caption, ContentItem, Persona, Topic
-    from chorus.feed.models import Feedback, Profile
+    from chorus.feed.models import AmbassadorProfile, Feedback
     from chorus.feed.simulate import _World
     from chorus.links.models import TrackedLink
     from chorus.orgs.actions import do_create_organization
@@ -85,8 +85,8 @@ def populate(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     Participation.objects.bulk_create(
         Participation(org=org, membership=m, status="active", opted_in_at=now) for m in members
     )
-    profiles = Profile.objects.bulk_create(
-        Profile(
+    profiles = AmbassadorProfile.objects.bulk_create(
+        AmbassadorProfile(
             org=org,
             membership=m,
             languages=p.languages,
@@ -95,14 +95,14 @@ def populate(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         )
         for m, p in zip(members, world.people, strict=True)
     )
-    interests, audiences = Profile.interests.through, Profile.personas.through
+    interests, audiences = AmbassadorProfile.interests.through, AmbassadorProfile.personas.through
     interests.objects.bulk_create(
-        interests(profile_id=profile.pk, topic_id=topics[t].pk)
+        interests(ambassadorprofile_id=profile.pk, topic_id=topics[t].pk)
         for profile, p in zip(profiles, world.people, strict=True)
         for t in p.topics
     )
     audiences.objects.bulk_create(
-        audiences(profile_id=profile.pk, persona_id=personas[a].pk)
+        audiences(ambassadorprofile_id=profile.pk, persona_id=personas[a].pk)
         for profile, p in zip(profiles, world.people, strict=True)
         for a in p.audience
     )

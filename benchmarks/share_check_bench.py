@@ -60,7 +60,7 @@ def child(args: argparse.Namespace) -> None:
     from chorus.orgs.actions import do_create_organization
     from chorus.orgs.models import Membership, Role
     from chorus.program.models import Participation
-    from chorus.sharing import checks, originality
+    from chorus.sharing import originality, share_check
     from chorus.sharing.models import Share
 
     call_command("migrate", verbosity=0)
@@ -111,7 +111,7 @@ def child(args: argparse.Namespace) -> None:
         assert response.status_code == 200, response.content
         return elapsed
 
-    checks.forget()
+    share_check.forget()
     first = call(queries[0])
     warm = [call(queries[n % len(queries)]) for n in range(args.requests)]
     # A colleague shares: the next call grows the index by one share.
@@ -126,7 +126,7 @@ def child(args: argparse.Namespace) -> None:
     def rebuilt(item, membership):  # type: ignore[no-untyped-def]
         shares = (
             Share.objects.filter(org_id=item.org_id, item=item, signature__isnull=False,
-                                 created_at__gte=timezone.now() - checks.RECENT)
+                                 created_at__gte=timezone.now() - share_check.RECENT)
             .exclude(status__in=[Share.Status.CANCELLED, Share.Status.DRAFT])
         )  # fmt: skip
         if membership is not None:
@@ -135,12 +135,12 @@ def child(args: argparse.Namespace) -> None:
             (pk, bytes(value)) for pk, value in shares.values_list("pk", "signature")
         )
 
-    kept_index = checks.colleagues_index
-    checks.colleagues_index = rebuilt  # type: ignore[assignment]
+    kept_index = share_check.colleagues_index
+    share_check.colleagues_index = rebuilt  # type: ignore[assignment]
     try:
         baseline = [call(queries[n % len(queries)]) for n in range(args.baseline)]
     finally:
-        checks.colleagues_index = kept_index
+        share_check.colleagues_index = kept_index
     result = {
         "benchmark": "share-check",
         "database": connection.vendor,

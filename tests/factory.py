@@ -46,7 +46,7 @@ from chorus.engage.models import (
     PointsEntry,
     PointsRules,
 )
-from chorus.feed.models import Profile
+from chorus.feed.models import AmbassadorProfile
 from chorus.lib.images import clean_upload
 from chorus.links.actions import link_for
 from chorus.links.ingest import rebuild_days
@@ -376,7 +376,7 @@ def make_dataset(
                 network: {"size": rng.choice(SIZES), "who": ["peers"]}
                 for network in rng.sample(NETWORKS[:4], rng.randint(1, 3))
             }
-            Profile.objects.create(org=org, membership=member, networks=networks)
+            AmbassadorProfile.objects.create(org=org, membership=member, networks=networks)
     data.campaigns = [
         make_campaign(org, "Launch", objective=Objective.AWARENESS),
         make_campaign(

@@ -68,7 +68,7 @@ from chorus.chat.models import ChatMessage, ChatPreference
 from chorus.coaching.models import CoachingNote
 from chorus.content.models import ContentItem, Suggestion
 from chorus.engage.models import BadgeAward, ChallengeResult, LeaderboardPreference, PointsEntry
-from chorus.feed.models import Feedback, Profile
+from chorus.feed.models import AmbassadorProfile, Feedback
 from chorus.governance.models import ReviewScope
 from chorus.links.models import Conversion, LinkDay, TrackedLink
 from chorus.notify.models import DigestSend, Notification
@@ -211,7 +211,7 @@ PERSONAL_DATA: dict[str, Personal | NotPersonal] = {
         why="the lead's reference in the website or CRM is not the ambassador's",
     ),
     # Feed.
-    "feed.Profile": Personal("membership", DELETED),
+    "feed.AmbassadorProfile": Personal("membership", DELETED),
     "feed.Feedback": Personal("membership", DELETED),
     # Programme.
     "program.Cohort": NotPersonal(_ORG_CONTENT),
@@ -545,7 +545,7 @@ def _export_participation(member: Membership) -> dict[str, Any] | None:
 
 
 def _export_profile(member: Membership) -> dict[str, Any] | None:
-    profile = Profile.objects.filter(membership=member).first()
+    profile = AmbassadorProfile.objects.filter(membership=member).first()
     if profile is None:
         return None
     return {
@@ -842,7 +842,7 @@ def _erase_contributions(member: Membership, report: Erasure) -> None:
         (BadgeAward, "membership"),
         (ChallengeResult, "membership"),
         (LeaderboardPreference, "membership"),
-        (Profile, "membership"),
+        (AmbassadorProfile, "membership"),
         (Feedback, "membership"),
         (Notification, "membership"),
         (DigestSend, "membership"),

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from chorus.content.models import ContentItem
-from chorus.feed.models import Profile
+from chorus.feed.models import AmbassadorProfile
 from chorus.links.actions import LinkError, link_for
 from chorus.links.ingest import rebuild_days
 from chorus.links.models import Click, Conversion, TrackedLink
@@ -64,10 +64,10 @@ def load_analytics_demo(org: Organization, rng: random.Random) -> int:
     created = 0
     networks_of: dict[int, list[str]] = {}
     for person in people:
-        profile = Profile.objects.filter(membership=person).first()
+        profile = AmbassadorProfile.objects.filter(membership=person).first()
         if profile is None:
             chosen = rng.sample(["linkedin", "x", "mastodon", "bluesky"], rng.choice([1, 2, 2, 3]))
-            profile = Profile.objects.create(
+            profile = AmbassadorProfile.objects.create(
                 org=org,
                 membership=person,
                 networks={

@@ -40,7 +40,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from chorus.analytics import figures
 from chorus.analytics.figures import ShareFact, engagement_by_share
 from chorus.content.models import Campaign, ContentItem, Suggestion
-from chorus.feed.models import Profile
+from chorus.feed.models import AmbassadorProfile
 from chorus.orgs.models import Membership, Organization
 from chorus.program.models import Cohort, HealthThresholds, Participation
 
@@ -226,6 +226,28 @@ def _below(value: float | None, threshold: float) -> bool:
     return value is not None and value * 100 < threshold - 1e-9
 
 
+def _grade(
+    value: float | None,
+    act: float,
+    watch: float,
+    worse: Callable[[float | None, float], bool] = _at_least,
+) -> Status | None:
+    """ACT when `value` is `worse` than the act threshold, else WATCH when it is worse than
+    the watch one, else None (no value: None)."""
+    if worse(value, act):
+        return Status.ACT
+    if worse(value, watch):
+        return Status.WATCH
+    return None
+
+
+def _judge(statuses: list[Status], advice: list[str], level: Status | None, **said: str) -> None:
+    """Add a graded level and what to do about it (`act=`, `watch=`: the advice of each)."""
+    if level is not None:
+        statuses.append(level)
+        advice.append(said[level.value])
+
+
 @dataclass
 class Facts:
     """What the checks read, each piece loaded once and only when a check asks for it."""
@@ -336,22 +358,24 @@ def check_rollout(facts: Facts) -> Check:
                 "adopters, learn with them, then invite others in waves."
             )
         )
-    if _below(activation, limits.activation_act_percent):
-        statuses.append(Status.ACT)
-        advice.append(
-            _(
-                "Most of the last wave's volunteers have not shared yet: run a workshop, pair "
-                "them with a pilot member, check their onboarding, before inviting anyone else."
-            )
-        )
-    elif _below(activation, limits.activation_watch_percent):
-        statuses.append(Status.WATCH)
-        advice.append(
-            _(
-                "Part of the last wave has not shared yet: nudge those whose onboarding is "
-                "unfinished and answer their questions."
-            )
-        )
+    _judge(
+        statuses,
+        advice,
+        _grade(
+            activation,
+            limits.activation_act_percent,
+            limits.activation_watch_percent,
+            worse=_below,
+        ),
+        act=_(
+            "Most of the last wave's volunteers have not shared yet: run a workshop, pair "
+            "them with a pilot member, check their onboarding, before inviting anyone else."
+        ),
+        watch=_(
+            "Part of the last wave has not shared yet: nudge those whose onboarding is "
+            "unfinished and answer their questions."
+        ),
+    )
     if wave is None:
         notes.append(
             _("No cohort has started at least %(days)s days ago: activation is not measured yet.")
@@ -544,10 +568,9 @@ def check_strategy(facts: Facts) -> Check:
     untagged_share = _ratio(items["untagged"], items["total"])
     statuses, advice = [], []
     worst_share = max((s for s in (aimless_share, untagged_share) if s is not None), default=None)
-    if _at_least(worst_share, limits.strategy_act_percent):
-        statuses.append(Status.ACT)
-    elif _at_least(worst_share, limits.strategy_watch_percent):
-        statuses.append(Status.WATCH)
+    level = _grade(worst_share, limits.strategy_act_percent, limits.strategy_watch_percent)
+    if level is not None:
+        statuses.append(level)
     if _at_least(aimless_share, limits.strategy_watch_percent):
         advice.append(
             _(
@@ -623,25 +646,23 @@ def check_adoption(facts: Facts) -> Check:
         org=facts.org, status=ContentItem.Status.PUBLISHED, created_at__gte=facts.since
     ).count()
     flow = new_items * 100 / len(participants) / facts.weeks if participants else None
-    statuses, advice = [], []
+    statuses: list[Status] = []
+    advice: list[str] = []
     if participants:
-        if _below(adoption, limits.adoption_act_percent):
-            statuses.append(Status.ACT)
-            advice.append(
-                _(
-                    "Few people use Chorus to share: find out why (content, time, the tool "
-                    "itself), make the digest and the mobile app their way in, and stop "
-                    "sending content by e-mail."
-                )
-            )
-        elif _below(adoption, limits.adoption_watch_percent):
-            statuses.append(Status.WATCH)
-            advice.append(
-                _(
-                    "Half the programme or less shared in the period: check their feeds have "
-                    "content for them and that digests reach them."
-                )
-            )
+        _judge(
+            statuses,
+            advice,
+            _grade(adoption, limits.adoption_act_percent, limits.adoption_watch_percent, _below),
+            act=_(
+                "Few people use Chorus to share: find out why (content, time, the tool "
+                "itself), make the digest and the mobile app their way in, and stop "
+                "sending content by e-mail."
+            ),
+            watch=_(
+                "Half the programme or less shared in the period: check their feeds have "
+                "content for them and that digests reach them."
+            ),
+        )
         if new_items == 0:
             statuses.append(Status.ACT)
             advice.append(
@@ -820,7 +841,7 @@ def check_cadence(facts: Facts) -> Check:
     limits = facts.thresholds
     participants = facts.participants
     targets = dict(
-        Profile.objects.filter(membership_id__in=participants).values_list(
+        AmbassadorProfile.objects.filter(membership_id__in=participants).values_list(
             "membership_id", "weekly_cadence"
         )
     )
@@ -949,54 +970,70 @@ def check_control(facts: Facts) -> Check:
     delay = suggestion_decision_hours(facts)
     reviews = figures.review_figures(facts.org.pk, facts.since, facts.now)
     judged = len(originalities) >= MIN_SHARES
-    statuses, advice = [], []
-    if judged and _at_least(unedited, limits.unedited_act_percent):
-        statuses.append(Status.ACT)
-    elif judged and _at_least(unedited, limits.unedited_watch_percent):
-        statuses.append(Status.WATCH)
-    if statuses:
-        advice.append(
-            _(
-                "Many posts are the suggested text, untouched: tell people it is only a "
-                "starting point, offer talking points rather than ready-made text, and run a "
-                "workshop on writing in one's own voice. Their accounts are theirs."
-            )
-        )
-    if delay is not None and delay >= limits.approval_act_hours:
-        statuses.append(Status.ACT)
-    elif delay is not None and delay >= limits.approval_watch_hours:
-        statuses.append(Status.WATCH)
-    if delay is not None and delay >= limits.approval_watch_hours:
-        advice.append(
-            _(
-                "Ambassadors' suggestions wait long for a decision: decide within two days, "
-                "or trust the people who suggest and publish their ideas directly."
-            )
-        )
+    statuses: list[Status] = []
+    advice: list[str] = []
+    untouched = _(
+        "Many posts are the suggested text, untouched: tell people it is only a "
+        "starting point, offer talking points rather than ready-made text, and run a "
+        "workshop on writing in one's own voice. Their accounts are theirs."
+    )
+    _judge(
+        statuses,
+        advice,
+        _grade(unedited, limits.unedited_act_percent, limits.unedited_watch_percent)
+        if judged
+        else None,
+        act=untouched,
+        watch=untouched,
+    )
+    waiting = _(
+        "Ambassadors' suggestions wait long for a decision: decide within two days, "
+        "or trust the people who suggest and publish their ideas directly."
+    )
+    _judge(
+        statuses,
+        advice,
+        _grade(
+            delay,
+            limits.approval_act_hours,
+            limits.approval_watch_hours,
+            worse=lambda value, hours: value is not None and value >= hours,
+        ),
+        act=waiting,
+        watch=waiting,
+    )
     review_delay = reviews.decision_hours
-    if review_delay is not None and review_delay >= limits.approval_act_hours:
-        statuses.append(Status.ACT)
-    elif review_delay is not None and review_delay >= limits.approval_watch_hours:
-        statuses.append(Status.WATCH)
-    if review_delay is not None and review_delay >= limits.approval_watch_hours:
-        advice.append(
-            _(
-                "Posts wait long in review: add reviewers, review fewer posts (only the rules "
-                "that require it, or people's first shares), or turn review off."
-            )
-        )
+    reached = lambda value, limit: value is not None and value >= limit  # noqa: E731
+    review_waiting = _(
+        "Posts wait long in review: add reviewers, review fewer posts (only the rules "
+        "that require it, or people's first shares), or turn review off."
+    )
+    _judge(
+        statuses,
+        advice,
+        _grade(
+            review_delay,
+            limits.approval_act_hours,
+            limits.approval_watch_hours,
+            worse=reached,
+        ),
+        act=review_waiting,
+        watch=review_waiting,
+    )
     declines_judged = reviews.decided >= MIN_REVIEWS and reviews.declined_share is not None
-    if declines_judged and reviews.declined_share >= REVIEW_DECLINED_ACT:  # type: ignore[operator]
-        statuses.append(Status.ACT)
-    elif declines_judged and reviews.declined_share >= REVIEW_DECLINED_WATCH:  # type: ignore[operator]
-        statuses.append(Status.WATCH)
-    if declines_judged and reviews.declined_share >= REVIEW_DECLINED_WATCH:  # type: ignore[operator]
-        advice.append(
-            _(
-                "Reviewers decline many posts: say the rules plainly in a short guide, "
-                "coach the people concerned, and prefer edits with a note to refusals."
-            )
-        )
+    declining = _(
+        "Reviewers decline many posts: say the rules plainly in a short guide, "
+        "coach the people concerned, and prefer edits with a note to refusals."
+    )
+    _judge(
+        statuses,
+        advice,
+        _grade(reviews.declined_share, REVIEW_DECLINED_ACT, REVIEW_DECLINED_WATCH, worse=reached)
+        if declines_judged
+        else None,
+        act=declining,
+        watch=declining,
+    )
     ok_advice: list[str] = []
     if judged:
         ok_advice.append(_("People make the suggested texts their own."))

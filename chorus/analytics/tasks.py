@@ -5,6 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from chorus.analytics import webhooks
 from chorus.analytics.retention import apply_retention
 from chorus.lib.locks import lease_task
 
@@ -23,3 +24,10 @@ def refresh_rollups() -> None:
 def apply_retention_nightly() -> None:
     """Blank and delete what organisations keep no longer (chorus.analytics.retention)."""
     apply_retention()
+
+
+@db_periodic_task(crontab(hour="5", minute="15"))
+@lease_task("webhooks-daily-figures", every=24 * 3600)
+def emit_daily_figures() -> None:
+    """Every morning (UTC), queue yesterday's figures for the webhook endpoints that want them."""
+    webhooks.emit_daily_figures()

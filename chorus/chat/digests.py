@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from chorus.chat.announcements import queue
 from chorus.chat.models import ChatMessage, ChatPreference, ChatWorkspace
 from chorus.feed.live import feed_for
-from chorus.feed.models import Profile
+from chorus.feed.models import AmbassadorProfile
 from chorus.integrations import registry
 from chorus.integrations.capabilities import Digest, DigestItem
 from chorus.notify.digest import ITEMS, PERIODS, results
@@ -39,7 +39,7 @@ def can_carry(membership: Membership, tool_key: str) -> bool:
 
 def build(membership: Membership, base_url: str, now: datetime) -> Digest:
     """The digest's content, in the person's language."""
-    profile = Profile.objects.filter(membership=membership).first()
+    profile = AmbassadorProfile.objects.filter(membership=membership).first()
     period = PERIODS.get(profile.digest if profile else "", timedelta(days=7))
     count = (
         DigestSettings.objects.filter(org_id=membership.org_id)

@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 
 from chorus.analytics import figures
 from chorus.coaching.results import PersonalResults, ShareFigures
-from chorus.feed.models import Profile
+from chorus.feed.models import AmbassadorProfile
 
 # Own words from this share of the text on (the default minimum of the sharing policy).
 OWN_WORDS_FROM = 0.3
@@ -132,7 +132,9 @@ def weekly_target(results: PersonalResults) -> Suggestion | None:
     """Fewer posts than the weekly target the person set on their profile."""
     member = results.member
     target = (
-        Profile.objects.filter(membership=member).values_list("weekly_cadence", flat=True).first()
+        AmbassadorProfile.objects.filter(membership=member)
+        .values_list("weekly_cadence", flat=True)
+        .first()
     )
     if not target:
         return None

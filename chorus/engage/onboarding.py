@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from chorus.feed.models import Profile
+from chorus.feed.models import AmbassadorProfile
 from chorus.orgs.models import Membership, Organization
 from chorus.program.models import Resource, ResourceRead
 from chorus.sharing.models import Connection, Share
@@ -96,7 +96,7 @@ def checklists(org: Organization, members: Iterable[Membership]) -> dict[int, Ch
     )
     profiles = {
         profile.membership_id: profile
-        for profile in Profile.objects.filter(membership_id__in=ids).annotate(
+        for profile in AmbassadorProfile.objects.filter(membership_id__in=ids).annotate(
             interest_count=Count("interests")
         )
     }

@@ -6,13 +6,13 @@ from django.db import transaction
 
 from chorus.content.models import ContentItem
 from chorus.feed.forms import ProfileForm
-from chorus.feed.models import Feedback, Profile
+from chorus.feed.models import AmbassadorProfile, Feedback
 from chorus.orgs.actions import audit
 from chorus.orgs.models import Membership
 
 
 @transaction.atomic
-def do_save_profile(member: Membership, form: ProfileForm) -> Profile:
+def do_save_profile(member: Membership, form: ProfileForm) -> AmbassadorProfile:
     """Save the person's profile from a valid form, and audit the change."""
     profile = form.save()
     audit(member.org, member.user, "profile.change", profile)

@@ -12,7 +12,7 @@ from chorus.api.common import ErrorOut, Id, Invalid, InvalidOut, membership_of, 
 from chorus.content.access import get_item
 from chorus.feed.actions import do_not_for_me, do_save_profile
 from chorus.feed.forms import ProfileForm
-from chorus.feed.models import Profile
+from chorus.feed.models import AmbassadorProfile
 from chorus.feed.views import profile_of
 from chorus.lib.networks import Network
 from chorus.program.models import is_participant
@@ -90,23 +90,23 @@ class ProfileOut(Schema):
     digest: str
 
     @staticmethod
-    def resolve_interests(obj: Profile) -> list[int]:
+    def resolve_interests(obj: AmbassadorProfile) -> list[int]:
         return sorted(topic.pk for topic in obj.interests.all())
 
     @staticmethod
-    def resolve_expertise(obj: Profile) -> list[int]:
+    def resolve_expertise(obj: AmbassadorProfile) -> list[int]:
         return sorted(topic.pk for topic in obj.expertise.all())
 
     @staticmethod
-    def resolve_personas(obj: Profile) -> list[int]:
+    def resolve_personas(obj: AmbassadorProfile) -> list[int]:
         return sorted(persona.pk for persona in obj.personas.all())
 
     @staticmethod
-    def resolve_posting_days(obj: Profile) -> list[str]:
+    def resolve_posting_days(obj: AmbassadorProfile) -> list[str]:
         return [str(day) for day in obj.posting_days]
 
     @staticmethod
-    def resolve_posting_hours(obj: Profile) -> list[str]:
+    def resolve_posting_hours(obj: AmbassadorProfile) -> list[str]:
         return [str(hour) for hour in obj.posting_hours]
 
 
@@ -156,4 +156,4 @@ def patch_profile(request: HttpRequest, payload: ProfilePatch) -> Any:
             changes[f"who_{code}"] = chosen["who"] if chosen else []
     form = patched(ProfileForm, profile, changes, org=membership.org)
     do_save_profile(membership, form)
-    return Profile.objects.get(pk=profile.pk)
+    return AmbassadorProfile.objects.get(pk=profile.pk)

@@ -359,14 +359,14 @@ def _links_changed(sender: Any, instance: Any, action: str, **kwargs: Any) -> No
 def connect() -> None:
     """Connect the receivers that mark a feed context stale (called by the app's `ready`)."""
     from chorus.content.models import Campaign, ContentItem, Persona, Topic
-    from chorus.feed.models import Feedback, Profile
+    from chorus.feed.models import AmbassadorProfile, Feedback
     from chorus.links.models import TrackedLink
     from chorus.orgs.models import Membership, Team
     from chorus.program.models import Participation
     from chorus.sharing.models import Share
 
     for model in (
-        ContentItem, Topic, Persona, Campaign, Profile, Membership, Team, Participation,
+        ContentItem, Topic, Persona, Campaign, AmbassadorProfile, Membership, Team, Participation,
     ):  # fmt: skip
         uid = f"chorus.feed.cache:{model._meta.label}"
         post_save.connect(_changed, sender=model, dispatch_uid=f"{uid}:save")
@@ -379,8 +379,8 @@ def connect() -> None:
         ContentItem.topics,
         Campaign.target_teams,
         Campaign.target_personas,
-        Profile.interests,
-        Profile.personas,
+        AmbassadorProfile.interests,
+        AmbassadorProfile.personas,
     ):
         through = relation.through
         m2m_changed.connect(

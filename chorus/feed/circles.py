@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from chorus.feed.models import Profile
+from chorus.feed.models import AmbassadorProfile
 from chorus.orgs.models import Membership
 
 
 def overlapping(membership: Membership) -> set[int]:
     """Ids of the active colleagues who share the person's site or an audience persona."""
-    profile = Profile.objects.filter(membership=membership).first()
+    profile = AmbassadorProfile.objects.filter(membership=membership).first()
     if profile is None:
         return set()
     wanted = Q()
@@ -24,7 +24,9 @@ def overlapping(membership: Membership) -> set[int]:
     if not wanted:
         return set()
     return set(
-        Profile.objects.filter(wanted, org_id=membership.org_id, membership__is_active=True)
+        AmbassadorProfile.objects.filter(
+            wanted, org_id=membership.org_id, membership__is_active=True
+        )
         .exclude(membership=membership)
         .values_list("membership_id", flat=True)
     )

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from chorus.content.models import Persona, Topic
-from chorus.feed.models import AudienceKind, AudienceSize, Profile
+from chorus.feed.models import AmbassadorProfile, AudienceKind, AudienceSize
 from chorus.lib.ids import IdMultipleChoiceField
 from chorus.lib.networks import LANGUAGE_CHOICES, Network
 from chorus.orgs.models import Organization
@@ -48,7 +48,7 @@ class ProfileForm(forms.ModelForm):
     )
 
     class Meta:
-        model = Profile
+        model = AmbassadorProfile
         fields = [
             "interests",
             "expertise",
@@ -132,7 +132,7 @@ class ProfileForm(forms.ModelForm):
         data["networks"] = networks
         return data
 
-    def save(self, commit: bool = True) -> Profile:
+    def save(self, commit: bool = True) -> AmbassadorProfile:
         profile = super().save(commit=False)
         profile.networks = self.cleaned_data["networks"]
         profile.posting_days = [int(day) for day in self.cleaned_data["posting_days"]]

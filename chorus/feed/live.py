@@ -26,7 +26,7 @@ from django.utils.translation import ngettext
 from chorus.content.models import Campaign, ContentItem
 from chorus.feed import cache, shared
 from chorus.feed.engine import FeedContext, Holding, Interaction, Item, Person, Suggestion
-from chorus.feed.models import Feedback, Profile
+from chorus.feed.models import AmbassadorProfile, Feedback
 from chorus.links.models import TrackedLink
 from chorus.orgs.models import Membership, Organization
 from chorus.program.models import Participation, is_participant
@@ -73,7 +73,7 @@ class OrgFeed:
     learnt: Learnt | None = None  # None: learn every interaction again
 
 
-def _person(member: Membership, profile: Profile | None, org: Organization) -> Person:
+def _person(member: Membership, profile: AmbassadorProfile | None, org: Organization) -> Person:
     return Person(
         id=str(member.pk),
         team=str(member.team_id or ""),
@@ -93,7 +93,9 @@ def _people(org: Organization) -> list[Person]:
     ).select_related("user")
     profiles = {
         profile.membership_id: profile
-        for profile in Profile.objects.filter(org=org).prefetch_related("interests", "personas")
+        for profile in AmbassadorProfile.objects.filter(org=org).prefetch_related(
+            "interests", "personas"
+        )
     }
     return [_person(member, profiles.get(member.pk), org) for member in members]
 
@@ -413,7 +415,7 @@ def feed_for(membership: Membership, k: int = 20, filters: Filters | None = None
     if not org_feed.context.items:
         return []
     profile = (
-        Profile.objects.filter(membership=membership)
+        AmbassadorProfile.objects.filter(membership=membership)
         .prefetch_related("interests", "personas")
         .first()
     )

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chorus.content.models import ContentItem, Persona, Topic
 from chorus.orgs.models import Membership, Organization
+from chorus.sharing.scheduling import Habits
 
 
 class AudienceSize(models.TextChoices):
@@ -32,19 +33,33 @@ class DigestFrequency(models.TextChoices):
     NEVER = "never", _("Never")
 
 
-class Profile(models.Model):
-    """What an ambassador cares about, where they post, to whom, and how often."""
+class AmbassadorProfile(models.Model):
+    """What an ambassador cares about, where they post, to whom, and how often (not the
+    account's /profile/ page, which edits the account: name, language, API tokens).
+    Its tables keep the names they had when the model was called `Profile`."""
 
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="profiles")
     membership = models.OneToOneField(Membership, on_delete=models.CASCADE, related_name="profile")
     interests = models.ManyToManyField(
-        Topic, verbose_name=_("topics of interest"), blank=True, related_name="interested"
+        Topic,
+        verbose_name=_("topics of interest"),
+        blank=True,
+        related_name="interested",
+        db_table="feed_profile_interests",
     )
     expertise = models.ManyToManyField(
-        Topic, verbose_name=_("topics of expertise"), blank=True, related_name="experts"
+        Topic,
+        verbose_name=_("topics of expertise"),
+        blank=True,
+        related_name="experts",
+        db_table="feed_profile_expertise",
     )
     personas = models.ManyToManyField(
-        Persona, verbose_name=_("audiences I reach"), blank=True, related_name="profiles"
+        Persona,
+        verbose_name=_("audiences I reach"),
+        blank=True,
+        related_name="profiles",
+        db_table="feed_profile_personas",
     )
     languages = models.JSONField(_("languages"), default=list, blank=True)
     site = models.CharField(_("site or office"), max_length=80, blank=True)
@@ -64,6 +79,7 @@ class Profile(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "feed_profile"
         verbose_name = _("ambassador profile")
         verbose_name_plural = _("ambassador profiles")
 
@@ -89,3 +105,14 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership_id} ✗ {self.item_id}"
+
+
+def posting_habits(membership: Membership) -> Habits | None:
+    """The person's posting habits from their ambassador profile (None without one), for
+    `chorus.sharing.scheduling`."""
+    found = (
+        AmbassadorProfile.objects.filter(membership=membership)
+        .values("posting_hours", "posting_days", "weekly_cadence")
+        .first()
+    )
+    return Habits(**found) if found is not None else None

@@ -11,27 +11,31 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from chorus.content.access import get_item
+from chorus.content.models import Campaign, Topic
 from chorus.feed.actions import do_save_profile
 from chorus.feed.forms import ProfileForm
-from chorus.feed.models import Profile
-from chorus.notify.actions import digest_settings
+from chorus.feed.models import AmbassadorProfile
+from chorus.feed.signals import profile_starting
+from chorus.lib.networks import Network
 from chorus.orgs.access import org_view
 from chorus.orgs.models import Membership
+from chorus.program.models import Participation
 from chorus.sharing.access import open_tasks
 
 
-def profile_of(membership: Membership) -> Profile:
-    found = Profile.objects.filter(membership=membership).first()
+def profile_of(membership: Membership) -> AmbassadorProfile:
+    found = AmbassadorProfile.objects.filter(membership=membership).first()
     if found is not None:
         return found
-    # A new profile starts with the organisation's digest default.
-    profile, _created = Profile.objects.get_or_create(
-        membership=membership,
-        defaults={
-            "org": membership.org,
-            "languages": [membership.user.language or membership.org.default_language],
-            "digest": digest_settings(membership.org).default_frequency,
-        },
+    defaults = {
+        "org": membership.org,
+        "languages": [membership.user.language or membership.org.default_language],
+    }
+    # Other apps add their defaults (the organisation's digest frequency, from notify).
+    profile_starting.send(AmbassadorProfile, membership=membership, defaults=defaults)
+    profile, _created = AmbassadorProfile.objects.get_or_create(
+        membership=membership, defaults=defaults
     )
     return profile
 
@@ -58,10 +62,7 @@ MAX_PAGES = 5
 def feed_context(request: HttpRequest, membership: Membership) -> dict[str, object]:
     """The person's ranked suggestions with the filters asked for: the feed page's context,
     also shown as an ambassador's home page. `?page=N` is the N-th page of cards."""
-    from chorus.content.models import Campaign, Topic
     from chorus.feed.live import Filters, feed_for
-    from chorus.lib.networks import Network
-    from chorus.program.models import Participation
 
     participation = Participation.objects.filter(membership=membership).first()
     topics = list(Topic.objects.filter(org=membership.org).order_by("name"))
@@ -96,7 +97,7 @@ def feed_context(request: HttpRequest, membership: Membership) -> dict[str, obje
         hidden = (
             ContentItem.objects.visible_to(membership).filter(pk=int(request.GET["hidden"])).first()
         )
-    profile = Profile.objects.filter(membership=membership).only("networks").first()
+    profile = AmbassadorProfile.objects.filter(membership=membership).only("networks").first()
     followed = list(profile.networks) if profile is not None and profile.networks else []
     return {
         "engagement_tasks": list(open_tasks(membership, followed)[:5]),
@@ -128,7 +129,6 @@ def feed(request: HttpRequest, membership: Membership) -> HttpResponse:
 @org_view()
 def not_for_me(request: HttpRequest, membership: Membership, contentitem_id: int) -> HttpResponse:
     """'Not for me': the card goes (with a way to undo), and similar items rank lower."""
-    from chorus.content.access import get_item
     from chorus.feed.actions import do_not_for_me
 
     item = get_item(membership, contentitem_id)

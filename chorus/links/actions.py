@@ -26,10 +26,12 @@ from w3lib.url import safe_url_string
 
 from chorus.api.models import hash_token
 from chorus.content.models import ContentItem
+from chorus.lib.networks import Network
 from chorus.links.models import Click, Conversion, LinkSettings, TrackedLink
 from chorus.links.utm import add_utm
 from chorus.orgs.actions import audit, do_change_settings
 from chorus.orgs.models import Membership, Organization
+from chorus.program.models import is_participant
 from chorus.webhooks.events import emit
 
 
@@ -107,8 +109,6 @@ def link_for(
     `by` is who asks (the ambassador themself unless given): a URL outside the organisation's
     content and allowed domains needs a programme manager (`check_destination`).
     """
-    from chorus.lib.networks import Network
-    from chorus.program.models import is_participant
 
     if network not in Network.values:
         raise LinkError(f"Unknown network: {network}.")

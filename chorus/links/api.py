@@ -24,6 +24,7 @@ from chorus.api.common import (
     patched,
     require,
 )
+from chorus.api.models import hash_token
 from chorus.content.models import ContentItem
 from chorus.links import actions
 from chorus.links.forms import LinkSettingsForm
@@ -205,7 +206,6 @@ class OrgKey(HttpBearer):
     """The organisation's conversion key (server to server), from the link settings page."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Organization | None:
-        from chorus.api.models import hash_token
 
         settings_row = (
             LinkSettings.objects.select_related("org")

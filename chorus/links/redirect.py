@@ -28,6 +28,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from chorus.content.models import ContentItem
 from chorus.links.bots import referrer_domain
 from chorus.links.journal import journal
 
@@ -172,7 +173,6 @@ def _aware(value: datetime | str | None) -> datetime | None:
 
 
 def _load(code: str) -> Target | None:
-    from chorus.content.models import ContentItem
     from chorus.links.models import LinkSettings
 
     _local.used_database = True

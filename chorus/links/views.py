@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
+from chorus.content.access import get_item
 from chorus.links.actions import (
     do_change_link_settings,
     do_new_conversion_key,
@@ -93,7 +94,6 @@ def tracking_script(request: HttpRequest, site_key: str) -> HttpResponse:
 @org_view()
 def item_link(request: HttpRequest, membership: Membership, contentitem_id: int) -> HttpResponse:
     """Give the member their tracked link for an item and network (reused if it exists)."""
-    from chorus.content.access import get_item
     from chorus.links.actions import LinkError, link_for
 
     item = get_item(membership, contentitem_id)

@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from chorus.analytics.figures import Scope, Summary, summary
-from chorus.feed.models import DigestFrequency, Profile
+from chorus.feed.live import feed_for
+from chorus.feed.models import AmbassadorProfile, DigestFrequency
 from chorus.notify.models import DigestSend, DigestSettings
 from chorus.orgs.models import Membership
 from chorus.program.models import Participation
@@ -58,13 +59,13 @@ def membership_from_token(token: str) -> Membership | None:
 
 
 def unsubscribe(membership: Membership) -> None:
-    Profile.objects.filter(membership=membership).update(digest=DigestFrequency.NEVER)
+    AmbassadorProfile.objects.filter(membership=membership).update(digest=DigestFrequency.NEVER)
 
 
 def due_recipients(now: datetime | None = None) -> list[Membership]:
     """Programme members whose digest is due; never anyone who left or unsubscribed."""
     now = now or timezone.now()
-    profiles = Profile.objects.filter(
+    profiles = AmbassadorProfile.objects.filter(
         membership__participation__status=Participation.Status.ACTIVE,
         membership__is_active=True,
     ).exclude(digest=DigestFrequency.NEVER)
@@ -96,10 +97,9 @@ def results(membership: Membership, since: datetime, until: datetime | None = No
 def build(
     membership: Membership, base_url: str, now: datetime | None = None
 ) -> EmailMultiAlternatives:
-    from chorus.feed.live import feed_for
 
     now = now or timezone.now()
-    profile = Profile.objects.get(membership=membership)
+    profile = AmbassadorProfile.objects.get(membership=membership)
     period = PERIODS.get(profile.digest, timedelta(days=7))
     language = membership.user.language or membership.org.default_language
     token = unsubscribe_token(membership)

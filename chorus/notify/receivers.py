@@ -1,4 +1,4 @@
-"""What the programme's signals mean for notifications."""
+"""What other apps' signals mean for notifications and digests."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from chorus.notify.actions import notify
+from chorus.feed.signals import profile_starting
+from chorus.notify.actions import digest_settings, notify
 from chorus.notify.models import Notification
 from chorus.program.models import Question
 from chorus.program.signals import participant_left, question_answered
+from chorus.sharing.signals import attention_needed
 
 
 @receiver(participant_left)
@@ -33,3 +35,17 @@ def tell_the_asker(sender: Any, question: Question, first_answer: bool, **kwargs
         return _("The programme team updated its answer to your question.")
 
     notify(question.asked_by, Notification.Kind.ANSWER, message, url)
+
+
+@receiver(attention_needed)
+def tell_the_person(
+    sender: Any, membership: Any, kind: str, message: Any, url: str, **kwargs: Any
+) -> None:
+    """A share that failed or a connection about to expire: the person is told."""
+    notify(membership, Notification.Kind(kind), message, url)
+
+
+@receiver(profile_starting)
+def digest_default(sender: Any, membership: Any, defaults: dict[str, Any], **kwargs: Any) -> None:
+    """A new ambassador profile starts with the organisation's digest frequency."""
+    defaults["digest"] = digest_settings(membership.org).default_frequency

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -157,6 +158,14 @@ def _locate(items: list[Any], base: str, folder: str) -> list[Any]:
     return items
 
 
+def _one_of(items: list[Any], resource_id: str, missing: str) -> HttpResponse:
+    """The discovery resource with this id, or the SCIM 404 saying `missing`."""
+    for item in items:
+        if item.id == resource_id:
+            return scim_response(item.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
+    raise NotFoundException(detail=missing)
+
+
 @scim_view("GET")
 def resource_types(request: HttpRequest, client: Provisioner) -> HttpResponse:
     items = _locate(resources.resource_types(), _base(request, client.token), "ResourceTypes")
@@ -166,10 +175,7 @@ def resource_types(request: HttpRequest, client: Provisioner) -> HttpResponse:
 @scim_view("GET")
 def resource_type(request: HttpRequest, client: Provisioner, resource_id: str) -> HttpResponse:
     items = _locate(resources.resource_types(), _base(request, client.token), "ResourceTypes")
-    for item in items:
-        if item.id == resource_id:
-            return scim_response(item.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
-    raise NotFoundException(detail=f"No resource type {resource_id}.")
+    return _one_of(items, resource_id, f"No resource type {resource_id}.")
 
 
 @scim_view("GET")
@@ -181,10 +187,7 @@ def schemas(request: HttpRequest, client: Provisioner) -> HttpResponse:
 @scim_view("GET")
 def schema(request: HttpRequest, client: Provisioner, resource_id: str) -> HttpResponse:
     items = _locate(resources.schemas(), _base(request, client.token), "Schemas")
-    for item in items:
-        if item.id == resource_id:
-            return scim_response(item.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
-    raise NotFoundException(detail=f"No schema {resource_id}.")
+    return _one_of(items, resource_id, f"No schema {resource_id}.")
 
 
 @scim_view("POST")
@@ -399,110 +402,127 @@ def _user_body(data: dict[str, Any], *, active: bool, context: Context) -> User:
     return User.model_validate(data, scim_ctx=context)
 
 
-@scim_view("GET", "POST")
-def users(request: HttpRequest, client: Provisioner) -> HttpResponse:
+@dataclass(frozen=True)
+class ResourceKind:
+    """What the Users and Groups endpoints do differently; the rest is `_collection` and
+    `_resource`, once for both."""
+
+    schema: type[User] | type[Group]
+    path: str  # "Users", "Groups"
+    filters: dict[str, Any]
+    rows: Callable[[Any], QuerySet[Any]]
+    get: Callable[[Any, str], Any]
+    show: Callable[[Any, str], Any]
+    # The request's body as a resource (`current`: the resource it replaces, if any).
+    parse: Callable[[dict[str, Any], Context, Any], Any]
+    # The resource as the values Chorus stores.
+    read: Callable[[Any, Any, Any], Any]
+    create: Callable[[Provisioner, Any], Any]
+    replace: Callable[[Provisioner, Any, Any], Any]
+    delete: Callable[[Provisioner, Any], None]
+
+
+def _active(current: User | None) -> bool:
+    """A User body without `active` keeps the current value (true for a new one)."""
+    return True if current is None else bool(current.active)
+
+
+USERS = ResourceKind(
+    schema=User,
+    path="Users",
+    filters=USER_FILTERS,
+    rows=users_of,
+    get=get_user,
+    show=as_user,
+    parse=lambda data, context, current: _user_body(data, active=_active(current), context=context),
+    read=lambda org, resource, current: actions.read_user(
+        resource, active_default=_active(current)
+    ),
+    create=actions.do_create_user,
+    replace=actions.do_replace_user,
+    delete=actions.do_delete_user,
+)
+GROUPS = ResourceKind(
+    schema=Group,
+    path="Groups",
+    filters=GROUP_FILTERS,
+    rows=teams_of,
+    get=get_group,
+    show=as_group,
+    parse=lambda data, context, current: Group.model_validate(data, scim_ctx=context),
+    read=lambda org, resource, current: actions.read_group(org, resource),
+    create=actions.do_create_group,
+    replace=actions.do_replace_group,
+    delete=actions.do_delete_group,
+)
+
+
+def _collection(request: HttpRequest, client: Provisioner, kind: ResourceKind) -> HttpResponse:
+    """GET lists (filtered, paged), POST creates."""
     org = client.token.org
     base = _base(request, client.token)
     if request.method == "POST":
-        resource = _user_body(
-            _body(request), active=True, context=Context.RESOURCE_CREATION_REQUEST
-        )
-        member = actions.do_create_user(client, actions.read_user(resource, active_default=True))
-        created = as_user(get_user(org, str(member.pk)), base)
+        resource = kind.parse(_body(request), Context.RESOURCE_CREATION_REQUEST, None)
+        instance = kind.create(client, kind.read(org, resource, None))
+        created = kind.show(kind.get(org, str(instance.pk)), base)
         return scim_response(
             _dump(created, Context.RESOURCE_CREATION_RESPONSE, None),
             201,
-            Location=f"{base}Users/{member.pk}",
+            Location=f"{base}{kind.path}/{instance.pk}",
         )
-    rows = users_of(org)
+    rows = kind.rows(org)
     if request.GET.get("filter"):
-        rows = rows.filter(filter_query(request.GET["filter"], USER_FILTERS)).distinct()
+        rows = rows.filter(filter_query(request.GET["filter"], kind.filters)).distinct()
     page, total, start = _page(request, rows)
-    return _listing(request, [as_user(member, base) for member in page], total, start, User)
+    return _listing(request, [kind.show(row, base) for row in page], total, start, kind.schema)
 
 
-@scim_view("GET", "PUT", "PATCH", "DELETE")
-def user(request: HttpRequest, client: Provisioner, resource_id: str) -> HttpResponse:
+def _resource(
+    request: HttpRequest, client: Provisioner, resource_id: str, kind: ResourceKind
+) -> HttpResponse:
+    """GET shows, DELETE removes, PUT replaces, PATCH applies its operations."""
     org = client.token.org
     base = _base(request, client.token)
-    member = get_user(org, resource_id)
+    instance = kind.get(org, resource_id)
     if request.method == "GET":
-        parameters = _response_parameters(request, User)
+        parameters = _response_parameters(request, kind.schema)
         return scim_response(
-            _dump(as_user(member, base), Context.RESOURCE_QUERY_RESPONSE, parameters)
+            _dump(kind.show(instance, base), Context.RESOURCE_QUERY_RESPONSE, parameters)
         )
     if request.method == "DELETE":
-        actions.do_delete_user(client, member)
+        kind.delete(client, instance)
         return HttpResponse(status=204)
-    current = as_user(member, base)
+    current = kind.show(instance, base)
     if request.method == "PUT":
-        resource = _user_body(
-            _body(request),
-            active=bool(current.active),
-            context=Context.RESOURCE_REPLACEMENT_REQUEST,
-        )
+        resource = kind.parse(_body(request), Context.RESOURCE_REPLACEMENT_REQUEST, current)
         context = Context.RESOURCE_REPLACEMENT_RESPONSE
     else:
-        patch = PatchOp[User].model_validate(
+        patch = PatchOp[kind.schema].model_validate(  # type: ignore[name-defined]
             _body(request), scim_ctx=Context.RESOURCE_PATCH_REQUEST
         )
         resource = current
         patch.patch(resource)
         context = Context.RESOURCE_PATCH_RESPONSE
-    values = actions.read_user(resource, active_default=bool(current.active))
-    actions.do_replace_user(client, member, values)
-    updated = as_user(get_user(org, resource_id), base)
+    kind.replace(client, instance, kind.read(org, resource, current))
+    updated = kind.show(kind.get(org, resource_id), base)
     return scim_response(_dump(updated, context, None))
 
 
-# --- Groups --------------------------------------------------------------------------------
+@scim_view("GET", "POST")
+def users(request: HttpRequest, client: Provisioner) -> HttpResponse:
+    return _collection(request, client, USERS)
+
+
+@scim_view("GET", "PUT", "PATCH", "DELETE")
+def user(request: HttpRequest, client: Provisioner, resource_id: str) -> HttpResponse:
+    return _resource(request, client, resource_id, USERS)
 
 
 @scim_view("GET", "POST")
 def groups(request: HttpRequest, client: Provisioner) -> HttpResponse:
-    org = client.token.org
-    base = _base(request, client.token)
-    if request.method == "POST":
-        resource = Group.model_validate(_body(request), scim_ctx=Context.RESOURCE_CREATION_REQUEST)
-        team = actions.do_create_group(client, actions.read_group(org, resource))
-        created = as_group(get_group(org, str(team.pk)), base)
-        return scim_response(
-            _dump(created, Context.RESOURCE_CREATION_RESPONSE, None),
-            201,
-            Location=f"{base}Groups/{team.pk}",
-        )
-    rows = teams_of(org)
-    if request.GET.get("filter"):
-        rows = rows.filter(filter_query(request.GET["filter"], GROUP_FILTERS)).distinct()
-    page, total, start = _page(request, rows)
-    return _listing(request, [as_group(team, base) for team in page], total, start, Group)
+    return _collection(request, client, GROUPS)
 
 
 @scim_view("GET", "PUT", "PATCH", "DELETE")
 def group(request: HttpRequest, client: Provisioner, resource_id: str) -> HttpResponse:
-    org = client.token.org
-    base = _base(request, client.token)
-    team = get_group(org, resource_id)
-    if request.method == "GET":
-        parameters = _response_parameters(request, Group)
-        return scim_response(
-            _dump(as_group(team, base), Context.RESOURCE_QUERY_RESPONSE, parameters)
-        )
-    if request.method == "DELETE":
-        actions.do_delete_group(client, team)
-        return HttpResponse(status=204)
-    if request.method == "PUT":
-        resource = Group.model_validate(
-            _body(request), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST
-        )
-        context = Context.RESOURCE_REPLACEMENT_RESPONSE
-    else:
-        patch = PatchOp[Group].model_validate(
-            _body(request), scim_ctx=Context.RESOURCE_PATCH_REQUEST
-        )
-        resource = as_group(team, base)
-        patch.patch(resource)
-        context = Context.RESOURCE_PATCH_RESPONSE
-    actions.do_replace_group(client, team, actions.read_group(org, resource))
-    updated = as_group(get_group(org, resource_id), base)
-    return scim_response(_dump(updated, context, None))
+    return _resource(request, client, resource_id, GROUPS)

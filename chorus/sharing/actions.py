@@ -241,9 +241,9 @@ def do_compose(
     """Create a share: scheduled for the worker when the network is connected, else an
     intent the person opens on their device. Enforces opt-in, originality and cadence,
     and what the network takes as images (`check_images`)."""
-    from chorus.sharing.checks import run
     from chorus.sharing.originality import signature
     from chorus.sharing.scheduling import SlotRefused, check_slot, good_time, next_allowed
+    from chorus.sharing.share_check import run
 
     if not is_participant(member):
         raise ShareRefused(_("Join the ambassador programme to share."))
@@ -371,8 +371,8 @@ def do_cancel(member: Membership, share: Share) -> Share:
 def do_edit(
     member: Membership, share: Share, text: str, *, request: HttpRequest | None = None
 ) -> Share:
-    from chorus.sharing.checks import run
     from chorus.sharing.originality import signature
+    from chorus.sharing.share_check import run
 
     share = (
         Share.objects.select_for_update(of=("self",))

@@ -17,10 +17,10 @@ from chorus.integrations import registry
 from chorus.orgs.models import Membership, Role
 from chorus.program.models import is_participant
 from chorus.sharing import actions
-from chorus.sharing.checks import run
 from chorus.sharing.forms import ConfirmForm, SharingPolicyForm
 from chorus.sharing.models import MAX_STAGGER_MINUTES, Connection, Share
 from chorus.sharing.scheduling import org_zone, policy_of
+from chorus.sharing.share_check import run
 
 router = Router(tags=["sharing"])
 # The networks of the schema (the registry's built-in ones); `_network` asks the registry.

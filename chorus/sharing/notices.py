@@ -1,13 +1,13 @@
-"""What the person is told when a share or a connection needs them."""
+"""What the person is told when a share or a connection needs them (notify stores it, on
+the `attention_needed` signal)."""
 
 from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from chorus.notify.actions import notify
-from chorus.notify.models import Notification
 from chorus.sharing.models import Connection, Review, Share
+from chorus.sharing.signals import attention_needed
 
 # Plain words per error code; the person sees these, not the network's jargon.
 ADVICE = {
@@ -34,14 +34,15 @@ def notify_share_problem(share: Share) -> None:
         return
     network = share.get_network_display()
     url = reverse("share_queue", kwargs={"org": share.org.slug})
-    notify(
-        share.membership,
-        Notification.Kind.SHARE,
-        lambda: (
+    attention_needed.send(
+        Share,
+        membership=share.membership,
+        kind="share",
+        message=lambda: (
             _("Your %(network)s post was not published. %(advice)s")
             % {"network": network, "advice": advice(share.error_code)}
         ),
-        url,
+        url=url,
     )
 
 
@@ -54,14 +55,15 @@ def notify_expiring(connection: Connection) -> None:
         if connection.expires_at
         else ""
     )
-    notify(
-        connection.membership,
-        Notification.Kind.CONNECTION,
-        lambda: (
+    attention_needed.send(
+        Connection,
+        membership=connection.membership,
+        kind="connection",
+        message=lambda: (
             _("Your %(network)s connection expires on %(date)s: reconnect it in one step.")
             % {"network": network, "date": when}
         ),
-        reverse("connections", kwargs={"org": connection.org.slug}),
+        url=reverse("connections", kwargs={"org": connection.org.slug}),
     )
 
 
@@ -83,4 +85,6 @@ def notify_review_decision(review: Review) -> None:
             text = _("Your %(network)s post was approved.")
         return text % {"network": network, "note": note}
 
-    notify(share.membership, Notification.Kind.SHARE, message, url)
+    attention_needed.send(
+        Share, membership=share.membership, kind="share", message=message, url=url
+    )

@@ -126,7 +126,7 @@ class NearDuplicateIndex(Generic[Key]):
     millisecond over 10,000 texts (benchmarks/near-duplicates). Texts sharing no 2-gram are
     never returned. Keys are the caller's (a share id); give each text once, and `discard` a
     key before adding its new text. The index is meant to be kept and grown as shares arrive
-    (`chorus.sharing.checks.colleagues_index`), not rebuilt for every lookup.
+    (`chorus.sharing.share_check.colleagues_index`), not rebuilt for every lookup.
     """
 
     # Texts added one by one wait in a short list, compared pairwise, until this many make a

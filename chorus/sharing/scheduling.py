@@ -25,7 +25,7 @@ from __future__ import annotations
 import random
 import zoneinfo
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
@@ -103,22 +103,40 @@ def policy_of(org_id: int) -> SharingPolicy:
     return SharingPolicy.objects.get_or_create(org_id=org_id)[0]
 
 
-def rules_for(membership: Membership, policy: SharingPolicy | None = None) -> Rules:
-    # Upward, so inside the function: the ambassador profile lives in feed, above sharing,
-    # until it moves down (docs/architecture.md, "What is left").
-    from chorus.feed.models import Profile
+@dataclass(frozen=True)
+class Habits:
+    """A person's own posting habits: preferred hours (slot names), days (0 = Monday) and
+    weekly cadence."""
 
+    posting_hours: list[str]
+    posting_days: list[int | str]
+    weekly_cadence: int
+
+
+# The habits are kept on the ambassador profile, in feed (a layer above sharing): feed
+# registers its reader when the app is ready (`read_habits_with`). Nobody's habits are
+# known until then.
+_read_habits: Callable[[Membership], Habits | None] = lambda membership: None  # noqa: E731
+
+
+def read_habits_with(reader: Callable[[Membership], Habits | None]) -> None:
+    """Register where a person's posting habits come from (feed, at start-up)."""
+    global _read_habits
+    _read_habits = reader
+
+
+def rules_for(membership: Membership, policy: SharingPolicy | None = None) -> Rules:
     policy = policy or policy_of(membership.org_id)
-    profile = Profile.objects.filter(membership=membership).first()
+    habits = _read_habits(membership)
     hours: set[int] = set()
     days: set[int] = set()
     cadence = 2
-    if profile is not None:
-        for name in profile.posting_hours or []:
+    if habits is not None:
+        for name in habits.posting_hours or []:
             start, end = SLOTS.get(str(name), (0, 0))
             hours.update(range(start, end))
-        days = {int(day) for day in profile.posting_days or [] if str(day).isdigit()}
-        cadence = profile.weekly_cadence
+        days = {int(day) for day in habits.posting_days or [] if str(day).isdigit()}
+        cadence = habits.weekly_cadence
     return Rules(
         max_per_day=policy.max_per_day,
         min_gap=timedelta(hours=policy.min_hours_between),

@@ -209,7 +209,7 @@ def disconnect(request: HttpRequest, membership: Membership, connection_id: int)
 def _check_context(
     membership: Membership, item: ContentItem, network: str, text: str, link_url: str
 ) -> dict[str, Any]:
-    from chorus.sharing.checks import run
+    from chorus.sharing.share_check import run
 
     # Counted and previewed as it will go out: with the tracked link, added if it was removed.
     text = actions.compose_text(text, link_url, (item.url, item.canonical_url))

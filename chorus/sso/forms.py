@@ -19,7 +19,54 @@ def role_values(cleaned_data: dict[str, Any]) -> dict[str, str]:
     }
 
 
-class ProviderForm(forms.Form):
+class ClaimMappingForm(forms.Form):
+    """The fields both kinds of provider share: which claim (OpenID Connect) or attribute
+    (SAML) names the person's team, which gives their role, and the value for each role.
+    Each form says them in its own words (`mapping_words`: field name → label, help text)."""
+
+    mapping_words: dict[str, tuple[Any, Any]] = {}
+
+    # As long as the provider's columns (IdentityProvider.team_claim, role_claim).
+    team_claim = forms.CharField(max_length=100, required=False)
+    role_claim = forms.CharField(max_length=100, required=False)
+    role_org_admin = forms.CharField(max_length=200, required=False)
+    role_program_manager = forms.CharField(max_length=200, required=False)
+    role_team_manager = forms.CharField(max_length=200, required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        provider: IdentityProvider | None,
+        provider_fields: dict[str, Any],
+        **kwargs: Any,
+    ) -> None:
+        if provider is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    **provider_fields,
+                    "enabled": provider.enabled,
+                    "team_claim": provider.team_claim,
+                    "role_claim": provider.role_claim,
+                    **{
+                        f"role_{role}": value
+                        for role, value in (provider.role_values or {}).items()
+                    },
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.provider = provider
+        for name, (label, help_text) in self.mapping_words.items():
+            self.fields[name].label = label
+            self.fields[name].help_text = help_text or ""
+        for name in ("team_claim", "role_claim"):
+            self.fields[name].widget.attrs["translate"] = "no"
+
+    def role_values(self) -> dict[str, str]:
+        return role_values(self.cleaned_data)
+
+
+class ProviderForm(ClaimMappingForm):
     name = forms.CharField(
         label=_("Name shown on the sign-in button"),
         max_length=80,
@@ -43,54 +90,38 @@ class ProviderForm(forms.Form):
         help_text=_("Stored encrypted. Leave empty to keep the current secret."),
     )
     enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
-    team_claim = forms.CharField(
-        label=_("Team claim"),
-        max_length=100,
-        required=False,
-        help_text=_(
-            "The claim naming the person's team, e.g. department or groups; the first value "
-            "that names one of your teams is used. Empty: teams are not set by sign-in."
+
+    field_order = ("name", "issuer_url", "client_id", "client_secret", "enabled")
+    mapping_words = {
+        "team_claim": (
+            _("Team claim"),
+            _(
+                "The claim naming the person's team, e.g. department or groups; the first value "
+                "that names one of your teams is used. Empty: teams are not set by sign-in."
+            ),
         ),
-    )
-    role_claim = forms.CharField(
-        label=_("Role claim"),
-        max_length=100,
-        required=False,
-        help_text=_(
-            "The claim whose value gives the role, e.g. groups. A person with none of the "
-            "values below is an ambassador."
+        "role_claim": (
+            _("Role claim"),
+            _(
+                "The claim whose value gives the role, e.g. groups. A person with none of the "
+                "values below is an ambassador."
+            ),
         ),
-    )
-    role_org_admin = forms.CharField(
-        label=_("Value for organisation admins"), max_length=200, required=False
-    )
-    role_program_manager = forms.CharField(
-        label=_("Value for program managers"), max_length=200, required=False
-    )
-    role_team_manager = forms.CharField(
-        label=_("Value for team managers"), max_length=200, required=False
-    )
+        "role_org_admin": (_("Value for organisation admins"), None),
+        "role_program_manager": (_("Value for program managers"), None),
+        "role_team_manager": (_("Value for team managers"), None),
+    }
 
     def __init__(self, *args: Any, provider: IdentityProvider | None, **kwargs: Any) -> None:
+        fields: dict[str, Any] = {}
         if provider is not None:
-            kwargs.setdefault(
-                "initial",
-                {
-                    "name": provider.name,
-                    "issuer_url": provider.issuer_url,
-                    "client_id": provider.client_id,
-                    "enabled": provider.enabled,
-                    "team_claim": provider.team_claim,
-                    "role_claim": provider.role_claim,
-                    **{
-                        f"role_{role}": value
-                        for role, value in (provider.role_values or {}).items()
-                    },
-                },
-            )
-        super().__init__(*args, **kwargs)
-        self.provider = provider
-        for name in ("issuer_url", "client_id", "team_claim", "role_claim"):
+            fields = {
+                "name": provider.name,
+                "issuer_url": provider.issuer_url,
+                "client_id": provider.client_id,
+            }
+        super().__init__(*args, provider=provider, provider_fields=fields, **kwargs)
+        for name in ("issuer_url", "client_id"):
             self.fields[name].widget.attrs["translate"] = "no"
         if provider is None:
             self.fields["client_secret"].required = True
@@ -101,9 +132,6 @@ class ProviderForm(forms.Form):
         if "?" in url or "#" in url:
             raise forms.ValidationError(_("An issuer URL has no query and no fragment."))
         return url
-
-    def role_values(self) -> dict[str, str]:
-        return role_values(self.cleaned_data)
 
 
 class DomainForm(forms.Form):
@@ -144,7 +172,7 @@ class LookupForm(forms.Form):
     login = forms.EmailField(label=_("Work e-mail address"))
 
 
-class SamlProviderForm(forms.Form):
+class SamlProviderForm(ClaimMappingForm):
     """A SAML 2.0 identity provider: its metadata (URL or file) and the attribute mapping."""
 
     name = forms.CharField(
@@ -168,54 +196,34 @@ class SamlProviderForm(forms.Form):
         help_text=_("The XML file your identity provider gives; it replaces the URL's."),
     )
     enabled = forms.BooleanField(label=_("SAML sign-in enabled"), required=False, initial=True)
-    team_claim = forms.CharField(
-        label=_("Team attribute"),
-        max_length=200,
-        required=False,
-        help_text=_(
-            "The attribute naming the person's team, e.g. department; the first value that "
-            "names one of your teams is used. Empty: teams are not set by sign-in."
+
+    field_order = ("name", "metadata_url", "metadata_file", "enabled")
+    mapping_words = {
+        "team_claim": (
+            _("Team attribute"),
+            _(
+                "The attribute naming the person's team, e.g. department; the first value that "
+                "names one of your teams is used. Empty: teams are not set by sign-in."
+            ),
         ),
-    )
-    role_claim = forms.CharField(
-        label=_("Role attribute"),
-        max_length=200,
-        required=False,
-        help_text=_(
-            "The attribute whose value gives the role, e.g. groups. A person with none of "
-            "the values below is an ambassador."
+        "role_claim": (
+            _("Role attribute"),
+            _(
+                "The attribute whose value gives the role, e.g. groups. A person with none of "
+                "the values below is an ambassador."
+            ),
         ),
-    )
-    role_org_admin = forms.CharField(
-        label=_("Attribute value of organisation admins"), max_length=200, required=False
-    )
-    role_program_manager = forms.CharField(
-        label=_("Attribute value of program managers"), max_length=200, required=False
-    )
-    role_team_manager = forms.CharField(
-        label=_("Attribute value of team managers"), max_length=200, required=False
-    )
+        "role_org_admin": (_("Attribute value of organisation admins"), None),
+        "role_program_manager": (_("Attribute value of program managers"), None),
+        "role_team_manager": (_("Attribute value of team managers"), None),
+    }
 
     def __init__(self, *args: Any, provider: IdentityProvider | None, **kwargs: Any) -> None:
+        fields: dict[str, Any] = {}
         if provider is not None:
-            kwargs.setdefault(
-                "initial",
-                {
-                    "name": provider.name,
-                    "metadata_url": provider.saml_metadata_url,
-                    "enabled": provider.enabled,
-                    "team_claim": provider.team_claim,
-                    "role_claim": provider.role_claim,
-                    **{
-                        f"role_{role}": value
-                        for role, value in (provider.role_values or {}).items()
-                    },
-                },
-            )
-        super().__init__(*args, **kwargs)
-        self.provider = provider
-        for name in ("metadata_url", "team_claim", "role_claim"):
-            self.fields[name].widget.attrs["translate"] = "no"
+            fields = {"name": provider.name, "metadata_url": provider.saml_metadata_url}
+        super().__init__(*args, provider=provider, provider_fields=fields, **kwargs)
+        self.fields["metadata_url"].widget.attrs["translate"] = "no"
         self.fields["metadata_file"].widget.attrs["accept"] = ".xml,application/xml,text/xml"
 
     def clean_metadata_file(self) -> bytes | None:
@@ -236,6 +244,3 @@ class SamlProviderForm(forms.Form):
         ):
             raise forms.ValidationError(_("Give the IdP metadata URL or upload its metadata file."))
         return data
-
-    def role_values(self) -> dict[str, str]:
-        return role_values(self.cleaned_data)

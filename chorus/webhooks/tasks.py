@@ -1,4 +1,5 @@
-"""Background work for webhooks: delivering the outbox, and the daily figures event."""
+"""Background work for webhooks: delivering the outbox (the daily figures event is sent by
+`chorus.analytics.tasks`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from chorus.lib.locks import lease_task
-from chorus.webhooks import delivery, figures
+from chorus.webhooks import delivery
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -14,10 +15,3 @@ from chorus.webhooks import delivery, figures
 def deliver_webhooks() -> None:
     """Every minute, send the messages that are due, in order per endpoint."""
     delivery.deliver_due()
-
-
-@db_periodic_task(crontab(hour="5", minute="15"))
-@lease_task("webhooks-daily-figures", every=24 * 3600)
-def emit_daily_figures() -> None:
-    """Every morning (UTC), queue yesterday's figures for the endpoints that want them."""
-    figures.emit_daily_figures()

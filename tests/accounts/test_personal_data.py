@@ -32,7 +32,7 @@ from chorus.analytics import rollups
 from chorus.chat.models import ChatMessage, ChatPreference
 from chorus.coaching.models import CoachingNote
 from chorus.engage.models import BadgeAward, LeaderboardPreference, PointsEntry
-from chorus.feed.models import Feedback, Profile
+from chorus.feed.models import AmbassadorProfile, Feedback
 from chorus.governance.models import ReviewScope
 from chorus.lib.crypto import EncryptedJSONField
 from chorus.links.models import Conversion, TrackedLink
@@ -155,7 +155,7 @@ def make_everything(
     )
     clicks(link, humans=2, bots=1)
     Conversion.objects.create(org=org, kind="lead", occurred_at=now, ambassador=person, link=link)
-    profile = Profile.objects.create(
+    profile = AmbassadorProfile.objects.create(
         org=org, membership=person, site="Lyon", networks={"linkedin": {"size": "medium"}}
     )
     assert profile.pk

@@ -26,7 +26,7 @@ from chorus.analytics.health import (
     verdict,
 )
 from chorus.content.models import Suggestion
-from chorus.feed.models import Profile
+from chorus.feed.models import AmbassadorProfile
 from chorus.links.models import LinkDay, TrackedLink
 from chorus.orgs.models import AuditEntry, Membership, Organization, Role
 from chorus.program.models import Cohort, HealthThresholds, Participation
@@ -473,7 +473,9 @@ class CadenceCheckTests(HealthTestCase):
         members = people(self.acme2, len(posts))
         for count, member in zip(posts, members, strict=True):
             if target is not None:
-                Profile.objects.create(org=self.acme2, membership=member, weekly_cadence=target)
+                AmbassadorProfile.objects.create(
+                    org=self.acme2, membership=member, weekly_cadence=target
+                )
             for index in range(count):
                 publish(member, self.item, days_ago(1 + index * 25 / max(count, 1)))
         return members
@@ -751,7 +753,7 @@ class HealthPageTests(FrozenTestCase):
         with CaptureQueriesContext(database) as few:
             self.assertEqual(self.client.get(self.url).status_code, 200)
         for member in people(self.org, 8):
-            Profile.objects.create(org=self.org, membership=member)
+            AmbassadorProfile.objects.create(org=self.org, membership=member)
             make_suggestion(member)
             publish(member, make_item(self.org), days_ago(4))
             publish(member, item, days_ago(35))

@@ -21,7 +21,7 @@ DESKTOP = {"width": 1280, "height": 800}
 def ambassador(demo: str) -> Iterator[Any]:
     """The demo ambassador, with quiet hours off (whatever the hour the suite runs at) and
     no weekly target, so that only the gap between posts can stand in the way."""
-    from chorus.feed.models import Profile
+    from chorus.feed.models import AmbassadorProfile
     from chorus.orgs.models import Membership
     from chorus.sharing.models import Share, SharingPolicy
 
@@ -30,7 +30,7 @@ def ambassador(demo: str) -> Iterator[Any]:
         org=member.org,
         defaults={"quiet_start": time(0), "quiet_end": time(0), "min_own_words": 0},
     )
-    Profile.objects.update_or_create(
+    AmbassadorProfile.objects.update_or_create(
         membership=member, defaults={"org": member.org, "weekly_cadence": 0}
     )
     Share.objects.filter(membership=member).delete()

@@ -23,7 +23,7 @@ def test_an_image_with_alt_text_is_published_to_bluesky_and_shown_on_my_shares(
     demo: str, new_page: Any, settings: Any, tmp_path: Any, pds: LocalPds
 ) -> None:
     from chorus.content.models import ContentItem
-    from chorus.feed.models import Profile
+    from chorus.feed.models import AmbassadorProfile
     from chorus.integrations.base import Account
     from chorus.orgs.models import Membership
     from chorus.sharing.actions import do_connect
@@ -36,7 +36,7 @@ def test_an_image_with_alt_text_is_published_to_bluesky_and_shown_on_my_shares(
         org=ambassador.org,
         defaults={"quiet_start": time(0), "quiet_end": time(0), "min_own_words": 0},
     )
-    Profile.objects.update_or_create(
+    AmbassadorProfile.objects.update_or_create(
         membership=ambassador, defaults={"org": ambassador.org, "weekly_cadence": 0}
     )
     Share.objects.filter(membership=ambassador).delete()

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 def test_invited_person_opts_in_sees_a_feed_then_leaves(demo: str, new_page: Any) -> None:
     from django.contrib.auth import get_user_model
 
-    from chorus.feed.models import Profile
+    from chorus.feed.models import AmbassadorProfile
     from chorus.orgs.models import Membership, Organization
     from chorus.program.models import Participation
 
@@ -23,7 +23,7 @@ def test_invited_person_opts_in_sees_a_feed_then_leaves(demo: str, new_page: Any
     user = get_user_model().objects.create_user("lou@acme.example", DEMO_PASSWORD, first_name="Lou")
     member = Membership.objects.create(org=org, user=user, role="ambassador")
     Participation.objects.create(org=org, membership=member, status="invited")
-    profile = Profile.objects.create(org=org, membership=member, languages=["en", "fr"])
+    profile = AmbassadorProfile.objects.create(org=org, membership=member, languages=["en", "fr"])
     profile.interests.set(org.topics.filter(name="Cloud"))
 
     page = new_page(viewport={"width": 390, "height": 844}, locale="en-US", is_mobile=True)

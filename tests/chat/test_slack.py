@@ -21,7 +21,7 @@ from chorus.chat import delivery
 from chorus.chat.models import ChatChannel, ChatMessage, ChatPreference, ChatWorkspace
 from chorus.content.actions import do_save_item
 from chorus.content.models import ContentItem
-from chorus.feed.models import Profile
+from chorus.feed.models import AmbassadorProfile
 from chorus.notify.digest import send_due
 from chorus.orgs.models import Role
 from tests.base import OrgTestCase
@@ -459,8 +459,8 @@ class ClickTests(SlackTestCase):
 
 class DigestTests(SlackTestCase):
     def test_a_person_who_chose_slack_gets_their_digest_as_a_direct_message(self) -> None:
-        Profile.objects.create(org=self.org, membership=self.amy_m)
-        Profile.objects.create(org=self.org, membership=self.maya_m)
+        AmbassadorProfile.objects.create(org=self.org, membership=self.amy_m)
+        AmbassadorProfile.objects.create(org=self.org, membership=self.maya_m)
         with slack() as standin, time_machine.travel(NOW, tick=False):
             self.connect(standin)
             standin.add_user("U0AMY", "amy@acme.example")
@@ -497,7 +497,7 @@ class DigestTests(SlackTestCase):
 
 class FallbackTests(SlackTestCase):
     def test_a_digest_slack_cannot_deliver_goes_by_e_mail_instead(self) -> None:
-        Profile.objects.create(org=self.org, membership=self.amy_m)
+        AmbassadorProfile.objects.create(org=self.org, membership=self.amy_m)
         with slack() as standin, time_machine.travel(NOW, tick=False):
             self.connect(standin)  # Amy has no account in this Slack workspace
             ChatPreference.objects.create(org=self.org, membership=self.amy_m, digest_tool="slack")

@@ -15,7 +15,7 @@ from django.urls import reverse
 from chorus.chat import delivery
 from chorus.chat.models import ChatChannel, ChatMessage, ChatPreference
 from chorus.content.actions import do_save_campaign, do_save_item
-from chorus.feed.models import Profile
+from chorus.feed.models import AmbassadorProfile
 from chorus.integrations.capabilities import Announcement
 from chorus.integrations.teams import cards
 from chorus.notify.digest import send_due
@@ -195,7 +195,7 @@ class TeamsTests(OrgTestCase):
         self.assertIn("404", failed.last_error)
 
     def test_a_person_gets_their_digest_at_their_own_workflows_url(self) -> None:
-        Profile.objects.create(org=self.org, membership=self.amy_m)
+        AmbassadorProfile.objects.create(org=self.org, membership=self.amy_m)
         with teams_receiver() as receiver, time_machine.travel(NOW, tick=False):
             self.client.force_login(self.amy)
             missing = self.client.post(

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from chorus.coaching.models import CoachingNote, CoachingReply
 from chorus.coaching.results import Period, bar_width
-from chorus.feed.models import Profile
+from chorus.feed.models import AmbassadorProfile
 from chorus.links.ingest import rebuild_days
 from chorus.links.models import Click, Conversion, TrackedLink
 from chorus.notify.models import Notification
@@ -335,7 +335,7 @@ class SuggestionTests(ResultsTestCase):
 
     def test_below_the_weekly_target_i_set(self) -> None:
         Membership.objects.filter(pk=self.amy_m.pk).update(joined_at=NOW - timedelta(days=60))
-        Profile.objects.create(org=self.org, membership=self.amy_m, weekly_cadence=3)
+        AmbassadorProfile.objects.create(org=self.org, membership=self.amy_m, weekly_cadence=3)
         self.shared(self.amy_m, days_ago=3)
         self.shared(self.amy_m, days_ago=10)
         response = self.results()
@@ -348,7 +348,7 @@ class SuggestionTests(ResultsTestCase):
     def test_no_target_suggestion_without_a_target_or_when_just_arrived(self) -> None:
         Membership.objects.filter(pk=self.amy_m.pk).update(joined_at=NOW - timedelta(days=60))
         self.assertNotIn("weekly-target", self.suggestion_keys(self.results()))
-        Profile.objects.create(org=self.org, membership=self.amy_m, weekly_cadence=3)
+        AmbassadorProfile.objects.create(org=self.org, membership=self.amy_m, weekly_cadence=3)
         Membership.objects.filter(pk=self.amy_m.pk).update(joined_at=NOW - timedelta(days=3))
         self.assertNotIn("weekly-target", self.suggestion_keys(self.results()))
 

@@ -12,7 +12,7 @@ from django.db import connection as database
 from django.test.utils import CaptureQueriesContext
 
 from chorus.engage.onboarding import checklist, checklists
-from chorus.feed.models import Profile
+from chorus.feed.models import AmbassadorProfile
 from chorus.integrations.base import Account
 from chorus.notify.models import Notification
 from chorus.orgs.models import Membership, Role
@@ -217,7 +217,7 @@ class ChecklistTests(OrgTestCase):
                 member = make_member(self.org)
                 make_connection(member, "mastodon")
                 make_share(member, item, status=Share.Status.PUBLISHED)
-                profile = Profile.objects.create(
+                profile = AmbassadorProfile.objects.create(
                     org=self.org, membership=member, languages=["en"], networks={}
                 )
                 profile.interests.add(topic)
@@ -338,7 +338,7 @@ class TeamOnboardingTests(OrgTestCase):
         item = make_item(self.org)
         make_connection(member, "mastodon")
         make_share(member, item, status=Share.Status.PUBLISHED)
-        profile = Profile.objects.create(
+        profile = AmbassadorProfile.objects.create(
             org=self.org,
             membership=member,
             languages=["en"],

@@ -13,7 +13,7 @@ from django.utils import timezone
 from chorus.content.models import ContentItem
 from chorus.feed import cache, live
 from chorus.feed.live import feed_for
-from chorus.feed.models import Feedback, Profile
+from chorus.feed.models import AmbassadorProfile, Feedback
 from chorus.program.models import Participation
 from tests.base import OrgTestCase
 from tests.factory import (
@@ -54,7 +54,9 @@ class FeedTestCase(OrgTestCase):
         make_item(self.org, "Gone yesterday", expire_at=timezone.now() - timedelta(days=1))
         make_item(self.org, "Text without a link", url="", canonical_url="")
         make_item(self.other_org, "Globex news")
-        self.profile = Profile.objects.create(org=self.org, membership=self.amy_m, languages=["en"])
+        self.profile = AmbassadorProfile.objects.create(
+            org=self.org, membership=self.amy_m, languages=["en"]
+        )
 
     def titles(self, member=None) -> list[str]:  # type: ignore[no-untyped-def]
         return [card.item.title for card in feed_for(member or self.amy_m)]
@@ -227,7 +229,9 @@ class QueryCountTests(OrgTestCase):
         self.topics = [make_topic(self.org, f"Topic {n}") for n in range(3)]
         self.campaign = make_campaign(self.org, "Spring launch", priority=4)
         self.campaign.target_teams.add(self.team)
-        Profile.objects.create(org=self.org, membership=self.amy_m, languages=["en", "fr"])
+        AmbassadorProfile.objects.create(
+            org=self.org, membership=self.amy_m, languages=["en", "fr"]
+        )
         self.made = 0
         self.login(self.amy)
 

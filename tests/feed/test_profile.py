@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chorus.feed.models import Profile
+from chorus.feed.models import AmbassadorProfile
 from tests.base import OrgTestCase
 from tests.factory import make_topic
 
@@ -38,7 +38,7 @@ class ProfileTests(OrgTestCase):
             },
         )
         self.assertEqual(response.status_code, 302)
-        profile = Profile.objects.get(membership=self.amy_m)
+        profile = AmbassadorProfile.objects.get(membership=self.amy_m)
         self.assertEqual(
             profile.networks,
             {
@@ -75,6 +75,6 @@ class ProfileTests(OrgTestCase):
             },
         ):
             self.assertEqual(self.client.post(self.url, data).status_code, 400, data)
-        profile = Profile.objects.get(membership=self.amy_m)
+        profile = AmbassadorProfile.objects.get(membership=self.amy_m)
         self.assertEqual((profile.weekly_cadence, profile.networks), (2, {}))
         self.assertFalse(profile.is_complete)

@@ -24,7 +24,7 @@ import time_machine
 from django.test import SimpleTestCase
 from huey.exceptions import TaskLockedException
 
-from chorus.analytics.tasks import refresh_rollups
+from chorus.analytics.tasks import emit_daily_figures, refresh_rollups
 from chorus.chat.tasks import send_due_chat_messages
 from chorus.engage.tasks import award_points
 from chorus.lib import locks
@@ -41,7 +41,7 @@ from chorus.lib.locks import (
 )
 from chorus.links.tasks import ingest_clicks
 from chorus.web.tasks import HEARTBEAT, worker_heartbeat
-from chorus.webhooks.tasks import deliver_webhooks, emit_daily_figures
+from chorus.webhooks.tasks import deliver_webhooks
 from tests.processes import chorus
 from tests.servers import wait_for
 from tests.web.test_durability import BROWSER, SETUP

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.test import override_settings
 from django.utils import timezone
 
-from chorus.feed.models import Profile
+from chorus.feed.models import AmbassadorProfile
 from chorus.notify.digest import send_due, unsubscribe_token
 from chorus.notify.models import DigestSend
 from chorus.program import actions as program_actions
@@ -29,12 +29,14 @@ class DigestTests(OrgTestCase):
         cls.fanny = make_user("fanny@acme.example", first_name="Fanny", language="fr")
         cls.fanny_m = make_member(cls.org, user=cls.fanny)
         for member in (cls.amy_m, cls.fanny_m):
-            profile = Profile.objects.create(org=cls.org, membership=member, languages=["en", "fr"])
+            profile = AmbassadorProfile.objects.create(
+                org=cls.org, membership=member, languages=["en", "fr"]
+            )
             profile.interests.add(topic)
         cls.ivy_m = make_member(cls.org, user=make_user("ivy@acme.example"), programme="invited")
-        Profile.objects.create(org=cls.org, membership=cls.ivy_m)
+        AmbassadorProfile.objects.create(org=cls.org, membership=cls.ivy_m)
         cls.leo_m = make_member(cls.org, user=make_user("leo@acme.example"))
-        Profile.objects.create(org=cls.org, membership=cls.leo_m)
+        AmbassadorProfile.objects.create(org=cls.org, membership=cls.leo_m)
         program_actions.do_leave(cls.leo_m, anonymise=False)
 
     def send(self) -> tuple[Inbox, int]:
@@ -74,7 +76,7 @@ class DigestTests(OrgTestCase):
         inbox, sent = self.send()
         self.assertEqual(sent, 1)
         self.assertEqual([m["To"] for m in inbox.messages], ["amy@acme.example"])
-        self.assertEqual(Profile.objects.get(membership=self.fanny_m).digest, "never")
+        self.assertEqual(AmbassadorProfile.objects.get(membership=self.fanny_m).digest, "never")
 
     def test_the_frequency_is_kept_and_a_forged_token_changes_nothing(self) -> None:
         self.send()
@@ -85,4 +87,4 @@ class DigestTests(OrgTestCase):
         self.assertEqual(sent, 2)
         response = self.client.post("/digest/unsubscribe/forged-token/")
         self.assertEqual(response.status_code, 400)
-        self.assertEqual(Profile.objects.exclude(digest="weekly").count(), 0)
+        self.assertEqual(AmbassadorProfile.objects.exclude(digest="weekly").count(), 0)

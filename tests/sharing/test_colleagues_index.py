@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from chorus.sharing import checks
+from chorus.sharing import share_check
 from chorus.sharing.models import Share
 from chorus.sharing.originality import NearDuplicateIndex, check, signature
 from tests.base import OrgTestCase
@@ -37,7 +37,7 @@ def rebuilt(item, membership) -> NearDuplicateIndex[int]:  # type: ignore[no-unt
         org_id=item.org_id,
         item=item,
         signature__isnull=False,
-        created_at__gte=timezone.now() - checks.RECENT,
+        created_at__gte=timezone.now() - share_check.RECENT,
     ).exclude(status__in=[Share.Status.CANCELLED, Share.Status.DRAFT])
     if membership is not None:
         shares = shares.exclude(membership=membership)
@@ -49,8 +49,8 @@ def rebuilt(item, membership) -> NearDuplicateIndex[int]:  # type: ignore[no-unt
 @time_machine.travel(NOW, tick=False)
 class ColleaguesIndexTests(OrgTestCase):
     def setUp(self) -> None:
-        checks.forget()
-        self.addCleanup(checks.forget)
+        share_check.forget()
+        self.addCleanup(share_check.forget)
         self.item = make_item(self.org, title="Solar plant opens")
         self.colleagues = [make_member(self.org) for _ in range(4)]
 
@@ -60,7 +60,7 @@ class ColleaguesIndexTests(OrgTestCase):
 
     def assertSameAnswers(self) -> None:
         for membership in (self.amy_m, self.colleagues[0], None):
-            kept = checks.colleagues_index(self.item, membership)
+            kept = share_check.colleagues_index(self.item, membership)
             fresh = rebuilt(self.item, membership)
             self.assertEqual(len(kept), len(fresh))
             for query in QUERIES:
@@ -77,19 +77,19 @@ class ColleaguesIndexTests(OrgTestCase):
         for n, text in enumerate(TEXTS):
             self.share(self.colleagues[n % 4], text)
             self.assertSameAnswers()
-        built = checks._kept[self.item.pk].built
+        built = share_check._kept[self.item.pk].built
         self.share(self.amy_m, CAPTION)
         self.assertSameAnswers()
         # Grown, not rebuilt.
-        self.assertEqual(checks._kept[self.item.pk].built, built)
-        self.assertGreater(checks.colleagues_index(self.item, None).query(CAPTION)[0][1], 0.99)
+        self.assertEqual(share_check._kept[self.item.pk].built, built)
+        self.assertGreater(share_check.colleagues_index(self.item, None).query(CAPTION)[0][1], 0.99)
 
     def test_changes_made_by_another_process_are_seen(self) -> None:
         """Writes that send no signal here (bulk, update(), another process) move the stamp."""
         first = self.share(self.colleagues[0], TEXTS[0])
         edited = self.share(self.colleagues[1], TEXTS[3])
         self.assertSameAnswers()
-        built = checks._kept[self.item.pk].built
+        built = share_check._kept[self.item.pk].built
         # Another process adds shares...
         Share.objects.bulk_create(
             Share(
@@ -99,7 +99,7 @@ class ColleaguesIndexTests(OrgTestCase):
             for member, text in zip(self.colleagues[2:], TEXTS[1:3], strict=True)
         )  # fmt: skip
         # No signal here: seen when the stamp is read again, `STAMP_SECONDS` later at most.
-        with time_machine.travel(NOW + timedelta(seconds=checks.STAMP_SECONDS), tick=False):
+        with time_machine.travel(NOW + timedelta(seconds=share_check.STAMP_SECONDS), tick=False):
             self.assertSameAnswers()
         # ...cancels one, edits another (its text replaced), drafts a third.
         with time_machine.travel(NOW + timedelta(seconds=5), tick=False):
@@ -111,7 +111,7 @@ class ColleaguesIndexTests(OrgTestCase):
             )
             self.share(self.colleagues[3], TEXTS[2], status=Share.Status.DRAFT)
             self.assertSameAnswers()
-            self.assertEqual(checks._kept[self.item.pk].built, built)
+            self.assertEqual(share_check._kept[self.item.pk].built, built)
 
     def test_a_warm_check_reads_no_share_and_a_change_marked_elsewhere_is_seen_at_once(
         self,
@@ -119,7 +119,7 @@ class ColleaguesIndexTests(OrgTestCase):
         self.share(self.colleagues[0], TEXTS[0])
         self.assertSameAnswers()
         with CaptureQueriesContext(connection) as queries:
-            checks.colleagues_index(self.item, self.colleagues[1]).query(CAPTION)
+            share_check.colleagues_index(self.item, self.colleagues[1]).query(CAPTION)
         # At most the cache's key (the cache may be a database table), never the shares.
         self.assertLessEqual(len(queries), 1)
         self.assertNotIn("sharing_share", " ".join(q["sql"] for q in queries.captured_queries))
@@ -129,14 +129,18 @@ class ColleaguesIndexTests(OrgTestCase):
             org=self.org, membership=self.colleagues[1], item=self.item, network="x",
             text=TEXTS[1], signature=signature(TEXTS[1]), status=Share.Status.PUBLISHED,
         )])[0]  # fmt: skip
-        self.assertNotIn(added.pk, dict(checks.colleagues_index(self.item, None).query(CAPTION)))
-        cache.set(checks._CHANGED_KEY.format(self.item.pk), "saved by another process")
-        self.assertIn(added.pk, dict(checks.colleagues_index(self.item, None).query(CAPTION)))
+        self.assertNotIn(
+            added.pk, dict(share_check.colleagues_index(self.item, None).query(CAPTION))
+        )
+        cache.set(share_check._CHANGED_KEY.format(self.item.pk), "saved by another process")
+        self.assertIn(added.pk, dict(share_check.colleagues_index(self.item, None).query(CAPTION)))
         self.assertSameAnswers()
 
     def test_deleted_anonymised_and_old_shares(self) -> None:
         old = self.share(self.colleagues[0], TEXTS[0])
-        Share.objects.filter(pk=old.pk).update(created_at=NOW - checks.RECENT + timedelta(hours=1))
+        Share.objects.filter(pk=old.pk).update(
+            created_at=NOW - share_check.RECENT + timedelta(hours=1)
+        )
         gone = self.share(self.colleagues[1], TEXTS[1])
         mine = self.share(self.amy_m, TEXTS[2])
         self.share(self.colleagues[2], TEXTS[4])
@@ -145,18 +149,20 @@ class ColleaguesIndexTests(OrgTestCase):
         self.assertSameAnswers()
         # Amy left and asked for her shares to be anonymised: they are her colleagues' now.
         Share.objects.filter(pk=mine.pk).update(membership=None)  # no signal: seen with the stamp
-        with time_machine.travel(NOW + timedelta(seconds=checks.STAMP_SECONDS), tick=False):
+        with time_machine.travel(NOW + timedelta(seconds=share_check.STAMP_SECONDS), tick=False):
             self.assertSameAnswers()
         # Two hours later the old share is past the window.
         with time_machine.travel(NOW + timedelta(hours=2), tick=False):
             self.assertSameAnswers()
-            self.assertNotIn(old.pk, dict(checks.colleagues_index(self.item, None).query(
+            self.assertNotIn(old.pk, dict(share_check.colleagues_index(self.item, None).query(
                 TEXTS[0], threshold=0.0)))  # fmt: skip
 
     def test_the_api_check_counts_colleagues_copies_but_not_ones_own(self) -> None:
         self.share(self.amy_m, CAPTION)
-        self.assertEqual(checks.run(self.item, "x", CAPTION, self.amy_m).near_duplicates, 0)
+        self.assertEqual(share_check.run(self.item, "x", CAPTION, self.amy_m).near_duplicates, 0)
         self.share(self.colleagues[0], CAPTION)
         self.share(self.colleagues[1], CAPTION + " Proud of the team!")
-        self.assertEqual(checks.run(self.item, "x", CAPTION, self.amy_m).near_duplicates, 2)
-        self.assertEqual(checks.run(self.item, "x", CAPTION, self.colleagues[0]).near_duplicates, 2)
+        self.assertEqual(share_check.run(self.item, "x", CAPTION, self.amy_m).near_duplicates, 2)
+        self.assertEqual(
+            share_check.run(self.item, "x", CAPTION, self.colleagues[0]).near_duplicates, 2
+        )

@@ -111,7 +111,7 @@ class ConnectFlowTests(OrgTestCase):
         self.assertEqual(connection.status, Connection.Status.ACTIVE)
         # The server's own limit is learnt and used by the composer's counter.
         self.assertEqual(connection.credentials["max_characters"], 500)
-        from chorus.sharing.checks import run
+        from chorus.sharing.share_check import run
 
         self.assertEqual(run(self.item, "mastodon", "Hello", self.amy_m).limit, 500)
         share = self.publish_through(connection, "Via OAuth https://example.com/m")

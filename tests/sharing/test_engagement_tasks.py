@@ -17,7 +17,7 @@ from chorus.analytics.figures import engagement_task_figures
 from chorus.analytics.health import Facts, check_engagement
 from chorus.engage.models import Kind, PointsEntry
 from chorus.engage.points import award
-from chorus.feed.models import Profile
+from chorus.feed.models import AmbassadorProfile
 from chorus.integrations.base import Account, Post
 from chorus.integrations.mastodon.client import client as mastodon_client
 from chorus.program.models import HealthThresholds
@@ -110,7 +110,7 @@ class EngagementTaskTests(OrgTestCase):
         self.assertContains(self.client.get(feed), reverse("engage", args=[self.org.slug, task.pk]))
         # Without a connection, following the network in the profile is enough.
         bea = make_member(self.org, "ambassador", make_user("bea@acme.example"), team=self.team)
-        Profile.objects.update_or_create(
+        AmbassadorProfile.objects.update_or_create(
             membership=bea, defaults={"org": self.org, "networks": {"mastodon": {"size": "small"}}}
         )
         self.client.force_login(bea.user)

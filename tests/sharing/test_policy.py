@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from chorus.analytics.models import AnalyticsSettings
-from chorus.feed.models import DigestFrequency, Profile
+from chorus.feed.models import AmbassadorProfile, DigestFrequency
 from chorus.notify.models import DigestSettings
 from chorus.orgs.models import AuditEntry, Organization
 from chorus.sharing.models import Share, SharingPolicy
@@ -512,7 +512,9 @@ class SettingsAreaTests(PolicyTestCase):
         newcomer = make_member(self.org, user=make_user("new@acme.example"))
         self.client.force_login(newcomer.user)
         self.assertEqual(self.client.get(reverse("my_profile", args=["acme"])).status_code, 200)
-        self.assertEqual(Profile.objects.get(membership=newcomer).digest, DigestFrequency.MONTHLY)
+        self.assertEqual(
+            AmbassadorProfile.objects.get(membership=newcomer).digest, DigestFrequency.MONTHLY
+        )
 
     def test_other_settings_pages_record_before_and_after(self) -> None:
         self.login(self.paul)

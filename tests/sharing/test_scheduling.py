@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 import time_machine
 from django.utils import timezone
 
-from chorus.feed.models import Profile
+from chorus.feed.models import AmbassadorProfile
 from chorus.sharing import scheduling
 from chorus.sharing.models import Share, SharingPolicy
 from chorus.sharing.scheduling import BUCKET, PER_BUCKET, SlotRefused, check_slot, good_time
@@ -47,7 +47,7 @@ class CadenceTests(OrgTestCase):
     @time_machine.travel(MONDAY_9, tick=False)
     def test_quiet_hours_gap_daily_limit_and_weekly_cadence(self) -> None:
         now = timezone.now()
-        Profile.objects.create(org=self.org, membership=self.amy_m, weekly_cadence=3)
+        AmbassadorProfile.objects.create(org=self.org, membership=self.amy_m, weekly_cadence=3)
         self.assert_refused(now.replace(hour=22), "linkedin", "quiet hours")
         self.assert_refused(now.replace(hour=5), "linkedin", "quiet hours")
         self.share_at(now.replace(hour=10))
@@ -63,7 +63,7 @@ class CadenceTests(OrgTestCase):
 
     @time_machine.travel(MONDAY_9, tick=False)
     def test_a_good_time_is_in_the_preferred_hours(self) -> None:
-        Profile.objects.create(
+        AmbassadorProfile.objects.create(
             org=self.org, membership=self.amy_m, posting_hours=["evening"], posting_days=[2]
         )
         when = good_time(self.amy_m, "linkedin", self.item)
@@ -74,7 +74,7 @@ class CadenceTests(OrgTestCase):
     @time_machine.travel(MONDAY_9, tick=False)
     def test_posts_from_the_device_are_not_held_by_the_gap(self) -> None:
         now = timezone.now()
-        Profile.objects.create(org=self.org, membership=self.amy_m, weekly_cadence=0)
+        AmbassadorProfile.objects.create(org=self.org, membership=self.amy_m, weekly_cadence=0)
         device = self.share_at(now - timedelta(minutes=5), "whatsapp")
         Share.objects.filter(pk=device.pk).update(method=Share.Method.INTENT)
         # Another device share right after: the person posts it themselves.
@@ -89,7 +89,7 @@ class CadenceTests(OrgTestCase):
     @time_machine.travel(MONDAY_9, tick=False)
     def test_the_next_allowed_moment_after_a_refusal(self) -> None:
         now = timezone.now()
-        Profile.objects.create(org=self.org, membership=self.amy_m, weekly_cadence=0)
+        AmbassadorProfile.objects.create(org=self.org, membership=self.amy_m, weekly_cadence=0)
         self.assertEqual(scheduling.next_allowed(self.amy_m, "x", now), now)
         planned = now + timedelta(minutes=47)
         self.share_at(planned)

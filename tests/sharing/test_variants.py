@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from chorus.analytics import figures
 from chorus.content.models import Caption
-from chorus.feed.models import Profile
+from chorus.feed.models import AmbassadorProfile
 from chorus.lib import variant_test
 from chorus.links.models import LinkDay, TrackedLink
 from chorus.orgs.models import Role
@@ -80,9 +80,9 @@ def test_show_me_another_cycles_through_every_variant():
 def test_colleagues_on_the_same_site_count_before_the_rest_of_the_organisation():
     org = make_org()
     me, neighbour, far = (make_member(org) for _ in range(3))
-    Profile.objects.create(org=org, membership=me, site="Lyon")
-    Profile.objects.create(org=org, membership=neighbour, site="lyon")
-    Profile.objects.create(org=org, membership=far, site="Oslo")
+    AmbassadorProfile.objects.create(org=org, membership=me, site="Lyon")
+    AmbassadorProfile.objects.create(org=org, membership=neighbour, site="lyon")
+    AmbassadorProfile.objects.create(org=org, membership=far, site="Oslo")
     item, (first, second) = item_with_variants(org, count=2)
     # Far away, someone used the second variant twice; next door, the first once.
     make_share(far, item, network="linkedin", caption=second)

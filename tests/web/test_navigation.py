@@ -12,7 +12,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from chorus.engage.onboarding import Checklist, Step
-from chorus.feed.models import Profile
+from chorus.feed.models import AmbassadorProfile
 from chorus.orgs.models import Membership, Role
 from chorus.program.models import Participation
 from chorus.web.demo import load_demo
@@ -200,7 +200,7 @@ class HomeTests(OrgTestCase):
             Participation.objects.filter(membership=stuck).update(
                 opted_in_at=now - timedelta(days=10)
             )
-            Profile.objects.create(org=self.org, membership=stuck, languages=["en"])
+            AmbassadorProfile.objects.create(org=self.org, membership=stuck, languages=["en"])
             fresh = make_member(self.org, Role.AMBASSADOR, make_user("fay@acme.example"))
             Participation.objects.filter(membership=fresh).update(
                 opted_in_at=now - timedelta(days=2)

@@ -22,6 +22,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from chorus.analytics.webhooks import emit_daily_figures
 from chorus.content.actions import do_set_items_status, do_suggest
 from chorus.content.models import ContentItem
 from chorus.lib.crypto import decrypt
@@ -33,7 +34,6 @@ from chorus.sharing.publishing import publish_share
 from chorus.webhooks import delivery
 from chorus.webhooks.actions import do_create_endpoint, do_replay
 from chorus.webhooks.events import EVENT_TYPES, emit
-from chorus.webhooks.figures import emit_daily_figures
 from chorus.webhooks.models import DeliveryAttempt, Endpoint, Message
 from tests.base import OrgTestCase
 from tests.factory import make_item, make_member, make_share, make_token, make_user

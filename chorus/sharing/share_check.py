@@ -267,8 +267,8 @@ def colleagues_index(item: ContentItem, membership: Membership | None) -> Collea
         return Colleagues(kept, membership.pk if membership is not None else None)
 
 
-@receiver(post_save, sender=Share, dispatch_uid="chorus.sharing.checks:save")
-@receiver(post_delete, sender=Share, dispatch_uid="chorus.sharing.checks:delete")
+@receiver(post_save, sender=Share, dispatch_uid="chorus.sharing.share_check:save")
+@receiver(post_delete, sender=Share, dispatch_uid="chorus.sharing.share_check:delete")
 def _share_changed(sender: Any, instance: Share, **kwargs: Any) -> None:
     """A share saved in this process: its item's index is brought up to date at once, whatever
     the stamp says; other processes see the item's change mark move in the cache, now and

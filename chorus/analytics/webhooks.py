@@ -1,4 +1,6 @@
-"""The `figures.daily` event: yesterday's totals, as the dashboard counts them."""
+"""The `figures.daily` webhook event: yesterday's totals, as the dashboard counts them.
+
+It lives with the figures it sends: webhooks sits below analytics and only offers `emit`."""
 
 from __future__ import annotations
 
