@@ -23,11 +23,12 @@ from django.utils import timezone
 from chorus.governance.models import GovernanceSettings
 from chorus.links.models import Click
 from chorus.orgs.models import AuditEntry
-from chorus.sharing.models import Review, Share
+from chorus.sharing.models import EngagementTaskDone, Review, Share
 
 COVERED = {
     "sharing.Share": "texts blanked after share_text_days",
     "sharing.Review": "submitted texts blanked with their share's",
+    "sharing.EngagementTaskDone": "reply texts blanked after share_text_days",
     "links.Click": "deleted after click_days (daily counts kept)",
     "orgs.AuditEntry": "deleted after audit_days",
 }
@@ -54,7 +55,9 @@ KEPT = {
     "links.DailySalt": "rotated daily, old salts are useless",
     "links.JournalCursor": "ingestion bookkeeping",
     "links.Conversion": "leads attributed; the organisation's own CRM data",
-    "feed.Profile": "a person's preferences; erased with the person",
+    "feed.AmbassadorProfile": "a person's preferences; erased with the person",
+    "content.ContentImage": "the organisation's images of its content",
+    "sharing.EngagementTask": "the organisation's requests, like its content items",
     "feed.Feedback": "a person's feed feedback; erased with the person",
     "program.Cohort": "programme structure",
     "program.Participation": "consent records: kept as proof of opt-in",
@@ -139,6 +142,10 @@ def apply_retention(now: datetime | None = None, *, dry_run: bool = False) -> Re
                 if not dry_run:
                     Review.objects.filter(share__in=shares).update(submitted_text="")
                     shares.update(text="", signature=None)
+                replies = EngagementTaskDone.objects.filter(
+                    org=settings.org, created_at__lt=texts_before
+                ).exclude(text="")
+                removed.texts += replies.count() if dry_run else replies.update(text="")
             if clicks_before := cutoff(now, settings.click_days):
                 clicks = Click.objects.filter(org=settings.org, occurred_at__lt=clicks_before)
                 removed.clicks += clicks.count() if dry_run else clicks.delete()[0]

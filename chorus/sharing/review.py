@@ -24,7 +24,7 @@ from chorus.governance.records import day_start
 from chorus.orgs.actions import audit
 from chorus.orgs.models import Membership, Organization
 from chorus.sharing.actions import ShareRefused, governance_verdict
-from chorus.sharing.checks import run
+from chorus.sharing.share_check import run
 from chorus.sharing.models import Review, Share
 from chorus.sharing.notices import notify_review_decision
 from chorus.sharing.originality import signature
