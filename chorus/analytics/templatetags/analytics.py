@@ -23,6 +23,14 @@ def percent(rate: float | None, digits: int = 0) -> str:
 
 
 @register.filter
+def percentage(value: float | None, digits: int = 0) -> str:
+    """A figure already in percent: 30 → "30%" in English, "30 %" in French."""
+    if value is None:
+        return NO_VALUE
+    return percent(value / 100, digits)
+
+
+@register.filter
 def number(value: Any) -> str:
     """A whole number with the language's thousand separators."""
     if value is None:
