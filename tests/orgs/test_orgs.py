@@ -89,6 +89,11 @@ class MemberListTests(OrgTestCase):
         self.assertNotContains(response, "amy@acme.example")
         self.assertNotContains(response, "<html")
 
+    def test_the_form_to_add_a_member_comes_before_the_long_list(self) -> None:
+        self.login(self.alice)
+        page = self.client.get(self.url).content.decode()
+        self.assertLess(page.index('id="add-heading"'), page.index('id="member-rows"'))
+
     def test_query_count_does_not_grow_with_members(self) -> None:
         self.login(self.alice)
         self.client.get(self.url)
