@@ -91,9 +91,7 @@ class Tab:
         self.errors: list[str] = []
         self.page.on(
             "console",
-            lambda message: (
-                self.errors.append(message.text) if message.type == "error" else None
-            ),
+            lambda message: self.errors.append(message.text) if message.type == "error" else None,
         )
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
 

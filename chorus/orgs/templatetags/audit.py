@@ -33,10 +33,10 @@ SETTINGS_ACTIONS = {
 # One sentence per action; %(actor)s did it, %(target)s is what it was done to.
 SENTENCES = {
     "org.create": _("%(actor)s created the organisation %(target)s"),
-    "org.change": _("%(actor)s changed the organisation’s settings"),
+    "org.change": _("%(actor)s changed the organisation\u2019s settings"),
     "org.provision": _("%(actor)s set up the organisation %(target)s"),
     "member.add": _("%(actor)s added %(target)s"),
-    "member.change": _("%(actor)s changed %(target)s’s membership"),
+    "member.change": _("%(actor)s changed %(target)s\u2019s membership"),
     "member.remove": _("%(actor)s removed %(target)s from the organisation"),
     "invitation.accept": _("%(actor)s accepted the invitation"),
     "invitation.revoke": _("%(actor)s revoked the invitation of %(target)s"),
@@ -90,8 +90,12 @@ SENTENCES = {
     "sso.join": _("%(actor)s joined through single sign-on"),
     "sso.refused": _("Single sign-on refused %(actor)s"),
     "sso.error": _("Single sign-on failed for %(actor)s"),
-    "sso.password_refused": _("%(actor)s was refused a password sign-in (single sign-on is required)"),
-    "sso.break_glass_sign_in": _("%(actor)s signed in with a password while single sign-on is required"),
+    "sso.password_refused": _(
+        "%(actor)s was refused a password sign-in (single sign-on is required)"
+    ),
+    "sso.break_glass_sign_in": _(
+        "%(actor)s signed in with a password while single sign-on is required"
+    ),
     "scim.token.create": _("%(actor)s created a provisioning (SCIM) token"),
     "scim.token.revoke": _("%(actor)s revoked a provisioning (SCIM) token"),
     "scim.settings": _("%(actor)s changed the provisioning (SCIM) settings"),
