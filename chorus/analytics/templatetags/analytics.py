@@ -23,11 +23,12 @@ def percent(rate: float | None, digits: int = 0) -> str:
 
 
 @register.filter
-def percentage(value: float | None, digits: int = 0) -> str:
-    """A figure already in percent: 30 → "30%" in English, "30 %" in French."""
-    if value is None:
+def percentage(value: float | str | None, digits: int = 0) -> str:
+    """A figure already in percent (a number, or its text as JSON details keep it):
+    30 → "30%" in English, "30 %" in French."""
+    if value is None or value == "":
         return NO_VALUE
-    return percent(value / 100, digits)
+    return percent(float(value) / 100, digits)
 
 
 @register.filter
