@@ -105,7 +105,7 @@ class Tab:
             problems.append(f"answered {status}")
         # What the page loads after it shows (htmx) is part of it; a request in flight also
         # dims what it replaces, which axe would read as a contrast failure.
-        self.page.wait_for_function("!document.querySelector('.htmx-request')", timeout=10_000)
+        self.page.locator(".htmx-request").first.wait_for(state="detached", timeout=10_000)
         width = self.page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         if width[0] > width[1]:
             problems.append(f"{width[0]} px wide for a {width[1]} px screen")
