@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from chorus.content.models import ContentItem
+from chorus.content.models import ContentItem, Topic
 from chorus.feed.models import AmbassadorProfile
 from chorus.links.actions import LinkError, link_for
 from chorus.links.ingest import rebuild_days
@@ -51,7 +51,11 @@ def load_analytics_demo(org: Organization, rng: random.Random) -> int:
         return 0
     now = timezone.now()
     items = list(
-        ContentItem.objects.shareable().filter(org=org).exclude(url="").order_by("id")[:60]
+        ContentItem.objects.shareable()
+        .filter(org=org)
+        .exclude(url="")
+        .prefetch_related("topics")
+        .order_by("id")[:60]
     )
     people = list(
         Membership.objects.filter(org=org, participation__opted_in_at__isnull=False)
@@ -63,6 +67,9 @@ def load_analytics_demo(org: Organization, rng: random.Random) -> int:
         return 0
     created = 0
     networks_of: dict[int, list[str]] = {}
+    topics = list(Topic.objects.filter(org=org).order_by("id"))
+    # What each person shares follows what they care about, so "Matches your topics" is true.
+    favourites: dict[int, list[ContentItem]] = {}
     for person in people:
         profile = AmbassadorProfile.objects.filter(membership=person).first()
         if profile is None:
@@ -78,8 +85,17 @@ def load_analytics_demo(org: Organization, rng: random.Random) -> int:
                     for network in chosen
                 },
             )
+            # Most people choose a few topics; some never do, and their feed says so.
+            if topics and rng.random() < 0.8:
+                profile.interests.set(rng.sample(topics, rng.choice([1, 2, 2, 3])))
             created += 1
         networks_of[person.pk] = list(profile.networks) or ["linkedin"]
+        chosen_ids = set(profile.interests.values_list("id", flat=True))
+        favourites[person.pk] = [
+            item
+            for item in items
+            if chosen_ids & {topic.pk for topic in item.topics.all()}  # type: ignore[attr-defined]
+        ]
 
     shares: list[Share] = []
     for person in people:
@@ -102,7 +118,8 @@ def load_analytics_demo(org: Organization, rng: random.Random) -> int:
                 when = week + timedelta(hours=rng.uniform(0, 7 * 24))
                 if when >= left:
                     continue
-                item = rng.choice(items)
+                liked = favourites[person.pk]
+                item = rng.choice(liked if liked and rng.random() < 0.8 else items)
                 network = rng.choice(networks_of[person.pk])
                 link = None
                 if participation.is_active:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from chorus.coaching.models import MAX_NOTE_LENGTH
@@ -34,7 +35,7 @@ class NoteForm(forms.Form):
 
     @staticmethod
     def share_label(share: Any) -> str:
-        when = share.published_at.date().isoformat() if share.published_at else ""
+        when = formats.date_format(share.published_at, "DATE_FORMAT") if share.published_at else ""
         return f"{when} · {share.get_network_display()} · {share.item.title}"[:120]
 
 

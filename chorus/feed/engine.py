@@ -1318,13 +1318,22 @@ class FeedContext:
                 continue
             if name == "topic":
                 matched = [
-                    (profile.topic_profile[self.topic_index[t]], t)
-                    for t in the_item.topics
-                    if profile.topic_profile[self.topic_index[t]] > 0
+                    t
+                    for _, t in sorted(
+                        (profile.topic_profile[self.topic_index[t]], t)
+                        for t in the_item.topics
+                        if profile.topic_profile[self.topic_index[t]] > 0
+                    )[::-1]
                 ]
-                reasons.append(
-                    ("topic_match", {"topics": [t for _, t in sorted(matched, reverse=True)]})
-                )
+                # "Your topics" are the ones the person chose; a topic only learnt from what
+                # they shared is said as such, so nobody reads a choice they never made.
+                declared = set(profile.person.topics)
+                chosen = [t for t in matched if t in declared]
+                learnt = [t for t in matched if t not in declared]
+                if chosen:
+                    reasons.append(("topic_match", {"topics": chosen}))
+                elif learnt:
+                    reasons.append(("topic_of_your_shares", {"topics": learnt}))
             elif name == "text":
                 liked = np.array(
                     [other for other, weight in profile.text_weights.items() if weight > 0],

@@ -467,6 +467,10 @@ def reason_text(code: str, params: dict) -> str:  # type: ignore[type-arg]
     """One reason, in the person's language, from the score component it came from."""
     if code == "topic_match":
         return _("Matches your topics: %(topics)s") % {"topics": ", ".join(params["topics"])}
+    if code == "topic_of_your_shares":
+        return _("Like what you shared before: %(topics)s") % {
+            "topics": ", ".join(params["topics"])
+        }
     if code == "similar_to_your_shares":
         return _("Close to what you shared before")
     if code == "similar_to_your_writing":

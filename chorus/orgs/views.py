@@ -112,7 +112,7 @@ def member_detail(request: HttpRequest, membership: Membership, membership_id: i
             return redirect("member_detail", org=membership.org.slug, membership_id=member.pk)
     history = AuditEntry.objects.filter(
         org=membership.org, target_type="membership", target_id=str(member.pk)
-    )[:20]
+    ).select_related("actor")[:20]
     status = 400 if request.method == "POST" else 200
     return render(
         request,
@@ -195,7 +195,7 @@ def team_delete(request: HttpRequest, membership: Membership, team_id: int) -> H
 @org_view(Role.ORG_ADMIN)
 def audit_log(request: HttpRequest, membership: Membership) -> HttpResponse:
     """Who changed what in the organisation, newest first."""
-    entries = AuditEntry.objects.filter(org=membership.org)
+    entries = AuditEntry.objects.filter(org=membership.org).select_related("actor")
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "orgs/audit.html", {"page": page})
 

@@ -79,6 +79,17 @@ class ShareOut(Schema):
         return obj.item_id
 
 
+class RefusedOut(Schema):
+    detail: str
+    next_allowed: datetime | None = Field(
+        None,
+        description=(
+            "When the sharing policy would allow this share (ISO 8601), if the policy is what"
+            " refused it: send it again with `when: at` and this time to schedule it then."
+        ),
+    )
+
+
 def _participant(request: HttpRequest) -> Any:
     membership = membership_of(request)
     if not is_participant(membership):
@@ -137,7 +148,7 @@ def list_shares(request: HttpRequest, status: Share.Status | None = None) -> Any
 
 @router.post(
     "/shares",
-    response={201: ShareOut, 400: InvalidOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={201: ShareOut, 400: InvalidOut, 403: ErrorOut, 404: ErrorOut, 409: RefusedOut},
     summary="Share a content item now, at a time, or at a good time",
 )
 def create_share(request: HttpRequest, payload: ShareIn) -> Any:
@@ -154,7 +165,7 @@ def create_share(request: HttpRequest, payload: ShareIn) -> Any:
             request=request,
         )
     except actions.ShareRefused as refusal:
-        raise HttpError(409, str(refusal)) from refusal
+        return Status(409, {"detail": str(refusal), "next_allowed": refusal.next_allowed})
     share.refresh_from_db()
     return Status(201, share)
 

@@ -51,9 +51,7 @@ def notify_expiring(connection: Connection) -> None:
 
     network = connection.get_network_display()
     when = (
-        formats.date_format(connection.expires_at, "SHORT_DATE_FORMAT")
-        if connection.expires_at
-        else ""
+        formats.date_format(connection.expires_at, "DATE_FORMAT") if connection.expires_at else ""
     )
     attention_needed.send(
         Connection,

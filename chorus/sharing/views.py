@@ -77,6 +77,12 @@ def _connections_page(
         "connections": found,
         "participant": is_participant(membership),
         "connect_panels": _panels(membership, bound),
+        # Networks Chorus supports that this server has no app credentials for: said, not hidden.
+        "not_offered": [
+            integration.label
+            for integration in registry.with_connect_flow()
+            if integration.connect is not None and not integration.connect.enabled()
+        ],
         "soon": timezone.now() + timedelta(days=7),
     }
     return render(request, "sharing/connections.html", context, status=status)

@@ -89,6 +89,11 @@ class MemberListTests(OrgTestCase):
         self.assertNotContains(response, "amy@acme.example")
         self.assertNotContains(response, "<html")
 
+    def test_the_form_to_add_a_member_comes_before_the_long_list(self) -> None:
+        self.login(self.alice)
+        page = self.client.get(self.url).content.decode()
+        self.assertLess(page.index('id="add-heading"'), page.index('id="member-rows"'))
+
     def test_query_count_does_not_grow_with_members(self) -> None:
         self.login(self.alice)
         self.client.get(self.url)
@@ -168,7 +173,9 @@ class ChangeMemberTests(OrgTestCase):
         self.assertEqual(entry.changes["role"], [Role.AMBASSADOR, Role.TEAM_MANAGER])
         self.assertEqual(entry.actor_email, "alice@acme.example")
         # The history shows on the member's page.
-        self.assertContains(self.client.get(self.url(self.amy_m)), "member.change")
+        self.assertContains(
+            self.client.get(self.url(self.amy_m)), "Alice Example made Amy Example a team manager"
+        )
 
     def test_program_manager_sees_but_may_not_change(self) -> None:
         self.login(self.paul)
@@ -269,11 +276,34 @@ class AuditLogTests(OrgTestCase):
     def test_only_admins_see_the_audit_log_of_their_org(self) -> None:
         from chorus.orgs.actions import audit
 
-        audit(self.org, self.alice, "member.change", self.amy_m, {"role": ["a", "b"]})
+        audit(self.org, self.alice, "member.change", self.amy_m, {"team": ["a", "b"]})
         audit(self.other_org, self.oscar, "team.create", self.other_team)
         self.login(self.alice)
         response = self.client.get("/o/acme/audit/")
-        self.assertContains(response, "member.change")
-        self.assertNotContains(response, "team.create")
+        self.assertContains(response, f"{self.alice} changed {self.amy}\u2019s membership")
+        self.assertNotContains(response, str(self.other_team))
         self.login(self.paul)
         self.assertEqual(self.client.get("/o/acme/audit/").status_code, 403)
+
+    def test_the_log_reads_as_sentences_in_the_readers_language(self) -> None:
+        from django.utils import translation
+
+        from chorus.orgs.actions import do_add_member, do_change_member
+
+        self.alice.last_name = "Martin"
+        self.alice.save(update_fields=["last_name"])
+        do_add_member(self.alice_m, "ava@acme.example", Role.TEAM_MANAGER, self.team)
+        ava = Membership.objects.get(org=self.org, user__email="ava@acme.example")
+        do_change_member(self.alice_m, ava, role=Role.AMBASSADOR, team=self.team, is_active=True)
+        self.login(self.alice)
+        page = self.client.get("/o/acme/audit/").content.decode()
+        self.assertIn("Alice Martin added ava@acme.example as a team manager", page)
+        self.assertIn("Alice Martin made ava@acme.example an ambassador", page)
+        self.assertNotIn("member.add", page)
+        self.assertNotIn("∅", page)
+        self.alice.language = "fr"
+        self.alice.save(update_fields=["language"])
+        self.addCleanup(translation.deactivate)
+        page = self.client.get("/o/acme/audit/").content.decode()
+        self.assertIn("Alice Martin a nommé ava@acme.example ambassadeur", page)
+        self.assertIn("Alice Martin a ajouté ava@acme.example comme manager d\u2019équipe", page)

@@ -539,7 +539,7 @@ class AuditLogTests(PolicyTestCase):
         self.set_policy("api", posts_per_day=1, originality="require", min_gap_hours=0)
         self.login(self.alice)
         response = self.client.get("/o/acme/audit/")
-        self.assertContains(response, "Sharing policy changed")
+        self.assertContains(response, "changed the sharing policy")
         self.assertContains(response, "Posts per day and network, at most:")
         self.assertContains(response, "Warn, the person decides")  # a choice, in words
         self.assertContains(response, ">0</span>")  # zero is a value, not "nothing"

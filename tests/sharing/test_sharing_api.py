@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
+import time_machine
 from django.test import override_settings
 from django.utils import timezone
 
 from chorus.notify.models import Notification
-from chorus.sharing.models import Connection, Share
+from chorus.sharing.models import Connection, Share, SharingPolicy
 from chorus.sharing.tasks import warn_expiring_connections
 from tests.base import OrgTestCase
 from tests.factory import make_caption, make_connection, make_item, make_token
@@ -96,6 +97,34 @@ class SharingApiTests(OrgTestCase):
         self.assertEqual(cancelled.json()["status"], "cancelled")
         again = self.api("post", f"/api/v1/shares/{share['id']}/cancel")
         self.assertEqual(again.status_code, 409)
+
+    @time_machine.travel("2026-11-30 09:00:00+00:00", tick=False)
+    def test_a_share_too_soon_is_told_the_next_allowed_time(self) -> None:
+        SharingPolicy.objects.create(
+            org=self.org, min_hours_between=3, quiet_start=time(21), quiet_end=time(7)
+        )
+        make_connection(self.amy_m, "x", access_token="t", refresh_token="r")
+        planned = timezone.now() + timedelta(minutes=47)
+        Share.objects.create(
+            org=self.org,
+            membership=self.amy_m,
+            item=make_item(self.org, title="Earlier news"),
+            network="x",
+            text="Earlier",
+            status=Share.Status.SCHEDULED,
+            scheduled_for=planned,
+        )
+        body = {"content": self.item.pk, "network": "x", "text": "In my words. " + CAPTION}
+        refused = self.api("post", "/api/v1/shares", body)
+        self.assertEqual(refused.status_code, 409, refused.content)
+        self.assertIn("less than 3 hours", refused.json()["detail"])
+        # The end of the gap, as ISO 8601 a client can send back to schedule it then.
+        moment = refused.json()["next_allowed"]
+        self.assertEqual(datetime.fromisoformat(moment), planned + timedelta(hours=3))
+        self.assertEqual(Share.objects.filter(item=self.item).count(), 0)
+        then = self.api("post", "/api/v1/shares", {**body, "when": "at", "at": moment})
+        self.assertEqual(then.status_code, 201, then.content)
+        self.assertEqual(then.json()["scheduled_for"], moment.replace("+00:00", "Z"))
 
     def test_connections_are_listed_without_secrets_and_can_be_removed(self) -> None:
         connection = make_connection(self.amy_m, "mastodon", access_token="very-secret")

@@ -404,3 +404,17 @@ class SharingFlowTests(OrgTestCase):
                     "mock_token",
                 )
         del crypto
+
+
+class NetworksPageTests(OrgTestCase):
+    def test_networks_without_app_credentials_are_named_with_the_reason(self) -> None:
+        self.login(self.amy)
+        page = self.client.get(reverse("connections", args=[self.org.slug]))
+        self.assertContains(page, "Connect LinkedIn")
+        self.assertNotContains(page, 'data-testid="not-offered"')
+        with override_settings(CHORUS_LINKEDIN_CLIENT_ID="", CHORUS_X_CLIENT_ID=""):
+            page = self.client.get(reverse("connections", args=[self.org.slug]))
+        self.assertNotContains(page, "Connect LinkedIn")
+        self.assertContains(
+            page, "LinkedIn, X cannot be connected on this Chorus server yet: its administrator"
+        )

@@ -102,3 +102,29 @@ class SignInPageTests(OrgTestCase):
         )
         self.assertEqual(response.status_code, 200)
         self.assertEqual([str(message) for message in response.context["messages"]], [])
+
+
+class FormatTests(OrgTestCase):
+    def test_dates_and_percentages_follow_the_readers_language(self) -> None:
+        import re
+
+        import time_machine
+        from django.utils import translation
+
+        from chorus.analytics.templatetags.analytics import percentage
+        from chorus.orgs.actions import do_add_member
+
+        with time_machine.travel("2026-03-12 10:00:00+00:00", tick=False):
+            ava = do_add_member(self.alice_m, "ava@acme.example", "ambassador")
+        self.login(self.alice)
+        self.addCleanup(translation.deactivate)
+        for language, day in (("en", "March 12, 2026"), ("fr", "12 mars 2026")):
+            self.alice.language = language
+            self.alice.save(update_fields=["language"])
+            for path in ("/o/acme/audit/", f"/o/acme/members/{ava.pk}/"):
+                page = self.client.get(path).content.decode()
+                self.assertIn(day, page, (language, path))
+                # One format: never 03/12/2026 beside March 12, 2026.
+                self.assertIsNone(re.search(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b", page), path)
+            with translation.override(language):
+                self.assertEqual(percentage(30), {"en": "30%", "fr": "30 %"}[language])

@@ -23,6 +23,15 @@ def percent(rate: float | None, digits: int = 0) -> str:
 
 
 @register.filter
+def percentage(value: float | str | None, digits: int = 0) -> str:
+    """A figure already in percent (a number, or its text as JSON details keep it):
+    30 → "30%" in English, "30 %" in French."""
+    if value is None or value == "":
+        return NO_VALUE
+    return percent(float(value) / 100, digits)
+
+
+@register.filter
 def number(value: Any) -> str:
     """A whole number with the language's thousand separators."""
     if value is None:
