@@ -24,11 +24,11 @@ from chorus.governance.records import day_start
 from chorus.orgs.actions import audit
 from chorus.orgs.models import Membership, Organization
 from chorus.sharing.actions import ShareRefused, governance_verdict
-from chorus.sharing.share_check import run
 from chorus.sharing.models import Review, Share
 from chorus.sharing.notices import notify_review_decision
 from chorus.sharing.originality import signature
 from chorus.sharing.scheduling import SlotRefused, check_slot, next_allowed
+from chorus.sharing.share_check import run
 from chorus.sharing.tasks import publish_now
 
 

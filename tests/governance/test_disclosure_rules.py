@@ -17,8 +17,8 @@ from chorus.governance.models import Disclosure, Rule
 from chorus.integrations.base import Account
 from chorus.sharing import actions
 from chorus.sharing.actions import do_connect
-from chorus.sharing.share_check import run
 from chorus.sharing.models import Review, Share
+from chorus.sharing.share_check import run
 from chorus.sharing.tasks import publish_due
 from tests.base import OrgTestCase
 from tests.factory import make_campaign, make_item, make_member, make_team, make_token
