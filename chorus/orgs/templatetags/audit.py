@@ -33,10 +33,10 @@ SETTINGS_ACTIONS = {
 # One sentence per action; %(actor)s did it, %(target)s is what it was done to.
 SENTENCES = {
     "org.create": _("%(actor)s created the organisation %(target)s"),
-    "org.change": _("%(actor)s changed the organisation\u2019s settings"),
+    "org.change": _("%(actor)s changed the organisation’s settings"),  # noqa: RUF001
     "org.provision": _("%(actor)s set up the organisation %(target)s"),
     "member.add": _("%(actor)s added %(target)s"),
-    "member.change": _("%(actor)s changed %(target)s\u2019s membership"),
+    "member.change": _("%(actor)s changed %(target)s’s membership"),  # noqa: RUF001
     "member.remove": _("%(actor)s removed %(target)s from the organisation"),
     "invitation.accept": _("%(actor)s accepted the invitation"),
     "invitation.revoke": _("%(actor)s revoked the invitation of %(target)s"),
