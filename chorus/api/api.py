@@ -405,6 +405,7 @@ ROUTERS = (
     "chorus.engage.api",
     "chorus.coaching.api",
     "chorus.webhooks.api",
+    "chorus.chat.api",
 )
 
 for _module in ROUTERS:
