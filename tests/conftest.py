@@ -5,10 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from django.utils import translation
 from pytest_django.fixtures import Settings
 
 from tests.sharing.mastodon_server import MockMastodon, running_mock
 from tests.sharing.pds_server import LocalPds, running_pds
+
+
+@pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """Each test starts in the default language: Django's test client leaves the language of
+    its last request active in the thread, and code called outside a request would use it."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
