@@ -24,7 +24,7 @@ import time_machine
 from django.test import SimpleTestCase
 from huey.exceptions import TaskLockedException
 
-from chorus.analytics.tasks import emit_daily_figures, refresh_rollups
+from chorus.analytics.tasks import apply_retention_nightly, emit_daily_figures, refresh_rollups
 from chorus.chat.tasks import send_due_chat_messages
 from chorus.engage.tasks import award_points
 from chorus.lib import locks
@@ -167,6 +167,7 @@ LOCKED_TASKS = [
     ("webhooks-daily-figures", emit_daily_figures),
     (HEARTBEAT, worker_heartbeat),
     ("send-chat-messages", send_due_chat_messages),
+    ("retention", apply_retention_nightly),
 ]
 
 
