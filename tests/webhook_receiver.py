@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -82,7 +82,7 @@ class Receiver:
                     os.fsync(log.fileno())
 
 
-def make_server(state: Receiver) -> ThreadingHTTPServer:
+def make_server(state: Receiver) -> HTTPServer:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
@@ -98,8 +98,10 @@ def make_server(state: Receiver) -> ThreadingHTTPServer:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", state.port), Handler)
-    server.daemon_threads = True
+    # One request at a time: the sender delivers an endpoint's messages one after the other,
+    # and a request is acknowledged (after its answer went out) before the next is read, so
+    # the acknowledgements keep the order of delivery.
+    server = HTTPServer(("127.0.0.1", state.port), Handler)
     state.port = server.server_address[1]
     return server
 

@@ -274,7 +274,7 @@ def test_connecting_with_oauth(mastodon: MockMastodon) -> None:
         "response_type": ["code"],
         "client_id": [app["client_id"]],
         "redirect_uri": [REDIRECT_URI],
-        "scope": ["write:statuses read:accounts"],
+        "scope": ["write:statuses write:media write:favourites read:accounts read:search"],
         "state": ["st4te"],
     }
     # The instance shows its consent page for that URL; the person picks their account
