@@ -52,6 +52,8 @@ function focusableScrollers() {
 }
 document.addEventListener("DOMContentLoaded", focusableScrollers);
 window.addEventListener("resize", focusableScrollers);
+// Panels that htmx loads after the page (the item's caption variants, say) get the same.
+document.addEventListener("htmx:afterSettle", focusableScrollers);
 
 // Select a freshly created token so it can be copied at once.
 document.addEventListener("DOMContentLoaded", () => {
