@@ -14,7 +14,6 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import StrictBool
 
 from chorus.api.common import ErrorOut, Id, Invalid, InvalidOut, membership_of, require
 from chorus.content.access import get_item
@@ -31,7 +30,6 @@ from chorus.governance.models import Disclosure, ReviewScope, Rule
 from chorus.governance.records import audit_entries, audit_row
 from chorus.governance.rules import judge, settings_of
 from chorus.integrations import registry
-from chorus.orgs.access import get_member
 from chorus.orgs.models import Membership, Role
 from chorus.sharing.actions import ShareRefused, shares_so_far
 from chorus.sharing.review import do_decide, get_review, pending_reviews, published_records
@@ -273,28 +271,6 @@ def put_retention(request: HttpRequest, payload: RetentionOut) -> Any:
         membership, {name: form.cleaned_data[name] for name in RetentionForm.Meta.fields}
     )
     return settings_of(membership.org)
-
-
-class ReviewerIn(Schema):
-    is_reviewer: StrictBool = Field(..., description="True: the member reviews held posts.")
-
-
-class ReviewerOut(Schema):
-    membership: int = Field(..., alias="pk")
-    is_reviewer: bool
-
-
-@router.put(
-    "/governance/reviewers/{membership_id}",
-    response={200: ReviewerOut, 403: ErrorOut, 404: ErrorOut},
-    summary="Make a member a reviewer, or no longer one",
-)
-def put_reviewer(request: HttpRequest, membership_id: Id, payload: ReviewerIn) -> Any:
-    membership = require(request, Role.ORG_ADMIN)
-    member = get_member(membership, membership_id, manage=True)
-    governance_actions.do_set_reviewer(membership, member, payload.is_reviewer)
-    member.refresh_from_db()
-    return member
 
 
 # --- The reviewers' queue ------------------------------------------------------------------

@@ -111,7 +111,6 @@ PARITY: dict[str, list[str]] = {
         "POST /governance/review-scopes",
         "DELETE /governance/review-scopes/{reviewscope_id}",
         "PUT /governance/retention",
-        "PUT /governance/reviewers/{membership_id}",
     ],
     # Notifications
     "digest_settings": ["PATCH /digest/settings"],

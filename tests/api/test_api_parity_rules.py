@@ -86,7 +86,6 @@ ROLE_TABLE = [
     ),
     ("patch", "/me/account", {"first_name": "Zed"}, Role.AMBASSADOR),
     ("put", "/leaderboard/visibility", {"visible": False}, Role.AMBASSADOR),
-    ("put", "/governance/reviewers/{amy}", {"is_reviewer": True}, Role.ORG_ADMIN),
 ]
 
 
@@ -115,14 +114,11 @@ class RoleTests(ApiCase):
             ("post", f"/feed/{self.other_item.pk}/not-for-me", None),
             ("delete", f"/feed/{self.other_item.pk}/not-for-me", None),
             ("patch", f"/members/{self.oscar_m.pk}", {"role": "ambassador"}),
-            ("put", f"/governance/reviewers/{self.oscar_m.pk}", {"is_reviewer": True}),
             ("delete", f"/teams/{self.other_team.pk}", None),
         ]:
             with self.subTest(method=method, path=path):
                 self.assertEqual(self.call("alice", method, path, body).status_code, 404)
         self.assertTrue(Caption.objects.filter(pk=self.other_caption.pk, text="Worth a read"))
-        self.oscar_m.refresh_from_db()
-        self.assertFalse(self.oscar_m.is_reviewer)
 
 
 class RefusedInputTests(ApiCase):
@@ -386,19 +382,6 @@ class MembersTests(ApiCase):
         self.assertFalse(Membership.objects.filter(pk=member.pk).exists())
         # The account stays: only the membership goes, as on the page.
         self.assertTrue(get_user_model().objects.filter(email="new@acme.example").exists())
-
-    def test_reviewers_are_named_and_unnamed(self) -> None:
-        path = f"/governance/reviewers/{self.amy_m.pk}"
-        self.assertEqual(self.call("alice", "put", path, {"is_reviewer": "yes"}).status_code, 422)
-        self.amy_m.refresh_from_db()
-        self.assertFalse(self.amy_m.is_reviewer)
-        named = self.call("alice", "put", path, {"is_reviewer": True})
-        self.assertEqual(named.json(), {"membership": self.amy_m.pk, "is_reviewer": True})
-        self.assertFalse(
-            self.call("alice", "put", path, {"is_reviewer": False}).json()["is_reviewer"]
-        )
-        self.amy_m.refresh_from_db()
-        self.assertFalse(self.amy_m.is_reviewer)
 
     def test_erase_needs_the_typed_address(self) -> None:
         person = make_member(self.org, Role.AMBASSADOR, make_user("gone@acme.example"))
