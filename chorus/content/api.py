@@ -5,11 +5,9 @@ import io
 from datetime import date, datetime
 from typing import Any, Literal
 
-from django.core.files.uploadedfile import UploadedFile as DjangoUploadedFile
 from django.forms.models import model_to_dict
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils.datastructures import MultiValueDict
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -958,9 +956,7 @@ def add_image(
 ) -> Any:
     membership = require(request, Role.PROGRAM_MANAGER)
     item = get_item(membership, contentitem_id, manage=True)
-    files: MultiValueDict[str, DjangoUploadedFile] = MultiValueDict({"file": [file]})
-    form = ContentImageForm({"alt_en": alt_en, "alt_fr": alt_fr}, files)
-    data = validated(form)
+    data = validated(ContentImageForm({"alt_en": alt_en, "alt_fr": alt_fr}, {"file": file}))
     image = actions.do_add_image(
         membership, item, data["file"], alt_en=data["alt_en"], alt_fr=data["alt_fr"]
     )
@@ -972,7 +968,9 @@ def add_image(
     response={200: ImageOut, 400: InvalidOut, 403: ErrorOut, 404: ErrorOut},
     summary="Describe an image, in each language",
 )
-def describe_image(request: HttpRequest, contentimage_id: Id, payload: ImageDescriptionIn) -> Any:
+def describe_image(
+    request: HttpRequest, contentimage_id: Id, payload: ImageDescriptionIn
+) -> Any:
     membership = require(request, Role.PROGRAM_MANAGER)
     image = get_image(membership, contentimage_id)
     given = payload.dict(exclude_unset=True, exclude_none=True)

@@ -4,7 +4,7 @@ ambassador profile the feed ranks by."""
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import StrictInt
 
@@ -77,7 +77,7 @@ def not_for_me(request: HttpRequest, contentitem_id: Id) -> Any:
 def undo_not_for_me(request: HttpRequest, contentitem_id: Id) -> Any:
     membership = membership_of(request)
     do_undo_not_for_me(membership, get_item(membership, contentitem_id))
-    return Status(204, None)
+    return 204, None
 
 
 # --- The ambassador profile ---------------------------------------------------------------

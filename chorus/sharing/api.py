@@ -471,7 +471,9 @@ def engage(request: HttpRequest, engagementtask_id: Id, payload: EngageIn) -> An
     task = get_task(membership, engagementtask_id)
     data = validated(EngageForm({"text": payload.text}))
     try:
-        done = actions.do_engage(membership, task, text=data["text"], marked=not payload.by_chorus)
+        done = actions.do_engage(
+            membership, task, text=data["text"], marked=not payload.by_chorus
+        )
     except actions.ShareRefused as refusal:
         raise HttpError(409, str(refusal)) from refusal
     return Status(201, done)

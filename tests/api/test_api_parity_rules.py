@@ -4,27 +4,21 @@ organisation, and bad input refused with a 4xx that changes nothing."""
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.test import override_settings
 
-from chorus.content.models import Caption, ContentImage, ContentItem, ImportJob, Topic
+from chorus.content.models import Caption, ContentItem, ImportJob, Topic
 from chorus.engage.models import LeaderboardPreference
 from chorus.notify.models import Notification
 from chorus.orgs.models import Membership, Role, Team
 from chorus.program.actions import do_invite
 from chorus.program.models import HealthThresholds, Participation, Question
-from chorus.sharing.models import EngagementTask, EngagementTaskDone, Share
+from chorus.sharing.models import Share
 from tests.base import OrgTestCase
 from tests.factory import (
-    image_bytes,
     make_caption,
-    make_image,
     make_item,
     make_member,
     make_share,
@@ -396,97 +390,3 @@ class MembersTests(ApiCase):
             "alice", "post", f"/members/{person.pk}/erase", {"email": "gone@acme.example"}
         )
         self.assertEqual(erased.status_code, 200, erased.content)
-
-
-class EngagementTaskApiTests(ApiCase):
-    TASK = {"network": "mastodon", "post_url": "https://mastodon.example/@acme/1", "action": "like"}
-
-    def test_managers_ask_and_close_people_do_it_once(self) -> None:
-        self.assertEqual(self.call("amy", "post", "/engagements", self.TASK).status_code, 403)
-        bad = self.call("paul", "post", "/engagements", {**self.TASK, "post_url": "ftp://x"})
-        self.assertEqual(bad.status_code, 400)
-        self.assertIn("post_url", bad.json()["errors"])
-        self.assertFalse(EngagementTask.objects.filter(org=self.org).exists())
-        created = self.call("paul", "post", "/engagements", self.TASK)
-        self.assertEqual(created.status_code, 201, created.content)
-        task = created.json()["id"]
-        Participation.objects.get_or_create(
-            membership=self.amy_m, defaults={"status": Participation.Status.ACTIVE}
-        )
-        # Through Chorus needs a connection: refused, nothing recorded.
-        refused = self.call("amy", "post", f"/engagements/{task}/done", {"by_chorus": True})
-        self.assertEqual(refused.status_code, 409)
-        self.assertFalse(EngagementTaskDone.objects.filter(task_id=task).exists())
-        done = self.call("amy", "post", f"/engagements/{task}/done", {})
-        self.assertEqual(done.status_code, 201, done.content)
-        self.assertEqual((done.json()["task"], done.json()["method"]), (task, "marked"))
-        self.assertEqual(self.call("amy", "post", f"/engagements/{task}/done", {}).status_code, 409)
-        self.assertEqual(self.call("amy", "post", f"/engagements/{task}/close").status_code, 403)
-        closed = self.call("paul", "post", f"/engagements/{task}/close")
-        self.assertEqual((closed.status_code, closed.json()["is_open"]), (200, False))
-
-    def test_another_organisations_task_is_404(self) -> None:
-        other = EngagementTask.objects.create(
-            org=self.other_org, network="mastodon", post_url="https://m.example/1", action="like"
-        )
-        for path in (f"/engagements/{other.pk}/close", f"/engagements/{other.pk}/done"):
-            with self.subTest(path=path):
-                self.assertEqual(self.call("alice", "post", path, {}).status_code, 404)
-        other.refresh_from_db()
-        self.assertTrue(other.is_open)
-        self.assertFalse(other.engagements.exists())
-
-
-class ImageApiTests(ApiCase):
-    def setUp(self) -> None:
-        super().setUp()
-        media = tempfile.mkdtemp(prefix="chorus-test-media-")
-        self.addCleanup(shutil.rmtree, media, True)
-        override = override_settings(MEDIA_ROOT=media)
-        override.enable()
-        self.addCleanup(override.disable)
-
-    def upload(self, who: str, item: Any, data: bytes, **alts: str) -> Any:
-        return self.client.post(
-            f"/api/v1/content/{item.pk}/images",
-            {"file": SimpleUploadedFile("photo.png", data), **alts},
-            HTTP_AUTHORIZATION=f"Bearer {self.tokens[who]}",
-        )
-
-    def test_upload_describe_move_and_remove(self) -> None:
-        self.assertEqual(self.upload("amy", self.item, image_bytes()).status_code, 403)
-        bad = self.upload("paul", self.item, b"not an image")
-        self.assertEqual(bad.status_code, 400)
-        self.assertIn("file", bad.json()["errors"])
-        self.assertFalse(ContentImage.objects.filter(item=self.item).exists())
-        first = self.upload("paul", self.item, image_bytes(), alt_en="A chart")
-        self.assertEqual(first.status_code, 201, first.content)
-        self.assertEqual(first.json()["alt_en"], "A chart")
-        second = self.upload("paul", self.item, image_bytes(size=(20, 10)))
-        one, two = first.json()["id"], second.json()["id"]
-        too_long = self.call("paul", "patch", f"/images/{one}", {"alt_fr": "x" * 1501})
-        self.assertEqual(too_long.status_code, 400)
-        described = self.call("paul", "patch", f"/images/{one}", {"alt_fr": "Un graphique"})
-        self.assertEqual(described.status_code, 200)
-        self.assertEqual(
-            (described.json()["alt_en"], described.json()["alt_fr"]), ("A chart", "Un graphique")
-        )
-        moved = self.call("paul", "post", f"/images/{two}/move", {"direction": "up"})
-        self.assertEqual([image["id"] for image in moved.json()], [two, one])
-        self.assertEqual(self.call("amy", "delete", f"/images/{one}").status_code, 403)
-        self.assertEqual(self.call("paul", "delete", f"/images/{one}").status_code, 204)
-        self.assertEqual(
-            list(ContentImage.objects.filter(item=self.item).values_list("pk", flat=True)), [two]
-        )
-
-    def test_another_organisations_item_and_images_are_404(self) -> None:
-        image = make_image(self.other_item)
-        self.assertEqual(self.upload("alice", self.other_item, image_bytes()).status_code, 404)
-        for method, path, body in [
-            ("patch", f"/images/{image.pk}", {"alt_en": "x"}),
-            ("post", f"/images/{image.pk}/move", {"direction": "up"}),
-            ("delete", f"/images/{image.pk}", None),
-        ]:
-            with self.subTest(method=method):
-                self.assertEqual(self.call("alice", method, path, body).status_code, 404)
-        self.assertEqual(ContentImage.objects.filter(item=self.other_item).count(), 1)
