@@ -3,12 +3,12 @@ curation, suggestions. Input is validated by the same forms as the pages."""
 
 import io
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
 from django.forms.models import model_to_dict
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 from pydantic import StrictBool, StrictInt
@@ -24,13 +24,11 @@ from chorus.api.common import (
     current_values,
     membership_of,
     require,
-    validated,
 )
 from chorus.content import actions
 from chorus.content.access import (
     get_campaign,
     get_caption,
-    get_image,
     get_import_job,
     get_item,
     get_persona,
@@ -44,9 +42,7 @@ from chorus.content.forms import (
     CampaignForm,
     CaptionCheckForm,
     CaptionForm,
-    ContentImageForm,
     ContentItemForm,
-    ImageDescriptionForm,
     PersonaForm,
     SourceForm,
     SuggestionForm,
@@ -57,7 +53,6 @@ from chorus.content.library import search_items
 from chorus.content.models import (
     Campaign,
     Caption,
-    ContentImage,
     ContentItem,
     CuratedEntry,
     ImportJob,
@@ -913,91 +908,3 @@ def refresh_preview(request: HttpRequest, contentitem_id: Id) -> Any:
     if not actions.do_refresh_preview(membership, item):
         raise HttpError(409, "This item has no link to preview.")
     return Status(202, _item_queryset(ContentItem.objects.filter(pk=item.pk)).get())
-
-
-# --- Images to post with an item ---------------------------------------------------------
-
-
-class ImageOut(Schema):
-    id: int
-    content: int = Field(..., alias="item_id")
-    position: int
-    url: str = Field(..., description="The image file's address.")
-    width: int
-    height: int
-    alt_en: str
-    alt_fr: str
-
-    @staticmethod
-    def resolve_url(image: ContentImage) -> str:
-        return image.file.url
-
-
-class ImageDescriptionIn(Schema):
-    alt_en: str | None = Field(None, description="What the image shows, in English.")
-    alt_fr: str | None = Field(None, description="What the image shows, in French.")
-
-
-class ImageMoveIn(Schema):
-    direction: Literal["up", "down"] = Field(..., description="Up: one place earlier.")
-
-
-@router.post(
-    "/content/{contentitem_id}/images",
-    response={201: ImageOut, 400: InvalidOut, 403: ErrorOut, 404: ErrorOut},
-    summary="Upload an image to post with the item (multipart: file, alt_en, alt_fr)",
-)
-def add_image(
-    request: HttpRequest,
-    contentitem_id: Id,
-    file: File[UploadedFile],
-    alt_en: Form[str] = "",
-    alt_fr: Form[str] = "",
-) -> Any:
-    membership = require(request, Role.PROGRAM_MANAGER)
-    item = get_item(membership, contentitem_id, manage=True)
-    data = validated(ContentImageForm({"alt_en": alt_en, "alt_fr": alt_fr}, {"file": file}))
-    image = actions.do_add_image(
-        membership, item, data["file"], alt_en=data["alt_en"], alt_fr=data["alt_fr"]
-    )
-    return Status(201, image)
-
-
-@router.patch(
-    "/images/{contentimage_id}",
-    response={200: ImageOut, 400: InvalidOut, 403: ErrorOut, 404: ErrorOut},
-    summary="Describe an image, in each language",
-)
-def describe_image(
-    request: HttpRequest, contentimage_id: Id, payload: ImageDescriptionIn
-) -> Any:
-    membership = require(request, Role.PROGRAM_MANAGER)
-    image = get_image(membership, contentimage_id)
-    given = payload.dict(exclude_unset=True, exclude_none=True)
-    changes = {"alt_en": image.alt_en, "alt_fr": image.alt_fr, **given}
-    actions.do_describe_image(membership, image, **validated(ImageDescriptionForm(changes)))
-    image.refresh_from_db()
-    return image
-
-
-@router.post(
-    "/images/{contentimage_id}/move",
-    response={200: list[ImageOut], 400: InvalidOut, 403: ErrorOut, 404: ErrorOut},
-    summary="Move an image one place up or down; answers the item's images in order",
-)
-def move_image(request: HttpRequest, contentimage_id: Id, payload: ImageMoveIn) -> Any:
-    membership = require(request, Role.PROGRAM_MANAGER)
-    image = get_image(membership, contentimage_id)
-    actions.do_move_image(membership, image, -1 if payload.direction == "up" else 1)
-    return ContentImage.objects.filter(item_id=image.item_id)
-
-
-@router.delete(
-    "/images/{contentimage_id}",
-    response={204: None, 403: ErrorOut, 404: ErrorOut},
-    summary="Remove an image (and its file)",
-)
-def delete_image(request: HttpRequest, contentimage_id: Id) -> Any:
-    membership = require(request, Role.PROGRAM_MANAGER)
-    actions.do_delete_image(membership, get_image(membership, contentimage_id))
-    return Status(204, None)

@@ -10,7 +10,7 @@ from pydantic import StrictInt
 
 from chorus.api.common import ErrorOut, Id, Invalid, InvalidOut, membership_of, patched
 from chorus.content.access import get_item
-from chorus.feed.actions import do_not_for_me, do_save_profile, do_undo_not_for_me
+from chorus.feed.actions import do_not_for_me, do_save_profile
 from chorus.feed.forms import ProfileForm
 from chorus.feed.models import AmbassadorProfile
 from chorus.feed.views import profile_of
@@ -67,17 +67,6 @@ def not_for_me(request: HttpRequest, contentitem_id: Id) -> Any:
     item = get_item(membership, contentitem_id)
     do_not_for_me(membership, item)
     return {"content": item.pk}
-
-
-@router.delete(
-    "/feed/{contentitem_id}/not-for-me",
-    response={204: None, 404: ErrorOut},
-    summary="Undo a 'not for me': the item is back in my feed",
-)
-def undo_not_for_me(request: HttpRequest, contentitem_id: Id) -> Any:
-    membership = membership_of(request)
-    do_undo_not_for_me(membership, get_item(membership, contentitem_id))
-    return 204, None
 
 
 # --- The ambassador profile ---------------------------------------------------------------

@@ -10,15 +10,14 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import StrictBool
 
-from chorus.api.common import DateTime, ErrorOut, Id, membership_of, require, validated
+from chorus.api.common import DateTime, ErrorOut, Id, membership_of, require
 from chorus.content.access import get_item
 from chorus.content.api import Invalid, InvalidOut
 from chorus.integrations import registry
 from chorus.orgs.models import Membership, Role
 from chorus.program.models import is_participant
 from chorus.sharing import actions
-from chorus.sharing.access import get_task
-from chorus.sharing.forms import ConfirmForm, EngageForm, EngagementTaskForm, SharingPolicyForm
+from chorus.sharing.forms import ConfirmForm, SharingPolicyForm
 from chorus.sharing.models import MAX_STAGGER_MINUTES, Connection, Share
 from chorus.sharing.scheduling import org_zone, policy_of
 from chorus.sharing.share_check import run
@@ -399,81 +398,3 @@ def confirm_posted(request: HttpRequest, share_id: Id, payload: PostedIn) -> Any
 def settle_share(request: HttpRequest, share_id: Id, payload: SettleIn) -> Any:
     membership, share = _my_share(request, share_id)
     return _refused(actions.do_resolve_check, membership, share, published=payload.published)
-
-
-# --- Engagement tasks ------------------------------------------------------------------
-
-
-class EngagementTaskIn(Schema):
-    network: str
-    post_url: str = Field(..., description="The post's address, as a browser shows it.")
-    action: Literal["like", "boost", "reply"]
-    angle: str = Field("", description="An idea for a reply in people's own words.")
-
-
-class EngagementTaskOut(Schema):
-    id: int
-    network: str
-    post_url: str
-    action: str
-    angle: str
-    is_open: bool
-    created_at: DateTime
-
-
-class EngageIn(Schema):
-    text: str = Field("", description="The reply, in the person's own words (replies).")
-    by_chorus: StrictBool = Field(
-        False,
-        description="True: Chorus does it through my connection; false: I did it on the "
-        "network's page.",
-    )
-
-
-class EngagementDoneOut(Schema):
-    task: int = Field(..., alias="task_id")
-    action: str
-    method: str
-    text: str
-
-
-@router.post(
-    "/engagements",
-    response={201: EngagementTaskOut, 400: InvalidOut, 403: ErrorOut},
-    summary="Ask programme members to like, boost or reply to a post",
-)
-def create_engagement_task(request: HttpRequest, payload: EngagementTaskIn) -> Any:
-    membership = require(request, Role.PROGRAM_MANAGER)
-    data = validated(EngagementTaskForm(payload.dict()))
-    return Status(201, actions.do_create_task(membership, **data))
-
-
-@router.post(
-    "/engagements/{engagementtask_id}/close",
-    response={200: EngagementTaskOut, 403: ErrorOut, 404: ErrorOut},
-    summary="Close an engagement task: it is no longer offered",
-)
-def close_engagement_task(request: HttpRequest, engagementtask_id: Id) -> Any:
-    membership = require(request, Role.PROGRAM_MANAGER)
-    task = get_task(membership, engagementtask_id, manage=True)
-    actions.do_close_task(membership, task)
-    task.refresh_from_db()
-    return task
-
-
-@router.post(
-    "/engagements/{engagementtask_id}/done",
-    response={201: EngagementDoneOut, 400: InvalidOut, 404: ErrorOut, 409: ErrorOut},
-    summary="Do an engagement task, through Chorus or marked done on the network's page",
-)
-def engage(request: HttpRequest, engagementtask_id: Id, payload: EngageIn) -> Any:
-    membership = membership_of(request)
-    task = get_task(membership, engagementtask_id)
-    data = validated(EngageForm({"text": payload.text}))
-    try:
-        done = actions.do_engage(
-            membership, task, text=data["text"], marked=not payload.by_chorus
-        )
-    except actions.ShareRefused as refusal:
-        raise HttpError(409, str(refusal)) from refusal
-    return Status(201, done)

@@ -41,12 +41,6 @@ PARITY: dict[str, list[str]] = {
     "item_import": ["POST /content/import"],
     "item_edit": ["PATCH /content/{contentitem_id}"],
     "item_refresh_preview": ["POST /content/{contentitem_id}/preview"],
-    "image_add": ["POST /content/{contentitem_id}/images"],
-    "image_change": [
-        "PATCH /images/{contentimage_id}",
-        "POST /images/{contentimage_id}/move",
-        "DELETE /images/{contentimage_id}",
-    ],
     "caption_add": ["POST /content/{contentitem_id}/captions"],
     "caption_check": ["POST /captions/check"],
     "caption_edit": ["PATCH /captions/{caption_id}"],
@@ -86,7 +80,6 @@ PARITY: dict[str, list[str]] = {
     # Feed
     "my_profile": ["PATCH /me/profile"],
     "not_for_me": ["POST /feed/{contentitem_id}/not-for-me"],
-    "not_for_me_undo": ["DELETE /feed/{contentitem_id}/not-for-me"],
     # Sharing
     "connection_disconnect": ["DELETE /connections/{connection_id}"],
     "share_action": [
@@ -97,21 +90,8 @@ PARITY: dict[str, list[str]] = {
     ],
     "share_intent": ["POST /shares/{share_id}/posted"],
     "compose": ["POST /shares"],
-    "engagement_tasks": ["POST /engagements"],
-    "engagement_task_close": ["POST /engagements/{engagementtask_id}/close"],
-    "engage": ["POST /engagements/{engagementtask_id}/done"],
     "compose_check": ["POST /shares/check"],
     "sharing_policy": ["PATCH /policy"],
-    "review_decide": ["POST /reviews/{review_id}/decision"],
-    "governance": [
-        "POST /governance/rules",
-        "DELETE /governance/rules/{rule_id}",
-        "POST /governance/disclosures",
-        "DELETE /governance/disclosures/{disclosure_id}",
-        "POST /governance/review-scopes",
-        "DELETE /governance/review-scopes/{reviewscope_id}",
-        "PUT /governance/retention",
-    ],
     # Notifications
     "digest_settings": ["PATCH /digest/settings"],
     "notifications_read_all": ["POST /notifications/read"],
