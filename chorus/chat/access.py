@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from chorus.chat.models import ChatChannel, ChatWorkspace
+from chorus.chat.models import ChatChannel
 from chorus.integrations import registry
 from chorus.integrations.capabilities import ChatTool
 from chorus.orgs.access import require_role
@@ -24,14 +24,3 @@ def get_channel(membership: Membership, channel_id: int) -> ChatChannel:
     channel = get_object_or_404(ChatChannel, org=membership.org, pk=channel_id)
     require_role(membership, Role.ORG_ADMIN)
     return channel
-
-
-def unpicked_channels(tool: ChatTool, workspace: ChatWorkspace) -> list[tuple[str, str]]:
-    """The workspace's channels (id, name) not announced in yet; PublishError from the tool."""
-    if tool.connect is None:
-        return []
-    choices = tool.connect.channels(workspace.credentials)
-    taken = set(
-        ChatChannel.objects.filter(workspace=workspace).values_list("external_id", flat=True)
-    )
-    return [choice for choice in choices if choice[0] not in taken]

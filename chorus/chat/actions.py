@@ -70,32 +70,6 @@ def do_add_channel(
 
 
 @transaction.atomic
-def do_pick_channels(
-    actor: Membership,
-    workspace: ChatWorkspace,
-    picked: list[str],
-    names: dict[str, str],
-    *,
-    announce_content: bool,
-    announce_campaigns: bool,
-) -> list[ChatChannel]:
-    """Announce in these channels of the connected workspace (ids, with their names)."""
-    return [
-        do_add_channel(
-            actor,
-            workspace.tool,
-            name=f"#{names[channel_id]}",
-            target={"channel": channel_id},
-            workspace=workspace,
-            external_id=channel_id,
-            announce_content=announce_content,
-            announce_campaigns=announce_campaigns,
-        )
-        for channel_id in picked
-    ]
-
-
-@transaction.atomic
 def do_remove_channel(actor: Membership, channel: ChatChannel) -> None:
     audit(actor.org, actor.user, "chat.channel.remove", channel, {"channel": [channel.name, None]})
     channel.delete()

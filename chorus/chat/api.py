@@ -11,18 +11,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from chorus.api.common import (
-    ErrorOut,
-    Id,
-    Invalid,
-    InvalidOut,
-    form_errors,
-    membership_of,
-    require,
-    validated,
-)
+from chorus.api.common import ErrorOut, Id, Invalid, InvalidOut, membership_of, require, validated
 from chorus.chat import actions
-from chorus.chat.access import get_channel, get_tool, unpicked_channels
+from chorus.chat.access import get_channel, get_tool
 from chorus.chat.announcements import test_announcement
 from chorus.chat.digests import can_carry
 from chorus.chat.forms import DigestChannelForm, PickChannelsForm, UrlChannelForm
@@ -110,12 +101,18 @@ def _connected(membership: Membership, tool: ChatTool) -> ChatWorkspace:
 
 def _choices(tool: ChatTool, workspace: ChatWorkspace) -> list[tuple[str, str]]:
     """The workspace's channels not picked yet (502 if the tool cannot list them)."""
+    if tool.connect is None:
+        return []
     try:
-        return unpicked_channels(tool, workspace)
+        choices = tool.connect.channels(workspace.credentials)
     except PublishError as error:
         raise HttpError(
             502, _("The channels could not be listed: %(reason)s") % {"reason": error.code}
         ) from error
+    taken = set(
+        ChatChannel.objects.filter(workspace=workspace).values_list("external_id", flat=True)
+    )
+    return [choice for choice in choices if choice[0] not in taken]
 
 
 @router.get(
@@ -170,15 +167,23 @@ def pick_channels(request: HttpRequest, tool: str, payload: PickChannelsIn) -> A
     workspace = _connected(membership, found)
     choices = _choices(found, workspace)
     data = validated(PickChannelsForm(_form_data(payload.dict()), choices=choices))
-    channels = actions.do_pick_channels(
-        membership,
-        workspace,
-        data["channels"],
-        dict(choices),
-        announce_content=data["announce_content"],
-        announce_campaigns=data["announce_campaigns"],
+    names = dict(choices)
+    return Status(
+        201,
+        [
+            actions.do_add_channel(
+                membership,
+                tool,
+                name=f"#{names[channel_id]}",
+                target={"channel": channel_id},
+                workspace=workspace,
+                external_id=channel_id,
+                announce_content=data["announce_content"],
+                announce_campaigns=data["announce_campaigns"],
+            )
+            for channel_id in data["channels"]
+        ],
     )
-    return Status(201, channels)
 
 
 @router.post(
@@ -263,12 +268,15 @@ def put_digest_channel(request: HttpRequest, payload: DigestChannelIn) -> Any:
     membership = membership_of(request)
     preference, tools = _digest_choice(membership)
     has_url = bool(preference and preference.target.get("url"))
-    form = DigestChannelForm(payload.dict(), tools=tools, has_url=has_url)
-    validated(form)
-    target = form.target(
-        preference.digest_tool if preference else "", preference.target if preference else {}
-    )
-    if target is None:
-        raise Invalid(form_errors(form))
-    actions.do_set_digest_channel(membership, form.cleaned_data["via"], target)
+    data = validated(DigestChannelForm(payload.dict(), tools=tools, has_url=has_url))
+    via = data["via"]
+    target: dict[str, str] = {}
+    if via and registry.chat_tool(via).personal_url:
+        kept = (
+            preference.target.get("url", "") if preference and preference.digest_tool == via else ""
+        )
+        target = {"url": data.get("url") or kept}
+        if not target["url"]:
+            raise Invalid({"url": [_("Give the URL your digest is posted to.")]})
+    actions.do_set_digest_channel(membership, via, target)
     return _digest_out(membership)

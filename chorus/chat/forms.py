@@ -105,16 +105,3 @@ class DigestChannelForm(forms.Form):
             elif not self.has_url:
                 self.add_error("url", _("Give the URL your digest is posted to."))
         return data
-
-    def target(self, saved_tool: str, saved: dict[str, Any]) -> dict[str, str] | None:
-        """Where the valid choice sends the digest: the URL given, else the one saved for the
-        same tool; None, with the error added, when the tool needs a URL and has none."""
-        tool = self.tools.get(self.cleaned_data["via"])
-        if tool is None or not tool.personal_url:
-            return {}
-        kept = saved.get("url", "") if saved_tool == tool.key else ""
-        url = self.cleaned_data.get("url") or kept
-        if not url:
-            self.add_error("url", _("Give the URL your digest is posted to."))
-            return None
-        return {"url": url}

@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chorus.chat import actions
-from chorus.chat.access import get_channel, get_tool, unpicked_channels
+from chorus.chat.access import get_channel, get_tool
 from chorus.chat.announcements import announcing_org, test_announcement
 from chorus.chat.digests import can_carry
 from chorus.chat.forms import DigestChannelForm, PickChannelsForm, UrlChannelForm
@@ -170,12 +170,16 @@ def chat_channels_pick(request: HttpRequest, membership: Membership, tool: str) 
         messages.error(request, _("Connect the workspace first."))
         return redirect("chat_settings", org=membership.org.slug)
     try:
-        choices = unpicked_channels(found, workspace)
+        choices = found.connect.channels(workspace.credentials)
     except PublishError as error:
         messages.error(
             request, _("The channels could not be listed: %(reason)s") % {"reason": error.code}
         )
         return redirect("chat_settings", org=membership.org.slug)
+    taken = set(
+        ChatChannel.objects.filter(workspace=workspace).values_list("external_id", flat=True)
+    )
+    choices = [choice for choice in choices if choice[0] not in taken]
     form = PickChannelsForm(request.POST or None, choices=choices)
     if request.method == "POST":
         if not form.is_valid():
@@ -185,14 +189,18 @@ def chat_channels_pick(request: HttpRequest, membership: Membership, tool: str) 
                 {"form": form, "tool": found, "workspace": workspace},
                 status=400,
             )
-        actions.do_pick_channels(
-            membership,
-            workspace,
-            form.cleaned_data["channels"],
-            dict(choices),
-            announce_content=form.cleaned_data["announce_content"],
-            announce_campaigns=form.cleaned_data["announce_campaigns"],
-        )
+        names = dict(choices)
+        for channel_id in form.cleaned_data["channels"]:
+            actions.do_add_channel(
+                membership,
+                tool,
+                name=f"#{names[channel_id]}",
+                target={"channel": channel_id},
+                workspace=workspace,
+                external_id=channel_id,
+                announce_content=form.cleaned_data["announce_content"],
+                announce_campaigns=form.cleaned_data["announce_campaigns"],
+            )
         messages.success(request, _("The channels were added."))
         return redirect("chat_settings", org=membership.org.slug)
     return render(request, "chat/pick.html", {"form": form, "tool": found, "workspace": workspace})
@@ -286,12 +294,19 @@ def digest_channel(request: HttpRequest, membership: Membership) -> HttpResponse
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "chat/digest_channel.html", {"form": form}, status=400)
-        target = form.target(
-            preference.digest_tool if preference else "", preference.target if preference else {}
-        )
-        if target is None:
-            return render(request, "chat/digest_channel.html", {"form": form}, status=400)
-        actions.do_set_digest_channel(membership, form.cleaned_data["via"], target)
+        via = form.cleaned_data["via"]
+        target: dict[str, str] = {}
+        if via and registry.chat_tool(via).personal_url:
+            kept = (
+                preference.target.get("url", "")
+                if preference and preference.digest_tool == via
+                else ""
+            )
+            target = {"url": form.cleaned_data.get("url") or kept}
+            if not target["url"]:
+                form.add_error("url", _("Give the URL your digest is posted to."))
+                return render(request, "chat/digest_channel.html", {"form": form}, status=400)
+        actions.do_set_digest_channel(membership, via, target)
         messages.success(request, _("Saved."))
         return redirect("digest_channel", org=membership.org.slug)
     return render(request, "chat/digest_channel.html", {"form": form})
