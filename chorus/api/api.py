@@ -405,7 +405,6 @@ ROUTERS = (
     "chorus.engage.api",
     "chorus.coaching.api",
     "chorus.webhooks.api",
-    "chorus.chat.api",
 )
 
 for _module in ROUTERS:

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from chorus.chat.models import ChatChannel, ChatMessage
 from chorus.chat.tasks import send_chat_message
@@ -25,20 +24,6 @@ from chorus.orgs.models import Membership, Organization
 
 def base_url() -> str:
     return settings.CHORUS_BASE_URL.rstrip("/")
-
-
-def test_announcement(org: Organization) -> Announcement:
-    """The "Send a test message" announcement, in the language active for the request."""
-    return Announcement(
-        kind="content",
-        title=_("Test message from Chorus"),
-        summary=_("If you can read this, announcements will arrive in this channel."),
-        url="",
-        open_url=base_url() + reverse("org_home", kwargs={"org": org.slug}),
-        share_value="",
-        language=org.default_language,
-        org_name=org.name,
-    )
 
 
 def content_announcement(item: ContentItem) -> Announcement:

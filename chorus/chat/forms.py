@@ -70,8 +70,7 @@ class PickChannelsForm(forms.Form):
 class DigestChannelForm(forms.Form):
     """Where the person's digest goes: e-mail, or a chat tool this server can carry it by."""
 
-    # "" (e-mail) is a choice, which a required field would refuse as empty.
-    via = forms.ChoiceField(label=_("Send my digest by"), widget=forms.RadioSelect, required=False)
+    via = forms.ChoiceField(label=_("Send my digest by"), widget=forms.RadioSelect)
     url = forms.CharField(
         label=_("My own Workflows URL (Teams)"),
         max_length=2000,

@@ -18,13 +18,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from chorus.chat import actions
 from chorus.chat.access import get_channel, get_tool
-from chorus.chat.announcements import announcing_org, test_announcement
+from chorus.chat.announcements import announcing_org, base_url
 from chorus.chat.digests import can_carry
 from chorus.chat.forms import DigestChannelForm, PickChannelsForm, UrlChannelForm
 from chorus.chat.models import ChatChannel, ChatMessage, ChatPreference, ChatWorkspace
 from chorus.integrations import registry
 from chorus.integrations.base import PublishError
-from chorus.integrations.capabilities import ChatTool
+from chorus.integrations.capabilities import Announcement, ChatTool
 from chorus.integrations.oauth import new_state, states_match
 from chorus.orgs.access import get_membership, org_view, require_role
 from chorus.orgs.models import Membership, Role
@@ -246,7 +246,17 @@ def chat_channel_test(
     """Queue a test message; the worker sends it within a minute and the page shows how it went."""
     channel = get_channel(membership, chatchannel_id)
     org = membership.org
-    actions.do_send_test(membership, channel, test_announcement(org))
+    announcement = Announcement(
+        kind="content",
+        title=_("Test message from Chorus"),
+        summary=_("If you can read this, announcements will arrive in this channel."),
+        url="",
+        open_url=base_url() + reverse("org_home", kwargs={"org": org.slug}),
+        share_value="",
+        language=org.default_language,
+        org_name=org.name,
+    )
+    actions.do_send_test(membership, channel, announcement)
     messages.success(
         request, _("A test message is on its way to %(name)s.") % {"name": channel.name}
     )

@@ -115,13 +115,6 @@ PARITY: dict[str, list[str]] = {
     "webhook_toggle": ["PATCH /webhooks/{endpoint_id}"],
     "webhook_delete": ["DELETE /webhooks/{endpoint_id}"],
     "webhook_replay": ["POST /webhooks/{endpoint_id}/messages/{message_id}/replay"],
-    # Chat tools
-    "chat_channels_pick": ["POST /chat/{tool}/channels/pick"],
-    "chat_channel_add": ["POST /chat/{tool}/channels"],
-    "chat_channel_remove": ["DELETE /chat/channels/{channel_id}"],
-    "chat_channel_test": ["POST /chat/channels/{channel_id}/test"],
-    "chat_disconnect": ["DELETE /chat/{tool}/workspace"],
-    "digest_channel": ["PUT /me/digest-channel"],
 }
 
 NO_ACCOUNT = "for someone without an account yet: the link's secret is the credential"
@@ -169,6 +162,13 @@ EXCEPTIONS: dict[str, str] = {
     "(OAuth), in the admin's browser",
     "chat_interactions": "the chat tool's own callback for its buttons, authenticated by the "
     "tool's request signature, not by a member's token",
+    # The chat pages arrived last (Slack, Teams): their operations are still to write.
+    "chat_channels_pick": TODO,
+    "chat_channel_add": TODO,
+    "chat_channel_remove": TODO,
+    "chat_channel_test": TODO,
+    "chat_disconnect": TODO,
+    "digest_channel": TODO,
 }
 
 # Views that are not Chorus pages, by module: walked, so that a new one is seen, not mapped.
