@@ -169,6 +169,14 @@ EXCEPTIONS: dict[str, str] = {
     "chat_channel_test": TODO,
     "chat_disconnect": TODO,
     "digest_channel": TODO,
+    "engage": TODO,
+    "engagement_task_close": TODO,
+    "engagement_tasks": TODO,
+    "governance": TODO,
+    "image_add": TODO,
+    "image_change": TODO,
+    "not_for_me_undo": TODO,
+    "review_decide": TODO,
 }
 
 # Views that are not Chorus pages, by module: walked, so that a new one is seen, not mapped.
